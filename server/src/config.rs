@@ -1,0 +1,244 @@
+//! Settings from the environment, with local-development defaults (see `.env.example`).
+//!
+//! There is no global settings value: `Settings` is built once in `main` (or from a map in
+//! tests) and passed in, so several servers can live in one test process.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A setting that is present but unusable; start-up stops with this one line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {var}={value:?}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+/// Human-readable or JSON log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`
+    pub database_url: String,
+    /// `NATTER_DB_POOL_SIZE`: connections in the r2d2 pool.
+    pub db_pool_size: u32,
+    /// `REDIS_URL`
+    pub redis_url: String,
+    /// `NATTER_REDIS_PREFIX`: prepended to every Redis key and channel (tests use one each).
+    pub redis_prefix: String,
+    /// `NATTER_ADDR`: listen address; port 0 picks a free one.
+    pub addr: String,
+    /// `NATTER_WORKERS`: HTTP worker threads; default one per core.
+    pub workers: Option<usize>,
+    /// `NATTER_JWT_SECRET`: HS256 key for access tokens, at least 32 bytes.
+    pub jwt_secret: String,
+    /// `NATTER_ACCESS_TTL_SECS`: lifetime of an access token.
+    pub access_ttl: Duration,
+    /// `NATTER_REFRESH_TTL_DAYS`: lifetime of an unused refresh token.
+    pub refresh_ttl: Duration,
+    /// `NATTER_BCRYPT_COST`: 4–31.
+    pub bcrypt_cost: u32,
+    /// `RUST_LOG`: tracing filter directives.
+    pub log_filter: String,
+    /// `NATTER_LOG_FORMAT`: `human` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// Only for local development; start-up warns when it is in use.
+pub const DEV_JWT_SECRET: &str = "natter-local-development-secret-do-not-use-in-production";
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds settings from a map of variables; missing ones take their defaults.
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &'static str, default: &str| {
+            get(name)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let database_url = var("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/natter");
+        require_scheme(
+            "DATABASE_URL",
+            &database_url,
+            &["postgres://", "postgresql://"],
+        )?;
+        let redis_url = var("REDIS_URL", "redis://127.0.0.1:6379");
+        require_scheme(
+            "REDIS_URL",
+            &redis_url,
+            &["redis://", "rediss://", "unix://"],
+        )?;
+        let addr = var("NATTER_ADDR", "127.0.0.1:8080");
+        if addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "NATTER_ADDR",
+                &addr,
+                "expected host:port, e.g. 127.0.0.1:8080",
+            ));
+        }
+        let jwt_secret = var("NATTER_JWT_SECRET", DEV_JWT_SECRET);
+        if jwt_secret.len() < 32 {
+            return Err(ConfigError {
+                var: "NATTER_JWT_SECRET",
+                value: "<hidden>".to_owned(),
+                problem: "must be at least 32 bytes".to_owned(),
+            });
+        }
+        let log_format = match var("NATTER_LOG_FORMAT", "human").as_str() {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "NATTER_LOG_FORMAT",
+                    other,
+                    "expected human or json",
+                ));
+            }
+        };
+        let workers = match get("NATTER_WORKERS").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => Some(number("NATTER_WORKERS", &v, 1, 256)?),
+        };
+        Ok(Self {
+            database_url,
+            db_pool_size: number(
+                "NATTER_DB_POOL_SIZE",
+                &var("NATTER_DB_POOL_SIZE", "10"),
+                1,
+                500,
+            )?,
+            redis_url,
+            redis_prefix: var("NATTER_REDIS_PREFIX", "natter:"),
+            addr,
+            workers,
+            jwt_secret,
+            access_ttl: Duration::from_secs(number(
+                "NATTER_ACCESS_TTL_SECS",
+                &var("NATTER_ACCESS_TTL_SECS", "900"),
+                10,
+                86_400,
+            )?),
+            refresh_ttl: Duration::from_secs(
+                86_400
+                    * number(
+                        "NATTER_REFRESH_TTL_DAYS",
+                        &var("NATTER_REFRESH_TTL_DAYS", "30"),
+                        1,
+                        365,
+                    )?,
+            ),
+            bcrypt_cost: number(
+                "NATTER_BCRYPT_COST",
+                &var("NATTER_BCRYPT_COST", "12"),
+                4,
+                31,
+            )? as u32,
+            log_filter: var("RUST_LOG", "info"),
+            log_format,
+        })
+    }
+
+    /// True when the development JWT secret is in use.
+    pub fn uses_dev_secret(&self) -> bool {
+        self.jwt_secret == DEV_JWT_SECRET
+    }
+}
+
+fn invalid(var: &'static str, value: &str, problem: &str) -> ConfigError {
+    ConfigError {
+        var,
+        value: value.to_owned(),
+        problem: problem.to_owned(),
+    }
+}
+
+fn require_scheme(var: &'static str, value: &str, schemes: &[&str]) -> Result<(), ConfigError> {
+    if schemes.iter().any(|s| value.starts_with(s)) {
+        Ok(())
+    } else {
+        Err(invalid(
+            var,
+            value,
+            &format!("expected a URL starting with {}", schemes.join(" or ")),
+        ))
+    }
+}
+
+fn number<T>(var: &'static str, value: &str, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match value.trim().parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(invalid(
+            var,
+            value,
+            &format!("expected a whole number from {min} to {max}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_suit_local_development() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert_eq!(s.addr, "127.0.0.1:8080");
+        assert_eq!(s.bcrypt_cost, 12);
+        assert_eq!(s.access_ttl, Duration::from_secs(900));
+        assert!(s.uses_dev_secret());
+    }
+
+    #[test]
+    fn each_invalid_setting_is_named_in_the_error() {
+        let cases = [
+            ("NATTER_BCRYPT_COST", "abc"),
+            ("NATTER_BCRYPT_COST", "3"),
+            ("NATTER_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("NATTER_LOG_FORMAT", "xml"),
+            ("NATTER_JWT_SECRET", "short"),
+            ("NATTER_ACCESS_TTL_SECS", "-1"),
+            ("NATTER_WORKERS", "0"),
+        ];
+        for (var, value) in cases {
+            let err = Settings::from_map(&map(&[(var, value)])).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("invalid setting {var}="))
+            );
+        }
+    }
+
+    #[test]
+    fn the_jwt_secret_never_appears_in_the_error() {
+        let err = Settings::from_map(&map(&[("NATTER_JWT_SECRET", "tooshort")])).unwrap_err();
+        assert!(!err.to_string().contains("tooshort"));
+    }
+}

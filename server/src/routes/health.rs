@@ -1,0 +1,60 @@
+//! `GET /healthz` (the process is alive) and `GET /readyz` (its dependencies answer).
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+
+use crate::startup::{AppState, READY_TIMEOUT};
+
+/// Liveness: answers as long as the process serves HTTP.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "alive", body = String)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// The state of each dependency.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ok` or `down`
+    pub postgres: &'static str,
+    /// `ok` or `down`
+    pub redis: &'static str,
+}
+
+/// Readiness: 200 when PostgreSQL and Redis both answer, else 503 naming the one down.
+#[utoipa::path(tag = "ops", responses(
+    (status = 200, description = "ready", body = Readiness),
+    (status = 503, description = "a dependency is down", body = Readiness),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.db.clone();
+    let pg = tokio::time::timeout(
+        READY_TIMEOUT,
+        web::block(move || -> anyhow::Result<()> {
+            use diesel::RunQueryDsl;
+            let mut conn = pool.get_timeout(READY_TIMEOUT)?;
+            diesel::sql_query("SELECT 1").execute(&mut conn)?;
+            Ok(())
+        }),
+    );
+    let redis = tokio::time::timeout(READY_TIMEOUT, state.redis.ping());
+    let (pg, redis) = tokio::join!(pg, redis);
+    let pg_ok = matches!(pg, Ok(Ok(Ok(()))));
+    let redis_ok = matches!(redis, Ok(Ok(())));
+    if let Ok(Ok(Err(e))) = &pg {
+        tracing::warn!(error = %format!("{e:#}"), "readyz: PostgreSQL down");
+    }
+    if let Ok(Err(e)) = &redis {
+        tracing::warn!(error = %format!("{e:#}"), "readyz: Redis down");
+    }
+    let body = Readiness {
+        postgres: if pg_ok { "ok" } else { "down" },
+        redis: if redis_ok { "ok" } else { "down" },
+    };
+    if pg_ok && redis_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

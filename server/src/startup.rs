@@ -1,0 +1,118 @@
+//! `Application::build`: everything between settings and a listening server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::JwtKeys;
+use crate::cache::Redis;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::openapi::ApiDoc;
+use crate::routes;
+
+/// Shared by every request handler (as `web::Data<AppState>`).
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DbPool,
+    pub redis: Redis,
+    pub jwt: JwtKeys,
+    /// A hash to verify against when a username does not exist, so a failed login takes
+    /// as long for unknown users as for wrong passwords (no username probing by timing).
+    pub dummy_password_hash: String,
+}
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to PostgreSQL (applying migrations) and prepares Redis, then binds
+    /// `settings.addr` (port 0 picks a free port; see [`Application::port`]).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        if settings.uses_dev_secret() {
+            tracing::warn!(
+                "NATTER_JWT_SECRET is not set: using the local-development secret; set it in production"
+            );
+        }
+        let (pool, dummy_password_hash) = {
+            let settings = settings.clone();
+            web::block(move || -> anyhow::Result<_> {
+                let pool = db::pool::connect(&settings.database_url, settings.db_pool_size)?;
+                db::pool::migrate(&pool)?;
+                let dummy = bcrypt::hash("natter-dummy-password", settings.bcrypt_cost)
+                    .context("bcrypt")?;
+                Ok((pool, dummy))
+            })
+            .await??
+        };
+        let redis = Redis::connect(&settings.redis_url, &settings.redis_prefix)?;
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            jwt: JwtKeys::new(settings.jwt_secret.as_bytes()),
+            settings: settings.clone(),
+            db: pool,
+            redis,
+            dummy_password_hash,
+        });
+        let mut server = HttpServer::new(move || {
+            let (app, openapi) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(routes::extractor_errors::json_config())
+                .app_data(routes::extractor_errors::path_config())
+                .app_data(routes::extractor_errors::query_config())
+                .configure(routes::configure)
+                .split_for_parts();
+            app.wrap(TracingLogger::default())
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+                .route(
+                    "/api/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(addr = %settings.addr, port, "natter-server listening");
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/Ctrl-C: then stops accepting, lets in-flight requests finish
+    /// (up to 10 s) and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// How long `/readyz` waits for each dependency.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);

@@ -1,0 +1,68 @@
+//! `/users/*`: profiles and search.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserId;
+use crate::validation::{DisplayName, Username};
+
+/// A user's public profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: Option<DisplayName>,
+    pub bio: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// What to call this person: the display name, else the username.
+    pub fn name(&self) -> &str {
+        self.display_name
+            .as_ref()
+            .map_or(self.username.as_str(), DisplayName::as_str)
+    }
+}
+
+/// `PATCH /users/me`: absent fields stay as they are; `display_name: ""` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+}
+
+/// `GET /users?query=&limit=&offset=`: prefix search on username and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct UserSearchQuery {
+    /// 1–50 characters; matched case-insensitively as a prefix.
+    pub query: String,
+    /// 1–50, default 20.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Default 0.
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+impl UserSearchQuery {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 50;
+    pub const MAX_QUERY: usize = 50;
+}
+
+/// The answer of a user search, ordered by username.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSearchResponse {
+    pub users: Vec<User>,
+    pub has_more: bool,
+}

@@ -1,0 +1,118 @@
+//! The one error shape every failing request answers with:
+//! `{"error": {"code": "username_taken", "message": "…", "field": "username"}}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Field;
+
+/// Stable, machine-readable error codes. Clients branch on these, never on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    /// 400: a field failed validation; `field` names it.
+    ValidationFailed,
+    /// 400: the body is not JSON, has wrong types, unknown or missing fields, or is empty.
+    InvalidJson,
+    /// 400: a path segment (e.g. an id) is malformed.
+    InvalidPath,
+    /// 400: a query-string parameter is malformed.
+    InvalidQuery,
+    /// 401: no bearer token was sent.
+    MissingToken,
+    /// 401: the token is garbled, forged or of the wrong kind.
+    InvalidToken,
+    /// 401: the access token has expired; refresh it.
+    TokenExpired,
+    /// 401: the session was signed out; sign in again.
+    SessionRevoked,
+    /// 401: wrong username or password.
+    InvalidCredentials,
+    /// 401: the refresh token is unknown or expired.
+    InvalidRefreshToken,
+    /// 401: an already-rotated refresh token was presented; the session is now revoked.
+    RefreshTokenReused,
+    /// 403: authenticated but not allowed.
+    Forbidden,
+    /// 404: no such resource (or not visible to the caller).
+    NotFound,
+    /// 405
+    MethodNotAllowed,
+    /// 409: the username is already registered.
+    UsernameTaken,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 429: too many requests; see `Retry-After`.
+    RateLimited,
+    /// 503: a dependency (PostgreSQL, Redis) is unavailable.
+    ServiceUnavailable,
+    /// 500: a bug; the details are in the server log.
+    Internal,
+    /// A code this build does not know yet (a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for machines (`code`, `field`) and people (`message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The input field the error concerns, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+
+    pub fn with_field(mut self, field: Field) -> Self {
+        self.error.field = Some(field);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_error_body() {
+        let body = ErrorBody::new(ErrorCode::ValidationFailed, "username: too short")
+            .with_field(Field::Username);
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"validation_failed","message":"username: too short","field":"username"}}"#
+        );
+        let body = ErrorBody::new(ErrorCode::UsernameTaken, "taken");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"username_taken","message":"taken"}}"#
+        );
+    }
+
+    #[test]
+    fn unknown_codes_from_a_newer_server_still_parse() {
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"brand_new_code","message":"m"}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+    }
+}

@@ -1,0 +1,99 @@
+//! The wire contract between the Natter desktop app and the Natter server.
+//!
+//! Everything that crosses the wire is a type here: plain serde structs and enums with no
+//! diesel, actix or egui in sight. Both sides use the same validation newtypes
+//! ([`Username`], [`Password`], …) so the app rejects bad input before sending it and the
+//! server rejects it again.
+
+pub mod api;
+pub mod error;
+pub mod ids;
+pub mod validation;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{SessionId, UserId};
+pub use validation::{
+    Bio, DisplayName, Field, MessageText, Password, Username, ValidationError, ValidationErrorKind,
+};
+
+/// The path prefix of every REST endpoint.
+pub const API_PREFIX: &str = "/api/v1";
+
+#[cfg(test)]
+mod golden {
+    //! Golden strings pin the JSON of each type, so the wire format cannot drift silently.
+    use chrono::{TimeZone, Utc};
+    use uuid::Uuid;
+
+    use crate::api::*;
+    use crate::*;
+
+    fn alice() -> User {
+        User {
+            id: UserId(Uuid::from_u128(1)),
+            username: Username::parse("alice").unwrap(),
+            display_name: Some(DisplayName::parse("Alice").unwrap()),
+            bio: String::new(),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+        }
+    }
+
+    #[test]
+    fn user() {
+        assert_eq!(
+            serde_json::to_string(&alice()).unwrap(),
+            r#"{"id":"00000000-0000-0000-0000-000000000001","username":"alice","display_name":"Alice","bio":"","created_at":"2026-01-02T03:04:05Z"}"#
+        );
+    }
+
+    #[test]
+    fn auth_tokens() {
+        let t = AuthTokens {
+            token: "jwt".into(),
+            expires_in: 900,
+            refresh_token: "r".into(),
+            session_id: SessionId(Uuid::from_u128(2)),
+            user: alice(),
+        };
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.starts_with(
+            r#"{"token":"jwt","expires_in":900,"refresh_token":"r","session_id":"00000000-0000-0000-0000-000000000002","user":{"id":"#
+        ), "{json}");
+    }
+
+    #[test]
+    fn requests_reject_unknown_fields() {
+        let r =
+            serde_json::from_str::<LoginRequest>(r#"{"username":"a","password":"b","admin":true}"#);
+        assert!(r.is_err());
+        let ok: LoginRequest = serde_json::from_str(r#"{"username":"a","password":"b"}"#).unwrap();
+        assert_eq!(ok.device_name, None);
+    }
+
+    #[test]
+    fn session_info() {
+        let s = SessionInfo {
+            id: SessionId(Uuid::from_u128(3)),
+            device_name: "Natter on Linux".into(),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            last_seen_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 6).unwrap(),
+            current: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"id":"00000000-0000-0000-0000-000000000003","device_name":"Natter on Linux","created_at":"2026-01-02T03:04:05Z","last_seen_at":"2026-01-02T03:04:06Z","current":true}"#
+        );
+    }
+
+    #[test]
+    fn update_profile_omits_absent_fields() {
+        let r = UpdateProfileRequest {
+            display_name: Some("Al".into()),
+            bio: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"display_name":"Al"}"#
+        );
+    }
+}

@@ -1,0 +1,438 @@
+//! Validation newtypes shared by the app and the server.
+//!
+//! Parse, don't validate: a value of one of these types is valid by construction, and the
+//! only way to get one from outside is `parse`, which says what is wrong and with which field.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Which input a validation error concerns; the server echoes it in the error body so the
+/// app can show the message next to the right field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Field {
+    Username,
+    Password,
+    DisplayName,
+    Bio,
+    Text,
+    DeviceName,
+    Query,
+}
+
+impl Field {
+    /// The name used on the wire (`"display_name"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::DisplayName => "display_name",
+            Field::Bio => "bio",
+            Field::Text => "text",
+            Field::DeviceName => "device_name",
+            Field::Query => "query",
+        }
+    }
+}
+
+/// What is wrong with a value; the app turns this into a translated message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationErrorKind {
+    /// Shorter than `min` (characters, or bytes for passwords).
+    TooShort { min: usize },
+    /// Longer than `max` (characters, or bytes for passwords).
+    TooLong { max: usize },
+    /// Contains characters outside the allowed set.
+    InvalidCharacters,
+}
+
+/// A rejected input: which field and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", field.as_str(), describe(field, kind))]
+pub struct ValidationError {
+    pub field: Field,
+    pub kind: ValidationErrorKind,
+}
+
+fn describe(field: &Field, kind: &ValidationErrorKind) -> String {
+    let unit = if *field == Field::Password {
+        "bytes"
+    } else {
+        "characters"
+    };
+    match kind {
+        ValidationErrorKind::TooShort { min: 1 } => "must not be empty".to_owned(),
+        ValidationErrorKind::TooShort { min } => format!("must be at least {min} {unit}"),
+        ValidationErrorKind::TooLong { max } => format!("must be at most {max} {unit}"),
+        ValidationErrorKind::InvalidCharacters => match field {
+            Field::Username => "may contain only latin letters, digits, '_' and '.'".to_owned(),
+            _ => "contains characters that are not allowed".to_owned(),
+        },
+    }
+}
+
+impl ValidationError {
+    fn new(field: Field, kind: ValidationErrorKind) -> Self {
+        Self { field, kind }
+    }
+}
+
+fn check_chars(field: Field, len: usize, min: usize, max: usize) -> Result<(), ValidationError> {
+    if len < min {
+        return Err(ValidationError::new(
+            field,
+            ValidationErrorKind::TooShort { min },
+        ));
+    }
+    if len > max {
+        return Err(ValidationError::new(
+            field,
+            ValidationErrorKind::TooLong { max },
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! string_newtype {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+        pub struct $name(String);
+
+        impl $name {
+            /// The validated value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            /// The validated value, owned.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// 3–50 characters of `[a-z0-9_.]`; input is trimmed and case-folded, so `" Alice "`
+    /// and `"alice"` are the same account.
+    Username
+);
+
+impl Username {
+    pub const MIN: usize = 3;
+    pub const MAX: usize = 50;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let folded = input.trim().to_lowercase();
+        check_chars(
+            Field::Username,
+            folded.chars().count(),
+            Self::MIN,
+            Self::MAX,
+        )?;
+        if !folded
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        {
+            return Err(ValidationError::new(
+                Field::Username,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(folded))
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Username({:?})", self.0)
+    }
+}
+
+/// 8–72 bytes (bcrypt uses at most 72), taken as typed: no trimming.
+/// Its `Debug` never shows the value, and it is never serialized by the server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_BYTES: usize = 8;
+    pub const MAX_BYTES: usize = 72;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        check_chars(
+            Field::Password,
+            input.len(),
+            Self::MIN_BYTES,
+            Self::MAX_BYTES,
+        )?;
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+string_newtype!(
+    /// 1–64 characters after trimming, no control characters.
+    DisplayName
+);
+
+impl DisplayName {
+    pub const MAX: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::DisplayName, trimmed.chars().count(), 1, Self::MAX)?;
+        if trimmed.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                Field::DisplayName,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DisplayName({:?})", self.0)
+    }
+}
+
+string_newtype!(
+    /// At most 500 characters after trimming; may be empty; newlines allowed.
+    Bio
+);
+
+impl Bio {
+    pub const MAX: usize = 500;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::Bio, trimmed.chars().count(), 0, Self::MAX)?;
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(ValidationError::new(
+                Field::Bio,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for Bio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Bio({:?})", self.0)
+    }
+}
+
+string_newtype!(
+    /// 1–4096 characters after trimming; the trimmed text is what is stored and sent.
+    MessageText
+);
+
+impl MessageText {
+    pub const MAX: usize = 4096;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::Text, trimmed.chars().count(), 1, Self::MAX)?;
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for MessageText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MessageText({:?})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ValidationErrorKind::*;
+
+    type Case = (
+        &'static str,
+        &'static str,
+        Result<&'static str, ValidationErrorKind>,
+    );
+
+    #[test]
+    fn usernames() {
+        let long = "a".repeat(51);
+        let max = "a".repeat(50);
+        let cases: &[(&str, &str, Result<&str, ValidationErrorKind>)] = &[
+            ("plain lowercase is kept", "alice", Ok("alice")),
+            ("case is folded", "AliCe", Ok("alice")),
+            ("surrounding spaces are trimmed", "  bob  ", Ok("bob")),
+            ("digits, dot and underscore allowed", "a.b_c9", Ok("a.b_c9")),
+            ("three is the minimum", "abc", Ok("abc")),
+            ("two is too short", "ab", Err(TooShort { min: 3 })),
+            ("empty is too short", "", Err(TooShort { min: 3 })),
+            ("spaces only is too short", "    ", Err(TooShort { min: 3 })),
+            ("inner space rejected", "al ice", Err(InvalidCharacters)),
+            ("dash rejected", "al-ice", Err(InvalidCharacters)),
+            ("cyrillic rejected", "алиса", Err(InvalidCharacters)),
+            ("at sign rejected", "a@b.c", Err(InvalidCharacters)),
+        ];
+        for (reason, input, expected) in cases {
+            let got = Username::parse(input);
+            match expected {
+                Ok(v) => assert_eq!(got.as_ref().map(Username::as_str), Ok(*v), "{reason}"),
+                Err(k) => assert_eq!(got.map_err(|e| e.kind), Err(k.clone()), "{reason}"),
+            }
+        }
+        assert!(Username::parse(&max).is_ok(), "fifty is the maximum");
+        assert_eq!(
+            Username::parse(&long).map_err(|e| e.kind),
+            Err(TooLong { max: 50 }),
+            "fifty-one is too long"
+        );
+    }
+
+    #[test]
+    fn passwords_count_bytes_not_chars() {
+        let cases: &[Case] = &[
+            ("eight bytes is enough", "12345678", Ok("12345678")),
+            ("seven is too short", "1234567", Err(TooShort { min: 8 })),
+            ("spaces are kept, not trimmed", "        ", Ok("        ")),
+            // four Cyrillic letters are eight bytes in UTF-8
+            ("multi-byte counts bytes", "пароль", Ok("пароль")),
+        ];
+        for (reason, input, expected) in cases {
+            let got = Password::parse(input);
+            match expected {
+                Ok(v) => assert_eq!(got.as_ref().map(Password::expose), Ok(*v), "{reason}"),
+                Err(k) => assert_eq!(got.map_err(|e| e.kind), Err(k.clone()), "{reason}"),
+            }
+        }
+        assert!(
+            Password::parse(&"x".repeat(72)).is_ok(),
+            "72 bytes is the maximum"
+        );
+        // 37 two-byte letters are 74 bytes: over bcrypt's limit although only 37 characters
+        assert_eq!(
+            Password::parse(&"я".repeat(37)).map_err(|e| e.kind),
+            Err(TooLong { max: 72 })
+        );
+    }
+
+    #[test]
+    fn password_debug_hides_the_secret() {
+        let p = Password::parse("hunter2hunter2").unwrap();
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn display_names() {
+        let cases: &[Case] = &[
+            ("unicode allowed", "Алиса 🌷", Ok("Алиса 🌷")),
+            ("trimmed", "  Bob ", Ok("Bob")),
+            ("empty rejected", "   ", Err(TooShort { min: 1 })),
+            ("newline rejected", "Bob\nSmith", Err(InvalidCharacters)),
+        ];
+        for (reason, input, expected) in cases {
+            let got = DisplayName::parse(input);
+            match expected {
+                Ok(v) => assert_eq!(got.as_ref().map(DisplayName::as_str), Ok(*v), "{reason}"),
+                Err(k) => assert_eq!(got.map_err(|e| e.kind), Err(k.clone()), "{reason}"),
+            }
+        }
+        assert!(
+            DisplayName::parse(&"ж".repeat(64)).is_ok(),
+            "64 chars, not bytes"
+        );
+        assert_eq!(
+            DisplayName::parse(&"ж".repeat(65)).map_err(|e| e.kind),
+            Err(TooLong { max: 64 })
+        );
+    }
+
+    #[test]
+    fn bios() {
+        assert_eq!(Bio::parse("").unwrap().as_str(), "", "empty bio is allowed");
+        assert_eq!(Bio::parse("line1\nline2").unwrap().as_str(), "line1\nline2");
+        assert!(Bio::parse(&"b".repeat(500)).is_ok());
+        assert_eq!(
+            Bio::parse(&"b".repeat(501)).map_err(|e| e.kind),
+            Err(TooLong { max: 500 })
+        );
+        assert_eq!(
+            Bio::parse("bell\u{7}").map_err(|e| e.kind),
+            Err(InvalidCharacters)
+        );
+    }
+
+    #[test]
+    fn message_texts() {
+        assert_eq!(MessageText::parse("  hi  ").unwrap().as_str(), "hi");
+        assert_eq!(
+            MessageText::parse(" \n ").map_err(|e| e.kind),
+            Err(TooShort { min: 1 })
+        );
+        assert!(MessageText::parse(&"м".repeat(4096)).is_ok());
+        assert_eq!(
+            MessageText::parse(&"м".repeat(4097)).map_err(|e| e.kind),
+            Err(TooLong { max: 4096 })
+        );
+    }
+
+    #[test]
+    fn deserializing_an_invalid_value_fails() {
+        assert!(serde_json::from_str::<Username>("\"ab\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Username>("\"Carol\"")
+                .unwrap()
+                .as_str(),
+            "carol"
+        );
+    }
+
+    #[test]
+    fn error_messages_name_the_field() {
+        let e = Username::parse("a").unwrap_err();
+        assert_eq!(e.to_string(), "username: must be at least 3 characters");
+        let e = Password::parse("").unwrap_err();
+        assert_eq!(e.to_string(), "password: must be at least 8 bytes");
+    }
+}

@@ -1,0 +1,79 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use natter_tests::{TestApp, pg_base_url};
+use serde_json::Value;
+
+#[actix_web::test]
+async fn healthz_answers_ok() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+}
+
+#[actix_web::test]
+async fn readyz_is_ok_when_postgres_and_redis_answer() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"postgres": "ok", "redis": "ok"}));
+}
+
+#[actix_web::test]
+async fn readyz_names_redis_when_it_is_down_and_the_api_still_works() {
+    // port 1 on loopback: nothing listens there
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("REDIS_URL".into(), "redis://127.0.0.1:1".into());
+    })
+    .await;
+    let resp = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"postgres": "ok", "redis": "down"}));
+    // PostgreSQL is the truth: accounts work without Redis.
+    let tokens = app.signed_in_user().await;
+    let me = app.get_authed("/users/me", &tokens.token).await;
+    assert_eq!(me.status(), 200);
+}
+
+#[actix_web::test]
+async fn readyz_names_postgres_when_its_database_disappears() {
+    let app = TestApp::spawn().await;
+    let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base_url())).unwrap();
+    diesel::sql_query(format!("DROP DATABASE {} WITH (FORCE)", app.db_name))
+        .execute(&mut admin)
+        .unwrap();
+    let resp = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["postgres"], "down");
+    assert_eq!(body["redis"], "ok");
+    // and a request that needs the database answers 503, not 500
+    let resp = app
+        .post_json(
+            "/auth/login",
+            &serde_json::json!({"username": "nobody", "password": "password1"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 503);
+}

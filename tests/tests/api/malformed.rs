@@ -1,0 +1,137 @@
+//! Every kind of malformed request gets a clear 4xx in the shared error shape.
+
+use natter_shared::ErrorCode;
+use natter_tests::{TestApp, assert_error};
+
+async fn raw_post(
+    app: &TestApp,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let mut req = app.client.post(app.api(path)).body(body);
+    if let Some(ct) = content_type {
+        req = req.header("Content-Type", ct);
+    }
+    req.send().await.unwrap()
+}
+
+#[actix_web::test]
+async fn malformed_json_is_a_400() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/register",
+        Some("application/json"),
+        b"{\"username\": ".to_vec(),
+    )
+    .await;
+    assert_error(resp, 400, ErrorCode::InvalidJson).await;
+}
+
+#[actix_web::test]
+async fn wrong_types_are_a_400() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/register",
+        Some("application/json"),
+        br#"{"username": 42, "password": ["x"]}"#.to_vec(),
+    )
+    .await;
+    let body = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(
+        body.error.message.contains("invalid type"),
+        "{}",
+        body.error.message
+    );
+}
+
+#[actix_web::test]
+async fn missing_and_unknown_fields_are_400s() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/login",
+        Some("application/json"),
+        br#"{"username":"abc"}"#.to_vec(),
+    )
+    .await;
+    let body = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(
+        body.error.message.contains("password"),
+        "{}",
+        body.error.message
+    );
+    let resp = raw_post(
+        &app,
+        "/auth/login",
+        Some("application/json"),
+        br#"{"username":"abc","password":"password1","is_admin":true}"#.to_vec(),
+    )
+    .await;
+    let body = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(
+        body.error.message.contains("is_admin"),
+        "{}",
+        body.error.message
+    );
+}
+
+#[actix_web::test]
+async fn an_empty_body_is_a_400_that_says_so() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(&app, "/auth/login", Some("application/json"), Vec::new()).await;
+    let body = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(
+        body.error.message.contains("empty"),
+        "{}",
+        body.error.message
+    );
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_a_413() {
+    let app = TestApp::spawn().await;
+    let huge = format!(
+        r#"{{"username":"abc","password":"{}"}}"#,
+        "p".repeat(100_000)
+    );
+    let resp = raw_post(
+        &app,
+        "/auth/login",
+        Some("application/json"),
+        huge.into_bytes(),
+    )
+    .await;
+    assert_error(resp, 413, ErrorCode::PayloadTooLarge).await;
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(&app, "/auth/login", None, br#"{"username":"a"}"#.to_vec()).await;
+    assert_error(resp, 415, ErrorCode::UnsupportedMediaType).await;
+    let resp = raw_post(&app, "/auth/login", Some("text/plain"), b"hello".to_vec()).await;
+    assert_error(resp, 415, ErrorCode::UnsupportedMediaType).await;
+}
+
+#[actix_web::test]
+async fn an_unknown_route_is_a_json_404() {
+    let app = TestApp::spawn().await;
+    let resp = app.client.get(app.api("/nope")).send().await.unwrap();
+    assert_error(resp, 404, ErrorCode::NotFound).await;
+}
+
+#[actix_web::test]
+async fn non_utf8_and_binary_garbage_is_a_400() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/register",
+        Some("application/json"),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+    )
+    .await;
+    assert_error(resp, 400, ErrorCode::InvalidJson).await;
+}

@@ -1,0 +1,118 @@
+//! The OpenAPI document lists every route of the contract, and every route it lists is served.
+
+use natter_tests::TestApp;
+use serde_json::Value;
+
+/// The REST contract so far (DESIGN.md). Adding a route to the server means adding it here.
+const CONTRACT: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/auth/sessions"),
+    ("delete", "/api/v1/auth/sessions/{id}"),
+    ("get", "/api/v1/users/me"),
+    ("patch", "/api/v1/users/me"),
+    ("get", "/api/v1/users/{id}"),
+    ("get", "/api/v1/users"),
+];
+
+async fn document(app: &TestApp) -> Value {
+    let resp = app
+        .client
+        .get(format!("{}/api/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+fn documented(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths object") {
+        for method in item.as_object().expect("path item").keys() {
+            out.push((method.clone(), path.clone()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[actix_web::test]
+async fn every_contract_route_is_documented_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let mut expected: Vec<(String, String)> = CONTRACT
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(documented(&doc), expected);
+}
+
+#[actix_web::test]
+async fn every_documented_route_is_served() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    for (method, path) in documented(&doc) {
+        let url = format!(
+            "{}{}",
+            app.address,
+            path.replace("{id}", &uuid::Uuid::new_v4().to_string())
+        );
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let resp = app
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body = resp.text().await.unwrap();
+        assert!(
+            !body.contains("no route for"),
+            "{method} {path} is documented but not routed ({status}: {body})"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn documented_request_schemas_come_from_the_shared_crate() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for name in [
+        "RegisterRequest",
+        "LoginRequest",
+        "AuthTokens",
+        "User",
+        "ErrorBody",
+        "SessionList",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[actix_web::test]
+async fn the_docs_page_is_browsable() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(format!("{}/api/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 308);
+    let resp = app
+        .client
+        .get(format!("{}/api/docs/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("swagger"));
+}
