@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Shared by scripts/run and scripts/test: install what is missing, then find a usable
+# PostgreSQL and Redis or start project-local ones under .natter/ (git-ignored). Never touches
+# system configuration: project-local servers live in the project folder on their own ports.
+
+NATTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NATTER_STATE="$NATTER_ROOT/.natter"
+mkdir -p "$NATTER_STATE"
+
+say() { printf '\033[1m[natter]\033[0m %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+APT_UPDATED=""
+# apt_install PKG… — installs the Debian/Ubuntu packages that are not installed yet.
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
+  say "installing: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  # policy-rc.d 101: packages must not start (or touch) system services on install
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_rust() {
+  command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] || die \
+    "Rust is not installed: install rustup (https://rustup.rs) and run this again (rustc >= 1.95)"
+  export PATH="$HOME/.cargo/bin:$PATH"
+}
+
+install_build_deps() {
+  apt_install build-essential pkg-config libpq-dev ca-certificates curl postgresql-client redis-tools
+}
+
+pg_usable() { psql "$1/postgres" -Atqc 'select 1' >/dev/null 2>&1; }
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && echo "$d"
+}
+
+# ensure_postgres — exports NATTER_PG_BASE (postgres://user@host:port, a superuser, no password).
+ensure_postgres() {
+  local candidate="${NATTER_PG_BASE:-postgres://postgres@127.0.0.1:5432}"
+  if pg_usable "$candidate"; then export NATTER_PG_BASE="$candidate"; say "PostgreSQL: $candidate"; return; fi
+  local port="${NATTER_LOCAL_PG_PORT:-55432}" dir="$NATTER_STATE/pg"
+  local local_url="postgres://postgres@127.0.0.1:$port"
+  if pg_usable "$local_url"; then export NATTER_PG_BASE="$local_url"; say "PostgreSQL (project-local): $local_url"; return; fi
+  say "no usable PostgreSQL at $candidate: starting a project-local one on port $port"
+  [ -n "$(pg_bindir)" ] || apt_install postgresql
+  local bin; bin="$(pg_bindir)" || die "PostgreSQL server binaries not found after install"
+  local run=()
+  if [ "$(id -u)" = 0 ]; then
+    # initdb refuses to run as root: the data directory belongs to the postgres user
+    id postgres >/dev/null 2>&1 || die "no 'postgres' user to run the project-local server as"
+    run=(runuser -u postgres --)
+    mkdir -p "$dir"; chown postgres "$dir"; chmod 700 "$dir"
+    chmod o+x "$NATTER_ROOT" "$NATTER_STATE" 2>/dev/null || true
+  fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    "${run[@]}" "$bin/initdb" -D "$dir" -U postgres -A trust -E UTF8 >/dev/null
+  fi
+  "${run[@]}" "$bin/pg_ctl" -D "$dir" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" \
+    -l "$dir/server.log" -w start >/dev/null || die "project-local PostgreSQL did not start (see $dir/server.log)"
+  pg_usable "$local_url" || die "project-local PostgreSQL started but does not answer"
+  export NATTER_PG_BASE="$local_url"
+  say "PostgreSQL (project-local): $local_url"
+}
+
+redis_usable() { [ "$(redis-cli -u "$1" ping 2>/dev/null)" = "PONG" ]; }
+
+# ensure_redis — exports NATTER_REDIS_URL.
+ensure_redis() {
+  local candidate="${NATTER_REDIS_URL:-redis://127.0.0.1:6379}"
+  if redis_usable "$candidate"; then export NATTER_REDIS_URL="$candidate"; say "Redis: $candidate"; return; fi
+  local port="${NATTER_LOCAL_REDIS_PORT:-56379}" dir="$NATTER_STATE/redis"
+  local local_url="redis://127.0.0.1:$port"
+  if redis_usable "$local_url"; then export NATTER_REDIS_URL="$local_url"; say "Redis (project-local): $local_url"; return; fi
+  say "no usable Redis at $candidate: starting a project-local one on port $port"
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+  local i
+  for i in $(seq 1 50); do redis_usable "$local_url" && break; sleep 0.1; done
+  redis_usable "$local_url" || die "project-local Redis did not start (see $dir/redis.log)"
+  export NATTER_REDIS_URL="$local_url"
+  say "Redis (project-local): $local_url"
+}

@@ -1,0 +1,144 @@
+//! The `natter-server` binary as an operator runs it: start-up errors and graceful shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-server");
+
+fn pg_base() -> String {
+    std::env::var("NATTER_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("NATTER_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A fresh database, dropped on drop.
+struct TempDb(String);
+
+impl TempDb {
+    fn new() -> Self {
+        let name = format!("natter_proc_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base())).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        Self(name)
+    }
+    fn url(&self) -> String {
+        format!("{}/{}", pg_base(), self.0)
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base())) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0))
+                .execute(&mut admin);
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
+    let cases = [
+        ("NATTER_BCRYPT_COST", "cheap"),
+        ("NATTER_ADDR", "not-an-address"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("NATTER_LOG_FORMAT", "yaml"),
+    ];
+    for (var, value) in cases {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{var}: {stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_a_clear_line() {
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/natter")
+        .env("NATTER_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("cannot connect to PostgreSQL (DATABASE_URL)"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish_then_stops() {
+    let db = TempDb::new();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("DATABASE_URL", db.url())
+        .env("REDIS_URL", redis_url())
+        .env("NATTER_ADDR", format!("127.0.0.1:{port}"))
+        // a high bcrypt cost keeps the registration in flight long enough to signal mid-way
+        .env("NATTER_BCRYPT_COST", "13")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "server did not come up");
+
+    let in_flight = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{base}/api/v1/auth/register");
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"username": "graceful", "password": "password1"}))
+                .send()
+                .await
+        }
+    });
+    // The request is being served once the server has read it; give the client a moment to
+    // send it (bcrypt at cost 13 then takes far longer than this).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let resp = in_flight.await.unwrap().expect("in-flight request completes");
+    assert_eq!(resp.status(), 201, "the request in flight at SIGTERM finished");
+    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer accepting connections"
+    );
+}
