@@ -1,0 +1,194 @@
+//! Everything that can happen: what the person did in a view, and what came back from the
+//! network or the token store. Actions are the only input of [`crate::reduce::reduce`].
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use natter_shared::api::{
+    AuthTokens, LoginRequest, RefreshRequest, RegisterRequest, SessionList, UpdateProfileRequest,
+    User,
+};
+use natter_shared::{ErrorBody, Field, SessionId};
+
+use crate::i18n::Language;
+use crate::state::{NetErrorKind, ShellTab};
+use crate::token_store::StoredSession;
+
+/// An event for the reducer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The app started; `stored` is the session found in the token store, if any.
+    Started {
+        stored: Option<StoredSession>,
+    },
+    LanguageChosen(Language),
+    ServerUrlEdited(String),
+    /// A field of the sign-in or registration form changed.
+    AuthFieldEdited {
+        field: Field,
+        value: String,
+    },
+    SignInSubmitted,
+    RegisterSubmitted,
+    ShowRegister,
+    ShowSignIn,
+    /// Try the stored session again after restoring it failed.
+    RestoreRetried,
+    /// Give up on the stored session and sign in afresh.
+    RestoreAbandoned,
+    TabChosen(ShellTab),
+    ProfileFieldEdited {
+        field: Field,
+        value: String,
+    },
+    ProfileSubmitted,
+    ProfileReverted,
+    DevicesReloadRequested,
+    /// "Sign out" next to a device; for this device it is the same as [`Action::SignOutRequested`].
+    DeviceSignOutRequested(SessionId),
+    SignOutRequested,
+    NoticeDismissed,
+    /// An HTTP call finished (after any retries).
+    ApiFinished(ApiResponse),
+    /// Writing or clearing the stored session failed.
+    SessionStoreFailed(String),
+}
+
+/// The REST calls the app makes.
+#[derive(Clone, PartialEq)]
+pub enum ApiCall {
+    Register(RegisterRequest),
+    Login(LoginRequest),
+    Refresh(RefreshRequest),
+    Logout,
+    ListSessions,
+    RevokeSession(SessionId),
+    GetMe,
+    UpdateMe(UpdateProfileRequest),
+}
+
+/// HTTP methods the app uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl ApiCall {
+    pub fn method(&self) -> Method {
+        match self {
+            ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_) | ApiCall::Logout => {
+                Method::Post
+            }
+            ApiCall::ListSessions | ApiCall::GetMe => Method::Get,
+            ApiCall::RevokeSession(_) => Method::Delete,
+            ApiCall::UpdateMe(_) => Method::Patch,
+        }
+    }
+
+    /// The path below `/api/v1`.
+    pub fn path(&self) -> String {
+        match self {
+            ApiCall::Register(_) => "/auth/register".into(),
+            ApiCall::Login(_) => "/auth/login".into(),
+            ApiCall::Refresh(_) => "/auth/refresh".into(),
+            ApiCall::Logout => "/auth/logout".into(),
+            ApiCall::ListSessions => "/auth/sessions".into(),
+            ApiCall::RevokeSession(id) => format!("/auth/sessions/{id}"),
+            ApiCall::GetMe | ApiCall::UpdateMe(_) => "/users/me".into(),
+        }
+    }
+
+    /// The JSON body, for calls that have one.
+    pub fn body(&self) -> Option<Result<Vec<u8>, serde_json::Error>> {
+        match self {
+            ApiCall::Register(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Login(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Refresh(r) => Some(serde_json::to_vec(r)),
+            ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Logout
+            | ApiCall::ListSessions
+            | ApiCall::RevokeSession(_)
+            | ApiCall::GetMe => None,
+        }
+    }
+
+    /// Whether the call carries the access token.
+    pub fn needs_auth(&self) -> bool {
+        !matches!(
+            self,
+            ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_)
+        )
+    }
+
+    /// Whether sending the call twice has the same effect as sending it once, so it may be
+    /// retried after a failure that happened once the server may have received it.
+    /// Refresh is the dangerous one: a second send of a consumed refresh token revokes
+    /// the session.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self,
+            ApiCall::ListSessions
+                | ApiCall::GetMe
+                | ApiCall::UpdateMe(_)
+                | ApiCall::RevokeSession(_)
+                | ApiCall::Logout
+        )
+    }
+}
+
+/// Never prints passwords or tokens.
+impl fmt::Debug for ApiCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiCall::Register(r) => write!(f, "Register({:?})", r.username),
+            ApiCall::Login(r) => write!(f, "Login({:?})", r.username),
+            ApiCall::Refresh(_) => f.write_str("Refresh"),
+            ApiCall::Logout => f.write_str("Logout"),
+            ApiCall::ListSessions => f.write_str("ListSessions"),
+            ApiCall::RevokeSession(id) => write!(f, "RevokeSession({id})"),
+            ApiCall::GetMe => f.write_str("GetMe"),
+            ApiCall::UpdateMe(r) => write!(f, "UpdateMe({r:?})"),
+        }
+    }
+}
+
+/// A finished call, as it comes back from the network thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    /// The [`crate::state::AppState::epoch`] the call was made in.
+    pub epoch: u64,
+    /// The server the call went to.
+    pub server_url: String,
+    /// The [`crate::state::Session::token_generation`] of the token it carried.
+    pub token_generation: u64,
+    pub call: ApiCall,
+    pub result: Result<ApiReply, ApiFailure>,
+    /// When the answer arrived (the reducer has no clock).
+    pub received_at: DateTime<Utc>,
+}
+
+/// A successful answer, decoded according to the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiReply {
+    /// 204 (logout, revoke).
+    Empty,
+    User(Box<User>),
+    Tokens(Box<AuthTokens>),
+    Sessions(SessionList),
+}
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiFailure {
+    /// The server answered with the shared error body.
+    Server { status: u16, body: ErrorBody },
+    /// No answer.
+    Network { kind: NetErrorKind, detail: String },
+    /// An error status without an error body.
+    UnexpectedStatus(u16),
+    /// A success status whose body did not decode.
+    BadResponse(String),
+}

@@ -1,0 +1,130 @@
+//! The eframe glue: builds the state and the executor, drains the network channel in
+//! `logic`, draws in `ui`, remembers the language and server address in `save`.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::config::{APP_ID, Config};
+use crate::i18n::Language;
+use crate::net::Executor;
+use crate::reduce::reduce;
+use crate::state::{AppState, DEFAULT_SERVER_URL};
+use crate::token_store::TokenStore;
+use crate::ui;
+
+/// The eframe storage key of [`Remembered`].
+const STORAGE_KEY: &str = "natter";
+/// How long one frame may spend applying network results before it yields to drawing.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+
+/// What eframe persists for us (the window size it persists by itself).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Remembered {
+    language: Option<Language>,
+    server_url: Option<String>,
+}
+
+pub struct NatterApp {
+    state: AppState,
+    inbox: Receiver<Action>,
+    executor: Executor,
+}
+
+impl NatterApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, config: &Config) -> Self {
+        let remembered: Remembered = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let language = remembered.language.unwrap_or_else(Language::from_system);
+        let server_url = config
+            .server_url
+            .clone()
+            .or(remembered.server_url)
+            .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned());
+
+        let token_store = TokenStore::open(&config.data_dir, config.use_keyring);
+        let stored = token_store.load().unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not read the stored session; signing in afresh");
+            None
+        });
+
+        let (sender, inbox) = channel();
+        let ctx = cc.egui_ctx.clone();
+        let executor =
+            Executor::spawn(token_store, sender, Arc::new(move || ctx.request_repaint()));
+        let mut app = Self {
+            state: AppState::new(language, server_url, config.device_name.clone()),
+            inbox,
+            executor,
+        };
+        app.dispatch(Action::Started { stored });
+        app
+    }
+
+    fn dispatch(&mut self, action: Action) {
+        for effect in reduce(&mut self.state, action) {
+            self.executor.run(effect);
+        }
+    }
+}
+
+impl eframe::App for NatterApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let deadline = Instant::now() + DRAIN_BUDGET;
+        while let Ok(action) = self.inbox.try_recv() {
+            self.dispatch(action);
+            if Instant::now() >= deadline {
+                ctx.request_repaint(); // more may be waiting: continue next frame
+                break;
+            }
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut actions = Vec::new();
+        ui::app_ui(ui, &self.state, &mut actions);
+        if !actions.is_empty() {
+            ui.ctx().request_repaint();
+        }
+        for action in actions {
+            self.dispatch(action);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let remembered = Remembered {
+            language: Some(self.state.language),
+            server_url: Some(self.state.server_url.clone()),
+        };
+        eframe::set_value(storage, STORAGE_KEY, &remembered);
+    }
+}
+
+/// Opens the window and runs until it closes.
+pub fn run() -> anyhow::Result<()> {
+    let config = Config::from_env(|name| std::env::var(name).ok());
+    if let Err(error) = std::fs::create_dir_all(&config.data_dir) {
+        tracing::warn!(dir = %config.data_dir.display(), %error, "could not create the data dir");
+    }
+    tracing::info!(data_dir = %config.data_dir.display(), "starting");
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_app_id(APP_ID)
+            .with_title("Natter")
+            .with_inner_size([900.0, 640.0])
+            .with_min_inner_size([420.0, 480.0]),
+        persistence_path: Some(config.data_dir.join("app.ron")),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Natter",
+        options,
+        Box::new(move |cc| Ok(Box::new(NatterApp::new(cc, &config)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
+}

@@ -1,0 +1,118 @@
+//! Settings from the environment, read once at start.
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `NATTER_DATA_DIR` | where the app keeps its files (window state, fallback session file) |
+//! | `NATTER_SERVER_URL` | pre-fills the server address on the sign-in screen |
+//! | `NATTER_KEYRING=off` | never use the OS keyring; keep the session in the file |
+
+use std::path::PathBuf;
+
+/// The app id: names the data dir and the window class.
+pub const APP_ID: &str = "natter";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// `NATTER_SERVER_URL`, which wins over the remembered address.
+    pub server_url: Option<String>,
+    pub use_keyring: bool,
+    /// Shown in the devices list, e.g. "Natter on Linux (laptop)".
+    pub device_name: String,
+}
+
+impl Config {
+    /// Reads the settings through `var` (`std::env::var` in the app, a map in tests).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Config {
+        let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let data_dir = non_empty("NATTER_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| eframe::storage_dir(APP_ID))
+            .unwrap_or_else(|| PathBuf::from(".natter"));
+        let use_keyring = !non_empty("NATTER_KEYRING").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "off" | "0" | "false" | "no"
+            )
+        });
+        let host = non_empty("HOSTNAME")
+            .or_else(|| non_empty("COMPUTERNAME"))
+            .or_else(read_hostname);
+        Config {
+            data_dir,
+            server_url: non_empty("NATTER_SERVER_URL").map(|v| v.trim().to_owned()),
+            use_keyring,
+            device_name: device_name(std::env::consts::OS, host.as_deref()),
+        }
+    }
+}
+
+/// "Natter on Linux (laptop)", or without the parentheses when the host name is unknown.
+pub fn device_name(os: &str, host: Option<&str>) -> String {
+    let os = match os {
+        "linux" => "Linux",
+        "macos" => "macOS",
+        "windows" => "Windows",
+        "freebsd" => "FreeBSD",
+        other => other,
+    };
+    match host.map(str::trim).filter(|h| !h.is_empty()) {
+        Some(host) => format!("Natter on {os} ({host})"),
+        None => format!("Natter on {os}"),
+    }
+}
+
+fn read_hostname() -> Option<String> {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_env(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn environment_overrides_are_read() {
+        let c = config(&[
+            ("NATTER_DATA_DIR", "/tmp/natter-x"),
+            ("NATTER_SERVER_URL", " http://10.0.0.1:9000 "),
+            ("NATTER_KEYRING", "off"),
+            ("HOSTNAME", "box"),
+        ]);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/natter-x"));
+        assert_eq!(c.server_url.as_deref(), Some("http://10.0.0.1:9000"));
+        assert!(!c.use_keyring);
+        assert!(c.device_name.ends_with("(box)"), "{}", c.device_name);
+    }
+
+    #[test]
+    fn keyring_is_used_unless_switched_off() {
+        assert!(config(&[]).use_keyring);
+        assert!(config(&[("NATTER_KEYRING", "on")]).use_keyring);
+        assert!(!config(&[("NATTER_KEYRING", "OFF")]).use_keyring);
+        assert_eq!(config(&[("NATTER_SERVER_URL", "")]).server_url, None);
+    }
+
+    #[test]
+    fn device_names_read_well() {
+        assert_eq!(
+            device_name("linux", Some("laptop")),
+            "Natter on Linux (laptop)"
+        );
+        assert_eq!(device_name("macos", None), "Natter on macOS");
+        assert_eq!(device_name("windows", Some(" ")), "Natter on Windows");
+    }
+}

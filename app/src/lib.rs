@@ -1,0 +1,20 @@
+//! Natter, the desktop messenger: eframe/egui app.
+//!
+//! Views ([`ui`]) and the network ([`net`]) produce [`action::Action`]s;
+//! [`reduce::reduce`] applies them to [`state::AppState`] and returns
+//! [`effect::Effect`]s, which [`net::Executor`] runs off the UI thread.
+
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod effect;
+pub mod i18n;
+pub mod net;
+pub mod reduce;
+pub mod state;
+pub mod token_store;
+pub mod ui;
+
+pub use app::run;

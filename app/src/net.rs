@@ -1,0 +1,6 @@
+//! Talking to the server: the HTTP calls and the threads that run effects.
+
+pub mod http;
+pub mod worker;
+
+pub use worker::Executor;

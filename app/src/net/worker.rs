@@ -1,0 +1,125 @@
+//! Runs effects off the UI thread: a few network threads for HTTP calls and one thread for
+//! token-store writes (one thread, so writes land in the order they were asked for). Results
+//! come back as actions through a channel, followed by a repaint request.
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use crate::action::{Action, ApiResponse};
+use crate::effect::{ApiRequest, Effect};
+use crate::net::http::{self, EhttpTransport, RetryPolicy};
+use crate::token_store::{StoredSession, TokenStore};
+
+/// How many HTTP calls may be in flight at once.
+const NETWORK_THREADS: usize = 3;
+
+/// Wakes the UI so it drains the channel (`egui::Context::request_repaint`).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+enum StoreCommand {
+    Save(StoredSession),
+    Clear,
+}
+
+/// Executes [`Effect`]s.
+pub struct Executor {
+    api: Sender<ApiRequest>,
+    store: Sender<StoreCommand>,
+}
+
+impl Executor {
+    /// Starts the threads; they end when the executor is dropped.
+    pub fn spawn(token_store: TokenStore, actions: Sender<Action>, wake: Wake) -> Self {
+        let (api, api_rx) = channel::<ApiRequest>();
+        let api_rx = Arc::new(Mutex::new(api_rx));
+        for index in 0..NETWORK_THREADS {
+            let api_rx = Arc::clone(&api_rx);
+            let actions = actions.clone();
+            let wake = Arc::clone(&wake);
+            let spawned = std::thread::Builder::new()
+                .name(format!("natter-net-{index}"))
+                .spawn(move || network_loop(&api_rx, &actions, &wake));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a network thread");
+            }
+        }
+        let (store, store_rx) = channel();
+        let spawned = std::thread::Builder::new()
+            .name("natter-store".into())
+            .spawn(move || store_loop(&token_store, &store_rx, &actions, &wake));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "could not start the token-store thread");
+        }
+        Self { api, store }
+    }
+
+    pub fn run(&self, effect: Effect) {
+        let sent = match effect {
+            Effect::Api(request) => self.api.send(request).is_ok(),
+            Effect::SaveSession(session) => self.store.send(StoreCommand::Save(session)).is_ok(),
+            Effect::ClearSession => self.store.send(StoreCommand::Clear).is_ok(),
+        };
+        if !sent {
+            tracing::error!("effect dropped: its worker thread is gone");
+        }
+    }
+}
+
+fn network_loop(requests: &Mutex<Receiver<ApiRequest>>, actions: &Sender<Action>, wake: &Wake) {
+    loop {
+        let next = match requests.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(request) = next else {
+            return; // the executor was dropped
+        };
+        let span = tracing::info_span!("api", call = ?request.call);
+        let _entered = span.enter();
+        let result = http::execute(
+            &request,
+            &EhttpTransport,
+            &RetryPolicy::default(),
+            &mut std::thread::sleep,
+        );
+        if let Err(failure) = &result {
+            tracing::info!(?failure, "call failed");
+        }
+        let response = ApiResponse {
+            epoch: request.epoch,
+            server_url: request.server_url,
+            token_generation: request.token_generation,
+            call: request.call,
+            result,
+            received_at: chrono::Utc::now(),
+        };
+        if actions.send(Action::ApiFinished(response)).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+fn store_loop(
+    store: &TokenStore,
+    commands: &Receiver<StoreCommand>,
+    actions: &Sender<Action>,
+    wake: &Wake,
+) {
+    while let Ok(command) = commands.recv() {
+        let result = match &command {
+            StoreCommand::Save(session) => store.save(session),
+            StoreCommand::Clear => store.clear(),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "token store write failed");
+            if actions
+                .send(Action::SessionStoreFailed(error.to_string()))
+                .is_err()
+            {
+                return;
+            }
+            wake();
+        }
+    }
+}

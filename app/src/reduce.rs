@@ -1,0 +1,49 @@
+//! The reducer: the one place the state changes.
+//!
+//! `reduce` is pure: no I/O and no clock. It returns the effects (HTTP calls, token-store
+//! writes) for [`crate::net::Executor`] to run; their results come back as actions.
+
+mod forms;
+mod session;
+mod shell;
+#[cfg(test)]
+mod tests;
+
+use crate::action::Action;
+use crate::effect::Effect;
+use crate::state::{AppState, Notice};
+
+/// Applies `action` to `state` and returns what must happen outside.
+pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Started { stored } => session::start(state, stored),
+        Action::LanguageChosen(language) => {
+            state.language = language;
+            Vec::new()
+        }
+        Action::ServerUrlEdited(url) => forms::edit_server_url(state, url),
+        Action::AuthFieldEdited { field, value } => forms::edit(state, field, value),
+        Action::SignInSubmitted => forms::submit_sign_in(state),
+        Action::RegisterSubmitted => forms::submit_register(state),
+        Action::ShowRegister => forms::show_register(state),
+        Action::ShowSignIn => forms::show_sign_in(state),
+        Action::RestoreRetried => session::retry_restore(state),
+        Action::RestoreAbandoned => session::end(state, None),
+        Action::TabChosen(tab) => shell::choose_tab(state, tab),
+        Action::ProfileFieldEdited { field, value } => shell::edit_profile(state, field, value),
+        Action::ProfileSubmitted => shell::submit_profile(state),
+        Action::ProfileReverted => shell::revert_profile(state),
+        Action::DevicesReloadRequested => shell::reload_devices(state),
+        Action::DeviceSignOutRequested(id) => shell::sign_out_device(state, id),
+        Action::SignOutRequested => shell::sign_out(state),
+        Action::NoticeDismissed => {
+            state.notice = None;
+            Vec::new()
+        }
+        Action::ApiFinished(response) => session::api_finished(state, response),
+        Action::SessionStoreFailed(_) => {
+            state.notice = Some(Notice::SessionNotSaved);
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Everything the app knows, as plain data: the screen being shown, the form contents, the
+//! signed-in session. Only [`crate::reduce::reduce`] changes it; views only read it.
+
+use std::fmt;
+
+use natter_shared::api::{SessionInfo, User};
+use natter_shared::{
+    Bio, DisplayName, ErrorCode, Field, Password, SessionId, UserId, Username, ValidationError,
+};
+
+use crate::action::ApiCall;
+use crate::i18n::Language;
+
+/// The server URL used when nothing else is configured.
+pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
+
+/// The whole state of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    pub language: Language,
+    /// The server address as typed on the sign-in screen (persisted).
+    pub server_url: String,
+    /// Sent at login so the devices list can tell this device apart.
+    pub device_name: String,
+    pub screen: Screen,
+    /// The signed-in session, also present while it is being restored.
+    pub session: Option<Session>,
+    /// A one-line banner (e.g. "your session ended"), until dismissed or replaced.
+    pub notice: Option<Notice>,
+    /// Bumped whenever a session begins or ends, so answers meant for an earlier session
+    /// are recognised and dropped.
+    pub epoch: u64,
+}
+
+impl AppState {
+    pub fn new(language: Language, server_url: String, device_name: String) -> Self {
+        Self {
+            language,
+            server_url,
+            device_name,
+            screen: Screen::SignIn(AuthForm::default()),
+            session: None,
+            notice: None,
+            epoch: 0,
+        }
+    }
+}
+
+/// What the window shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    SignIn(AuthForm),
+    Register(AuthForm),
+    /// A stored session is being brought back (`POST /auth/refresh`) at start.
+    Restoring {
+        failure: Option<UiError>,
+    },
+    Shell(Box<ShellState>),
+}
+
+/// The sign-in and registration forms (registration also uses `display_name`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthForm {
+    pub username: String,
+    pub password: String,
+    pub display_name: String,
+    /// A request is in flight: the spinner shows and submitting again does nothing.
+    pub busy: bool,
+    /// Set on a submit attempt, so empty fields show their errors too.
+    pub show_all_errors: bool,
+    /// Errors the server attributed to a field, cleared when that field is edited.
+    pub field_errors: Vec<(Field, UiError)>,
+    /// An error that concerns no single field (wrong password, server unreachable).
+    pub general_error: Option<UiError>,
+}
+
+impl AuthForm {
+    /// The server's error for `field`, if any.
+    pub fn field_error(&self, field: Field) -> Option<&UiError> {
+        field_error(&self.field_errors, field)
+    }
+}
+
+/// The signed-in view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShellState {
+    pub user: User,
+    pub tab: ShellTab,
+    pub profile: ProfileForm,
+    pub devices: DevicesState,
+    /// `POST /auth/logout` is in flight.
+    pub signing_out: bool,
+}
+
+impl ShellState {
+    pub fn new(user: User) -> Self {
+        Self {
+            profile: ProfileForm::from_user(&user),
+            user,
+            tab: ShellTab::Profile,
+            devices: DevicesState::default(),
+            signing_out: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellTab {
+    Profile,
+    Devices,
+}
+
+/// The profile editor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileForm {
+    pub display_name: String,
+    pub bio: String,
+    pub saving: bool,
+    pub field_errors: Vec<(Field, UiError)>,
+    pub general_error: Option<UiError>,
+}
+
+impl ProfileForm {
+    pub fn from_user(user: &User) -> Self {
+        Self {
+            display_name: user
+                .display_name
+                .as_ref()
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
+            bio: user.bio.clone(),
+            ..Self::default()
+        }
+    }
+
+    pub fn field_error(&self, field: Field) -> Option<&UiError> {
+        field_error(&self.field_errors, field)
+    }
+
+    /// The display name as typed, checked: `Ok(None)` means "no display name".
+    pub fn parsed_display_name(&self) -> Result<Option<DisplayName>, ValidationError> {
+        if self.display_name.trim().is_empty() {
+            Ok(None)
+        } else {
+            DisplayName::parse(&self.display_name).map(Some)
+        }
+    }
+
+    pub fn parsed_bio(&self) -> Result<Bio, ValidationError> {
+        Bio::parse(&self.bio)
+    }
+}
+
+/// The list of signed-in devices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DevicesState {
+    /// `None` until the first answer arrives.
+    pub sessions: Option<Vec<SessionInfo>>,
+    pub loading: bool,
+    /// Sessions whose sign-out request is in flight.
+    pub revoking: Vec<SessionId>,
+    pub error: Option<UiError>,
+}
+
+/// The signed-in session: what is needed to make authenticated calls.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    /// Normalised base URL (no trailing slash) of the server this session lives on.
+    pub server_url: String,
+    pub user_id: UserId,
+    pub username: String,
+    pub session_id: SessionId,
+    /// In memory only; `None` until the first refresh after a restore, or after a 401.
+    pub access_token: Option<String>,
+    /// Bumped with every new access token, so a 401 caused by an older token is retried
+    /// with the new one instead of triggering another refresh.
+    pub token_generation: u64,
+    /// One-use: every refresh returns a new one, which is persisted at once.
+    pub refresh_token: String,
+    /// A `POST /auth/refresh` is in flight; at most one ever is.
+    pub refreshing: bool,
+    /// Calls waiting for the refresh to finish.
+    pub pending: Vec<ApiCall>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("server_url", &self.server_url)
+            .field("user_id", &self.user_id)
+            .field("session_id", &self.session_id)
+            .field("has_access_token", &self.access_token.is_some())
+            .field("token_generation", &self.token_generation)
+            .field("refreshing", &self.refreshing)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An error kept in the state, language-neutral; views translate it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiError {
+    Validation(ValidationError),
+    /// The server answered with its error body.
+    Server {
+        code: ErrorCode,
+        message: String,
+    },
+    Network(NetErrorKind),
+    /// An error status without the usual error body (e.g. a proxy's 502 page).
+    UnexpectedStatus(u16),
+    /// A success status whose body could not be understood.
+    BadResponse,
+    InvalidServerUrl,
+}
+
+/// How a request failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetErrorKind {
+    /// The request never reached the server (connection refused, DNS): safe to resend.
+    Unreachable,
+    /// The connection broke or timed out after the request may have been received.
+    Interrupted,
+}
+
+/// A banner message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The server ended the session (revoked elsewhere, refresh token reused or expired).
+    SessionEnded,
+    SignedOut,
+    /// Signed out here, but the server could not be told.
+    SignedOutOffline,
+    ProfileSaved,
+    /// The session could not be written to the token store; it will not survive a restart.
+    SessionNotSaved,
+}
+
+/// Validation results of an [`AuthForm`], computed from its text.
+pub struct AuthFormCheck {
+    pub username: Result<Username, ValidationError>,
+    pub password: Result<Password, ValidationError>,
+    /// `Ok(None)` when left empty (it is optional).
+    pub display_name: Result<Option<DisplayName>, ValidationError>,
+}
+
+impl AuthForm {
+    /// The error to show next to `field`: the server's, else the local check's (once the
+    /// field has text, or after a submit attempt).
+    pub fn shown_error(&self, field: Field) -> Option<UiError> {
+        if let Some(error) = self.field_error(field) {
+            return Some(error.clone());
+        }
+        let check = self.check();
+        let (text, result) = match field {
+            Field::Username => (&self.username, check.username.err()),
+            Field::Password => (&self.password, check.password.err()),
+            Field::DisplayName => (&self.display_name, check.display_name.err()),
+            _ => return None,
+        };
+        if self.show_all_errors || !text.is_empty() {
+            result.map(UiError::Validation)
+        } else {
+            None
+        }
+    }
+
+    pub fn check(&self) -> AuthFormCheck {
+        AuthFormCheck {
+            username: Username::parse(&self.username),
+            password: Password::parse(&self.password),
+            display_name: if self.display_name.trim().is_empty() {
+                Ok(None)
+            } else {
+                DisplayName::parse(&self.display_name).map(Some)
+            },
+        }
+    }
+}
+
+/// Checks and normalises a server address: `http(s)://host[:port]`, no trailing slash.
+pub fn normalize_server_url(input: &str) -> Result<String, UiError> {
+    let trimmed = input.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.strip_prefix("https://"))
+        .ok_or(UiError::InvalidServerUrl)?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(UiError::InvalidServerUrl);
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn field_error(errors: &[(Field, UiError)], field: Field) -> Option<&UiError> {
+    errors.iter().find(|(f, _)| *f == field).map(|(_, e)| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked_and_normalised() {
+        let cases = [
+            (
+                "default",
+                "http://127.0.0.1:8080",
+                Ok("http://127.0.0.1:8080"),
+            ),
+            (
+                "trailing slash dropped",
+                " https://chat.example/ ",
+                Ok("https://chat.example"),
+            ),
+            (
+                "scheme required",
+                "127.0.0.1:8080",
+                Err(UiError::InvalidServerUrl),
+            ),
+            ("host required", "http://", Err(UiError::InvalidServerUrl)),
+            ("no spaces", "http://a b", Err(UiError::InvalidServerUrl)),
+        ];
+        for (reason, input, want) in cases {
+            assert_eq!(
+                normalize_server_url(input),
+                want.map(str::to_owned),
+                "{reason}"
+            );
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! egui_kittest tests of the sign-in and registration screens: find inputs by their label,
+//! type, press Enter or click, then check the actions, the effects and what is shown.
+
+use egui::Ui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use natter::action::{Action, ApiCall};
+use natter::effect::Effect;
+use natter::i18n::Language;
+use natter::reduce::reduce;
+use natter::state::{AppState, Screen, UiError};
+use natter::ui::{register_ui, sign_in_ui};
+use natter_shared::{ErrorCode, Field};
+
+type View = fn(&mut Ui, &AppState, &mut Vec<Action>);
+
+/// The state, and everything the view emitted and the reducer asked for.
+struct TestApp {
+    state: AppState,
+    actions: Vec<Action>,
+    effects: Vec<Effect>,
+}
+
+impl TestApp {
+    fn api_calls(&self) -> Vec<&ApiCall> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Api(r) => Some(&r.call),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn harness(state: AppState, view: View) -> Harness<'static, TestApp> {
+    let app = TestApp {
+        state,
+        actions: Vec::new(),
+        effects: Vec::new(),
+    };
+    Harness::builder().with_size([480.0, 900.0]).build_ui_state(
+        move |ui, app: &mut TestApp| {
+            let mut actions = Vec::new();
+            view(ui, &app.state, &mut actions);
+            if !actions.is_empty() {
+                ui.ctx().request_repaint();
+            }
+            for action in actions {
+                app.actions.push(action.clone());
+                let effects = reduce(&mut app.state, action);
+                app.effects.extend(effects);
+            }
+        },
+        app,
+    )
+}
+
+fn state(language: Language) -> AppState {
+    AppState::new(
+        language,
+        "http://127.0.0.1:8080".into(),
+        "Natter on Linux (test)".into(),
+    )
+}
+
+fn register_state() -> AppState {
+    let mut state = state(Language::English);
+    reduce(&mut state, Action::ShowRegister);
+    state
+}
+
+fn type_into(harness: &mut Harness<'_, TestApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+#[test]
+fn an_invalid_username_shows_its_error_inline_and_enter_sends_nothing() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    type_into(&mut harness, "Username", "ab");
+    type_into(&mut harness, "Password", "password1");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+
+    let error = harness.get_by_label("Must be at least 3 characters");
+    let username = harness.get_by_label("Username");
+    let password_label = harness.get_by_label_contains("Password").rect();
+    assert!(
+        error.rect().min.y >= username.rect().max.y,
+        "below the username"
+    );
+    assert!(
+        error.rect().max.y <= password_label.min.y,
+        "above the password"
+    );
+    assert!(harness.state().api_calls().is_empty());
+    assert!(harness.state().actions.contains(&Action::SignInSubmitted));
+}
+
+#[test]
+fn valid_input_and_enter_sends_login_and_shows_the_spinner() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    type_into(&mut harness, "Username", "Alice");
+    type_into(&mut harness, "Password", "password1");
+    harness.key_press(egui::Key::Enter);
+    // the spinner keeps asking for frames, so step instead of running to rest
+    harness.run_steps(3);
+
+    let calls = harness.state().api_calls();
+    assert_eq!(calls.len(), 1);
+    let ApiCall::Login(login) = calls[0] else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(login.username, "alice");
+    assert_eq!(login.password, "password1");
+    harness.get_by_label("Signing in…");
+}
+
+#[test]
+fn clicking_sign_in_sends_login_too() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    type_into(&mut harness, "Username", "alice");
+    type_into(&mut harness, "Password", "password1");
+    harness.get_by_label("Sign in").click();
+    harness.run_steps(3);
+    assert!(matches!(
+        harness.state().api_calls().as_slice(),
+        [ApiCall::Login(_)]
+    ));
+}
+
+#[test]
+fn a_server_error_about_the_username_shows_next_to_the_username() {
+    let mut harness = harness(register_state(), register_ui);
+    type_into(&mut harness, "Username", "bob");
+    type_into(&mut harness, "Password", "password1");
+    harness.get_by_label("Create account").click();
+    harness.run_steps(2);
+    let request = match harness.state().effects.as_slice() {
+        [Effect::Api(request)] => request.clone(),
+        other => panic!("{other:?}"),
+    };
+    // the server answers 409 username_taken, field username
+    let mut body = natter_shared::ErrorBody::new(ErrorCode::UsernameTaken, "taken");
+    body.error.field = Some(Field::Username);
+    let app = harness.state_mut();
+    reduce(
+        &mut app.state,
+        Action::ApiFinished(natter::action::ApiResponse {
+            epoch: request.epoch,
+            server_url: request.server_url,
+            token_generation: 0,
+            call: request.call,
+            result: Err(natter::action::ApiFailure::Server { status: 409, body }),
+            received_at: chrono::Utc::now(),
+        }),
+    );
+    harness.run();
+
+    let error = harness
+        .get_by_label("This username is already taken")
+        .rect();
+    let username = harness.get_by_label("Username").rect();
+    let next_label = harness.get_by_label_contains("Display name").rect();
+    assert!(error.min.y >= username.max.y && error.max.y <= next_label.min.y);
+    let Screen::Register(form) = &harness.state().state.screen else {
+        panic!()
+    };
+    assert!(matches!(
+        form.field_error(Field::Username),
+        Some(UiError::Server {
+            code: ErrorCode::UsernameTaken,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn registration_sends_register_with_the_display_name() {
+    let mut harness = harness(register_state(), register_ui);
+    type_into(&mut harness, "Username", "bob");
+    type_into(&mut harness, "Display name (optional)", "Бобби");
+    type_into(&mut harness, "Password", "password1");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    let calls = harness.state().api_calls();
+    let [ApiCall::Register(register)] = calls.as_slice() else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(register.display_name.as_deref(), Some("Бобби"));
+    harness.get_by_label("Creating your account…");
+}
+
+#[test]
+fn a_bad_server_address_is_flagged_on_the_sign_in_screen() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    harness.get_by_label("Server address").focus();
+    harness.run();
+    // select all, then replace
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_label("Server address")
+        .type_text("localhost");
+    harness.run();
+    assert_eq!(harness.state().state.server_url, "localhost");
+    harness.get_by_label("Enter an address starting with http:// or https://");
+}
+
+#[test]
+fn the_link_switches_to_registration() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    harness.get_by_label("Create an account").click();
+    harness.run();
+    assert!(harness.state().actions.contains(&Action::ShowRegister));
+    assert!(matches!(harness.state().state.screen, Screen::Register(_)));
+}
+
+#[test]
+fn the_language_can_be_changed_on_the_sign_in_screen() {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    harness.get_by_label("Language").click();
+    harness.run();
+    harness.get_by_label("Українська").click();
+    harness.run();
+    assert_eq!(harness.state().state.language, Language::Ukrainian);
+    harness.get_by_label("Ім’я користувача");
+}
+
+/// The harness panics on any glyph no font can draw, so this checks that egui's default
+/// fonts cover the Russian and Ukrainian alphabets (incl. і ї є ґ ’ «») as the app shows them.
+#[test]
+fn russian_and_ukrainian_render_with_the_default_fonts() {
+    for (language, username_label) in [
+        (Language::Russian, "Имя пользователя"),
+        (Language::Ukrainian, "Ім’я користувача"),
+    ] {
+        let mut harness = harness(state(language), sign_in_ui);
+        type_into(&mut harness, username_label, "ab");
+        harness.run();
+        let all = "АБВГҐДЕЁЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгґдеёєжзиіїйклмнопрстуфхцчшщъыьэюя’«»…";
+        let mut check = Harness::new_ui(|ui| {
+            ui.label(all);
+        });
+        check.run();
+    }
+}
