@@ -83,7 +83,10 @@ fn an_unreachable_database_stops_start_up_with_a_clear_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("cannot connect to PostgreSQL (DATABASE_URL)"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to PostgreSQL (DATABASE_URL)"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -133,9 +136,19 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
         .unwrap();
     assert!(status.success());
 
-    let resp = in_flight.await.unwrap().expect("in-flight request completes");
-    assert_eq!(resp.status(), 201, "the request in flight at SIGTERM finished");
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let resp = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request completes");
+    assert_eq!(
+        resp.status(),
+        201,
+        "the request in flight at SIGTERM finished"
+    );
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "exit status {exit:?}");
     assert!(
         client.get(format!("{base}/healthz")).send().await.is_err(),

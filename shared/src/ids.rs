@@ -50,6 +50,19 @@ id_newtype!(
     /// A signed-in device (one login = one session).
     SessionId
 );
+id_newtype!(
+    /// A direct or group chat.
+    ChatId
+);
+id_newtype!(
+    /// A message.
+    MessageId
+);
+id_newtype!(
+    /// The client's idempotency key for a send: the same key again returns the original
+    /// message instead of storing a second one.
+    RequestId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,9 +9,10 @@ pub mod api;
 pub mod error;
 pub mod ids;
 pub mod validation;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{SessionId, UserId};
+pub use ids::{ChatId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
     Bio, DisplayName, Field, MessageText, Password, Username, ValidationError, ValidationErrorKind,
 };

@@ -1,9 +1,12 @@
 //! PostgreSQL through diesel: the pool, the blocking helper, and one module per table.
 
+pub mod chats;
+pub mod messages;
 pub mod pool;
 #[rustfmt::skip]
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod writer;
 
 pub use pool::{DbPool, run};

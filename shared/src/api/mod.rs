@@ -1,7 +1,11 @@
 //! Request and response bodies of the REST API, one module per resource.
 
 pub mod auth;
+pub mod chats;
+pub mod messages;
 pub mod users;
 
 pub use auth::*;
+pub use chats::*;
+pub use messages::*;
 pub use users::*;

@@ -1,0 +1,3 @@
+DROP TABLE messages;
+DROP TABLE chat_members;
+DROP TABLE chats;

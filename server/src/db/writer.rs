@@ -1,0 +1,323 @@
+//! The message writer: group commit for every send of this process.
+//!
+//! Sends from all rooms queue here; one thread takes everything waiting (up to
+//! [`MAX_BATCH`]) and persists it in one transaction. That transaction locks each chat row it
+//! touches (in id order, so writers of several processes never deadlock), advances the chat's
+//! `last_seq`, and inserts the messages with consecutive seqs: seqs are gap-free and follow
+//! commit order. A `request_id` seen before returns the original message and consumes no seq.
+//! When a batch fails as a whole, its sends are retried one by one so only the culprit fails.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Timestamptz, Uuid as SqlUuid};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::DbPool;
+use super::messages::MessageRow;
+use super::schema::messages;
+
+/// Most sends persisted in one transaction.
+pub const MAX_BATCH: usize = 512;
+/// Sends waiting beyond this are refused (503) rather than queued without bound.
+pub const QUEUE_CAPACITY: usize = 50_000;
+
+/// A validated send from a member (the room checked membership).
+#[derive(Debug)]
+pub struct SendCommand {
+    pub chat_id: Uuid,
+    pub sender_id: Uuid,
+    pub request_id: Uuid,
+    pub text: String,
+    pub reply_to: Option<Uuid>,
+    pub reply: oneshot::Sender<Result<Persisted, SendRejected>>,
+}
+
+/// A persisted send.
+#[derive(Debug, Clone)]
+pub enum Persisted {
+    /// Stored now with the next seq.
+    New(MessageRow),
+    /// This `request_id` was stored before: the original message.
+    Existing(MessageRow),
+}
+
+impl Persisted {
+    pub fn message(&self) -> &MessageRow {
+        match self {
+            Persisted::New(m) | Persisted::Existing(m) => m,
+        }
+    }
+}
+
+/// Why a send was not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SendRejected {
+    #[error("the message replied to is not in this chat")]
+    ReplyNotFound,
+    #[error("this request_id was already used for a message in another chat")]
+    RequestIdReused,
+    #[error("the server is overloaded; try again")]
+    Overloaded,
+    #[error("the database is unavailable")]
+    Unavailable,
+}
+
+/// The handle rooms submit sends through.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::SyncSender<SendCommand>,
+}
+
+impl Writer {
+    /// Starts the writer thread; it ends when every handle is dropped.
+    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
+        std::thread::Builder::new()
+            .name("natter-writer".into())
+            .spawn(move || run(&pool, &rx))?;
+        Ok(Self { tx })
+    }
+
+    /// Queues a send; the answer arrives on the command's `reply`.
+    pub fn submit(&self, cmd: SendCommand) {
+        if let Err(e) = self.tx.try_send(cmd) {
+            let cmd = match e {
+                mpsc::TrySendError::Full(c) => c,
+                mpsc::TrySendError::Disconnected(c) => c,
+            };
+            let _ = cmd.reply.send(Err(SendRejected::Overloaded));
+        }
+    }
+}
+
+fn run(pool: &DbPool, rx: &mpsc::Receiver<SendCommand>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(cmd) => batch.push(cmd),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let size = batch.len();
+        persist_batch(pool, batch);
+        metrics::histogram!("natter_writer_batch_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("natter_writer_batch_size").record(size as f64);
+    }
+}
+
+fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "writer: no database connection");
+            for cmd in batch {
+                let _ = cmd.reply.send(Err(SendRejected::Unavailable));
+            }
+            return;
+        }
+    };
+    let items: Vec<Item<'_>> = batch.iter().map(Item::from).collect();
+    match conn.transaction(|conn| write(conn, &items)) {
+        Ok(results) => reply_all(batch, results),
+        Err(e) if batch.len() == 1 => {
+            tracing::error!(error = %e, "writer: send failed");
+            reply_all(batch, vec![Err(classify(&e))]);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "writer: batch failed; retrying one by one");
+            for cmd in batch {
+                let item = [Item::from(&cmd)];
+                let result = conn
+                    .transaction(|conn| write(conn, &item))
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "writer: send failed");
+                        classify(&e)
+                    })
+                    .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)));
+                let _ = cmd.reply.send(result);
+            }
+        }
+    }
+}
+
+fn classify(e: &diesel::result::Error) -> SendRejected {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            SendRejected::RequestIdReused
+        }
+        _ => SendRejected::Unavailable,
+    }
+}
+
+fn reply_all(batch: Vec<SendCommand>, results: Vec<Result<Persisted, SendRejected>>) {
+    for (cmd, result) in batch.into_iter().zip(results) {
+        // the asker may have gone (connection closed): its message is stored all the same
+        let _ = cmd.reply.send(result);
+    }
+}
+
+/// The part of a command the transaction needs.
+struct Item<'a> {
+    chat_id: Uuid,
+    sender_id: Uuid,
+    request_id: Uuid,
+    text: &'a str,
+    reply_to: Option<Uuid>,
+}
+
+impl<'a> From<&'a SendCommand> for Item<'a> {
+    fn from(c: &'a SendCommand) -> Self {
+        Self {
+            chat_id: c.chat_id,
+            sender_id: c.sender_id,
+            request_id: c.request_id,
+            text: &c.text,
+            reply_to: c.reply_to,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Advanced {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    last_seq: i64,
+}
+
+/// One transaction's work: results in the order of `items`.
+fn write(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+) -> QueryResult<Vec<Result<Persisted, SendRejected>>> {
+    let mut results: Vec<Option<Result<Persisted, SendRejected>>> = vec![None; items.len()];
+
+    // 1. request ids stored before (or twice in this batch) answer with the original
+    let request_ids: Vec<Uuid> = items.iter().map(|i| i.request_id).collect();
+    let existing: Vec<MessageRow> = messages::table
+        .filter(messages::request_id.eq_any(&request_ids))
+        .select(MessageRow::as_select())
+        .load(conn)?;
+    let existing: HashMap<(Uuid, Uuid), MessageRow> = existing
+        .into_iter()
+        .map(|m| ((m.sender_id, m.request_id), m))
+        .collect();
+    let mut first_in_batch: HashMap<(Uuid, Uuid), usize> = HashMap::new();
+    let mut duplicates: Vec<(usize, usize)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = (item.sender_id, item.request_id);
+        if let Some(m) = existing.get(&key) {
+            results[i] = Some(if m.chat_id == item.chat_id {
+                Ok(Persisted::Existing(m.clone()))
+            } else {
+                Err(SendRejected::RequestIdReused)
+            });
+        } else if let Some(&first) = first_in_batch.get(&key) {
+            duplicates.push((i, first));
+        } else {
+            first_in_batch.insert(key, i);
+        }
+    }
+
+    // 2. a reply must point at a message of the same chat
+    let reply_ids: Vec<Uuid> = items.iter().filter_map(|i| i.reply_to).collect();
+    if !reply_ids.is_empty() {
+        let found: HashMap<Uuid, Uuid> = messages::table
+            .filter(messages::id.eq_any(&reply_ids))
+            .select((messages::id, messages::chat_id))
+            .load::<(Uuid, Uuid)>(conn)?
+            .into_iter()
+            .collect();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(r) = item.reply_to
+                && results[i].is_none()
+                && found.get(&r) != Some(&item.chat_id)
+            {
+                results[i] = Some(Err(SendRejected::ReplyNotFound));
+            }
+        }
+    }
+
+    // 3. lock the chats in id order and advance their last_seq by the number of new messages
+    let fresh: Vec<usize> = (0..items.len())
+        .filter(|&i| results[i].is_none() && !duplicates.iter().any(|d| d.0 == i))
+        .collect();
+    let mut per_chat: Vec<(Uuid, i64)> = Vec::new();
+    for &i in &fresh {
+        match per_chat.iter_mut().find(|(c, _)| *c == items[i].chat_id) {
+            Some((_, n)) => *n += 1,
+            None => per_chat.push((items[i].chat_id, 1)),
+        }
+    }
+    per_chat.sort_by_key(|(c, _)| *c);
+    let now = Utc::now();
+    let mut next_seq: HashMap<Uuid, i64> = HashMap::new();
+    if !per_chat.is_empty() {
+        let ids: Vec<Uuid> = per_chat.iter().map(|p| p.0).collect();
+        let counts: Vec<i64> = per_chat.iter().map(|p| p.1).collect();
+        let advanced: Vec<Advanced> = diesel::sql_query(
+            "WITH locked AS (SELECT id FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+             UPDATE chats c SET last_seq = c.last_seq + v.n, updated_at = $3 \
+             FROM unnest($1, $2) AS v(id, n), locked l \
+             WHERE c.id = v.id AND l.id = v.id \
+             RETURNING c.id, c.last_seq",
+        )
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Array<BigInt>, _>(&counts)
+        .bind::<Timestamptz, _>(now)
+        .load(conn)?;
+        for a in advanced {
+            let n = per_chat.iter().find(|p| p.0 == a.id).map_or(0, |p| p.1);
+            next_seq.insert(a.id, a.last_seq - n + 1);
+        }
+    }
+
+    // 4. insert the new messages with their seqs
+    let mut rows = Vec::with_capacity(fresh.len());
+    for &i in &fresh {
+        let item = &items[i];
+        let Some(seq) = next_seq.get_mut(&item.chat_id) else {
+            // the chat is gone (deleted meanwhile)
+            results[i] = Some(Err(SendRejected::ReplyNotFound));
+            continue;
+        };
+        let row = MessageRow {
+            id: Uuid::new_v4(),
+            chat_id: item.chat_id,
+            seq: *seq,
+            sender_id: item.sender_id,
+            text: item.text.to_owned(),
+            reply_to: item.reply_to,
+            request_id: item.request_id,
+            created_at: now,
+            edited_at: None,
+        };
+        *seq += 1;
+        results[i] = Some(Ok(Persisted::New(row.clone())));
+        rows.push(row);
+    }
+    for chunk in rows.chunks(1000) {
+        diesel::insert_into(messages::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    for (dup, first) in duplicates {
+        results[dup] = Some(match &results[first] {
+            Some(Ok(p)) => Ok(Persisted::Existing(p.message().clone())),
+            Some(Err(e)) => Err(*e),
+            None => Err(SendRejected::Unavailable),
+        });
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(SendRejected::Unavailable)))
+        .collect())
+}
