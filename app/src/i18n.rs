@@ -146,6 +146,7 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         | ErrorCode::InvalidQuery
         | ErrorCode::MethodNotAllowed
         | ErrorCode::UnsupportedMediaType
+        | ErrorCode::RequestIdReused
         | ErrorCode::Unknown => {
             return tr_args(
                 lang,

@@ -13,6 +13,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 /// A cheap-to-clone handle to Redis.
 #[derive(Clone)]
 pub struct Redis {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: Arc<str>,
 }
@@ -26,9 +27,10 @@ impl Redis {
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(1)))
             .set_number_of_retries(1);
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .context("creating the Redis connection manager")?;
         Ok(Self {
+            client,
             conn,
             prefix: prefix.into(),
         })
@@ -42,6 +44,11 @@ impl Redis {
     /// A connection to run commands on (clones share one multiplexed connection).
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// The client, for connections of their own (pub/sub).
+    pub fn client(&self) -> &redis::Client {
+        &self.client
     }
 
     /// Round-trips a PING.

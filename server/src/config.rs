@@ -45,6 +45,10 @@ pub struct Settings {
     pub refresh_ttl: Duration,
     /// `NATTER_BCRYPT_COST`: 4–31.
     pub bcrypt_cost: u32,
+    /// `NATTER_RATE_REST_PER_MIN`: REST requests per user (or address) per minute.
+    pub rest_rate_per_min: u32,
+    /// `NATTER_RATE_MESSAGES_PER_MIN`: messages a user may send per minute.
+    pub message_rate_per_min: u32,
     /// `RUST_LOG`: tracing filter directives.
     pub log_filter: String,
     /// `NATTER_LOG_FORMAT`: `human` or `json`.
@@ -148,6 +152,18 @@ impl Settings {
                 4,
                 31,
             )? as u32,
+            rest_rate_per_min: number(
+                "NATTER_RATE_REST_PER_MIN",
+                &var("NATTER_RATE_REST_PER_MIN", "100"),
+                1,
+                1_000_000,
+            )?,
+            message_rate_per_min: number(
+                "NATTER_RATE_MESSAGES_PER_MIN",
+                &var("NATTER_RATE_MESSAGES_PER_MIN", "300"),
+                1,
+                1_000_000,
+            )?,
             log_filter: var("RUST_LOG", "info"),
             log_format,
         })

@@ -11,7 +11,10 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "registration, sign-in, tokens, devices"),
         (name = "users", description = "profiles and search"),
-        (name = "ops", description = "health and readiness"),
+        (name = "chats", description = "direct and group chats, the chat list"),
+        (name = "messages", description = "history, sending, read cursors"),
+        (name = "realtime", description = "the WebSocket"),
+        (name = "ops", description = "health, readiness, metrics"),
     )
 )]
 pub struct ApiDoc;

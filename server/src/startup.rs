@@ -14,10 +14,15 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::cache::Redis;
+use crate::chat_list::{self, Invalidations};
 use crate::config::Settings;
+use crate::db::writer::Writer;
 use crate::db::{self, DbPool};
 use crate::openapi::ApiDoc;
+use crate::realtime::Registry;
+use crate::realtime::bus::Bus;
 use crate::routes;
+use crate::{presence, routes::metrics};
 
 /// Shared by every request handler (as `web::Data<AppState>`).
 pub struct AppState {
@@ -28,6 +33,14 @@ pub struct AppState {
     /// A hash to verify against when a username does not exist, so a failed login takes
     /// as long for unknown users as for wrong passwords (no username probing by timing).
     pub dummy_password_hash: String,
+    /// This process's connections and rooms.
+    pub registry: Arc<Registry>,
+    /// Events to and from the other server processes.
+    pub bus: Bus,
+    /// Group commit of message sends.
+    pub writer: Writer,
+    /// Chat-list cache entries to drop once Redis answers again.
+    pub invalidations: Invalidations,
 }
 
 /// A built server, bound and ready to run.
@@ -58,6 +71,10 @@ impl Application {
             .await??
         };
         let redis = Redis::connect(&settings.redis_url, &settings.redis_prefix)?;
+        let registry = Arc::new(Registry::default());
+        let bus = Bus::new(redis.clone(), registry.clone());
+        let writer = Writer::start(pool.clone()).context("starting the message writer")?;
+        metrics::recorder();
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
         let port = listener.local_addr()?.port();
@@ -67,7 +84,14 @@ impl Application {
             db: pool,
             redis,
             dummy_password_hash,
+            registry,
+            bus,
+            writer,
+            invalidations: Invalidations::default(),
         });
+        state.bus.start_subscriber();
+        presence::start_refresher(state.clone());
+        chat_list::start_invalidator(state.clone());
         let mut server = HttpServer::new(move || {
             let (app, openapi) = App::new()
                 .into_utoipa_app()
@@ -78,7 +102,8 @@ impl Application {
                 .app_data(routes::extractor_errors::query_config())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.wrap(TracingLogger::default())
+            app.wrap(actix_web::middleware::from_fn(metrics::time_requests))
+                .wrap(TracingLogger::default())
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
                 .route(
                     "/api/docs",

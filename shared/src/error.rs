@@ -40,6 +40,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: the username is already registered.
     UsernameTaken,
+    /// 409: this `request_id` was already used for a message in another chat.
+    RequestIdReused,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.

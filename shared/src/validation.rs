@@ -20,6 +20,10 @@ pub enum Field {
     Text,
     DeviceName,
     Query,
+    PartnerId,
+    Title,
+    MemberIds,
+    Seq,
 }
 
 impl Field {
@@ -33,6 +37,10 @@ impl Field {
             Field::Text => "text",
             Field::DeviceName => "device_name",
             Field::Query => "query",
+            Field::PartnerId => "partner_id",
+            Field::Title => "title",
+            Field::MemberIds => "member_ids",
+            Field::Seq => "seq",
         }
     }
 }

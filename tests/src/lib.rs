@@ -12,10 +12,19 @@ use std::collections::HashMap;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use natter_server::{Application, Settings};
-use natter_shared::api::{AuthTokens, LoginRequest, RegisterRequest, User};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use natter_shared::api::{
+    AuthTokens, ChatList, ChatSummary, CreateChatRequest, LoginRequest, Message, MessagePage,
+    RegisterRequest, SendMessageRequest, User,
+};
+use natter_shared::ws::{ClientFrame, ServerFrame};
 use natter_shared::{API_PREFIX, ErrorBody, ErrorCode};
+use natter_shared::{ChatId, RequestId, UserId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio_tungstenite::tungstenite;
 use uuid::Uuid;
 
 /// The JWT secret every test server signs with, so tests can forge expired tokens.
@@ -159,8 +168,219 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Waits until `/readyz` answers 200 (the bus is subscribed), at most 10 s.
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.address))
+                .send()
+                .await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server at {} never became ready", self.address);
+    }
+
+    /// `ws://…/api/v1/ws`
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}{API_PREFIX}/ws", self.port)
+    }
+
+    /// Opens the direct chat with `partner`; panics unless 200/201.
+    pub async fn direct_chat(&self, token: &str, partner: UserId) -> ChatSummary {
+        let resp = self
+            .client
+            .post(self.api("/chats"))
+            .bearer_auth(token)
+            .json(&CreateChatRequest {
+                partner_id: Some(partner),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .expect("request sent");
+        assert!(
+            resp.status() == 200 || resp.status() == 201,
+            "direct chat: {}",
+            resp.status()
+        );
+        resp.json().await.expect("chat body")
+    }
+
+    /// Creates a group; panics unless 201.
+    pub async fn group_chat(&self, token: &str, title: &str, members: &[UserId]) -> ChatSummary {
+        let resp = self
+            .client
+            .post(self.api("/chats"))
+            .bearer_auth(token)
+            .json(&CreateChatRequest {
+                title: Some(title.into()),
+                member_ids: Some(members.to_vec()),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .expect("request sent");
+        json_with_status(resp, 201).await
+    }
+
+    /// Sends over REST with a fresh request id; panics unless 201.
+    pub async fn send_text(&self, token: &str, chat: ChatId, text: &str) -> Message {
+        let resp = self
+            .client
+            .post(self.api(&format!("/chats/{chat}/messages")))
+            .bearer_auth(token)
+            .json(&SendMessageRequest {
+                text: text.into(),
+                request_id: RequestId::new_random(),
+                reply_to: None,
+            })
+            .send()
+            .await
+            .expect("request sent");
+        json_with_status(resp, 201).await
+    }
+
+    /// `GET /chats/{chat}/messages?{query}`; panics unless 200.
+    pub async fn history(&self, token: &str, chat: ChatId, query: &str) -> MessagePage {
+        let resp = self
+            .get_authed(&format!("/chats/{chat}/messages?{query}"), token)
+            .await;
+        json_with_status(resp, 200).await
+    }
+
+    /// `GET /chats?{query}`; panics unless 200.
+    pub async fn chats(&self, token: &str, query: &str) -> ChatList {
+        json_with_status(
+            self.get_authed(&format!("/chats?{query}"), token).await,
+            200,
+        )
+        .await
+    }
+
+    /// Deletes this test's Redis keys (as a flush would).
+    pub fn flush_redis(&self) {
+        flush_prefix(&self.redis_prefix);
+    }
+}
+
+/// Deletes every Redis key under `prefix`.
+pub fn flush_prefix(prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut conn)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
+    }
+}
+
+/// A WebSocket client speaking the Natter frames.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// How long a test waits for a frame before failing.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl WsClient {
+    /// Connects with the token in the Authorization header; panics on failure.
+    pub async fn connect(url: &str, token: &str) -> Self {
+        Self::try_connect(url, token)
+            .await
+            .expect("WebSocket connects")
+    }
+
+    pub async fn try_connect(url: &str, token: &str) -> Result<Self, tungstenite::Error> {
+        use tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {token}").parse().expect("header value"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self { stream })
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        let text = serde_json::to_string(frame).expect("frame serializes");
+        self.send_raw(&text).await;
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.stream
+            .send(tungstenite::Message::text(text))
+            .await
+            .expect("frame sent");
+    }
+
+    /// The next server frame (pings answered, skipped); panics after [`FRAME_TIMEOUT`].
+    pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
+                .await
+                .expect("a frame within the timeout")
+                .expect("connection open")
+                .expect("valid WebSocket message");
+            match next {
+                tungstenite::Message::Text(t) => {
+                    return serde_json::from_str(t.as_str())
+                        .unwrap_or_else(|e| panic!("unknown frame {t}: {e}"));
+                }
+                tungstenite::Message::Close(c) => panic!("connection closed: {c:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next frame for which `pred` holds, skipping others (presence, typing …).
+    pub async fn recv_until(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        loop {
+            let frame = self.recv().await;
+            if pred(&frame) {
+                return frame;
+            }
+        }
+    }
+
+    /// Waits until the server closes the connection; true if it did within the timeout.
+    pub async fn closed_by_server(&mut self) -> bool {
+        let wait = async {
+            while let Some(msg) = self.stream.next().await {
+                match msg {
+                    Ok(tungstenite::Message::Close(_)) | Err(_) => return true,
+                    Ok(_) => {}
+                }
+            }
+            true
+        };
+        tokio::time::timeout(FRAME_TIMEOUT, wait)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Closes from this side.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
+        flush_prefix(&self.redis_prefix);
         // FORCE ends the server's pooled connections; the server dies with the test runtime.
         if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base_url())) {
             let _ = diesel::sql_query(format!(

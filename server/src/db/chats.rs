@@ -188,31 +188,53 @@ pub fn contacts(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>
     .load(conn)
 }
 
+/// A read cursor before and after a move, and the chat's last seq.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadMove {
+    pub before: i64,
+    pub after: i64,
+    pub last_seq: i64,
+}
+
 /// Moves a member's read cursor forward to `seq` (never back, never past the last message).
-/// Returns the cursor after the move and the chat's last seq, or `None` for a non-member.
+/// `None` for a non-member.
 pub fn mark_read(
     conn: &mut PgConnection,
     chat_id: Uuid,
     user_id: Uuid,
     seq: i64,
-) -> QueryResult<Option<(i64, i64)>> {
+) -> QueryResult<Option<ReadMove>> {
     conn.transaction(|conn| {
-        let Some((chat, read)) = membership(conn, chat_id, user_id)? else {
+        // the member row is locked so concurrent reads of one member serialise
+        let before: Option<i64> = chat_members::table
+            .filter(chat_members::chat_id.eq(chat_id))
+            .filter(chat_members::user_id.eq(user_id))
+            .select(chat_members::read_seq)
+            .for_update()
+            .first(conn)
+            .optional()?;
+        let Some(before) = before else {
             return Ok(None);
         };
-        let target = seq.min(chat.last_seq);
-        if target > read {
+        let last_seq: i64 = chats::table
+            .find(chat_id)
+            .select(chats::last_seq)
+            .first(conn)?;
+        let after = seq.min(last_seq).max(before);
+        if after > before {
             diesel::update(
                 chat_members::table
                     .filter(chat_members::chat_id.eq(chat_id))
-                    .filter(chat_members::user_id.eq(user_id))
-                    .filter(chat_members::read_seq.lt(target)),
+                    .filter(chat_members::user_id.eq(user_id)),
             )
-            .set(chat_members::read_seq.eq(target))
+            .set(chat_members::read_seq.eq(after))
             .execute(conn)?;
-            return Ok(Some((target, chat.last_seq)));
         }
-        Ok(Some((read, chat.last_seq)))
+        Ok(Some(ReadMove {
+            before,
+            after,
+            last_seq,
+        }))
     })
 }
 
@@ -239,7 +261,7 @@ pub fn list_for_user(
     };
     let total: i64 = base().count().get_result(conn)?;
     let rows = base()
-        .order((chats::updated_at.desc(), chats::id.asc()))
+        .order((chats::updated_at.desc(), chats::id.desc()))
         .limit(limit)
         .offset(offset)
         .select((ChatRow::as_select(), chat_members::read_seq))
@@ -258,6 +280,14 @@ pub fn partners(
         .filter(chat_members::chat_id.eq_any(chat_ids))
         .filter(chat_members::user_id.ne(user_id))
         .select((chat_members::chat_id, UserRow::as_select()))
+        .load(conn)
+}
+
+/// `(chat, member)` pairs of the given chats.
+pub fn members_of(conn: &mut PgConnection, chat_ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    chat_members::table
+        .filter(chat_members::chat_id.eq_any(chat_ids))
+        .select((chat_members::chat_id, chat_members::user_id))
         .load(conn)
 }
 

@@ -89,6 +89,13 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
 pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::username.eq(username))

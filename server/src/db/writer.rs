@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Timestamptz, Uuid as SqlUuid};
 use tokio::sync::oneshot;
@@ -258,7 +258,8 @@ fn write(
         }
     }
     per_chat.sort_by_key(|(c, _)| *c);
-    let now = Utc::now();
+    // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
+    let now = Utc::now().trunc_subsecs(6);
     let mut next_seq: HashMap<Uuid, i64> = HashMap::new();
     if !per_chat.is_empty() {
         let ids: Vec<Uuid> = per_chat.iter().map(|p| p.0).collect();
@@ -308,6 +309,25 @@ fn write(
         diesel::insert_into(messages::table)
             .values(chunk)
             .execute(conn)?;
+    }
+    // one's own message is read: the sender's cursor moves up to it
+    let mut own: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for r in &rows {
+        let seq = own.entry((r.chat_id, r.sender_id)).or_insert(0);
+        *seq = (*seq).max(r.seq);
+    }
+    if !own.is_empty() {
+        let (keys, seqs): (Vec<(Uuid, Uuid)>, Vec<i64>) = own.into_iter().unzip();
+        let (chats, senders): (Vec<Uuid>, Vec<Uuid>) = keys.into_iter().unzip();
+        diesel::sql_query(
+            "UPDATE chat_members m SET read_seq = GREATEST(m.read_seq, v.seq) \
+             FROM unnest($1, $2, $3) AS v(chat_id, user_id, seq) \
+             WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id",
+        )
+        .bind::<Array<SqlUuid>, _>(&chats)
+        .bind::<Array<SqlUuid>, _>(&senders)
+        .bind::<Array<BigInt>, _>(&seqs)
+        .execute(conn)?;
     }
     for (dup, first) in duplicates {
         results[dup] = Some(match &results[first] {

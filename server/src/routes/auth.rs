@@ -248,6 +248,8 @@ async fn revoke(state: &AppState, auth: AuthUser, session: SessionId) -> Result<
     if !revoked {
         return Err(ApiError::not_found("session"));
     }
+    // its open WebSockets close now, on every process
+    state.bus.close_session(session);
     tracing::info!(user_id = %user_id, session_id = %session, "session revoked");
     Ok(())
 }

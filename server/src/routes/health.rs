@@ -19,9 +19,12 @@ pub struct Readiness {
     pub postgres: &'static str,
     /// `ok` or `down`
     pub redis: &'static str,
+    /// `ok` while this process receives the other processes' events over Redis pub/sub.
+    pub bus: &'static str,
 }
 
-/// Readiness: 200 when PostgreSQL and Redis both answer, else 503 naming the one down.
+/// Readiness: 200 when PostgreSQL and Redis answer and the bus is subscribed, else 503
+/// naming what is down.
 #[utoipa::path(tag = "ops", responses(
     (status = 200, description = "ready", body = Readiness),
     (status = 503, description = "a dependency is down", body = Readiness),
@@ -48,11 +51,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(Err(e)) = &redis {
         tracing::warn!(error = %format!("{e:#}"), "readyz: Redis down");
     }
+    let bus_ok = state.bus.is_subscribed();
     let body = Readiness {
         postgres: if pg_ok { "ok" } else { "down" },
         redis: if redis_ok { "ok" } else { "down" },
+        bus: if bus_ok { "ok" } else { "down" },
     };
-    if pg_ok && redis_ok {
+    if pg_ok && redis_ok && bus_ok {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

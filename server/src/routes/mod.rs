@@ -1,9 +1,13 @@
 //! HTTP handlers, one file per resource.
 
 pub mod auth;
+pub mod chats;
 pub mod extractor_errors;
 pub mod health;
+pub mod messages;
+pub mod metrics;
 pub mod users;
+pub mod ws;
 
 use actix_web::HttpRequest;
 use natter_shared::API_PREFIX;
@@ -16,8 +20,12 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(metrics::metrics_text)
         .service(
             scope::scope(API_PREFIX)
+                .wrap(actix_web::middleware::from_fn(
+                    crate::limits::rest_rate_limit,
+                ))
                 .service(auth::register_user)
                 .service(auth::login)
                 .service(auth::refresh_tokens)
@@ -27,7 +35,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::get_me)
                 .service(users::update_me)
                 .service(users::search_users)
-                .service(users::get_user),
+                .service(users::get_user)
+                .service(chats::create_chat)
+                .service(chats::list_chats)
+                .service(chats::get_chat)
+                .service(messages::list_messages)
+                .service(messages::send_message)
+                .service(messages::mark_read)
+                .service(ws::connect_ws),
         );
 }
 

@@ -62,6 +62,7 @@ pub async fn update_me(
     })
     .await?
     .ok_or_else(|| ApiError::not_found("user"))?;
+    crate::chat_list::on_profile_changed(&state, auth.user_id).await;
     Ok(web::Json(row.to_api()))
 }
 

@@ -18,6 +18,7 @@ async fn healthz_answers_ok() {
 #[actix_web::test]
 async fn readyz_is_ok_when_postgres_and_redis_answer() {
     let app = TestApp::spawn().await;
+    app.wait_ready().await;
     let resp = app
         .client
         .get(format!("{}/readyz", app.address))
@@ -26,7 +27,10 @@ async fn readyz_is_ok_when_postgres_and_redis_answer() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({"postgres": "ok", "redis": "ok"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"postgres": "ok", "redis": "ok", "bus": "ok"})
+    );
 }
 
 #[actix_web::test]
@@ -44,7 +48,9 @@ async fn readyz_names_redis_when_it_is_down_and_the_api_still_works() {
         .unwrap();
     assert_eq!(resp.status(), 503);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({"postgres": "ok", "redis": "down"}));
+    assert_eq!(body["postgres"], "ok");
+    assert_eq!(body["redis"], "down");
+    assert_eq!(body["bus"], "down");
     // PostgreSQL is the truth: accounts work without Redis.
     let tokens = app.signed_in_user().await;
     let me = app.get_authed("/users/me", &tokens.token).await;

@@ -3,11 +3,15 @@
 // A test crate: unwrap is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chats;
 mod health;
 mod login;
 mod malformed;
+mod messages;
 mod openapi;
+mod promises;
 mod register;
 mod sessions;
 mod tokens;
 mod users;
+mod ws;

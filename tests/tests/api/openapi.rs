@@ -17,6 +17,14 @@ const CONTRACT: &[(&str, &str)] = &[
     ("patch", "/api/v1/users/me"),
     ("get", "/api/v1/users/{id}"),
     ("get", "/api/v1/users"),
+    ("get", "/metrics"),
+    ("post", "/api/v1/chats"),
+    ("get", "/api/v1/chats"),
+    ("get", "/api/v1/chats/{id}"),
+    ("get", "/api/v1/chats/{id}/messages"),
+    ("post", "/api/v1/chats/{id}/messages"),
+    ("post", "/api/v1/chats/{id}/read"),
+    ("get", "/api/v1/ws"),
 ];
 
 async fn document(app: &TestApp) -> Value {

@@ -1,0 +1,78 @@
+//! Rate limits shared by every server process: fixed one-minute windows counted in Redis.
+//! When Redis is down the limits are not enforced (and the error is counted): a cache outage
+//! must not stop people from chatting.
+
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use chrono::Utc;
+use natter_shared::UserId;
+
+use crate::auth::extractor::bearer_token;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Counts one event for `who` in `bucket`; `RateLimited` once more than `limit` happened in
+/// the current window.
+pub async fn check(state: &AppState, bucket: &str, who: &str, limit: u32) -> Result<(), ApiError> {
+    let now = Utc::now().timestamp();
+    let window = WINDOW.as_secs() as i64;
+    let slot = now / window;
+    let key = state.redis.key(&format!("rl:{bucket}:{who}:{slot}"));
+    let mut conn = state.redis.conn();
+    let counted: redis::RedisResult<(i64,)> = redis::pipe()
+        .cmd("INCR")
+        .arg(&key)
+        .cmd("EXPIRE")
+        .arg(&key)
+        .arg(window * 2)
+        .ignore()
+        .query_async(&mut conn)
+        .await;
+    match counted {
+        Ok((n,)) if n > i64::from(limit) => Err(ApiError::RateLimited {
+            retry_after_secs: (window - now % window).max(1) as u64,
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            metrics::counter!("natter_redis_errors_total", "op" => "rate_limit").increment(1);
+            tracing::warn!(error = %e, "rate limit not enforced: Redis error");
+            Ok(())
+        }
+    }
+}
+
+/// The per-user message rate (WebSocket and REST sends).
+pub async fn check_messages(state: &AppState, user: UserId) -> Result<(), ApiError> {
+    check(
+        state,
+        "msg",
+        &user.to_string(),
+        state.settings.message_rate_per_min,
+    )
+    .await
+}
+
+/// Middleware: the per-user REST rate for `/api/v1`. Signed-in requests count per user (from
+/// the token's subject), others per client address.
+pub async fn rest_rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+        let who = bearer_token(req.request())
+            .and_then(|t| state.jwt.verify(t).ok())
+            .map(|claims| format!("u:{}", claims.sub))
+            .unwrap_or_else(|| {
+                let ip = req.peer_addr().map(|a| a.ip().to_string());
+                format!("ip:{}", ip.unwrap_or_default())
+            });
+        check(&state, "rest", &who, state.settings.rest_rate_per_min).await?;
+    }
+    next.call(req).await
+}

@@ -1,0 +1,179 @@
+//! Events between server processes over Redis pub/sub.
+//!
+//! Every process publishes the frames it delivered locally, addressed to user ids, and
+//! delivers what the others publish to its own connections. Chat events go on the chat's
+//! channel (`<prefix>ev:chat:<id>`), others on `<prefix>ev:users`; each process subscribes to
+//! `<prefix>ev:*`. Pub/sub is fire-and-forget: if the subscription breaks, this process may
+//! have missed events, so once it is back it closes its connections and their clients
+//! reconnect and fetch what they missed by seq. Nothing is lost that way.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use natter_shared::{ChatId, SessionId, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Registry;
+use crate::cache::Redis;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    origin: Uuid,
+    event: BusEvent,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum BusEvent {
+    /// Deliver `frame` (serialized JSON) to every connection of `recipients`.
+    Frame {
+        recipients: Vec<UserId>,
+        frame: String,
+    },
+    /// Close every connection of a signed-out session.
+    CloseSession { session: SessionId },
+}
+
+/// Publishes to and receives from the other processes.
+#[derive(Clone)]
+pub struct Bus {
+    redis: Redis,
+    registry: Arc<Registry>,
+    subscribed: Arc<AtomicBool>,
+}
+
+impl Bus {
+    pub fn new(redis: Redis, registry: Arc<Registry>) -> Self {
+        Self {
+            redis,
+            registry,
+            subscribed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// True while this process receives the others' events.
+    pub fn is_subscribed(&self) -> bool {
+        self.subscribed.load(Ordering::Acquire)
+    }
+
+    /// Sends `frame` to `recipients`' connections on the other processes.
+    pub fn publish_frame(&self, chat: Option<ChatId>, recipients: Vec<UserId>, frame: &str) {
+        if recipients.is_empty() {
+            return;
+        }
+        let channel = match chat {
+            Some(c) => self.redis.key(&format!("ev:chat:{c}")),
+            None => self.redis.key("ev:users"),
+        };
+        self.publish(
+            channel,
+            BusEvent::Frame {
+                recipients,
+                frame: frame.to_owned(),
+            },
+        );
+    }
+
+    /// Closes a signed-out session's connections everywhere (this process included).
+    pub fn close_session(&self, session: SessionId) {
+        self.registry.close_session(session);
+        self.publish(
+            self.redis.key("ev:users"),
+            BusEvent::CloseSession { session },
+        );
+    }
+
+    fn publish(&self, channel: String, event: BusEvent) {
+        let envelope = Envelope {
+            origin: self.registry.process_id,
+            event,
+        };
+        let payload = match serde_json::to_string(&envelope) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "bus: cannot serialize an event");
+                return;
+            }
+        };
+        let mut conn = self.redis.conn();
+        actix_web::rt::spawn(async move {
+            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(payload)
+                .query_async(&mut conn)
+                .await;
+            if let Err(e) = sent {
+                metrics::counter!("natter_redis_errors_total", "op" => "publish").increment(1);
+                tracing::warn!(error = %e, "bus: publish failed");
+            }
+        });
+    }
+
+    /// Receives the other processes' events until the process ends, resubscribing after
+    /// failures.
+    pub fn start_subscriber(&self) {
+        let bus = self.clone();
+        actix_web::rt::spawn(async move {
+            let pattern = bus.redis.key("ev:*");
+            let mut had_subscription = false;
+            let mut backoff = Duration::from_millis(200);
+            loop {
+                match bus.redis.client().get_async_pubsub().await {
+                    Ok(mut pubsub) => match pubsub.psubscribe(&pattern).await {
+                        Ok(()) => {
+                            if had_subscription {
+                                tracing::warn!(
+                                    "bus: resubscribed; closing connections so clients resync"
+                                );
+                                bus.registry.close_all();
+                            }
+                            had_subscription = true;
+                            backoff = Duration::from_millis(200);
+                            bus.subscribed.store(true, Ordering::Release);
+                            tracing::info!(pattern = %pattern, "bus: subscribed");
+                            let mut stream = pubsub.into_on_message();
+                            while let Some(msg) = stream.next().await {
+                                bus.receive(msg.get_payload_bytes());
+                            }
+                            tracing::warn!("bus: subscription ended");
+                        }
+                        Err(e) => tracing::warn!(error = %e, "bus: psubscribe failed"),
+                    },
+                    Err(e) => tracing::debug!(error = %e, "bus: cannot connect to Redis"),
+                }
+                bus.subscribed.store(false, Ordering::Release);
+                metrics::counter!("natter_redis_errors_total", "op" => "subscribe").increment(1);
+                actix_web::rt::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        });
+    }
+
+    fn receive(&self, payload: &[u8]) {
+        let envelope: Envelope = match serde_json::from_slice(payload) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "bus: unreadable event");
+                return;
+            }
+        };
+        if envelope.origin == self.registry.process_id {
+            // delivered locally before it was published
+            return;
+        }
+        match envelope.event {
+            BusEvent::Frame { recipients, frame } => {
+                let frame: Arc<str> = frame.into();
+                let mut delivered = 0;
+                for user in recipients {
+                    delivered += self.registry.deliver(user, &frame, None);
+                }
+                metrics::counter!("natter_frames_delivered_total").increment(delivered as u64);
+            }
+            BusEvent::CloseSession { session } => self.registry.close_session(session),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! This process's map of who is connected (user → connections) and which chat rooms run.
+//!
+//! A plain shared structure rather than an actor: lookups happen on every delivery, from every
+//! worker thread, and must not queue behind each other.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use actix::{Addr, Recipient};
+use natter_shared::{ChatId, SessionId, UserId};
+use uuid::Uuid;
+
+use super::events::{Deliver, Disconnect};
+use super::room::ChatRoom;
+
+/// One WebSocket connection of this process.
+pub type ConnId = u64;
+
+#[derive(Clone)]
+struct Conn {
+    session: SessionId,
+    deliver: Recipient<Deliver>,
+    disconnect: Recipient<Disconnect>,
+}
+
+/// Connections and rooms of this process.
+pub struct Registry {
+    /// Tells this process's bus messages from those of the others.
+    pub process_id: Uuid,
+    next_conn: AtomicU64,
+    users: RwLock<HashMap<UserId, HashMap<ConnId, Conn>>>,
+    rooms: Mutex<HashMap<ChatId, Addr<ChatRoom>>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            process_id: Uuid::new_v4(),
+            next_conn: AtomicU64::new(1),
+            users: RwLock::default(),
+            rooms: Mutex::default(),
+        }
+    }
+}
+
+impl Registry {
+    pub fn new_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Adds a connection; true when it is the user's first on this process.
+    pub fn connect(
+        &self,
+        user: UserId,
+        session: SessionId,
+        conn: ConnId,
+        deliver: Recipient<Deliver>,
+        disconnect: Recipient<Disconnect>,
+    ) -> bool {
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let conns = users.entry(user).or_default();
+        conns.insert(
+            conn,
+            Conn {
+                session,
+                deliver,
+                disconnect,
+            },
+        );
+        conns.len() == 1
+    }
+
+    /// Removes a connection; true when it was the user's last on this process.
+    pub fn disconnect(&self, user: UserId, conn: ConnId) -> bool {
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let Some(conns) = users.get_mut(&user) else {
+            return false;
+        };
+        conns.remove(&conn);
+        if conns.is_empty() {
+            users.remove(&user);
+            return true;
+        }
+        false
+    }
+
+    /// Sends a serialized frame to every local connection of `user`, but `except`.
+    /// Returns how many connections it went to.
+    pub fn deliver(&self, user: UserId, frame: &Arc<str>, except: Option<ConnId>) -> usize {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        let Some(conns) = users.get(&user) else {
+            return 0;
+        };
+        let mut n = 0;
+        for (id, conn) in conns {
+            if Some(*id) != except {
+                conn.deliver.do_send(Deliver(frame.clone()));
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Closes every local connection opened with `session` (it was signed out).
+    pub fn close_session(&self, session: SessionId) {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        for conns in users.values() {
+            for conn in conns.values().filter(|c| c.session == session) {
+                conn.disconnect.do_send(Disconnect);
+            }
+        }
+    }
+
+    /// Closes every local connection (their clients reconnect and resync).
+    pub fn close_all(&self) {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        for conn in users.values().flat_map(HashMap::values) {
+            conn.disconnect.do_send(Disconnect);
+        }
+    }
+
+    /// Users with at least one connection here.
+    pub fn local_users(&self) -> Vec<UserId> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.keys().copied().collect()
+    }
+
+    /// The number of open connections here.
+    pub fn connection_count(&self) -> usize {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.values().map(HashMap::len).sum()
+    }
+
+    /// The running room of a chat, started by `start` when there is none.
+    pub fn room(&self, chat: ChatId, start: impl FnOnce() -> Addr<ChatRoom>) -> Addr<ChatRoom> {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(addr) = rooms.get(&chat).filter(|a| a.connected()) {
+            return addr.clone();
+        }
+        let addr = start();
+        rooms.insert(chat, addr.clone());
+        addr
+    }
+
+    /// Forgets a stopped room (unless a newer one took its place).
+    pub fn room_stopped(&self, chat: ChatId) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        if rooms.get(&chat).is_some_and(|a| !a.connected()) {
+            rooms.remove(&chat);
+        }
+    }
+
+    /// The number of rooms running here.
+    pub fn room_count(&self) -> usize {
+        self.rooms.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}

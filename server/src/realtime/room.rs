@@ -1,0 +1,255 @@
+//! `ChatRoom`: one actor per active chat on this process. It knows the members, hands sends
+//! to the writer, and fans out what happened (new messages, typing, reads) to the members'
+//! connections here and, through the bus, on the other processes. Started on demand by the
+//! first send/typing/read, stopped after a quiet spell.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web::web;
+use natter_shared::api::ReadState;
+use natter_shared::ws::ServerFrame;
+use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId, UserId};
+use tokio::sync::{OnceCell, oneshot};
+
+use super::registry::ConnId;
+use crate::db::writer::{Persisted, SendCommand, SendRejected};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::{chat_list, db};
+
+/// A room with no activity for this long stops.
+const IDLE_AFTER: Duration = Duration::from_secs(300);
+
+/// See the module docs.
+pub struct ChatRoom {
+    chat_id: ChatId,
+    state: web::Data<AppState>,
+    members: Arc<OnceCell<Arc<[UserId]>>>,
+    last_active: Instant,
+}
+
+impl ChatRoom {
+    fn new(state: web::Data<AppState>, chat_id: ChatId) -> Self {
+        Self {
+            chat_id,
+            state,
+            members: Arc::new(OnceCell::new()),
+            last_active: Instant::now(),
+        }
+    }
+}
+
+/// The running room of `chat`, started here if there is none.
+pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> Addr<ChatRoom> {
+    state
+        .registry
+        .room(chat, || ChatRoom::new(state.clone(), chat).start())
+}
+
+impl Actor for ChatRoom {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        tracing::debug!(chat_id = %self.chat_id, "room started");
+        ctx.run_interval(IDLE_AFTER / 5, |room, ctx| {
+            if room.last_active.elapsed() >= IDLE_AFTER {
+                ctx.stop();
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        tracing::debug!(chat_id = %self.chat_id, "room stopped");
+        self.state.registry.room_stopped(self.chat_id);
+    }
+}
+
+async fn members(
+    state: &AppState,
+    cell: &OnceCell<Arc<[UserId]>>,
+    chat: ChatId,
+) -> Result<Arc<[UserId]>, ApiError> {
+    cell.get_or_try_init(|| async {
+        let ids = db::run(&state.db, move |conn| {
+            Ok(db::chats::member_ids(conn, chat.0)?)
+        })
+        .await?;
+        Ok::<_, ApiError>(ids.into_iter().map(UserId).collect::<Arc<[UserId]>>())
+    })
+    .await
+    .cloned()
+}
+
+/// Sends a serialized frame to `recipients` here and on the other processes.
+pub fn fan_out(
+    state: &AppState,
+    chat: ChatId,
+    recipients: impl IntoIterator<Item = UserId>,
+    frame: &ServerFrame,
+    except: Option<ConnId>,
+) {
+    let text: Arc<str> = match serde_json::to_string(frame) {
+        Ok(t) => t.into(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize a frame");
+            return;
+        }
+    };
+    let recipients: Vec<UserId> = recipients.into_iter().collect();
+    let mut delivered = 0;
+    for user in &recipients {
+        delivered += state.registry.deliver(*user, &text, except);
+    }
+    metrics::counter!("natter_frames_delivered_total").increment(delivered as u64);
+    state.bus.publish_frame(Some(chat), recipients, &text);
+}
+
+/// Send a message (from a WebSocket connection `conn`, or over REST).
+#[derive(Message)]
+#[rtype(result = "Result<Persisted, ApiError>")]
+pub struct PostMessage {
+    pub sender: UserId,
+    pub conn: Option<ConnId>,
+    pub request_id: RequestId,
+    pub text: MessageText,
+    pub reply_to: Option<MessageId>,
+}
+
+impl Handler<PostMessage> for ChatRoom {
+    type Result = ResponseFuture<Result<Persisted, ApiError>>;
+
+    fn handle(&mut self, msg: PostMessage, _: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
+        Box::pin(async move {
+            let members = members(&state, &cell, chat).await?;
+            if !members.contains(&msg.sender) {
+                return Err(ApiError::not_found("chat"));
+            }
+            let (reply, answer) = oneshot::channel();
+            state.writer.submit(SendCommand {
+                chat_id: chat.0,
+                sender_id: msg.sender.0,
+                request_id: msg.request_id.0,
+                text: msg.text.into_inner(),
+                reply_to: msg.reply_to.map(|m| m.0),
+                reply,
+            });
+            let persisted = answer
+                .await
+                .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer stopped")))?
+                .map_err(rejected)?;
+            if let Persisted::New(row) = &persisted {
+                metrics::counter!("natter_messages_accepted_total").increment(1);
+                let message = row.to_api();
+                fan_out(
+                    &state,
+                    chat,
+                    members.iter().copied(),
+                    &ServerFrame::NewMessage {
+                        message: message.clone(),
+                    },
+                    msg.conn,
+                );
+                chat_list::on_message(&state, &members, &message).await;
+            }
+            Ok(persisted)
+        })
+    }
+}
+
+fn rejected(r: SendRejected) -> ApiError {
+    use actix_web::http::StatusCode;
+    match r {
+        SendRejected::ReplyNotFound => {
+            ApiError::client(StatusCode::NOT_FOUND, ErrorCode::NotFound, r.to_string())
+        }
+        SendRejected::RequestIdReused => {
+            ApiError::conflict(ErrorCode::RequestIdReused, r.to_string())
+        }
+        SendRejected::Overloaded | SendRejected::Unavailable => {
+            ApiError::Unavailable(anyhow::anyhow!(r))
+        }
+    }
+}
+
+/// A member started or stopped typing.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetTyping {
+    pub user: UserId,
+    pub is_typing: bool,
+}
+
+impl Handler<SetTyping> for ChatRoom {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: SetTyping, _: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
+        Box::pin(async move {
+            let Ok(members) = members(&state, &cell, chat).await else {
+                return;
+            };
+            if !members.contains(&msg.user) {
+                return;
+            }
+            let frame = ServerFrame::Typing {
+                chat_id: chat,
+                user_id: msg.user,
+                is_typing: msg.is_typing,
+            };
+            fan_out(
+                &state,
+                chat,
+                members.iter().copied().filter(|m| *m != msg.user),
+                &frame,
+                None,
+            );
+        })
+    }
+}
+
+/// A member read up to `seq`.
+#[derive(Message)]
+#[rtype(result = "Result<ReadState, ApiError>")]
+pub struct MarkRead {
+    pub user: UserId,
+    pub conn: Option<ConnId>,
+    pub seq: i64,
+}
+
+impl Handler<MarkRead> for ChatRoom {
+    type Result = ResponseFuture<Result<ReadState, ApiError>>;
+
+    fn handle(&mut self, msg: MarkRead, _: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
+        Box::pin(async move {
+            let user = msg.user;
+            let seq = msg.seq;
+            let moved = db::run(&state.db, move |conn| {
+                Ok(db::chats::mark_read(conn, chat.0, user.0, seq)?)
+            })
+            .await?
+            .ok_or_else(|| ApiError::not_found("chat"))?;
+            if moved.after > moved.before {
+                let members = members(&state, &cell, chat).await?;
+                let frame = ServerFrame::Read {
+                    chat_id: chat,
+                    user_id: user,
+                    seq: moved.after,
+                };
+                fan_out(&state, chat, members.iter().copied(), &frame, msg.conn);
+                chat_list::on_read(&state, user, chat, moved.after).await;
+            }
+            Ok(ReadState {
+                chat_id: chat,
+                read_seq: moved.after,
+                unread_count: moved.last_seq - moved.after,
+            })
+        })
+    }
+}

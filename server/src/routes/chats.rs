@@ -1,0 +1,210 @@
+//! `/chats`: create (direct or group), list, details.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, get, post, web};
+use natter_shared::api::{
+    ChatDetails, ChatList, ChatListQuery, ChatMember, ChatRole, ChatSummary, CreateChatRequest,
+};
+use natter_shared::ws::ServerFrame;
+use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, UserId};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::chat_list;
+use crate::db::{self, chats::ChatRow};
+use crate::error::ApiError;
+use crate::realtime::room::fan_out;
+use crate::startup::AppState;
+
+/// Opens a direct chat (`{partner_id}`: the same chat every time, for either side) or creates
+/// a group (`{title, member_ids}`: the caller becomes its admin).
+#[utoipa::path(tag = "chats", security(("bearer" = [])), request_body = CreateChatRequest,
+    responses(
+        (status = 201, description = "created", body = ChatSummary),
+        (status = 200, description = "the direct chat already existed", body = ChatSummary),
+        (status = 400, description = "neither or both forms, oneself as partner, bad title or members", body = ErrorBody),
+        (status = 404, description = "partner not found", body = ErrorBody),
+    ))]
+#[post("/chats")]
+pub async fn create_chat(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<CreateChatRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let me = auth.user_id;
+    let (chat, created, members) = match body.into_inner() {
+        CreateChatRequest {
+            partner_id: Some(partner),
+            title: None,
+            member_ids: None,
+        } => {
+            if partner == me {
+                return Err(ApiError::invalid_field(
+                    Field::PartnerId,
+                    "partner_id: a direct chat needs another person",
+                ));
+            }
+            let (chat, created) = db::run(&state.db, move |conn| {
+                if db::users::find(conn, partner.0)?.is_none() {
+                    return Err(ApiError::not_found("user"));
+                }
+                Ok(db::chats::open_direct(conn, me.0, partner.0)?)
+            })
+            .await?;
+            (chat, created, vec![me, partner])
+        }
+        CreateChatRequest {
+            partner_id: None,
+            title: Some(title),
+            member_ids,
+        } => {
+            let title = title.trim().to_owned();
+            let len = title.chars().count();
+            if len == 0 || len > CreateChatRequest::TITLE_MAX || title.chars().any(char::is_control)
+            {
+                return Err(ApiError::invalid_field(
+                    Field::Title,
+                    format!(
+                        "title: must be 1 to {} characters, no control characters",
+                        CreateChatRequest::TITLE_MAX
+                    ),
+                ));
+            }
+            let others: BTreeSet<Uuid> = member_ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.0)
+                .filter(|u| *u != me.0)
+                .collect();
+            if others.len() + 1 > CreateChatRequest::MEMBERS_MAX {
+                return Err(ApiError::invalid_field(
+                    Field::MemberIds,
+                    format!(
+                        "member_ids: at most {} members",
+                        CreateChatRequest::MEMBERS_MAX
+                    ),
+                ));
+            }
+            let others: Vec<Uuid> = others.into_iter().collect();
+            let chat = db::run(&state.db, move |conn| {
+                let found = db::chats::existing_users(conn, &others)?;
+                if let Some(missing) = others.iter().find(|o| !found.contains(o)) {
+                    return Err(ApiError::invalid_field(
+                        Field::MemberIds,
+                        format!("member_ids: no user {missing}"),
+                    ));
+                }
+                let chat = db::chats::create_group(conn, me.0, &title, &others)?;
+                Ok((chat, others))
+            })
+            .await?;
+            let (chat, others) = chat;
+            let mut members = vec![me];
+            members.extend(others.into_iter().map(UserId));
+            (chat, true, members)
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidJson,
+                "send either {partner_id} for a direct chat or {title, member_ids} for a group",
+            ));
+        }
+    };
+    if created {
+        chat_list::on_chat_created(&state, &chat, &members).await;
+        announce(&state, &chat, &members).await;
+    }
+    let summary = chat_list::summary_for(&state, ChatId(chat.id), me)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a new chat has no membership")))?;
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(summary))
+}
+
+/// `chat_updated` to each member, as that member sees the chat.
+async fn announce(state: &AppState, chat: &ChatRow, members: &[UserId]) {
+    for member in members {
+        match chat_list::summary_for(state, ChatId(chat.id), *member).await {
+            Ok(Some(summary)) => fan_out(
+                state,
+                ChatId(chat.id),
+                [*member],
+                &ServerFrame::ChatUpdated { chat: summary },
+                None,
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot announce a new chat"),
+        }
+    }
+}
+
+/// The caller's chats, most recent activity first.
+#[utoipa::path(tag = "chats", security(("bearer" = [])), params(ChatListQuery), responses(
+    (status = 200, body = ChatList),
+    (status = 400, description = "bad limit/offset", body = ErrorBody),
+))]
+#[get("/chats")]
+pub async fn list_chats(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ChatListQuery>,
+) -> Result<web::Json<ChatList>, ApiError> {
+    let query = query.into_inner();
+    if let Some(limit) = query.limit
+        && !(1..=ChatListQuery::MAX_LIMIT).contains(&limit)
+    {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("limit: must be from 1 to {}", ChatListQuery::MAX_LIMIT),
+        ));
+    }
+    Ok(web::Json(
+        chat_list::list(&state, auth.user_id, &query).await?,
+    ))
+}
+
+/// One chat and its members. Chats the caller is not in answer 404.
+#[utoipa::path(tag = "chats", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "chat id")),
+    responses(
+        (status = 200, body = ChatDetails),
+        (status = 404, description = "no such chat, or not a member", body = ErrorBody),
+    ))]
+#[get("/chats/{id}")]
+pub async fn get_chat(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<ChatDetails>, ApiError> {
+    let chat = ChatId(path.into_inner());
+    let summary = chat_list::summary_for(&state, chat, auth.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chat"))?;
+    let rows = db::run(&state.db, move |conn| Ok(db::chats::members(conn, chat.0)?)).await?;
+    let members = rows
+        .into_iter()
+        .map(|(u, role, read_seq)| {
+            let user = u.to_api();
+            ChatMember {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role: if role == "admin" {
+                    ChatRole::Admin
+                } else {
+                    ChatRole::Member
+                },
+                read_seq,
+            }
+        })
+        .collect();
+    Ok(web::Json(ChatDetails {
+        chat: summary,
+        members,
+    }))
+}

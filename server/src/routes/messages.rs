@@ -1,0 +1,142 @@
+//! `/chats/{id}/messages` (history, send) and `/chats/{id}/read`.
+
+use actix_web::{HttpResponse, get, post, web};
+use natter_shared::api::{HistoryQuery, MessagePage, ReadRequest, ReadState, SendMessageRequest};
+use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, MessageText};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::writer::Persisted;
+use crate::db::{self, messages::Window};
+use crate::error::ApiError;
+use crate::limits;
+use crate::realtime::room::{MarkRead, PostMessage, room_for};
+use crate::startup::AppState;
+
+/// History in ascending `seq`: the newest page, the page before `before`, or the page after
+/// `after`. Seqs have no gaps, so a client that saw up to N asks `after=N` to catch up.
+#[utoipa::path(tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "chat id"), HistoryQuery),
+    responses(
+        (status = 200, body = MessagePage),
+        (status = 400, description = "bad limit/before/after", body = ErrorBody),
+        (status = 404, description = "no such chat, or not a member", body = ErrorBody),
+    ))]
+#[get("/chats/{id}/messages")]
+pub async fn list_messages(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    query: web::Query<HistoryQuery>,
+) -> Result<web::Json<MessagePage>, ApiError> {
+    let chat = path.into_inner();
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(HistoryQuery::DEFAULT_LIMIT);
+    if !(1..=HistoryQuery::MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("limit: must be from 1 to {}", HistoryQuery::MAX_LIMIT),
+        ));
+    }
+    if q.before.is_some_and(|b| b < 1) || q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "before must be at least 1 and after at least 0",
+        ));
+    }
+    let user = auth.user_id.0;
+    let window = Window {
+        limit: i64::from(limit),
+        before: q.before,
+        after: q.after,
+    };
+    let (last_seq, rows) = db::run(&state.db, move |conn| {
+        let (chat, _) =
+            db::chats::membership(conn, chat, user)?.ok_or_else(|| ApiError::not_found("chat"))?;
+        Ok((chat.last_seq, db::messages::page(conn, chat.id, window)?))
+    })
+    .await?;
+    // seqs run 1..=last_seq with no gaps, so the edges tell what lies beyond the page
+    let (has_previous, has_next) = match (rows.first(), rows.last()) {
+        (Some(first), Some(last)) => (first.seq > 1, last.seq < last_seq),
+        _ => (
+            q.after.unwrap_or(0).min(last_seq) >= 1,
+            q.before.is_some_and(|b| b <= last_seq) && q.after.is_none_or(|a| a < last_seq),
+        ),
+    };
+    Ok(web::Json(MessagePage {
+        messages: rows.iter().map(db::messages::MessageRow::to_api).collect(),
+        has_previous,
+        has_next,
+    }))
+}
+
+/// Sends a message without a WebSocket: the same validation, rate limit, idempotency and
+/// delivery as the `message` frame.
+#[utoipa::path(tag = "messages", security(("bearer" = [])), request_body = SendMessageRequest,
+    params(("id" = Uuid, Path, description = "chat id")),
+    responses(
+        (status = 201, description = "stored", body = natter_shared::api::Message),
+        (status = 200, description = "this request_id was stored before: the original", body = natter_shared::api::Message),
+        (status = 400, description = "empty or over-long text", body = ErrorBody),
+        (status = 404, description = "no such chat (or not a member), or reply_to not in it", body = ErrorBody),
+        (status = 409, description = "request_id used in another chat", body = ErrorBody),
+        (status = 429, description = "rate limited; see Retry-After", body = ErrorBody),
+    ))]
+#[post("/chats/{id}/messages")]
+pub async fn send_message(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<SendMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let text = MessageText::parse(&body.text)?;
+    limits::check_messages(&state, auth.user_id).await?;
+    let persisted = room_for(&state, ChatId(path.into_inner()))
+        .send(PostMessage {
+            sender: auth.user_id,
+            conn: None,
+            request_id: body.request_id,
+            text,
+            reply_to: body.reply_to,
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("room unavailable: {e}")))??;
+    Ok(match &persisted {
+        Persisted::New(m) => HttpResponse::Created().json(m.to_api()),
+        Persisted::Existing(m) => HttpResponse::Ok().json(m.to_api()),
+    })
+}
+
+/// Moves the caller's read cursor forward (never back) and tells the other members.
+#[utoipa::path(tag = "messages", security(("bearer" = [])), request_body = ReadRequest,
+    params(("id" = Uuid, Path, description = "chat id")),
+    responses(
+        (status = 200, body = ReadState),
+        (status = 400, description = "negative seq", body = ErrorBody),
+        (status = 404, description = "no such chat, or not a member", body = ErrorBody),
+    ))]
+#[post("/chats/{id}/read")]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<ReadRequest>,
+) -> Result<web::Json<ReadState>, ApiError> {
+    if body.seq < 0 {
+        return Err(ApiError::invalid_field(
+            Field::Seq,
+            "seq: must not be negative",
+        ));
+    }
+    let state_now = room_for(&state, ChatId(path.into_inner()))
+        .send(MarkRead {
+            user: auth.user_id,
+            conn: None,
+            seq: body.seq,
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("room unavailable: {e}")))??;
+    Ok(web::Json(state_now))
+}

@@ -1,0 +1,57 @@
+//! `GET /api/v1/ws`: the WebSocket. The access token comes in the `Authorization` header or
+//! as `?token=`; an invalid, expired or revoked one gets a 401 before any upgrade.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web_actors::ws;
+use natter_shared::ErrorBody;
+use serde::Deserialize;
+
+use crate::auth::{AuthUser, extractor::bearer_token};
+use crate::error::ApiError;
+use crate::realtime::WsSession;
+use crate::realtime::session::MAX_FRAME_BYTES;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WsQuery {
+    /// The access token, for clients that cannot set headers on a WebSocket.
+    token: Option<String>,
+}
+
+/// Opens the real-time connection (JSON text frames, see `natter_shared::ws`).
+#[utoipa::path(tag = "realtime", params(WsQuery), responses(
+    (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 401, description = "missing, invalid, expired or revoked token", body = ErrorBody),
+))]
+#[get("/ws")]
+pub async fn connect_ws(
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<AppState>,
+    query: web::Query<WsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req)
+        .map(str::to_owned)
+        .or_else(|| query.into_inner().token)
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                natter_shared::ErrorCode::MissingToken,
+                "send the access token in Authorization or ?token=",
+            )
+        })?;
+    let auth = AuthUser::from_token(&state, &token).await?;
+    ws::WsResponseBuilder::new(
+        WsSession::new(state, auth.user_id, auth.session_id),
+        &req,
+        stream,
+    )
+    .frame_size(MAX_FRAME_BYTES)
+    .start()
+    .map_err(|e| {
+        ApiError::bad_request(
+            natter_shared::ErrorCode::InvalidJson,
+            format!("not a WebSocket handshake: {e}"),
+        )
+    })
+}
