@@ -2,10 +2,10 @@
 //! cold, flushed or unreachable.
 //!
 //! Keys (under the deployment prefix):
-//! - `cl:<user>` sorted set: chat id → last activity (ms); the list's order
+//! - `cl:<user>` sorted set: chat id → last activity (µs); the list's order
 //! - `cl:<user>:r` hash: chat id → the user's read cursor
 //! - `cl:<user>:ok`: present while the two above hold every chat of the user
-//! - `c:<chat>` hash: `meta` (JSON: kind, title, members, created), `last_seq`, `updated_ms`,
+//! - `c:<chat>` hash: `meta` (JSON: kind, title, members, created), `last_seq`, `updated_us`,
 //!   `last` (the newest message, JSON)
 //! - `u:<user>`: the public profile (JSON), dropped when the profile changes
 //!
@@ -56,7 +56,7 @@ elseif cur < 0 then
   return 0
 end
 if tonumber(ARGV[1]) >= cur then
-  redis.call('HSET', KEYS[1], 'last_seq', ARGV[1], 'updated_ms', ARGV[2], 'last', ARGV[3])
+  redis.call('HSET', KEYS[1], 'last_seq', ARGV[1], 'updated_us', ARGV[2], 'last', ARGV[3])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
@@ -74,8 +74,10 @@ fn k(state: &AppState, suffix: &str) -> String {
     state.redis.key(suffix)
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
+/// Activity times are kept in microseconds, as PostgreSQL keeps them (they fit a sorted
+/// set's score exactly), so the cache and the database answer identically.
+fn us(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
 }
 
 /// Entries whose update failed while Redis was unreachable; dropped once it answers again.
@@ -180,7 +182,7 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
         Ok(j) => j,
         Err(_) => return,
     };
-    let at = ms(message.created_at);
+    let at = us(message.created_at);
     let mut pipe = redis::pipe();
     pipe.cmd("EVAL")
         .arg(SET_CHAT)
@@ -251,7 +253,7 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
         .arg(1)
         .arg(k(state, &format!("c:{id}")))
         .arg(chat.last_seq)
-        .arg(ms(chat.updated_at))
+        .arg(us(chat.updated_at))
         .arg("")
         .arg(meta)
         .arg(ENTRY_TTL.as_millis() as i64)
@@ -265,7 +267,7 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
             .arg(2)
             .arg(&list)
             .arg(&ok)
-            .arg(ms(chat.updated_at))
+            .arg(us(chat.updated_at))
             .arg(&id)
             .ignore();
     }
@@ -369,7 +371,7 @@ async fn from_cache(
         pipe.cmd("HMGET").arg(k(state, &format!("c:{id}"))).arg(&[
             "meta",
             "last_seq",
-            "updated_ms",
+            "updated_us",
             "last",
         ]);
     }
@@ -387,8 +389,8 @@ async fn from_cache(
     };
     let mut chats = Vec::with_capacity(ids.len());
     for ((id, row), read) in ids.iter().zip(rows).zip(reads) {
-        let (meta, last_seq, updated_ms, last): CachedChat = redis::from_redis_value(row)?;
-        let (Some(meta), Some(last_seq), Some(updated_ms)) = (meta, last_seq, updated_ms) else {
+        let (meta, last_seq, updated_us, last): CachedChat = redis::from_redis_value(row)?;
+        let (Some(meta), Some(last_seq), Some(updated_us)) = (meta, last_seq, updated_us) else {
             // an entry expired or was flushed: rebuild
             return Ok(None);
         };
@@ -402,7 +404,7 @@ async fn from_cache(
             .filter(|l| !l.is_empty())
             .and_then(|l| serde_json::from_str(&l).ok());
         let read_seq = read.unwrap_or(0);
-        chats.push((id, meta, last_seq, updated_ms, last, read_seq));
+        chats.push((id, meta, last_seq, updated_us, last, read_seq));
     }
     let (total, page) = if unread_only {
         let unread: Vec<_> = chats.into_iter().filter(|c| c.2 > c.5).collect();
@@ -427,7 +429,7 @@ async fn from_cache(
     let profiles = profiles(state, &partner_ids).await?;
     let online = presence::online(state, &partner_ids).await;
     let mut summaries = Vec::with_capacity(page.len());
-    for (id, meta, last_seq, updated_ms, last, read_seq) in page {
+    for (id, meta, last_seq, updated_us, last, read_seq) in page {
         let partner = if meta.kind == ChatKind::Direct {
             let pid = meta.members.iter().copied().find(|m| *m != user);
             match pid.and_then(|p| profiles.get(&p)) {
@@ -449,7 +451,7 @@ async fn from_cache(
             member_count: meta.members.len() as i64,
             created_at: meta.created_at,
             updated_at: Utc
-                .timestamp_millis_opt(updated_ms)
+                .timestamp_micros(updated_us)
                 .single()
                 .unwrap_or(meta.created_at),
         });
@@ -559,7 +561,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .arg(1)
             .arg(k(state, &format!("c:{}", chat.id)))
             .arg(chat.last_seq)
-            .arg(ms(chat.updated_at))
+            .arg(us(chat.updated_at))
             .arg(last)
             .arg(serde_json::to_string(&meta)?)
             .arg(ENTRY_TTL.as_millis() as i64)
@@ -567,7 +569,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         pipe.cmd("ZADD")
             .arg(&list)
             .arg("GT")
-            .arg(ms(chat.updated_at))
+            .arg(us(chat.updated_at))
             .arg(chat.id.to_string())
             .ignore();
         pipe.cmd("EVAL")

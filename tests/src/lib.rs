@@ -411,3 +411,146 @@ pub async fn assert_error(resp: reqwest::Response, status: u16, code: ErrorCode)
     );
     body
 }
+
+/// A `natter-server` process started from its binary (for tests that need real processes:
+/// several servers, or one killed mid-send). Killed on drop.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub port: u16,
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts `binary` on a free port with a test environment on `database` and `redis_prefix`,
+    /// and waits until it is ready.
+    pub async fn start(
+        binary: &str,
+        database: &str,
+        redis_prefix: &str,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut cmd = std::process::Command::new(binary);
+        cmd.env_clear()
+            .env("DATABASE_URL", format!("{}/{database}", pg_base_url()))
+            .env("REDIS_URL", redis_url())
+            .env("NATTER_REDIS_PREFIX", redis_prefix)
+            .env("NATTER_ADDR", format!("127.0.0.1:{port}"))
+            .env("NATTER_JWT_SECRET", TEST_JWT_SECRET)
+            .env("NATTER_BCRYPT_COST", "4")
+            .env("NATTER_WORKERS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("server binary starts");
+        let server = Self {
+            child,
+            port,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client
+                .get(format!("{}/readyz", server.address))
+                .send()
+                .await
+                && r.status() == 200
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server process on port {port} never became ready");
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}{API_PREFIX}/ws", self.port)
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}{API_PREFIX}{path}", self.address)
+    }
+
+    /// SIGKILL: the process dies mid-whatever, as in a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A database of its own for a test that runs server processes; dropped on drop.
+pub struct TestDatabase {
+    pub name: String,
+    pub redis_prefix: String,
+}
+
+impl TestDatabase {
+    pub fn create() -> Self {
+        let name = format!("natter_test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base_url()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL at NATTER_TEST_PG={} is not reachable: {e}",
+                    pg_base_url()
+                )
+            });
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create test database");
+        Self {
+            name,
+            redis_prefix: format!("natter-test:{}:", Uuid::new_v4().simple()),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        flush_prefix(&self.redis_prefix);
+        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base_url())) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
+}
+
+/// Registers and signs in a random user against any server address.
+pub async fn sign_up(client: &reqwest::Client, api: impl Fn(&str) -> String) -> AuthTokens {
+    let name = format!("u{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let resp = client
+        .post(api("/auth/register"))
+        .json(&RegisterRequest {
+            username: name.clone(),
+            password: "correct horse".into(),
+            display_name: None,
+        })
+        .send()
+        .await
+        .expect("register sent");
+    assert_eq!(resp.status(), 201);
+    let resp = client
+        .post(api("/auth/login"))
+        .json(&LoginRequest {
+            username: name,
+            password: "correct horse".into(),
+            device_name: None,
+        })
+        .send()
+        .await
+        .expect("login sent");
+    json_with_status(resp, 200).await
+}

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -53,14 +54,28 @@ pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
-/// Records `natter_http_request_seconds{method, route, status}`.
+/// Records `natter_http_request_seconds{method, route, status}` and answers with the
+/// request id (`x-request-id`) that tags the request's log lines.
 pub async fn time_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let res = next.call(req).await?;
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    // the id in every log line of this request, so a report can be matched to the logs
+    if let Some(id) = request_id
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id)
+    {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
     let route = res
         .request()
         .match_pattern()

@@ -239,6 +239,30 @@ async fn the_chat_list_is_right_after_a_redis_flush_and_refills() {
     app.flush_redis();
     let cold = app.chats(&me.token, "").await;
     assert_eq!(cold, warm, "answered from PostgreSQL after the flush");
+    // the cold read started a rebuild: wait for the list to be marked complete again
+    let marker = format!("{}cl:{}:ok", app.redis_prefix, me.user.id);
+    let mut redis = redis::Client::open(natter_tests::redis_url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let mut refilled = false;
+    for _ in 0..100 {
+        if redis::cmd("EXISTS")
+            .arg(&marker)
+            .query::<bool>(&mut redis)
+            .unwrap()
+        {
+            refilled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(refilled, "the cache refilled");
+    assert_eq!(
+        app.chats(&me.token, "").await,
+        warm,
+        "the refilled cache answers the same"
+    );
     // the cache refills in the background; sends keep it right
     app.send_text(&a.token, chat.id, "after").await;
     let list = app.chats(&me.token, "").await;

@@ -83,3 +83,49 @@ async fn readyz_names_postgres_when_its_database_disappears() {
         .await;
     assert_eq!(resp.status(), 503);
 }
+
+#[actix_web::test]
+async fn metrics_expose_connections_messages_latency_and_the_pool() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app.direct_chat(&alice.token, bob.user.id).await;
+    app.send_text(&alice.token, chat.id, "counted").await;
+    let resp = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    for name in [
+        "natter_ws_connections",
+        "natter_messages_accepted_total",
+        "natter_http_request_seconds_bucket",
+        "natter_db_pool_in_use",
+        "natter_writer_batch_size",
+    ] {
+        assert!(text.contains(name), "{name} missing from /metrics");
+    }
+    assert!(
+        text.contains(r#"route="/api/v1/chats/{id}/messages""#),
+        "latency is labelled by route"
+    );
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    let id = resp
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id header");
+    assert!(uuid::Uuid::parse_str(id.to_str().unwrap()).is_ok());
+}
