@@ -115,6 +115,8 @@ impl Application {
                 )
                 .default_service(web::to(routes::not_found))
         })
+        // small interactive frames: send at once rather than wait for Nagle's algorithm
+        .tcp_nodelay(true)
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(workers) = settings.workers {

@@ -8,6 +8,8 @@
 // Test support: a failed set-up step should panic with its reason, like an assertion.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod load;
+
 use std::collections::HashMap;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::schema::messages;
 
 /// A row of `messages`.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: Uuid,

@@ -201,11 +201,17 @@ fn write(
     let mut results: Vec<Option<Result<Persisted, SendRejected>>> = vec![None; items.len()];
 
     // 1. request ids stored before (or twice in this batch) answer with the original
+    // by (sender_id, request_id): the unique index answers it, however long the history
+    let senders: Vec<Uuid> = items.iter().map(|i| i.sender_id).collect();
     let request_ids: Vec<Uuid> = items.iter().map(|i| i.request_id).collect();
-    let existing: Vec<MessageRow> = messages::table
-        .filter(messages::request_id.eq_any(&request_ids))
-        .select(MessageRow::as_select())
-        .load(conn)?;
+    let existing: Vec<MessageRow> = diesel::sql_query(
+        "SELECT m.* FROM messages m \
+         JOIN unnest($1, $2) AS v(sender_id, request_id) \
+         ON m.sender_id = v.sender_id AND m.request_id = v.request_id",
+    )
+    .bind::<Array<SqlUuid>, _>(&senders)
+    .bind::<Array<SqlUuid>, _>(&request_ids)
+    .load(conn)?;
     let existing: HashMap<(Uuid, Uuid), MessageRow> = existing
         .into_iter()
         .map(|m| ((m.sender_id, m.request_id), m))

@@ -1,0 +1,217 @@
+//! `natter-load`: load generator for a Natter server. See `natter-load --help` and
+//! BENCHMARKS.md for the runs recorded there.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use futures_util::{StreamExt, stream};
+use natter_tests::load::conn::{self, Cmd, ConnStats};
+use natter_tests::load::report::{Latency, Report, RestFigures, rss_mb};
+use natter_tests::load::{Options, rest, setup};
+use rand::Rng;
+use tokio::sync::{mpsc, watch};
+
+/// After sending stops, how long to wait for the last acks and deliveries.
+const DRAIN: Duration = Duration::from_secs(3);
+
+fn main() -> anyhow::Result<()> {
+    let opts = Options::parse();
+    // two threads: the machine has two cores and the server needs its share
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(run(opts.clone()))?;
+    report.print();
+    if let Some(path) = &opts.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(())
+}
+
+async fn run(opts: Options) -> anyhow::Result<Report> {
+    let mut report = Report {
+        users: opts.users,
+        target_rate: opts.rate,
+        ..Default::default()
+    };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()?;
+    let started = Instant::now();
+    eprintln!("setting up {} users and their chats…", opts.users);
+    let users = Arc::new(
+        setup::users_and_chats(&client, &opts.server, opts.users, opts.group_size, 64).await?,
+    );
+
+    let ws_url = format!("{}/api/v1/ws", opts.server.replacen("http", "ws", 1));
+    let host = opts
+        .server
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let target: SocketAddr = host
+        .to_socket_addrs()
+        .context("server address")?
+        .next()
+        .context("server address resolves to nothing")?;
+    eprintln!("opening {} connections…", opts.connections);
+    let opened: Vec<anyhow::Result<(usize, conn::Ws)>> = stream::iter(0..opts.connections)
+        .map(|i| {
+            let user = &users[i % users.len()];
+            let source = opts.source_ips[i % opts.source_ips.len()];
+            let (url, token) = (ws_url.clone(), user.token.clone());
+            async move {
+                conn::open(&url, target, source, &token)
+                    .await
+                    .map(|ws| (i, ws))
+            }
+        })
+        .buffer_unordered(opts.connect_concurrency)
+        .collect()
+        .await;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let base = Instant::now();
+    let mut senders: Vec<(usize, mpsc::Sender<Cmd>)> = Vec::new();
+    let mut tasks = Vec::new();
+    for result in opened {
+        match result {
+            Ok((i, ws)) => {
+                let (tx, rx) = mpsc::channel(1024);
+                senders.push((i, tx));
+                tasks.push(tokio::spawn(conn::run(ws, rx, base, stop_rx.clone())));
+            }
+            Err(e) => {
+                if report.connect_failures == 0 {
+                    eprintln!("connect failed: {e:#}");
+                }
+                report.connect_failures += 1;
+            }
+        }
+    }
+    report.connections_open = senders.len();
+    report.setup_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} connections open after {:.1} s",
+        report.connections_open, report.setup_s
+    );
+    if let Some(pid) = opts.server_pid {
+        report.server_rss_mb_idle = rss_mb(pid);
+    }
+
+    let rest_chats = (opts.rest_rate > 0).then(|| {
+        tokio::spawn(rest::run(
+            client.clone(),
+            opts.server.clone(),
+            users.clone(),
+            opts.rest_rate,
+            opts.duration(),
+            |_| Some("/chats?limit=50".into()),
+        ))
+    });
+    let rest_history = (opts.history_rate > 0).then(|| {
+        tokio::spawn(rest::run(
+            client.clone(),
+            opts.server.clone(),
+            users.clone(),
+            opts.history_rate,
+            opts.duration(),
+            |u| {
+                u.direct
+                    .or(u.group)
+                    .map(|c| format!("/chats/{c}/messages?limit=50"))
+            },
+        ))
+    });
+
+    // the scheduler: every millisecond, the messages due by now
+    let send_started = Instant::now();
+    let mut peak_rss = report.server_rss_mb_idle;
+    if opts.rate > 0 && !senders.is_empty() {
+        let mut rng = rand::rng();
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        let mut due = 0u64;
+        let mut next = 0usize;
+        let mut last_rss = Instant::now();
+        while send_started.elapsed() < opts.duration() {
+            tick.tick().await;
+            let should = (send_started.elapsed().as_secs_f64() * opts.rate as f64) as u64;
+            while due < should {
+                due += 1;
+                let (i, tx) = &senders[next % senders.len()];
+                next += 1;
+                let user = &users[*i % users.len()];
+                let to_group = rng.random_bool(opts.group_share.clamp(0.0, 1.0));
+                let chat = if to_group {
+                    user.group.or(user.direct)
+                } else {
+                    user.direct.or(user.group)
+                };
+                if let Some(chat) = chat
+                    && tx.try_send(Cmd::Send(chat)).is_err()
+                {
+                    *report
+                        .errors
+                        .entry("generator queue full".into())
+                        .or_default() += 1;
+                }
+            }
+            if let Some(pid) = opts.server_pid
+                && last_rss.elapsed() > Duration::from_secs(1)
+            {
+                last_rss = Instant::now();
+                peak_rss = max_mb(peak_rss, rss_mb(pid));
+            }
+        }
+    } else {
+        tokio::time::sleep(opts.duration()).await;
+    }
+    report.send_s = send_started.elapsed().as_secs_f64();
+    tokio::time::sleep(DRAIN).await;
+    if let Some(pid) = opts.server_pid {
+        report.server_rss_mb_peak = max_mb(peak_rss, rss_mb(pid));
+    }
+    let _ = stop_tx.send(true);
+    let mut total = ConnStats::new();
+    for t in tasks {
+        if let Ok(stats) = t.await {
+            if stats.dropped_connection {
+                report.connections_dropped += 1;
+            }
+            total.merge(&stats);
+        }
+    }
+    report.sent = total.sent;
+    report.acked = total.acked;
+    report.acked_per_s = total.acked as f64 / report.send_s.max(0.001);
+    report.delivered = total.delivered;
+    for (k, v) in total.errors {
+        *report.errors.entry(k).or_default() += v;
+    }
+    report.ack = Latency::of(&total.ack);
+    report.delivery = Latency::of(&total.delivery);
+    for (handle, slot) in [
+        (rest_chats, &mut report.chats_rest),
+        (rest_history, &mut report.history_rest),
+    ] {
+        if let Some(h) = handle
+            && let Ok(s) = h.await
+        {
+            *slot = Some(RestFigures {
+                requests_per_s: (s.ok + s.errors) as f64 / s.elapsed.as_secs_f64().max(0.001),
+                errors: s.errors,
+                latency: Latency::of(&s.latency),
+            });
+        }
+    }
+    Ok(report)
+}
+
+fn max_mb(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

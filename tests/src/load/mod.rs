@@ -1,0 +1,66 @@
+//! The load generator behind `natter-load`: registers users, opens WebSocket connections
+//! (spread over loopback source addresses), sends at a target rate into direct and group
+//! chats, and measures send→ack and send→delivery latency, throughput, errors, the server's
+//! memory, and REST latency of `GET /chats` and history.
+
+pub mod conn;
+pub mod report;
+pub mod rest;
+pub mod setup;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Command-line options.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "natter-load", about = "Load generator for a Natter server")]
+pub struct Options {
+    /// Base URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// Users to register (names get a random run prefix).
+    #[arg(long, default_value_t = 200)]
+    pub users: usize,
+    /// WebSocket connections in all, spread round-robin over the users (devices).
+    #[arg(long, default_value_t = 200)]
+    pub connections: usize,
+    /// Messages per second to send (0: connections only).
+    #[arg(long, default_value_t = 100)]
+    pub rate: u64,
+    /// Seconds to send for, after set-up.
+    #[arg(long, default_value_t = 20)]
+    pub duration: u64,
+    /// Members per group chat; each user is in one group and one direct chat.
+    #[arg(long, default_value_t = 8)]
+    pub group_size: usize,
+    /// Share of messages that go to group chats (0.0–1.0), the rest to direct chats.
+    #[arg(long, default_value_t = 0.2)]
+    pub group_share: f64,
+    /// `GET /chats` requests per second during the run (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub rest_rate: u64,
+    /// History requests (`GET /chats/{id}/messages`) per second during the run (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub history_rate: u64,
+    /// Local addresses to connect from, comma separated (127.0.0.2,127.0.0.3 …), to pass the
+    /// ephemeral-port limit of one source address.
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
+    pub source_ips: Vec<IpAddr>,
+    /// PID of the server process, to report its memory (same machine only).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Connections opened at once during set-up.
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+    /// Write the report as JSON to this file too.
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs(self.duration)
+    }
+}

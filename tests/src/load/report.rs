@@ -1,0 +1,120 @@
+//! The run's figures: printed as a table and optionally written as JSON.
+
+use std::collections::HashMap;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Percentiles in milliseconds.
+#[derive(Debug, Default, Serialize)]
+pub struct Latency {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    pub fn of(h: &Histogram<u64>) -> Self {
+        let ms = |us: u64| us as f64 / 1000.0;
+        Self {
+            count: h.len(),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p95_ms: ms(h.value_at_quantile(0.95)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            max_ms: ms(h.max()),
+        }
+    }
+
+    fn row(&self, name: &str) -> String {
+        format!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            self.count, self.p50_ms, self.p95_ms, self.p99_ms, self.max_ms
+        )
+    }
+}
+
+/// REST figures for one endpoint.
+#[derive(Debug, Default, Serialize)]
+pub struct RestFigures {
+    pub requests_per_s: f64,
+    pub errors: u64,
+    pub latency: Latency,
+}
+
+/// Everything a run measured.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub users: usize,
+    pub connections_open: usize,
+    pub connect_failures: usize,
+    pub connections_dropped: usize,
+    pub setup_s: f64,
+    pub send_s: f64,
+    pub target_rate: u64,
+    pub sent: u64,
+    pub acked: u64,
+    pub acked_per_s: f64,
+    pub delivered: u64,
+    pub errors: HashMap<String, u64>,
+    pub ack: Latency,
+    pub delivery: Latency,
+    pub server_rss_mb_idle: Option<f64>,
+    pub server_rss_mb_peak: Option<f64>,
+    pub chats_rest: Option<RestFigures>,
+    pub history_rest: Option<RestFigures>,
+}
+
+impl Report {
+    pub fn print(&self) {
+        println!("\n## natter-load report\n");
+        println!("| | |\n|---|---|");
+        println!("| users | {} |", self.users);
+        println!(
+            "| connections open | {} (failed {}, dropped during run {}) |",
+            self.connections_open, self.connect_failures, self.connections_dropped
+        );
+        println!("| set-up | {:.1} s |", self.setup_s);
+        println!(
+            "| sending | {:.1} s at a target of {} msg/s |",
+            self.send_s, self.target_rate
+        );
+        println!(
+            "| sent / acked | {} / {} ({:.0} acked msg/s) |",
+            self.sent, self.acked, self.acked_per_s
+        );
+        println!("| deliveries | {} |", self.delivered);
+        println!("| errors | {:?} |", self.errors);
+        if let (Some(idle), Some(peak)) = (self.server_rss_mb_idle, self.server_rss_mb_peak) {
+            println!("| server RSS | {idle:.0} MiB with connections open, {peak:.0} MiB peak |");
+        }
+        println!(
+            "\n| latency | count | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|"
+        );
+        println!("{}", self.ack.row("send → ack"));
+        println!("{}", self.delivery.row("send → delivery"));
+        for (name, r) in [
+            ("GET /chats", &self.chats_rest),
+            ("GET history", &self.history_rest),
+        ] {
+            if let Some(r) = r {
+                println!(
+                    "{}",
+                    r.latency.row(&format!(
+                        "{name} ({:.0} req/s, {} errors)",
+                        r.requests_per_s, r.errors
+                    ))
+                );
+            }
+        }
+    }
+}
+
+/// The resident memory of a process, from /proc (Linux).
+pub fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
