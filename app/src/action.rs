@@ -5,10 +5,11 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
-    AuthTokens, LoginRequest, RefreshRequest, RegisterRequest, SessionList, UpdateProfileRequest,
-    User,
+    AuthTokens, ChatList, HistoryQuery, LoginRequest, MessagePage, ReadRequest, ReadState,
+    RefreshRequest, RegisterRequest, SessionList, UpdateProfileRequest, User,
 };
-use natter_shared::{ErrorBody, Field, SessionId};
+use natter_shared::ws::ServerFrame;
+use natter_shared::{ChatId, ErrorBody, Field, MessageId, RequestId, SessionId};
 
 use crate::i18n::Language;
 use crate::state::{NetErrorKind, ShellTab};
@@ -52,6 +53,72 @@ pub enum Action {
     ApiFinished(ApiResponse),
     /// Writing or clearing the stored session failed.
     SessionStoreFailed(String),
+    /// Something happened on the WebSocket.
+    Socket(SocketEvent),
+    /// A moment the reducer asked to be woken at (a retry, a timeout) has come.
+    Tick {
+        now: DateTime<Utc>,
+    },
+    /// "Retry now" on the offline banner.
+    ReconnectRequested {
+        now: DateTime<Utc>,
+    },
+    /// A chat was opened on screen: its latest page is loaded if it is not yet.
+    ChatOpened(ChatId),
+    /// The chat on screen was closed.
+    ChatClosed,
+    /// Scrolled to the top of a chat: load the page before the oldest loaded message.
+    OlderMessagesWanted(ChatId),
+    /// Message `seq` of `chat_id` has been on screen: the read cursor may move up to it.
+    MessageSeen {
+        chat_id: ChatId,
+        seq: i64,
+    },
+    /// The composer sent a message. `request_id` is fresh (made by the caller, so that the
+    /// reducer needs no randomness); `now` is when it was written.
+    MessageSubmitted {
+        chat_id: ChatId,
+        text: String,
+        reply_to: Option<MessageId>,
+        request_id: RequestId,
+        now: DateTime<Utc>,
+    },
+    /// "Retry" on a failed message: sent again with its original request id.
+    MessageRetried {
+        request_id: RequestId,
+        now: DateTime<Utc>,
+    },
+    /// "Delete" on a failed message: it leaves the outbox.
+    MessageDiscarded(RequestId),
+    /// The composer started or stopped typing in a chat.
+    TypingChanged {
+        chat_id: ChatId,
+        is_typing: bool,
+    },
+}
+
+/// An event of WebSocket attempt `conn`, made in session `epoch`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketEvent {
+    pub epoch: u64,
+    pub conn: u64,
+    /// When it happened (the reducer has no clock).
+    pub at: DateTime<Utc>,
+    pub kind: SocketEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SocketEventKind {
+    /// The upgrade succeeded: frames can flow.
+    Opened,
+    /// A frame from the server.
+    Frame(Box<ServerFrame>),
+    /// A ping or pong: the link is alive.
+    Heard,
+    /// The server answered the upgrade with 401: the token is expired or revoked.
+    Unauthorized,
+    /// The attempt failed or the link broke (or the server closed it).
+    Lost(String),
 }
 
 /// The REST calls the app makes.
@@ -65,7 +132,26 @@ pub enum ApiCall {
     RevokeSession(SessionId),
     GetMe,
     UpdateMe(UpdateProfileRequest),
+    /// `GET /chats?limit&offset`: one page of the chat list, for sync number `sync`
+    /// (answers of an older sync are dropped).
+    ListChats {
+        offset: u32,
+        sync: u64,
+    },
+    /// `GET /chats/{id}/messages`: a page of history.
+    History {
+        chat_id: ChatId,
+        query: HistoryQuery,
+    },
+    /// `POST /chats/{id}/read`.
+    MarkRead {
+        chat_id: ChatId,
+        seq: i64,
+    },
 }
+
+/// The page size of `GET /chats` (the server's maximum).
+pub const CHAT_PAGE: u32 = 200;
 
 /// HTTP methods the app uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +168,11 @@ impl ApiCall {
             ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_) | ApiCall::Logout => {
                 Method::Post
             }
-            ApiCall::ListSessions | ApiCall::GetMe => Method::Get,
+            ApiCall::ListSessions
+            | ApiCall::GetMe
+            | ApiCall::ListChats { .. }
+            | ApiCall::History { .. } => Method::Get,
+            ApiCall::MarkRead { .. } => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
         }
@@ -98,6 +188,29 @@ impl ApiCall {
             ApiCall::ListSessions => "/auth/sessions".into(),
             ApiCall::RevokeSession(id) => format!("/auth/sessions/{id}"),
             ApiCall::GetMe | ApiCall::UpdateMe(_) => "/users/me".into(),
+            ApiCall::ListChats { offset, .. } => {
+                format!("/chats?limit={CHAT_PAGE}&offset={offset}")
+            }
+            ApiCall::History { chat_id, query } => {
+                let mut path = format!("/chats/{chat_id}/messages?");
+                let params = [
+                    ("limit", query.limit.map(i64::from)),
+                    ("before", query.before),
+                    ("after", query.after),
+                ];
+                let mut first = true;
+                for (name, value) in params {
+                    if let Some(value) = value {
+                        if !first {
+                            path.push('&');
+                        }
+                        first = false;
+                        path.push_str(&format!("{name}={value}"));
+                    }
+                }
+                path
+            }
+            ApiCall::MarkRead { chat_id, .. } => format!("/chats/{chat_id}/read"),
         }
     }
 
@@ -108,10 +221,13 @@ impl ApiCall {
             ApiCall::Login(r) => Some(serde_json::to_vec(r)),
             ApiCall::Refresh(r) => Some(serde_json::to_vec(r)),
             ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
+            ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
             ApiCall::Logout
             | ApiCall::ListSessions
             | ApiCall::RevokeSession(_)
-            | ApiCall::GetMe => None,
+            | ApiCall::GetMe
+            | ApiCall::ListChats { .. }
+            | ApiCall::History { .. } => None,
         }
     }
 
@@ -135,6 +251,9 @@ impl ApiCall {
                 | ApiCall::UpdateMe(_)
                 | ApiCall::RevokeSession(_)
                 | ApiCall::Logout
+                | ApiCall::ListChats { .. }
+                | ApiCall::History { .. }
+                | ApiCall::MarkRead { .. }
         )
     }
 }
@@ -151,6 +270,9 @@ impl fmt::Debug for ApiCall {
             ApiCall::RevokeSession(id) => write!(f, "RevokeSession({id})"),
             ApiCall::GetMe => f.write_str("GetMe"),
             ApiCall::UpdateMe(r) => write!(f, "UpdateMe({r:?})"),
+            ApiCall::ListChats { offset, sync } => write!(f, "ListChats({offset}, sync {sync})"),
+            ApiCall::History { chat_id, query } => write!(f, "History({chat_id}, {query:?})"),
+            ApiCall::MarkRead { chat_id, seq } => write!(f, "MarkRead({chat_id}, {seq})"),
         }
     }
 }
@@ -178,6 +300,9 @@ pub enum ApiReply {
     User(Box<User>),
     Tokens(Box<AuthTokens>),
     Sessions(SessionList),
+    Chats(ChatList),
+    Messages(MessagePage),
+    Read(ReadState),
 }
 
 /// Why a call did not succeed.

@@ -1,5 +1,8 @@
 //! What the reducer asks the outside world to do; [`crate::net::Executor`] does it.
 
+use chrono::{DateTime, Utc};
+use natter_shared::ws::ClientFrame;
+
 use crate::action::ApiCall;
 use crate::token_store::StoredSession;
 
@@ -12,6 +15,37 @@ pub enum Effect {
     SaveSession(StoredSession),
     /// Remove the stored session.
     ClearSession,
+    /// Open, use or close the WebSocket; its events come back as
+    /// [`crate::action::Action::Socket`].
+    Socket(SocketCommand),
+    /// Send [`crate::action::Action::Tick`] at (or just after) this moment.
+    WakeAt(DateTime<Utc>),
+}
+
+/// What to do with the WebSocket. Only one attempt is alive at a time: opening attempt
+/// `conn` closes any earlier one.
+#[derive(Clone, PartialEq)]
+pub enum SocketCommand {
+    /// Connect to `url` (which carries the access token as `?token=`).
+    Open { epoch: u64, conn: u64, url: String },
+    /// Send a frame on attempt `conn` (dropped if that attempt is no longer alive).
+    Send { conn: u64, frame: ClientFrame },
+    /// Close attempt `conn`.
+    Close { conn: u64 },
+}
+
+/// Never prints the token in the URL.
+impl std::fmt::Debug for SocketCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SocketCommand::Open { epoch, conn, url } => {
+                let shown = url.split('?').next().unwrap_or_default();
+                write!(f, "Open {{ epoch: {epoch}, conn: {conn}, url: {shown:?} }}")
+            }
+            SocketCommand::Send { conn, frame } => write!(f, "Send {{ conn: {conn}, {frame:?} }}"),
+            SocketCommand::Close { conn } => write!(f, "Close {{ conn: {conn} }}"),
+        }
+    }
 }
 
 /// One HTTP call with everything needed to make it.

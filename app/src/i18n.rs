@@ -10,7 +10,11 @@ use std::fmt;
 use natter_shared::{ErrorCode, Field, ValidationError, ValidationErrorKind};
 use serde::{Deserialize, Serialize};
 
-use crate::state::{NetErrorKind, Notice, UiError};
+use chrono::{DateTime, Utc};
+
+use crate::state::{
+    Connection, LinkStatus, NetErrorKind, Notice, OutgoingState, SendFailure, UiError,
+};
 
 /// The languages the app is translated into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -186,6 +190,47 @@ pub fn notice_message(lang: Language, notice: &Notice) -> String {
     }
 }
 
+/// The connection banner at `now`, or `None` when there is nothing to say (online, or
+/// signed out).
+pub fn connection_message(lang: Language, link: &Connection, now: DateTime<Utc>) -> Option<String> {
+    match &link.status {
+        LinkStatus::Idle
+        | LinkStatus::Online {
+            back_online_until: None,
+            ..
+        } => None,
+        LinkStatus::Online { .. } => Some(tr(lang, "connection.back_online")),
+        LinkStatus::Connecting { .. } => Some(tr(lang, "connection.connecting")),
+        LinkStatus::Offline { retry_at } => {
+            // rounded up: "in 0 s" would be odd while still waiting
+            let seconds = (*retry_at - now).num_milliseconds().saturating_add(999) / 1000;
+            Some(if seconds > 0 {
+                tr_args(
+                    lang,
+                    "connection.offline_retrying_in",
+                    &[("seconds", seconds.to_string())],
+                )
+            } else {
+                tr(lang, "connection.offline_retrying")
+            })
+        }
+    }
+}
+
+/// The state of one's own message that the server has not acknowledged yet.
+pub fn outgoing_message(lang: Language, state: &OutgoingState) -> String {
+    match state {
+        OutgoingState::Queued => tr(lang, "outgoing.queued"),
+        OutgoingState::Sending { .. } => tr(lang, "outgoing.sending"),
+        OutgoingState::Failed(SendFailure::Timeout) => tr(lang, "outgoing.failed_timeout"),
+        OutgoingState::Failed(SendFailure::Refused { code, message }) => tr_args(
+            lang,
+            "outgoing.failed",
+            &[("reason", server_error_message(lang, *code, message))],
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -275,6 +320,80 @@ mod tests {
         let mut parts = literal.split('.');
         literal.contains('.')
             && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    }
+
+    #[test]
+    fn the_connection_banner_counts_down_and_says_back_online() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let link = |status| Connection {
+            status,
+            ..Connection::default()
+        };
+        let cases = [
+            (LinkStatus::Idle, None, "signed out: nothing"),
+            (
+                LinkStatus::Online {
+                    since: now,
+                    back_online_until: None,
+                },
+                None,
+                "online: nothing",
+            ),
+            (
+                LinkStatus::Online {
+                    since: now,
+                    back_online_until: Some(now),
+                },
+                Some("Back online"),
+                "just recovered",
+            ),
+            (
+                LinkStatus::Connecting { since: now },
+                Some("Connecting…"),
+                "connecting",
+            ),
+            (
+                LinkStatus::Offline {
+                    retry_at: now + chrono::TimeDelta::milliseconds(4_200),
+                },
+                Some("Offline — retrying in 5 s"),
+                "countdown rounds up",
+            ),
+            (
+                LinkStatus::Offline { retry_at: now },
+                Some("Offline — retrying…"),
+                "due now",
+            ),
+        ];
+        for (status, want, reason) in cases {
+            let got = connection_message(Language::English, &link(status), now);
+            assert_eq!(got.as_deref(), want, "{reason}");
+        }
+        let russian = connection_message(
+            Language::Russian,
+            &link(LinkStatus::Offline {
+                retry_at: now + chrono::TimeDelta::seconds(3),
+            }),
+            now,
+        );
+        assert_eq!(russian.as_deref(), Some("Нет связи — повтор через 3 с"));
+    }
+
+    #[test]
+    fn outgoing_states_are_translated() {
+        let refused = OutgoingState::Failed(SendFailure::Refused {
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+        });
+        assert_eq!(
+            outgoing_message(Language::English, &refused),
+            "Not sent: Too many attempts. Wait a moment and try again"
+        );
+        assert_eq!(
+            outgoing_message(Language::Ukrainian, &OutgoingState::Queued),
+            "Чекає на з’єднання…"
+        );
     }
 
     #[test]

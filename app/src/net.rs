@@ -1,6 +1,8 @@
 //! Talking to the server: the HTTP calls and the threads that run effects.
 
 pub mod http;
+pub mod socket;
+pub mod timer;
 pub mod worker;
 
 pub use worker::Executor;

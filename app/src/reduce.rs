@@ -1,13 +1,25 @@
 //! The reducer: the one place the state changes.
 //!
 //! `reduce` is pure: no I/O and no clock. It returns the effects (HTTP calls, token-store
-//! writes) for [`crate::net::Executor`] to run; their results come back as actions.
+//! writes, WebSocket commands, wake-up requests) for [`crate::net::Executor`] to run; their
+//! results come back as actions.
 
+mod chats;
+mod connection;
 mod forms;
+mod frames;
+mod outbox;
 mod session;
 mod shell;
 #[cfg(test)]
 mod tests;
+
+use natter_shared::ws::ClientFrame;
+
+pub use chats::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
+pub use connection::ws_url;
+pub use frames::TYPING_SHOWN;
+pub use outbox::SEND_TIMEOUT;
 
 use crate::action::Action;
 use crate::effect::Effect;
@@ -44,6 +56,30 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::SessionStoreFailed(_) => {
             state.notice = Some(Notice::SessionNotSaved);
             Vec::new()
+        }
+        Action::Socket(event) => connection::socket_event(state, event),
+        Action::Tick { now } => connection::tick(state, now),
+        Action::ReconnectRequested { now } => connection::reconnect_now(state, now),
+        Action::ChatOpened(chat_id) => chats::open(state, chat_id),
+        Action::ChatClosed => {
+            state.chats.open = None;
+            Vec::new()
+        }
+        Action::OlderMessagesWanted(chat_id) => chats::load_older(state, chat_id),
+        Action::MessageSeen { chat_id, seq } => chats::seen(state, chat_id, seq),
+        Action::MessageSubmitted {
+            chat_id,
+            text,
+            reply_to,
+            request_id,
+            now,
+        } => outbox::submit(state, chat_id, &text, reply_to, request_id, now),
+        Action::MessageRetried { request_id, now } => outbox::retry(state, request_id, now),
+        Action::MessageDiscarded(request_id) => outbox::discard(state, request_id),
+        Action::TypingChanged { chat_id, is_typing } => {
+            connection::send(state, ClientFrame::Typing { chat_id, is_typing })
+                .into_iter()
+                .collect()
         }
     }
 }

@@ -11,6 +11,14 @@ use natter_shared::{
 use crate::action::ApiCall;
 use crate::i18n::Language;
 
+pub mod chats;
+pub mod connection;
+
+pub use chats::{
+    ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, ReadCursor, SendFailure,
+};
+pub use connection::{Connection, LinkStatus};
+
 /// The server URL used when nothing else is configured.
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
 
@@ -30,6 +38,10 @@ pub struct AppState {
     /// Bumped whenever a session begins or ends, so answers meant for an earlier session
     /// are recognised and dropped.
     pub epoch: u64,
+    /// The signed-in user's chats and unsent messages (empty when signed out).
+    pub chats: ChatsState,
+    /// The WebSocket link (idle when signed out).
+    pub connection: Connection,
 }
 
 impl AppState {
@@ -42,6 +54,8 @@ impl AppState {
             session: None,
             notice: None,
             epoch: 0,
+            chats: ChatsState::default(),
+            connection: Connection::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use natter_shared::api::{AuthTokens, SessionList, User};
+use natter_shared::api::{AuthTokens, ChatList, MessagePage, ReadState, SessionList, User};
 use natter_shared::{API_PREFIX, ErrorBody};
 
 use crate::action::{ApiCall, ApiFailure, ApiReply, Method};
@@ -167,6 +167,18 @@ pub fn decode(
         ApiCall::ListSessions => {
             let list: SessionList = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::Sessions(list))
+        }
+        ApiCall::ListChats { .. } => {
+            let list: ChatList = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::Chats(list))
+        }
+        ApiCall::History { .. } => {
+            let page: MessagePage = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::Messages(page))
+        }
+        ApiCall::MarkRead { .. } => {
+            let read: ReadState = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::Read(read))
         }
     }
 }

@@ -1,13 +1,17 @@
-//! Runs effects off the UI thread: a few network threads for HTTP calls and one thread for
-//! token-store writes (one thread, so writes land in the order they were asked for). Results
-//! come back as actions through a channel, followed by a repaint request.
+//! Runs effects off the UI thread: a few network threads for HTTP calls, one thread for
+//! token-store writes (one thread, so writes land in the order they were asked for), the
+//! WebSocket thread and the timer thread. Results come back as actions through a channel,
+//! followed by a repaint request.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+
 use crate::action::{Action, ApiResponse};
-use crate::effect::{ApiRequest, Effect};
+use crate::effect::{ApiRequest, Effect, SocketCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
+use crate::net::{socket, timer};
 use crate::token_store::{StoredSession, TokenStore};
 
 /// How many HTTP calls may be in flight at once.
@@ -25,6 +29,8 @@ enum StoreCommand {
 pub struct Executor {
     api: Sender<ApiRequest>,
     store: Sender<StoreCommand>,
+    socket: Sender<SocketCommand>,
+    timer: Sender<DateTime<Utc>>,
 }
 
 impl Executor {
@@ -43,14 +49,26 @@ impl Executor {
                 tracing::error!(%error, "could not start a network thread");
             }
         }
+        let (socket, socket_rx) = channel();
+        let (socket_actions, socket_wake) = (actions.clone(), Arc::clone(&wake));
+        spawn_named("natter-ws", move || {
+            socket::socket_loop(&socket_rx, &socket_actions, &socket_wake);
+        });
+        let (timer, timer_rx) = channel();
+        let (timer_actions, timer_wake) = (actions.clone(), Arc::clone(&wake));
+        spawn_named("natter-timer", move || {
+            timer::timer_loop(&timer_rx, &timer_actions, &timer_wake);
+        });
         let (store, store_rx) = channel();
-        let spawned = std::thread::Builder::new()
-            .name("natter-store".into())
-            .spawn(move || store_loop(&token_store, &store_rx, &actions, &wake));
-        if let Err(error) = spawned {
-            tracing::error!(%error, "could not start the token-store thread");
+        spawn_named("natter-store", move || {
+            store_loop(&token_store, &store_rx, &actions, &wake);
+        });
+        Self {
+            api,
+            store,
+            socket,
+            timer,
         }
-        Self { api, store }
     }
 
     pub fn run(&self, effect: Effect) {
@@ -58,10 +76,18 @@ impl Executor {
             Effect::Api(request) => self.api.send(request).is_ok(),
             Effect::SaveSession(session) => self.store.send(StoreCommand::Save(session)).is_ok(),
             Effect::ClearSession => self.store.send(StoreCommand::Clear).is_ok(),
+            Effect::Socket(command) => self.socket.send(command).is_ok(),
+            Effect::WakeAt(at) => self.timer.send(at).is_ok(),
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");
         }
+    }
+}
+
+fn spawn_named(name: &str, body: impl FnOnce() + Send + 'static) {
+    if let Err(error) = std::thread::Builder::new().name(name.into()).spawn(body) {
+        tracing::error!(%error, thread = name, "could not start a thread");
     }
 }
 

@@ -143,6 +143,7 @@ pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effec
     if !form_mut(state).is_some_and(|f| f.busy) {
         return Vec::new();
     }
+    let now = response.received_at;
     match (response.call, response.result) {
         // Registered: sign in with the same credentials, still showing the spinner.
         (ApiCall::Register(register), Ok(ApiReply::User(_))) => {
@@ -155,7 +156,7 @@ pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effec
             vec![unauthenticated(state, response.server_url, call)]
         }
         (ApiCall::Login(_), Ok(ApiReply::Tokens(tokens))) => {
-            session::begin(state, response.server_url, *tokens)
+            session::begin(state, response.server_url, *tokens, now)
         }
         (_, Ok(_)) => fail(state, &ApiFailure::BadResponse("unexpected reply".into())),
         (_, Err(failure)) => fail(state, &failure),

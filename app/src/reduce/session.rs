@@ -5,10 +5,11 @@
 //! server revokes the whole session when a used one comes back. Calls that need a token
 //! while a refresh runs wait in [`Session::pending`] and are sent once it succeeds.
 
+use chrono::{DateTime, Utc};
 use natter_shared::api::{AuthTokens, RefreshRequest};
 use natter_shared::{ErrorCode, Field};
 
-use super::{forms, shell};
+use super::{chats, connection, forms, shell};
 use crate::action::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::{ApiRequest, Effect};
 use crate::state::{AppState, AuthForm, Notice, Screen, Session, ShellState, UiError};
@@ -45,7 +46,12 @@ pub(super) fn retry_restore(state: &mut AppState) -> Vec<Effect> {
 }
 
 /// Signed in (after login): keep the session, persist it, show the shell.
-pub(super) fn begin(state: &mut AppState, server_url: String, tokens: AuthTokens) -> Vec<Effect> {
+pub(super) fn begin(
+    state: &mut AppState,
+    server_url: String,
+    tokens: AuthTokens,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     state.epoch += 1;
     let session = Session {
         server_url,
@@ -63,6 +69,7 @@ pub(super) fn begin(state: &mut AppState, server_url: String, tokens: AuthTokens
     state.notice = None;
     state.screen = Screen::Shell(Box::new(ShellState::new(tokens.user)));
     effects.extend(shell::reload_devices(state));
+    effects.extend(connection::start(state, now));
     effects
 }
 
@@ -75,7 +82,9 @@ pub(super) fn end(state: &mut AppState, notice: Option<Notice>) -> Vec<Effect> {
         username,
         ..AuthForm::default()
     });
-    vec![Effect::ClearSession]
+    let mut effects = vec![Effect::ClearSession];
+    effects.extend(connection::stop(state));
+    effects
 }
 
 /// Makes an authenticated call now, or queues it behind a refresh.
@@ -99,7 +108,7 @@ pub(super) fn authed(state: &mut AppState, call: ApiCall) -> Vec<Effect> {
     }
 }
 
-fn start_refresh(state: &mut AppState) -> Vec<Effect> {
+pub(super) fn start_refresh(state: &mut AppState) -> Vec<Effect> {
     let epoch = state.epoch;
     let Some(session) = state.session.as_mut() else {
         return Vec::new();
@@ -126,7 +135,7 @@ pub(super) fn api_finished(state: &mut AppState, response: ApiResponse) -> Vec<E
     }
     match &response.call {
         ApiCall::Register(_) | ApiCall::Login(_) => return forms::finished(state, response),
-        ApiCall::Refresh(_) => return refreshed(state, response.result),
+        ApiCall::Refresh(_) => return refreshed(state, response.result, response.received_at),
         _ => {}
     }
     if let Err(ApiFailure::Server { status: 401, body }) = &response.result {
@@ -143,7 +152,21 @@ pub(super) fn api_finished(state: &mut AppState, response: ApiResponse) -> Vec<E
             return end(state, Some(notice));
         }
     }
-    shell::finished(state, response.call, response.result)
+    call_finished(state, response.call, response.result)
+}
+
+/// Hands an answer to the part of the reducer that made the call.
+fn call_finished(
+    state: &mut AppState,
+    call: ApiCall,
+    result: Result<ApiReply, ApiFailure>,
+) -> Vec<Effect> {
+    match call {
+        ApiCall::ListChats { .. } | ApiCall::History { .. } | ApiCall::MarkRead { .. } => {
+            chats::finished(state, call, result)
+        }
+        _ => shell::finished(state, call, result),
+    }
 }
 
 /// 401 codes after which the session cannot be used again.
@@ -170,7 +193,11 @@ fn token_expired(state: &mut AppState, response: ApiResponse) -> Vec<Effect> {
     authed(state, response.call)
 }
 
-fn refreshed(state: &mut AppState, result: Result<ApiReply, ApiFailure>) -> Vec<Effect> {
+fn refreshed(
+    state: &mut AppState,
+    result: Result<ApiReply, ApiFailure>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     match state.session.as_mut() {
         Some(session) => session.refreshing = false,
         None => return Vec::new(),
@@ -180,8 +207,11 @@ fn refreshed(state: &mut AppState, result: Result<ApiReply, ApiFailure>) -> Vec<
         Err(ApiFailure::Server { status: 401, .. }) => {
             return end(state, Some(Notice::SessionEnded));
         }
-        Ok(_) => return refresh_failed(state, ApiFailure::BadResponse("unexpected reply".into())),
-        Err(failure) => return refresh_failed(state, failure),
+        Ok(_) => {
+            let failure = ApiFailure::BadResponse("unexpected reply".into());
+            return refresh_failed(state, failure, now);
+        }
+        Err(failure) => return refresh_failed(state, failure, now),
     };
     let Some(session) = state.session.as_mut() else {
         return Vec::new();
@@ -198,6 +228,7 @@ fn refreshed(state: &mut AppState, result: Result<ApiReply, ApiFailure>) -> Vec<
         Screen::Restoring { .. } => {
             state.screen = Screen::Shell(Box::new(ShellState::new(tokens.user)));
             effects.extend(shell::reload_devices(state));
+            effects.extend(connection::start(state, now));
         }
         Screen::Shell(shell) => shell.user = tokens.user,
         Screen::SignIn(_) | Screen::Register(_) => {}
@@ -205,12 +236,13 @@ fn refreshed(state: &mut AppState, result: Result<ApiReply, ApiFailure>) -> Vec<
     for call in pending {
         effects.extend(authed(state, call));
     }
+    effects.extend(connection::token_ready(state, now));
     effects
 }
 
 /// The refresh got no usable answer: the session is kept (the server did not reject it),
 /// and everything that waited for it fails with the same error.
-fn refresh_failed(state: &mut AppState, failure: ApiFailure) -> Vec<Effect> {
+fn refresh_failed(state: &mut AppState, failure: ApiFailure, now: DateTime<Utc>) -> Vec<Effect> {
     let pending = state
         .session
         .as_mut()
@@ -221,8 +253,9 @@ fn refresh_failed(state: &mut AppState, failure: ApiFailure) -> Vec<Effect> {
     }
     let mut effects = Vec::new();
     for call in pending {
-        effects.extend(shell::finished(state, call, Err(failure.clone())));
+        effects.extend(call_finished(state, call, Err(failure.clone())));
     }
+    effects.extend(connection::token_failed(state, now));
     effects
 }
 

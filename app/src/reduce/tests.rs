@@ -1,6 +1,9 @@
 //! Reducer tests: one behaviour each, no window, no network, no clock.
 
 mod auth;
+mod chats;
+mod connection;
+mod outbox;
 mod session;
 mod shell;
 mod support;

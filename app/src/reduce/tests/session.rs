@@ -90,7 +90,7 @@ fn a_rejected_refresh_ends_the_session_with_a_message() {
             &mut state,
             answer(&refresh, Err(server_error(401, code, None))),
         );
-        assert_eq!(effects, vec![Effect::ClearSession], "{code:?}");
+        assert_eq!(effects, session_ended_effects(), "{code:?}");
         assert!(state.session.is_none());
         assert_eq!(state.notice, Some(Notice::SessionEnded));
         assert!(matches!(&state.screen, Screen::SignIn(f) if f.username == "alice"));
@@ -102,7 +102,7 @@ fn a_revoked_session_on_any_call_returns_to_sign_in() {
     let (mut state, effects) = signed_in();
     let failure = server_error(401, ErrorCode::SessionRevoked, None);
     let effects = reduce(&mut state, answer(only_api(&effects), Err(failure)));
-    assert_eq!(effects, vec![Effect::ClearSession]);
+    assert_eq!(effects, session_ended_effects());
     assert_eq!(state.notice, Some(Notice::SessionEnded));
 }
 
@@ -127,7 +127,7 @@ fn signing_out_calls_logout_then_clears_the_stored_session() {
         "once"
     );
     let effects = reduce(&mut state, answer(&logout, Ok(ApiReply::Empty)));
-    assert_eq!(effects, vec![Effect::ClearSession]);
+    assert_eq!(effects, session_ended_effects());
     assert_eq!(state.notice, Some(Notice::SignedOut));
 }
 
@@ -141,7 +141,7 @@ fn signing_out_offline_still_signs_out_here() {
     };
     assert_eq!(
         reduce(&mut state, answer(&logout, Err(failure))),
-        vec![Effect::ClearSession]
+        session_ended_effects()
     );
     assert_eq!(state.notice, Some(Notice::SignedOutOffline));
 }

@@ -5,8 +5,8 @@ use natter_shared::api::{AuthTokens, SessionInfo, SessionList, User};
 use natter_shared::{DisplayName, ErrorBody, ErrorCode, Field, SessionId, UserId, Username};
 use uuid::Uuid;
 
-use crate::action::{Action, ApiFailure, ApiReply, ApiResponse};
-use crate::effect::{ApiRequest, Effect};
+use crate::action::{Action, ApiCall, ApiFailure, ApiReply, ApiResponse};
+use crate::effect::{ApiRequest, Effect, SocketCommand};
 use crate::i18n::Language;
 use crate::reduce::reduce;
 use crate::state::AppState;
@@ -130,4 +130,146 @@ pub(super) fn with_devices() -> AppState {
         answer(only_api(&effects), Ok(ApiReply::Sessions(list))),
     );
     state
+}
+
+/// What ending a signed-in session asks for: forget the stored session, close the link.
+pub(super) fn session_ended_effects() -> Vec<Effect> {
+    vec![
+        Effect::ClearSession,
+        Effect::Socket(SocketCommand::Close { conn: 1 }),
+    ]
+}
+
+// --- chats and the link ---
+
+/// A fixed moment plus `secs` seconds (the reducer's clock comes from actions).
+pub(super) fn at(secs: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 2, 4, 0, 0).unwrap() + chrono::TimeDelta::seconds(secs)
+}
+
+pub(super) fn at_ms(ms: i64) -> chrono::DateTime<Utc> {
+    at(0) + chrono::TimeDelta::milliseconds(ms)
+}
+
+pub(super) fn bob_id() -> UserId {
+    UserId(Uuid::from_u128(2))
+}
+
+pub(super) fn chat(n: u128) -> natter_shared::ChatId {
+    natter_shared::ChatId(Uuid::from_u128(100 + n))
+}
+
+/// A message of chat `n` with `seq`, from `sender`, written `seq` seconds after `at(0)`.
+pub(super) fn message(n: u128, seq: i64, sender: UserId) -> natter_shared::api::Message {
+    natter_shared::api::Message {
+        id: natter_shared::MessageId(Uuid::from_u128(n * 1_000_000 + seq as u128)),
+        chat_id: chat(n),
+        seq,
+        sender_id: sender,
+        text: format!("message {seq}"),
+        reply_to: None,
+        created_at: at(seq),
+        edited_at: None,
+    }
+}
+
+/// Direct chat `n` with Bob as the list shows it.
+pub(super) fn summary(n: u128, last_seq: i64, read_seq: i64) -> natter_shared::api::ChatSummary {
+    natter_shared::api::ChatSummary {
+        id: chat(n),
+        kind: natter_shared::api::ChatKind::Direct,
+        title: None,
+        partner: Some(natter_shared::api::ChatPartner {
+            id: bob_id(),
+            username: Username::parse("bob").unwrap(),
+            display_name: None,
+            online: false,
+        }),
+        last_message: (last_seq > 0).then(|| message(n, last_seq, bob_id())),
+        last_seq,
+        read_seq,
+        unread_count: last_seq - read_seq,
+        member_count: 2,
+        created_at: at(0),
+        updated_at: at(last_seq),
+    }
+}
+
+/// Feeds a socket event of the current attempt.
+pub(super) fn socket(
+    state: &mut AppState,
+    kind: crate::action::SocketEventKind,
+    when: chrono::DateTime<Utc>,
+) -> Vec<Effect> {
+    let event = crate::action::SocketEvent {
+        epoch: state.epoch,
+        conn: state.connection.conn,
+        at: when,
+        kind,
+    };
+    reduce(state, Action::Socket(event))
+}
+
+pub(super) fn frame(
+    state: &mut AppState,
+    frame: natter_shared::ws::ServerFrame,
+    when: chrono::DateTime<Utc>,
+) -> Vec<Effect> {
+    socket(
+        state,
+        crate::action::SocketEventKind::Frame(Box::new(frame)),
+        when,
+    )
+}
+
+/// Signed in and the link just opened; returns the effects of the open.
+pub(super) fn online() -> (AppState, Vec<Effect>) {
+    let (mut state, _) = signed_in();
+    let effects = socket(&mut state, crate::action::SocketEventKind::Opened, at(0));
+    (state, effects)
+}
+
+/// The one API call matching `pred`.
+pub(super) fn call_where(effects: &[Effect], pred: impl Fn(&ApiCall) -> bool) -> ApiRequest {
+    let calls: Vec<_> = api(effects).into_iter().filter(|r| pred(&r.call)).collect();
+    assert_eq!(calls.len(), 1, "{effects:?}");
+    calls[0].clone()
+}
+
+/// Online with the given chats listed.
+pub(super) fn with_chats(chats: Vec<natter_shared::api::ChatSummary>) -> AppState {
+    let (mut state, effects) = online();
+    let list = call_where(&effects, |c| matches!(c, ApiCall::ListChats { .. }));
+    let reply = natter_shared::api::ChatList {
+        total: chats.len() as i64,
+        chats,
+        has_more: false,
+    };
+    reduce(&mut state, answer(&list, Ok(ApiReply::Chats(reply))));
+    state
+}
+
+/// Chat 1 with `last_seq` messages, opened, its latest page (all of them) loaded.
+pub(super) fn with_open_chat(last_seq: i64) -> AppState {
+    let mut state = with_chats(vec![summary(1, last_seq, last_seq)]);
+    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
+    let latest = call_where(&effects, |c| matches!(c, ApiCall::History { .. }));
+    let page = natter_shared::api::MessagePage {
+        messages: (1..=last_seq).map(|s| message(1, s, bob_id())).collect(),
+        has_previous: false,
+        has_next: false,
+    };
+    reduce(&mut state, answer(&latest, Ok(ApiReply::Messages(page))));
+    state
+}
+
+/// The frames sent on the socket.
+pub(super) fn sent_frames(effects: &[Effect]) -> Vec<natter_shared::ws::ClientFrame> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Socket(SocketCommand::Send { frame, .. }) => Some(frame.clone()),
+            _ => None,
+        })
+        .collect()
 }

@@ -1,0 +1,91 @@
+//! What each server frame does to the state.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use natter_shared::ws::{PresenceEvent, ServerFrame};
+
+use super::{chats, outbox};
+use crate::effect::Effect;
+use crate::state::AppState;
+
+/// "typing…" stays this long after the last `typing: true` (the server relays it at most
+/// every 3 s while someone types, and `false` when they stop).
+pub const TYPING_SHOWN: TimeDelta = TimeDelta::seconds(6);
+
+pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>) -> Vec<Effect> {
+    match frame {
+        ServerFrame::MessageSent {
+            request_id,
+            message,
+        } => outbox::acked(state, request_id, message),
+        ServerFrame::NewMessage { message } => {
+            if let Some(entry) = state.chats.by_id.get_mut(&message.chat_id) {
+                entry.typing.remove(&message.sender_id);
+            }
+            chats::insert_message(state, message)
+        }
+        ServerFrame::Error {
+            request_id: Some(request_id),
+            code,
+            message,
+        } => {
+            outbox::refused(state, request_id, code, message);
+            Vec::new()
+        }
+        ServerFrame::Error { code, message, .. } => {
+            tracing::warn!(?code, %message, "the server refused a frame");
+            Vec::new()
+        }
+        ServerFrame::Presence {
+            event,
+            user_id,
+            timestamp,
+        } => {
+            let online = event == PresenceEvent::UserOnline;
+            for entry in state.chats.by_id.values_mut() {
+                if let Some(partner) = &mut entry.summary.partner
+                    && partner.id == user_id
+                {
+                    partner.online = online;
+                    if !online {
+                        entry.partner_last_seen = Some(timestamp);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        ServerFrame::Typing {
+            chat_id,
+            user_id,
+            is_typing,
+        } => {
+            let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+                return Vec::new();
+            };
+            if is_typing {
+                let until = at + TYPING_SHOWN;
+                entry.typing.insert(user_id, until);
+                vec![Effect::WakeAt(until)]
+            } else {
+                entry.typing.remove(&user_id);
+                Vec::new()
+            }
+        }
+        ServerFrame::Read {
+            chat_id,
+            user_id,
+            seq,
+        } => {
+            let me = state.session.as_ref().map(|s| s.user_id);
+            if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
+                if Some(user_id) == me {
+                    chats::set_read_seq(entry, seq);
+                } else {
+                    let cursor = entry.others_read.entry(user_id).or_insert(0);
+                    *cursor = (*cursor).max(seq);
+                }
+            }
+            Vec::new()
+        }
+        ServerFrame::ChatUpdated { chat } => chats::upsert(state, chat),
+    }
+}

@@ -1,0 +1,168 @@
+//! Sending messages: the optimistic local copy, the outbox that holds every send until the
+//! server acknowledges it, and the request id that makes resending safe.
+//!
+//! A send made while the link is down waits as `Queued`; one on the wire is `Sending`.
+//! When the link drops, everything `Sending` goes back to `Queued` (the server may or may
+//! not have it), and every (re)open sends all `Queued` ones in order with their original
+//! request ids: the server answers a request id it already stored with the original
+//! message, so nothing is doubled. An acknowledgement (`message_sent`) settles the send by
+//! its request id; an `error` frame with that id or no answer in time makes it `Failed`,
+//! and "retry" sends it again, still with the same id.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use natter_shared::api::Message;
+use natter_shared::ws::ClientFrame;
+use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId};
+
+use super::{chats, connection};
+use crate::effect::Effect;
+use crate::state::{AppState, Outgoing, OutgoingState, SendFailure};
+
+/// A message on the wire this long without an acknowledgement is shown as failed.
+pub const SEND_TIMEOUT: TimeDelta = TimeDelta::seconds(15);
+
+/// The composer sent a message.
+pub(super) fn submit(
+    state: &mut AppState,
+    chat_id: ChatId,
+    text: &str,
+    reply_to: Option<MessageId>,
+    request_id: RequestId,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    if state.session.is_none() || !state.chats.by_id.contains_key(&chat_id) {
+        return Vec::new();
+    }
+    let Ok(text) = MessageText::parse(text) else {
+        return Vec::new(); // the composer shows why
+    };
+    if state
+        .chats
+        .outbox
+        .iter()
+        .any(|o| o.request_id == request_id)
+    {
+        return Vec::new();
+    }
+    state.chats.outbox.push(Outgoing {
+        request_id,
+        chat_id,
+        text: text.into_inner(),
+        reply_to,
+        created_at: now,
+        state: OutgoingState::Queued,
+    });
+    send(state, request_id, now)
+}
+
+/// Puts one outbox entry on the wire if the link is up (else it stays queued).
+fn send(state: &mut AppState, request_id: RequestId, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(index) = position(state, request_id) else {
+        return Vec::new();
+    };
+    let item = &state.chats.outbox[index];
+    let frame = ClientFrame::Message {
+        chat_id: item.chat_id,
+        text: item.text.clone(),
+        request_id,
+        reply_to: item.reply_to,
+    };
+    let Some(effect) = connection::send(state, frame) else {
+        return Vec::new();
+    };
+    state.chats.outbox[index].state = OutgoingState::Sending { since: now };
+    vec![effect, Effect::WakeAt(now + SEND_TIMEOUT)]
+}
+
+/// The link is up: everything queued goes out, oldest first.
+pub(super) fn flush(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
+    let queued: Vec<RequestId> = state
+        .chats
+        .outbox
+        .iter()
+        .filter(|o| o.state == OutgoingState::Queued)
+        .map(|o| o.request_id)
+        .collect();
+    let mut effects = Vec::new();
+    for request_id in queued {
+        effects.extend(send(state, request_id, now));
+    }
+    // one wake-up is enough for the whole batch
+    let mut woke = false;
+    effects.retain(|e| !matches!(e, Effect::WakeAt(_)) || !std::mem::replace(&mut woke, true));
+    effects
+}
+
+/// The link dropped: whatever was on the wire may not have arrived, so it waits again.
+pub(super) fn requeue(state: &mut AppState) {
+    for item in &mut state.chats.outbox {
+        if matches!(item.state, OutgoingState::Sending { .. }) {
+            item.state = OutgoingState::Queued;
+        }
+    }
+}
+
+/// `message_sent`: the server stored it (now, or the first time this request id came).
+pub(super) fn acked(state: &mut AppState, request_id: RequestId, message: Message) -> Vec<Effect> {
+    state.chats.outbox.retain(|o| o.request_id != request_id);
+    chats::insert_message(state, message)
+}
+
+/// An `error` frame about one of our sends.
+pub(super) fn refused(
+    state: &mut AppState,
+    request_id: RequestId,
+    code: ErrorCode,
+    message: String,
+) {
+    if let Some(index) = position(state, request_id) {
+        state.chats.outbox[index].state =
+            OutgoingState::Failed(SendFailure::Refused { code, message });
+    }
+}
+
+/// "Retry" on a failed message: same request id, so a copy the server did store is not
+/// stored twice.
+pub(super) fn retry(
+    state: &mut AppState,
+    request_id: RequestId,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(index) = position(state, request_id) else {
+        return Vec::new();
+    };
+    if !matches!(state.chats.outbox[index].state, OutgoingState::Failed(_)) {
+        return Vec::new();
+    }
+    state.chats.outbox[index].state = OutgoingState::Queued;
+    send(state, request_id, now)
+}
+
+/// "Delete" on a failed message.
+pub(super) fn discard(state: &mut AppState, request_id: RequestId) -> Vec<Effect> {
+    state
+        .chats
+        .outbox
+        .retain(|o| o.request_id != request_id || !matches!(o.state, OutgoingState::Failed(_)));
+    Vec::new()
+}
+
+/// Sends that waited too long for their acknowledgement fail.
+pub(super) fn expire(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
+    for item in &mut state.chats.outbox {
+        if let OutgoingState::Sending { since } = item.state
+            && now - since >= SEND_TIMEOUT
+        {
+            item.state = OutgoingState::Failed(SendFailure::Timeout);
+        }
+    }
+    Vec::new()
+}
+
+fn position(state: &AppState, request_id: RequestId) -> Option<usize> {
+    state
+        .chats
+        .outbox
+        .iter()
+        .position(|o| o.request_id == request_id)
+}

@@ -1,0 +1,155 @@
+//! The chats of the signed-in user: the list (ordered by activity), each chat's loaded
+//! messages keyed by `seq`, the history and gap-fill bookkeeping, read cursors, presence
+//! and typing, and the outbox of messages not yet acknowledged by the server.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use natter_shared::api::{ChatSummary, Message};
+use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, UserId};
+
+use super::UiError;
+
+/// Everything about chats.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatsState {
+    pub by_id: HashMap<ChatId, ChatEntry>,
+    /// Chat ids, most recent activity first.
+    pub order: Vec<ChatId>,
+    /// At least one full `GET /chats` has arrived.
+    pub loaded: bool,
+    /// A `GET /chats` sync (possibly several pages) is under way.
+    pub syncing: bool,
+    /// Numbers the syncs; answers to an older one are dropped.
+    pub sync_generation: u64,
+    /// Ids seen by the sync under way; chats not among them are gone when it completes.
+    pub sync_seen: Vec<ChatId>,
+    /// Why the last sync failed, until the next one succeeds.
+    pub error: Option<UiError>,
+    /// The chat on screen, if any.
+    pub open: Option<ChatId>,
+    /// Sends not yet acknowledged, in the order they were made.
+    pub outbox: Vec<Outgoing>,
+}
+
+impl ChatsState {
+    /// The chats in list order.
+    pub fn ordered(&self) -> impl Iterator<Item = &ChatEntry> {
+        self.order.iter().filter_map(|id| self.by_id.get(id))
+    }
+
+    /// The unacknowledged sends of one chat, oldest first.
+    pub fn outgoing_in(&self, chat: ChatId) -> impl Iterator<Item = &Outgoing> {
+        self.outbox.iter().filter(move |o| o.chat_id == chat)
+    }
+
+    /// Puts `order` back in activity order (newest first; ties by id, for stability).
+    pub fn sort(&mut self) {
+        let by_id = &self.by_id;
+        self.order.sort_by(|a, b| {
+            let key = |id: &ChatId| by_id.get(id).map(|c| c.summary.updated_at);
+            key(b).cmp(&key(a)).then(a.cmp(b))
+        });
+    }
+}
+
+/// One chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatEntry {
+    /// The server's view (last seq, read cursor, unread count, partner), kept current by
+    /// frames and re-synced after every reconnect.
+    pub summary: ChatSummary,
+    /// Loaded messages by `seq`. From `window_start()` up to `synced_seq` there is no gap;
+    /// messages above `synced_seq + 1` wait there for the gap below them to be filled.
+    pub messages: BTreeMap<i64, Message>,
+    /// Up to which seq the loaded tail is complete; `None` until the latest page came.
+    pub synced_seq: Option<i64>,
+    pub history: HistoryState,
+    pub read: ReadCursor,
+    /// Other members' read cursors (from `read` frames), for "read by the partner".
+    pub others_read: HashMap<UserId, i64>,
+    /// Who is typing, until when.
+    pub typing: BTreeMap<UserId, DateTime<Utc>>,
+    /// When a direct chat's partner went offline, from presence.
+    pub partner_last_seen: Option<DateTime<Utc>>,
+}
+
+impl ChatEntry {
+    pub fn new(summary: ChatSummary) -> Self {
+        Self {
+            summary,
+            messages: BTreeMap::new(),
+            synced_seq: None,
+            history: HistoryState::default(),
+            read: ReadCursor::default(),
+            others_read: HashMap::new(),
+            typing: BTreeMap::new(),
+            partner_last_seen: None,
+        }
+    }
+
+    /// The lowest loaded seq.
+    pub fn window_start(&self) -> Option<i64> {
+        self.messages.keys().next().copied()
+    }
+
+    /// The highest seq any other member has read (for the "read" tick on own messages).
+    pub fn read_by_others(&self) -> i64 {
+        self.others_read.values().copied().max().unwrap_or(0)
+    }
+}
+
+/// Loading of a chat's history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryState {
+    /// The latest page is being fetched.
+    pub loading_latest: bool,
+    /// An older page (`before=`) is being fetched.
+    pub loading_older: bool,
+    /// A gap page (`after=`) is being fetched.
+    pub filling: bool,
+    /// The first message is loaded: older pages are never asked for again.
+    pub reached_start: bool,
+    pub error: Option<UiError>,
+}
+
+/// This user's read cursor in a chat, as sent to the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadCursor {
+    /// The highest seq that has been on screen.
+    pub wanted: i64,
+    /// A `POST /chats/{id}/read` is in flight.
+    pub in_flight: bool,
+}
+
+/// A message sent from this device and not yet acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The idempotency key; every resend keeps it, so the server stores the message once.
+    pub request_id: RequestId,
+    pub chat_id: ChatId,
+    /// Already trimmed and checked with the shared `MessageText`.
+    pub text: String,
+    pub reply_to: Option<MessageId>,
+    /// When it was written (for display until the server's time arrives).
+    pub created_at: DateTime<Utc>,
+    pub state: OutgoingState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutgoingState {
+    /// Waits for the link; goes out when it is up.
+    Queued,
+    /// On the wire since `since`; fails if not acknowledged in time.
+    Sending { since: DateTime<Utc> },
+    /// Given up; "retry" sends it again with the same request id.
+    Failed(SendFailure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    /// No acknowledgement in time.
+    Timeout,
+    /// The server refused it (an `error` frame with its request id).
+    Refused { code: ErrorCode, message: String },
+}
