@@ -29,6 +29,9 @@ pub struct Settings {
     pub database_url: String,
     /// `NATTER_DB_POOL_SIZE`: connections in the r2d2 pool.
     pub db_pool_size: u32,
+    /// `NATTER_DB_MIN_IDLE`: connections the pool keeps open (and reopens in the background)
+    /// even when idle.
+    pub db_min_idle: u32,
     /// `REDIS_URL`
     pub redis_url: String,
     /// `NATTER_REDIS_PREFIX`: prepended to every Redis key and channel (tests use one each).
@@ -124,6 +127,12 @@ impl Settings {
                 "NATTER_DB_POOL_SIZE",
                 &var("NATTER_DB_POOL_SIZE", "10"),
                 1,
+                500,
+            )?,
+            db_min_idle: number(
+                "NATTER_DB_MIN_IDLE",
+                &var("NATTER_DB_MIN_IDLE", "1"),
+                0,
                 500,
             )?,
             redis_url,

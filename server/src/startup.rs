@@ -62,7 +62,11 @@ impl Application {
         let (pool, dummy_password_hash) = {
             let settings = settings.clone();
             web::block(move || -> anyhow::Result<_> {
-                let pool = db::pool::connect(&settings.database_url, settings.db_pool_size)?;
+                let pool = db::pool::connect(
+                    &settings.database_url,
+                    settings.db_pool_size,
+                    settings.db_min_idle,
+                )?;
                 db::pool::migrate(&pool)?;
                 let dummy = bcrypt::hash("natter-dummy-password", settings.bcrypt_cost)
                     .context("bcrypt")?;

@@ -5,43 +5,9 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use natter_tests::{TestDatabase, db_url, redis_url};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-server");
-
-fn pg_base() -> String {
-    std::env::var("NATTER_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("NATTER_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// A fresh database, dropped on drop.
-struct TempDb(String);
-
-impl TempDb {
-    fn new() -> Self {
-        let name = format!("natter_proc_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base())).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .unwrap();
-        Self(name)
-    }
-    fn url(&self) -> String {
-        format!("{}/{}", pg_base(), self.0)
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base())) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0))
-                .execute(&mut admin);
-        }
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -91,11 +57,11 @@ fn an_unreachable_database_stops_start_up_with_a_clear_line() {
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_then_stops() {
-    let db = TempDb::new();
+    let db = TestDatabase::create();
     let port = free_port();
     let mut child = Command::new(BIN)
         .env_clear()
-        .env("DATABASE_URL", db.url())
+        .env("DATABASE_URL", db_url(&db.name))
         .env("REDIS_URL", redis_url())
         .env("NATTER_ADDR", format!("127.0.0.1:{port}"))
         // a high bcrypt cost keeps the registration in flight long enough to signal mid-way

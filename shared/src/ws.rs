@@ -93,6 +93,7 @@ mod tests {
             sender_id: UserId(id(3)),
             text: "hi".into(),
             reply_to: None,
+            request_id: None,
             created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             edited_at: None,
         }

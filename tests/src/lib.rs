@@ -32,6 +32,16 @@ use uuid::Uuid;
 /// The JWT secret every test server signs with, so tests can forge expired tokens.
 pub const TEST_JWT_SECRET: &str = "natter-black-box-tests-jwt-secret-0123456789";
 
+/// The URL of database `name` on the test server. TLS and GSS encryption are off: they buy
+/// nothing on a local test database, and OpenSSL's clean-up at process exit racing a
+/// connection still closing in a server thread crashed test processes (double free).
+pub fn db_url(name: &str) -> String {
+    format!(
+        "{}/{name}?sslmode=disable&gssencmode=disable",
+        pg_base_url()
+    )
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn pg_base_url() -> String {
     std::env::var("NATTER_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
@@ -61,24 +71,26 @@ impl TestApp {
     /// Starts a server after `configure` adjusted its environment map.
     pub async fn spawn_with(configure: impl FnOnce(&mut HashMap<String, String>)) -> Self {
         let db_name = format!("natter_test_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base_url()))
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at NATTER_TEST_PG={} is not reachable: {e}",
-                    pg_base_url()
-                )
-            });
+        let mut admin = PgConnection::establish(&db_url("postgres")).unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at NATTER_TEST_PG={} is not reachable: {e}",
+                pg_base_url()
+            )
+        });
         diesel::sql_query(format!("CREATE DATABASE {db_name}"))
             .execute(&mut admin)
             .expect("create test database");
         let redis_prefix = format!("natter-test:{}:", Uuid::new_v4().simple());
         let mut vars: HashMap<String, String> = [
-            ("DATABASE_URL", format!("{}/{db_name}", pg_base_url())),
+            ("DATABASE_URL", db_url(&db_name)),
             ("REDIS_URL", redis_url()),
             ("NATTER_REDIS_PREFIX", redis_prefix.clone()),
             ("NATTER_ADDR", "127.0.0.1:0".into()),
             ("NATTER_WORKERS", "1".into()),
             ("NATTER_DB_POOL_SIZE", "4".into()),
+            // no background reconnects once the test has dropped its database: libpq busy in
+            // another thread while the process exits can crash it (SIGSEGV)
+            ("NATTER_DB_MIN_IDLE", "0".into()),
             ("NATTER_BCRYPT_COST", "4".into()),
             ("NATTER_JWT_SECRET", TEST_JWT_SECRET.into()),
             (
@@ -384,7 +396,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         flush_prefix(&self.redis_prefix);
         // FORCE ends the server's pooled connections; the server dies with the test runtime.
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base_url())) {
+        if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.db_name
@@ -437,7 +449,7 @@ impl ServerProcess {
             .port();
         let mut cmd = std::process::Command::new(binary);
         cmd.env_clear()
-            .env("DATABASE_URL", format!("{}/{database}", pg_base_url()))
+            .env("DATABASE_URL", db_url(database))
             .env("REDIS_URL", redis_url())
             .env("NATTER_REDIS_PREFIX", redis_prefix)
             .env("NATTER_ADDR", format!("127.0.0.1:{port}"))
@@ -500,13 +512,12 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub fn create() -> Self {
         let name = format!("natter_test_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base_url()))
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at NATTER_TEST_PG={} is not reachable: {e}",
-                    pg_base_url()
-                )
-            });
+        let mut admin = PgConnection::establish(&db_url("postgres")).unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at NATTER_TEST_PG={} is not reachable: {e}",
+                pg_base_url()
+            )
+        });
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("create test database");
@@ -520,7 +531,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         flush_prefix(&self.redis_prefix);
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base_url())) {
+        if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name

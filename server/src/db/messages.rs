@@ -31,6 +31,7 @@ impl MessageRow {
             sender_id: UserId(self.sender_id),
             text: self.text.clone(),
             reply_to: self.reply_to.map(MessageId),
+            request_id: Some(natter_shared::RequestId(self.request_id)),
             created_at: self.created_at,
             edited_at: self.edited_at,
         }

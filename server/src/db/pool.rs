@@ -14,10 +14,10 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 /// Opens the pool; fails (with the reason) when PostgreSQL cannot be reached.
-pub fn connect(database_url: &str, size: u32) -> anyhow::Result<DbPool> {
+pub fn connect(database_url: &str, size: u32, min_idle: u32) -> anyhow::Result<DbPool> {
     Pool::builder()
         .max_size(size)
-        .min_idle(Some(1.min(size)))
+        .min_idle(Some(min_idle.min(size)))
         .connection_timeout(Duration::from_secs(5))
         .build(ConnectionManager::<PgConnection>::new(database_url))
         .context("cannot connect to PostgreSQL (DATABASE_URL)")

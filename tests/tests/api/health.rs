@@ -1,5 +1,5 @@
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use natter_tests::{TestApp, pg_base_url};
+use natter_tests::{TestApp, db_url};
 use serde_json::Value;
 
 #[actix_web::test]
@@ -60,7 +60,7 @@ async fn readyz_names_redis_when_it_is_down_and_the_api_still_works() {
 #[actix_web::test]
 async fn readyz_names_postgres_when_its_database_disappears() {
     let app = TestApp::spawn().await;
-    let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base_url())).unwrap();
+    let mut admin = PgConnection::establish(&db_url("postgres")).unwrap();
     diesel::sql_query(format!("DROP DATABASE {} WITH (FORCE)", app.db_name))
         .execute(&mut admin)
         .unwrap();
