@@ -168,6 +168,7 @@ pub(super) fn message(n: u128, seq: i64, sender: UserId) -> natter_shared::api::
         sender_id: sender,
         text: format!("message {seq}"),
         reply_to: None,
+        request_id: None,
         created_at: at(seq),
         edited_at: None,
     }
