@@ -1,0 +1,136 @@
+//! The chat list and single summaries straight from PostgreSQL.
+
+use std::collections::HashMap;
+
+use natter_shared::api::{ChatList, ChatPartner, ChatSummary, Message, User};
+use natter_shared::{ChatId, UserId};
+
+use super::keys::*;
+use crate::db::{self, chats::ChatRow};
+use crate::error::ApiError;
+use crate::presence;
+use crate::startup::AppState;
+
+/// The list straight from PostgreSQL.
+pub(super) async fn from_db(
+    state: &AppState,
+    user: UserId,
+    limit: i64,
+    offset: i64,
+    unread_only: bool,
+) -> Result<ChatList, ApiError> {
+    let (chats, total, partners, counts, lasts) = db::run(&state.db, move |conn| {
+        let (chats, total) = db::chats::list_for_user(conn, user.0, limit, offset, unread_only)?;
+        let direct: Vec<uuid::Uuid> = chats
+            .iter()
+            .filter(|c| c.0.kind == "direct")
+            .map(|c| c.0.id)
+            .collect();
+        let all: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
+        let partners = db::chats::partners(conn, &direct, user.0)?;
+        let counts = db::chats::member_counts(conn, &all)?;
+        let pairs: Vec<(uuid::Uuid, i64)> = chats
+            .iter()
+            .filter(|c| c.0.last_seq > 0)
+            .map(|c| (c.0.id, c.0.last_seq))
+            .collect();
+        let lasts = db::messages::by_chat_seq(conn, &pairs)?;
+        Ok((chats, total, partners, counts, lasts))
+    })
+    .await?;
+    let partner_ids: Vec<UserId> = partners.iter().map(|p| UserId(p.1.id)).collect();
+    let online = presence::online(state, &partner_ids).await;
+    let partners: HashMap<uuid::Uuid, User> =
+        partners.into_iter().map(|(c, u)| (c, u.to_api())).collect();
+    let counts: HashMap<uuid::Uuid, i64> = counts.into_iter().collect();
+    let lasts: HashMap<uuid::Uuid, Message> =
+        lasts.into_iter().map(|m| (m.chat_id, m.to_api())).collect();
+    let n = chats.len() as i64;
+    let chats = chats
+        .into_iter()
+        .map(|(chat, read_seq)| {
+            let partner = partners
+                .get(&chat.id)
+                .map(|u| partner_of(u, online.get(&u.id).copied().unwrap_or(false)));
+            summary(
+                &chat,
+                read_seq,
+                counts.get(&chat.id).copied().unwrap_or(0),
+                partner,
+                lasts.get(&chat.id).cloned(),
+            )
+        })
+        .collect();
+    Ok(ChatList {
+        chats,
+        total,
+        has_more: offset + n < total,
+    })
+}
+
+/// One chat as `read_seq`'s owner sees it.
+pub fn summary(
+    chat: &ChatRow,
+    read_seq: i64,
+    member_count: i64,
+    partner: Option<ChatPartner>,
+    last_message: Option<Message>,
+) -> ChatSummary {
+    ChatSummary {
+        id: ChatId(chat.id),
+        kind: kind_of(chat),
+        title: chat.title.clone(),
+        partner,
+        last_message,
+        last_seq: chat.last_seq,
+        read_seq,
+        unread_count: (chat.last_seq - read_seq).max(0),
+        member_count,
+        created_at: chat.created_at,
+        updated_at: chat.updated_at,
+    }
+}
+
+/// The summary of one chat for `user`, from PostgreSQL (`GET /chats/{id}`, `chat_updated`).
+pub async fn summary_for(
+    state: &AppState,
+    chat: ChatId,
+    user: UserId,
+) -> Result<Option<ChatSummary>, ApiError> {
+    let found = db::run(&state.db, move |conn| {
+        let Some((row, read_seq)) = db::chats::membership(conn, chat.0, user.0)? else {
+            return Ok(None);
+        };
+        let partner = if row.kind == "direct" {
+            db::chats::partners(conn, &[row.id], user.0)?
+                .pop()
+                .map(|p| p.1)
+        } else {
+            None
+        };
+        let count = db::chats::member_counts(conn, &[row.id])?
+            .pop()
+            .map_or(0, |c| c.1);
+        let last = db::messages::by_chat_seq(conn, &[(row.id, row.last_seq)])?.pop();
+        Ok(Some((row, read_seq, partner, count, last)))
+    })
+    .await?;
+    let Some((row, read_seq, partner, count, last)) = found else {
+        return Ok(None);
+    };
+    let partner = match partner {
+        Some(p) => {
+            let online = presence::online(state, &[UserId(p.id)]).await;
+            let u = p.to_api();
+            Some(partner_of(&u, online.get(&u.id).copied().unwrap_or(false)))
+        }
+        None => None,
+    };
+    Ok(Some(summary(
+        &row,
+        read_seq,
+        count,
+        partner,
+        last.map(|m| m.to_api()),
+    )))
+}
