@@ -3,16 +3,17 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use natter_shared::api::{
-    AuthTokens, ChatList, HistoryQuery, LoginRequest, MessagePage, ReadRequest, ReadState,
-    RefreshRequest, RegisterRequest, SessionList, UpdateProfileRequest, User,
+    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, HistoryQuery, LoginRequest,
+    MessagePage, ReadRequest, ReadState, RefreshRequest, RegisterRequest, SessionList,
+    UpdateProfileRequest, User, UserSearchResponse,
 };
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, ErrorBody, Field, MessageId, RequestId, SessionId};
+use natter_shared::{ChatId, ErrorBody, Field, MessageId, RequestId, SessionId, UserId};
 
 use crate::i18n::Language;
-use crate::state::{NetErrorKind, ShellTab};
+use crate::state::{NetErrorKind, Preference, ShellTab};
 use crate::token_store::StoredSession;
 
 /// An event for the reducer.
@@ -95,6 +96,47 @@ pub enum Action {
         chat_id: ChatId,
         is_typing: bool,
     },
+    /// The wall clock, once per frame (the views show times relative to it).
+    ClockSet {
+        now: DateTime<Utc>,
+        offset: FixedOffset,
+    },
+    /// The window gained or lost keyboard focus.
+    WindowFocused(bool),
+    /// The chat-list search box changed.
+    ChatFilterEdited(String),
+    /// The composer's text changed (the draft is kept; "typing" goes out, throttled).
+    ComposerEdited {
+        chat_id: ChatId,
+        text: String,
+        now: DateTime<Utc>,
+    },
+    /// "Reply" on a message, or `None` to cancel the reply.
+    ReplyChosen {
+        chat_id: ChatId,
+        message_id: Option<MessageId>,
+    },
+    /// "New chat" (`group: false`) or "New group" was chosen.
+    NewChatOpened {
+        group: bool,
+    },
+    NewChatClosed,
+    /// The user search of the new-chat dialog changed; searched after a short pause.
+    UserSearchEdited {
+        query: String,
+        now: DateTime<Utc>,
+    },
+    GroupTitleEdited(String),
+    /// A search result was picked for (or removed from) the new group.
+    GroupMemberToggled(User),
+    /// A search result was picked in "new chat": open the direct chat with them.
+    DirectChatRequested(UserId),
+    GroupCreateRequested,
+    PreferenceSet(Preference),
+    ChatMuteSet {
+        chat_id: ChatId,
+        muted: bool,
+    },
 }
 
 /// An event of WebSocket attempt `conn`, made in session `epoch`.
@@ -148,6 +190,14 @@ pub enum ApiCall {
         chat_id: ChatId,
         seq: i64,
     },
+    /// `GET /users?query=`: people to start a chat with.
+    SearchUsers {
+        query: String,
+    },
+    /// `POST /chats`: a direct chat (idempotent on the server) or a group.
+    CreateChat(CreateChatRequest),
+    /// `GET /chats/{id}`: the members and their read cursors.
+    GetChat(ChatId),
 }
 
 /// The page size of `GET /chats` (the server's maximum).
@@ -171,8 +221,10 @@ impl ApiCall {
             ApiCall::ListSessions
             | ApiCall::GetMe
             | ApiCall::ListChats { .. }
-            | ApiCall::History { .. } => Method::Get,
-            ApiCall::MarkRead { .. } => Method::Post,
+            | ApiCall::History { .. }
+            | ApiCall::SearchUsers { .. }
+            | ApiCall::GetChat(_) => Method::Get,
+            ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
         }
@@ -211,6 +263,11 @@ impl ApiCall {
                 path
             }
             ApiCall::MarkRead { chat_id, .. } => format!("/chats/{chat_id}/read"),
+            ApiCall::SearchUsers { query } => {
+                format!("/users?query={}&limit=20", percent_encode(query))
+            }
+            ApiCall::CreateChat(_) => "/chats".into(),
+            ApiCall::GetChat(chat_id) => format!("/chats/{chat_id}"),
         }
     }
 
@@ -222,6 +279,8 @@ impl ApiCall {
             ApiCall::Refresh(r) => Some(serde_json::to_vec(r)),
             ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
+            ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
+            ApiCall::SearchUsers { .. } | ApiCall::GetChat(_) => None,
             ApiCall::Logout
             | ApiCall::ListSessions
             | ApiCall::RevokeSession(_)
@@ -254,8 +313,23 @@ impl ApiCall {
                 | ApiCall::ListChats { .. }
                 | ApiCall::History { .. }
                 | ApiCall::MarkRead { .. }
+                | ApiCall::SearchUsers { .. }
+                | ApiCall::GetChat(_)
         )
     }
+}
+
+/// Percent-encodes a query-string value (everything but unreserved characters).
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Never prints passwords or tokens.
@@ -273,6 +347,9 @@ impl fmt::Debug for ApiCall {
             ApiCall::ListChats { offset, sync } => write!(f, "ListChats({offset}, sync {sync})"),
             ApiCall::History { chat_id, query } => write!(f, "History({chat_id}, {query:?})"),
             ApiCall::MarkRead { chat_id, seq } => write!(f, "MarkRead({chat_id}, {seq})"),
+            ApiCall::SearchUsers { query } => write!(f, "SearchUsers({query:?})"),
+            ApiCall::CreateChat(r) => write!(f, "CreateChat({r:?})"),
+            ApiCall::GetChat(id) => write!(f, "GetChat({id})"),
         }
     }
 }
@@ -303,6 +380,9 @@ pub enum ApiReply {
     Chats(ChatList),
     Messages(MessagePage),
     Read(ReadState),
+    Users(UserSearchResponse),
+    Chat(Box<ChatSummary>),
+    ChatDetails(Box<ChatDetails>),
 }
 
 /// Why a call did not succeed.

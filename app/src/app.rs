@@ -5,6 +5,10 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
+use chrono::Offset as _;
+use natter_shared::ChatId;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
@@ -12,7 +16,7 @@ use crate::config::{APP_ID, Config};
 use crate::i18n::Language;
 use crate::net::Executor;
 use crate::reduce::reduce;
-use crate::state::{AppState, DEFAULT_SERVER_URL};
+use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Settings, Theme};
 use crate::token_store::TokenStore;
 use crate::ui;
 
@@ -23,15 +27,21 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
 /// What eframe persists for us (the window size it persists by itself).
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct Remembered {
     language: Option<Language>,
     server_url: Option<String>,
+    settings: Settings,
+    drafts: HashMap<ChatId, Draft>,
+    open_chat: Option<ChatId>,
 }
 
 pub struct NatterApp {
     state: AppState,
     inbox: Receiver<Action>,
     executor: Executor,
+    /// The theme last handed to egui.
+    applied_theme: Option<Theme>,
 }
 
 impl NatterApp {
@@ -57,10 +67,15 @@ impl NatterApp {
         let ctx = cc.egui_ctx.clone();
         let executor =
             Executor::spawn(token_store, sender, Arc::new(move || ctx.request_repaint()));
+        let mut state = AppState::new(language, server_url, config.device_name.clone());
+        state.settings = remembered.settings;
+        state.drafts = remembered.drafts;
+        state.reopen = remembered.open_chat;
         let mut app = Self {
-            state: AppState::new(language, server_url, config.device_name.clone()),
+            state,
             inbox,
             executor,
+            applied_theme: None,
         };
         app.dispatch(Action::Started { stored });
         app
@@ -75,6 +90,24 @@ impl NatterApp {
 
 impl eframe::App for NatterApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let now = chrono::Local::now();
+        self.dispatch(Action::ClockSet {
+            now: now.to_utc(),
+            offset: now.offset().fix(),
+        });
+        if let Some(focused) = ctx.input(|i| i.viewport().focused)
+            && focused != self.state.window_focused
+        {
+            self.dispatch(Action::WindowFocused(focused));
+        }
+        if self.applied_theme != Some(self.state.settings.theme) {
+            self.applied_theme = Some(self.state.settings.theme);
+            ctx.set_theme(match self.state.settings.theme {
+                Theme::System => egui::ThemePreference::System,
+                Theme::Light => egui::ThemePreference::Light,
+                Theme::Dark => egui::ThemePreference::Dark,
+            });
+        }
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok(action) = self.inbox.try_recv() {
             self.dispatch(action);
@@ -100,6 +133,9 @@ impl eframe::App for NatterApp {
         let remembered = Remembered {
             language: Some(self.state.language),
             server_url: Some(self.state.server_url.clone()),
+            settings: self.state.settings.clone(),
+            drafts: self.state.drafts.clone(),
+            open_chat: self.state.chats.open.or(self.state.reopen),
         };
         eframe::set_value(storage, STORAGE_KEY, &remembered);
     }

@@ -1,6 +1,7 @@
 //! What the reducer asks the outside world to do; [`crate::net::Executor`] does it.
 
 use chrono::{DateTime, Utc};
+use natter_shared::ChatId;
 use natter_shared::ws::ClientFrame;
 
 use crate::action::ApiCall;
@@ -20,6 +21,18 @@ pub enum Effect {
     Socket(SocketCommand),
     /// Send [`crate::action::Action::Tick`] at (or just after) this moment.
     WakeAt(DateTime<Utc>),
+    /// Show a desktop notification (it replaces the one shown for the same chat).
+    Notify(Notification),
+}
+
+/// A desktop notification, already in the person's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub chat_id: ChatId,
+    pub title: String,
+    pub body: String,
+    /// Ask the notification service to play its sound.
+    pub sound: bool,
 }
 
 /// What to do with the WebSocket. Only one attempt is alive at a time: opening attempt

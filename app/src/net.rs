@@ -1,6 +1,7 @@
 //! Talking to the server: the HTTP calls and the threads that run effects.
 
 pub mod http;
+pub mod notify;
 pub mod socket;
 pub mod timer;
 pub mod worker;

@@ -5,10 +5,13 @@
 //! results come back as actions.
 
 mod chats;
+mod compose;
 mod connection;
+mod directory;
 mod forms;
 mod frames;
 mod outbox;
+mod prefs;
 mod session;
 mod shell;
 #[cfg(test)]
@@ -17,9 +20,12 @@ mod tests;
 use natter_shared::ws::ClientFrame;
 
 pub use chats::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
+pub use compose::TYPING_RESEND;
 pub use connection::ws_url;
+pub use directory::{SEARCH_DEBOUNCE, group_ready};
 pub use frames::TYPING_SHOWN;
 pub use outbox::SEND_TIMEOUT;
+pub use prefs::NOTIFY_COALESCE;
 
 use crate::action::Action;
 use crate::effect::Effect;
@@ -58,7 +64,11 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Socket(event) => connection::socket_event(state, event),
-        Action::Tick { now } => connection::tick(state, now),
+        Action::Tick { now } => {
+            let mut effects = connection::tick(state, now);
+            effects.extend(directory::tick(state, now));
+            effects
+        }
         Action::ReconnectRequested { now } => connection::reconnect_now(state, now),
         Action::ChatOpened(chat_id) => chats::open(state, chat_id),
         Action::ChatClosed => {
@@ -81,5 +91,22 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .into_iter()
                 .collect()
         }
+        Action::ClockSet { now, offset } => prefs::clock(state, now, offset),
+        Action::WindowFocused(focused) => prefs::focus(state, focused),
+        Action::ChatFilterEdited(filter) => compose::edit_filter(state, filter),
+        Action::ComposerEdited { chat_id, text, now } => compose::edit(state, chat_id, text, now),
+        Action::ReplyChosen {
+            chat_id,
+            message_id,
+        } => compose::choose_reply(state, chat_id, message_id),
+        Action::NewChatOpened { group } => directory::open_dialog(state, group),
+        Action::NewChatClosed => directory::close_dialog(state),
+        Action::UserSearchEdited { query, now } => directory::search_edited(state, query, now),
+        Action::GroupTitleEdited(title) => directory::edit_title(state, title),
+        Action::GroupMemberToggled(user) => directory::toggle_member(state, user),
+        Action::DirectChatRequested(user) => directory::request_direct(state, user),
+        Action::GroupCreateRequested => directory::request_group(state),
+        Action::PreferenceSet(preference) => prefs::set(state, preference),
+        Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
     }
 }

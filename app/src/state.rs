@@ -1,23 +1,29 @@
 //! Everything the app knows, as plain data: the screen being shown, the form contents, the
 //! signed-in session. Only [`crate::reduce::reduce`] changes it; views only read it.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use natter_shared::api::{SessionInfo, User};
 use natter_shared::{
-    Bio, DisplayName, ErrorCode, Field, Password, SessionId, UserId, Username, ValidationError,
+    Bio, ChatId, DisplayName, ErrorCode, Field, Password, SessionId, UserId, Username,
+    ValidationError,
 };
 
 use crate::action::ApiCall;
 use crate::i18n::Language;
 
 pub mod chats;
+pub mod compose;
 pub mod connection;
+pub mod prefs;
 
 pub use chats::{
     ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, ReadCursor, SendFailure,
 };
+pub use compose::{Draft, NewChat};
 pub use connection::{Connection, LinkStatus};
+pub use prefs::{Clock, Notified, Preference, Settings, Theme};
 
 /// The server URL used when nothing else is configured.
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
@@ -42,6 +48,24 @@ pub struct AppState {
     pub chats: ChatsState,
     /// The WebSocket link (idle when signed out).
     pub connection: Connection,
+    /// Persisted preferences (settings screen).
+    pub settings: Settings,
+    /// Unsent text per chat (persisted).
+    pub drafts: HashMap<ChatId, Draft>,
+    /// The chat-list search box.
+    pub chat_filter: String,
+    /// The "new chat" / "new group" dialog, when open.
+    pub new_chat: Option<NewChat>,
+    /// Whether the window has keyboard focus (notifications for the open chat only when not).
+    pub window_focused: bool,
+    /// The wall clock as of this frame.
+    pub clock: Clock,
+    /// The chat that was open when the app last closed; opened once the list has it.
+    pub reopen: Option<ChatId>,
+    /// The last notification per chat (coalescing).
+    pub notified: HashMap<ChatId, Notified>,
+    /// The chat and moment a `typing: true` was last sent (at most one per few seconds).
+    pub typing_sent: Option<(ChatId, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl AppState {
@@ -56,6 +80,15 @@ impl AppState {
             epoch: 0,
             chats: ChatsState::default(),
             connection: Connection::default(),
+            settings: Settings::default(),
+            drafts: HashMap::new(),
+            chat_filter: String::new(),
+            new_chat: None,
+            window_focused: true,
+            clock: Clock::default(),
+            reopen: None,
+            notified: HashMap::new(),
+            typing_sent: None,
         }
     }
 }
@@ -111,7 +144,7 @@ impl ShellState {
         Self {
             profile: ProfileForm::from_user(&user),
             user,
-            tab: ShellTab::Profile,
+            tab: ShellTab::Chats,
             devices: DevicesState::default(),
             signing_out: false,
         }
@@ -120,8 +153,11 @@ impl ShellState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShellTab {
+    /// The chat list and the open conversation.
+    Chats,
     Profile,
     Devices,
+    Settings,
 }
 
 /// The profile editor.

@@ -1,19 +1,32 @@
 //! The views: functions of `&AppState` that draw and push [`crate::action::Action`]s.
 //! A function with the `_ui` suffix draws.
 
+mod banner;
+mod chat_list;
+mod composer;
+mod conversation;
 mod devices;
+pub mod format;
+mod message_row;
+mod new_chat;
 mod profile;
 mod register;
 mod restoring;
 mod root;
+mod settings;
 mod shell;
 mod sign_in;
 mod widgets;
 
+pub use banner::connection_banner_ui;
+pub use chat_list::chat_list_ui;
+pub use composer::composer_ui;
+pub use conversation::conversation_ui;
 pub use devices::devices_ui;
 pub use profile::profile_ui;
 pub use register::register_ui;
 pub use restoring::restoring_ui;
 pub use root::app_ui;
+pub use settings::settings_ui;
 pub use shell::shell_ui;
 pub use sign_in::sign_in_ui;

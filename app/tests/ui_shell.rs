@@ -124,7 +124,9 @@ fn calls(app: &TestApp) -> Vec<&ApiCall> {
 
 #[test]
 fn editing_the_bio_and_saving_sends_the_change() {
-    let mut harness = harness(signed_in());
+    let mut state = signed_in();
+    reduce(&mut state, Action::TabChosen(ShellTab::Profile));
+    let mut harness = harness(state);
     harness.get_by_label("About you").focus();
     harness.run();
     harness

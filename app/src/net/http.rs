@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
-use natter_shared::api::{AuthTokens, ChatList, MessagePage, ReadState, SessionList, User};
+use natter_shared::api::{
+    AuthTokens, ChatDetails, ChatList, ChatSummary, MessagePage, ReadState, SessionList, User,
+    UserSearchResponse,
+};
 use natter_shared::{API_PREFIX, ErrorBody};
 
 use crate::action::{ApiCall, ApiFailure, ApiReply, Method};
@@ -179,6 +182,18 @@ pub fn decode(
         ApiCall::MarkRead { .. } => {
             let read: ReadState = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::Read(read))
+        }
+        ApiCall::SearchUsers { .. } => {
+            let found: UserSearchResponse = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::Users(found))
+        }
+        ApiCall::CreateChat(_) => {
+            let chat: ChatSummary = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::Chat(Box::new(chat)))
+        }
+        ApiCall::GetChat(_) => {
+            let details: ChatDetails = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(ApiReply::ChatDetails(Box::new(details)))
         }
     }
 }

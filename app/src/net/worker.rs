@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use crate::action::{Action, ApiResponse};
-use crate::effect::{ApiRequest, Effect, SocketCommand};
+use crate::effect::{ApiRequest, Effect, Notification, SocketCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
-use crate::net::{socket, timer};
+use crate::net::{notify, socket, timer};
 use crate::token_store::{StoredSession, TokenStore};
 
 /// How many HTTP calls may be in flight at once.
@@ -31,6 +31,7 @@ pub struct Executor {
     store: Sender<StoreCommand>,
     socket: Sender<SocketCommand>,
     timer: Sender<DateTime<Utc>>,
+    notify: Sender<Notification>,
 }
 
 impl Executor {
@@ -59,6 +60,8 @@ impl Executor {
         spawn_named("natter-timer", move || {
             timer::timer_loop(&timer_rx, &timer_actions, &timer_wake);
         });
+        let (notify, notify_rx) = channel();
+        spawn_named("natter-notify", move || notify::notify_loop(&notify_rx));
         let (store, store_rx) = channel();
         spawn_named("natter-store", move || {
             store_loop(&token_store, &store_rx, &actions, &wake);
@@ -68,6 +71,7 @@ impl Executor {
             store,
             socket,
             timer,
+            notify,
         }
     }
 
@@ -78,6 +82,7 @@ impl Executor {
             Effect::ClearSession => self.store.send(StoreCommand::Clear).is_ok(),
             Effect::Socket(command) => self.socket.send(command).is_ok(),
             Effect::WakeAt(at) => self.timer.send(at).is_ok(),
+            Effect::Notify(notification) => self.notify.send(notification).is_ok(),
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");

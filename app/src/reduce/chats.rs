@@ -60,6 +60,14 @@ pub(super) fn finished(
         (ApiCall::MarkRead { chat_id, .. }, Ok(ApiReply::Read(read))) => {
             marked(state, chat_id, &read)
         }
+        (ApiCall::GetChat(_), Ok(ApiReply::ChatDetails(details))) => detailed(state, *details),
+        (ApiCall::GetChat(chat_id), _) => {
+            // asked again the next time the chat is opened
+            if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
+                entry.members_requested = false;
+            }
+            Vec::new()
+        }
         (ApiCall::MarkRead { chat_id, .. }, _) => {
             // tried again on the next "seen" or the next reconnect
             if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
@@ -122,6 +130,12 @@ fn listed(
     if chats.open.is_some_and(|id| !chats.by_id.contains_key(&id)) {
         chats.open = None;
     }
+    if chats.open.is_none()
+        && let Some(id) = state.reopen.take()
+        && state.chats.by_id.contains_key(&id)
+    {
+        effects.extend(open(state, id));
+    }
     effects
 }
 
@@ -158,11 +172,43 @@ pub(super) fn open(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
-    state.chats.open = Some(chat_id);
-    if entry.synced_seq.is_some() || entry.history.loading_latest {
-        return Vec::new();
+    if state.chats.open != Some(chat_id) {
+        let summary = &entry.summary;
+        entry.unread_marker = (summary.last_seq > summary.read_seq).then_some(summary.read_seq + 1);
     }
-    load_latest(state, chat_id)
+    state.chats.open = Some(chat_id);
+    state.reopen = None;
+    state.notified.remove(&chat_id);
+    let mut effects = Vec::new();
+    if !entry.members_requested {
+        entry.members_requested = true;
+        effects.extend(session::authed(state, ApiCall::GetChat(chat_id)));
+    }
+    let Some(entry) = state.chats.by_id.get(&chat_id) else {
+        return effects;
+    };
+    if entry.synced_seq.is_some() || entry.history.loading_latest {
+        return effects;
+    }
+    effects.extend(load_latest(state, chat_id));
+    effects
+}
+
+/// `GET /chats/{id}` answered: the members (names, read cursors).
+fn detailed(state: &mut AppState, details: natter_shared::api::ChatDetails) -> Vec<Effect> {
+    let me = my_id(state);
+    let chat_id = details.chat.id;
+    let effects = upsert(state, details.chat);
+    if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
+        for member in &details.members {
+            if Some(member.id) != me {
+                let cursor = entry.others_read.entry(member.id).or_insert(0);
+                *cursor = (*cursor).max(member.read_seq);
+            }
+        }
+        entry.members = details.members;
+    }
+    effects
 }
 
 fn load_latest(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
@@ -215,9 +261,14 @@ fn paged(
     let before = entry.synced_seq;
     let newest = page.messages.last().map(|m| m.seq);
     let first = page.messages.first().map(|m| m.seq);
+    let mine = own_request_ids(&page.messages, me);
     for message in page.messages {
         store(entry, message, me);
     }
+    settle_outbox(state, &mine);
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
     if query.after.is_some() {
         entry.history.filling = false;
     } else if query.before.is_some() {
@@ -261,6 +312,7 @@ fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     }
     if target - synced > GAP_RELOAD {
         entry.messages.clear();
+        entry.seq_of.clear();
         entry.synced_seq = None;
         entry.history.reached_start = false;
         return load_latest(state, chat_id);
@@ -287,10 +339,33 @@ pub(super) fn insert_message(state: &mut AppState, message: Message) -> Vec<Effe
             sync(state)
         };
     };
+    let mine = own_request_ids(std::slice::from_ref(&message), me);
     store(entry, message, me);
     advance(entry);
+    settle_outbox(state, &mine);
     state.chats.sort();
     ensure_caught_up(state, chat_id)
+}
+
+/// The request ids of `me`'s messages among `messages`.
+fn own_request_ids(messages: &[Message], me: Option<UserId>) -> Vec<natter_shared::RequestId> {
+    messages
+        .iter()
+        .filter(|m| Some(m.sender_id) == me)
+        .filter_map(|m| m.request_id)
+        .collect()
+}
+
+/// A pending send whose message is already stored (it arrived by another path than the ack:
+/// another device's `new_message`, a gap-fill page, or after an ack that timed out) is done:
+/// dropping it keeps it from showing twice or as failed.
+fn settle_outbox(state: &mut AppState, stored: &[natter_shared::RequestId]) {
+    if !stored.is_empty() {
+        state
+            .chats
+            .outbox
+            .retain(|o| !stored.contains(&o.request_id));
+    }
 }
 
 /// Stores a message and moves the summary forward with it.
@@ -306,6 +381,7 @@ fn store(entry: &mut ChatEntry, message: Message, me: Option<UserId>) {
         summary.read_seq = summary.read_seq.max(message.seq);
     }
     summary.unread_count = (summary.last_seq - summary.read_seq).max(0);
+    entry.seq_of.insert(message.id, message.seq);
     entry.messages.insert(message.seq, message);
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
-use super::{chats, outbox};
+use super::{chats, outbox, prefs};
 use crate::effect::Effect;
 use crate::state::AppState;
 
@@ -21,7 +21,9 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             if let Some(entry) = state.chats.by_id.get_mut(&message.chat_id) {
                 entry.typing.remove(&message.sender_id);
             }
-            chats::insert_message(state, message)
+            let mut effects = prefs::notify(state, &message, at);
+            effects.extend(chats::insert_message(state, message));
+            effects
         }
         ServerFrame::Error {
             request_id: Some(request_id),

@@ -14,7 +14,7 @@ use natter_shared::api::Message;
 use natter_shared::ws::ClientFrame;
 use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId};
 
-use super::{chats, connection};
+use super::{chats, compose, connection};
 use crate::effect::Effect;
 use crate::state::{AppState, Outgoing, OutgoingState, SendFailure};
 
@@ -52,6 +52,7 @@ pub(super) fn submit(
         created_at: now,
         state: OutgoingState::Queued,
     });
+    compose::sent(state, chat_id);
     send(state, request_id, now)
 }
 

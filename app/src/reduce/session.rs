@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use natter_shared::api::{AuthTokens, RefreshRequest};
 use natter_shared::{ErrorCode, Field};
 
-use super::{chats, connection, forms, shell};
+use super::{chats, connection, directory, forms, shell};
 use crate::action::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::{ApiRequest, Effect};
 use crate::state::{AppState, AuthForm, Notice, Screen, Session, ShellState, UiError};
@@ -162,8 +162,12 @@ fn call_finished(
     result: Result<ApiReply, ApiFailure>,
 ) -> Vec<Effect> {
     match call {
-        ApiCall::ListChats { .. } | ApiCall::History { .. } | ApiCall::MarkRead { .. } => {
-            chats::finished(state, call, result)
+        ApiCall::ListChats { .. }
+        | ApiCall::History { .. }
+        | ApiCall::MarkRead { .. }
+        | ApiCall::GetChat(_) => chats::finished(state, call, result),
+        ApiCall::SearchUsers { .. } | ApiCall::CreateChat(_) => {
+            directory::finished(state, call, result)
         }
         _ => shell::finished(state, call, result),
     }

@@ -4,6 +4,7 @@ mod auth;
 mod chats;
 mod connection;
 mod outbox;
+mod screens;
 mod session;
 mod shell;
 mod support;

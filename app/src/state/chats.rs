@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use natter_shared::api::{ChatSummary, Message};
+use natter_shared::api::{ChatMember, ChatSummary, Message};
 use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, UserId};
 
 use super::UiError;
@@ -72,6 +72,14 @@ pub struct ChatEntry {
     pub typing: BTreeMap<UserId, DateTime<Utc>>,
     /// When a direct chat's partner went offline, from presence.
     pub partner_last_seen: Option<DateTime<Utc>>,
+    /// The members (from `GET /chats/{id}`), for sender names in groups; empty until loaded.
+    pub members: Vec<ChatMember>,
+    /// `GET /chats/{id}` was asked for (once per session).
+    pub members_requested: bool,
+    /// Where the "new messages" marker goes: the first unread seq when the chat was opened.
+    pub unread_marker: Option<i64>,
+    /// Loaded messages' seq by id, for showing what a reply quotes.
+    pub seq_of: HashMap<MessageId, i64>,
 }
 
 impl ChatEntry {
@@ -85,7 +93,47 @@ impl ChatEntry {
             others_read: HashMap::new(),
             typing: BTreeMap::new(),
             partner_last_seen: None,
+            members: Vec::new(),
+            members_requested: false,
+            unread_marker: None,
+            seq_of: HashMap::new(),
         }
+    }
+
+    /// What to call the chat: the group title, else the partner's name.
+    pub fn title(&self) -> &str {
+        if let Some(title) = &self.summary.title {
+            return title;
+        }
+        self.summary.partner.as_ref().map_or("?", |p| {
+            p.display_name
+                .as_ref()
+                .map_or(p.username.as_str(), |d| d.as_str())
+        })
+    }
+
+    /// A member's name, for sender lines in groups.
+    pub fn member_name(&self, user: UserId) -> Option<&str> {
+        if let Some(partner) = &self.summary.partner
+            && partner.id == user
+        {
+            return Some(
+                partner
+                    .display_name
+                    .as_ref()
+                    .map_or(partner.username.as_str(), |d| d.as_str()),
+            );
+        }
+        self.members.iter().find(|m| m.id == user).map(|m| {
+            m.display_name
+                .as_ref()
+                .map_or(m.username.as_str(), |d| d.as_str())
+        })
+    }
+
+    /// A loaded message by id.
+    pub fn message_by_id(&self, id: MessageId) -> Option<&Message> {
+        self.seq_of.get(&id).and_then(|seq| self.messages.get(seq))
     }
 
     /// The lowest loaded seq.

@@ -13,12 +13,17 @@ pub fn app_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         if let Some(notice) = &state.notice {
             notice_ui(ui, state, notice, actions);
         }
-        egui::ScrollArea::vertical().show(ui, |ui| match &state.screen {
-            Screen::SignIn(_) => sign_in_ui(ui, state, actions),
-            Screen::Register(_) => register_ui(ui, state, actions),
-            Screen::Restoring { .. } => restoring_ui(ui, state, actions),
+        match &state.screen {
+            // the shell scrolls its parts itself (the chat list, the messages)
             Screen::Shell(_) => shell_ui(ui, state, actions),
-        });
+            screen => {
+                egui::ScrollArea::vertical().show(ui, |ui| match screen {
+                    Screen::SignIn(_) => sign_in_ui(ui, state, actions),
+                    Screen::Register(_) => register_ui(ui, state, actions),
+                    _ => restoring_ui(ui, state, actions),
+                });
+            }
+        }
     });
 }
 

@@ -1,9 +1,15 @@
-//! The signed-in shell: a top bar (name, tabs, language, sign out) over the current tab.
+//! The signed-in shell: a top bar (name, sections, language, sign out), the connection
+//! banner, then the current section: the chats (list on the left, conversation on the
+//! right, as in Telegram Desktop), the profile, the devices or the settings.
 
 use egui::Ui;
 
+use super::banner::connection_banner_ui;
+use super::chat_list::chat_list_ui;
+use super::conversation::conversation_ui;
+use super::new_chat::new_chat_ui;
 use super::widgets::language_picker_ui;
-use super::{devices_ui, profile_ui};
+use super::{devices_ui, profile_ui, settings_ui};
 use crate::action::Action;
 use crate::i18n::tr;
 use crate::state::{AppState, Screen, ShellTab};
@@ -20,8 +26,10 @@ pub fn shell_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.weak(format!("@{}", shell.user.username));
         ui.separator();
         for (tab, key) in [
+            (ShellTab::Chats, "shell.tab_chats"),
             (ShellTab::Profile, "shell.tab_profile"),
             (ShellTab::Devices, "shell.tab_devices"),
+            (ShellTab::Settings, "shell.tab_settings"),
         ] {
             if ui
                 .selectable_label(shell.tab == tab, tr(lang, key))
@@ -43,8 +51,23 @@ pub fn shell_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         }
     });
     ui.separator();
+    connection_banner_ui(ui, state, actions);
     match shell.tab {
-        ShellTab::Profile => profile_ui(ui, state, actions),
-        ShellTab::Devices => devices_ui(ui, state, actions),
+        ShellTab::Chats => {
+            egui::Panel::left("natter-chat-list")
+                .resizable(true)
+                .default_size(300.0)
+                .size_range(220.0..=480.0)
+                .show(ui, |ui| chat_list_ui(ui, state, actions));
+            egui::CentralPanel::no_frame().show(ui, |ui| conversation_ui(ui, state, actions));
+        }
+        tab => {
+            egui::ScrollArea::vertical().show(ui, |ui| match tab {
+                ShellTab::Profile => profile_ui(ui, state, actions),
+                ShellTab::Devices => devices_ui(ui, state, actions),
+                _ => settings_ui(ui, state, actions),
+            });
+        }
     }
+    new_chat_ui(ui, state, actions);
 }

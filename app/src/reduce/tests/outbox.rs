@@ -211,3 +211,32 @@ fn an_ack_for_a_message_already_fetched_leaves_one_copy() {
     assert_eq!(entry.messages.len(), 2);
     assert!(state.chats.outbox.is_empty());
 }
+
+#[test]
+fn a_send_that_timed_out_but_was_stored_is_settled_when_the_message_arrives() {
+    let mut state = with_open_chat(2);
+    submit(&mut state, 1, "hello", 10);
+    // no ack in time: failed
+    reduce(
+        &mut state,
+        Action::Tick {
+            now: at(10) + SEND_TIMEOUT,
+        },
+    );
+    assert!(matches!(states(&state)[..], [OutgoingState::Failed(_)]));
+    // yet the server had stored it: it comes back by another path, with its request id
+    let mut stored = message(1, 3, alice().id);
+    stored.request_id = Some(request(1));
+    frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: stored.clone(),
+        },
+        at(30),
+    );
+    assert!(
+        state.chats.outbox.is_empty(),
+        "not shown twice, not shown as failed"
+    );
+    assert_eq!(state.chats.by_id[&chat(1)].messages.get(&3), Some(&stored));
+}

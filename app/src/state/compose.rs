@@ -1,0 +1,45 @@
+//! What the person is writing and choosing: per-chat drafts (persisted), the chat-list
+//! filter, and the "new chat" / "new group" dialog with its debounced user search.
+
+use chrono::{DateTime, Utc};
+use natter_shared::MessageId;
+use natter_shared::api::User;
+use serde::{Deserialize, Serialize};
+
+use super::UiError;
+
+/// The unsent text of one chat and the message it answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub text: String,
+    pub reply_to: Option<MessageId>,
+}
+
+impl Draft {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.reply_to.is_none()
+    }
+}
+
+/// The "new chat" (one person) or "new group" (title and members) dialog.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewChat {
+    pub group: bool,
+    /// The search text as typed.
+    pub query: String,
+    /// When the typed query is due to be searched (debounce).
+    pub search_due: Option<DateTime<Utc>>,
+    /// The query whose search is in flight.
+    pub searching: Option<String>,
+    /// The query the results belong to.
+    pub results_for: String,
+    pub results: Vec<User>,
+    /// Group title as typed.
+    pub title: String,
+    /// Members picked for the group.
+    pub members: Vec<User>,
+    /// `POST /chats` is in flight.
+    pub creating: bool,
+    pub error: Option<UiError>,
+}

@@ -1,0 +1,308 @@
+//! The left column: the search box, "new chat" / "new group", and the chats in activity
+//! order. Only the visible rows are laid out (all rows have one height), so a thousand
+//! chats cost what a screenful does. Ctrl+K focuses the search; Alt+Up/Down move between
+//! chats.
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, TextEdit, Ui};
+
+use super::format::{avatar_ui, list_time, one_line};
+use crate::action::Action;
+use crate::i18n::tr;
+use crate::state::{AppState, ChatEntry};
+
+/// The height of one chat row.
+pub const ROW_HEIGHT: f32 = 62.0;
+const AVATAR: f32 = 44.0;
+
+/// The id of the search box, for Ctrl+K.
+pub fn search_id() -> egui::Id {
+    egui::Id::unique("natter-chat-search")
+}
+
+/// The chats matching the filter, in list order.
+pub fn filtered(state: &AppState) -> Vec<&ChatEntry> {
+    let needle = state.chat_filter.trim().to_lowercase();
+    state
+        .chats
+        .ordered()
+        .filter(|c| {
+            needle.is_empty()
+                || c.title().to_lowercase().contains(&needle)
+                || c.summary
+                    .partner
+                    .as_ref()
+                    .is_some_and(|p| p.username.as_str().contains(&needle))
+        })
+        .collect()
+}
+
+pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    let lang = state.language;
+    let chats = filtered(state);
+    keyboard(ui, state, &chats, actions);
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let label = ui.label(tr(lang, "chats.search"));
+        let mut text = state.chat_filter.clone();
+        let response = ui
+            .add(
+                TextEdit::singleline(&mut text)
+                    .id(search_id())
+                    .hint_text(tr(lang, "chats.search_hint"))
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            actions.push(Action::ChatFilterEdited(text));
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui.button(tr(lang, "chats.new_chat")).clicked() {
+            actions.push(Action::NewChatOpened { group: false });
+        }
+        if ui.button(tr(lang, "chats.new_group")).clicked() {
+            actions.push(Action::NewChatOpened { group: true });
+        }
+    });
+    ui.separator();
+    if chats.is_empty() {
+        let key = if !state.chats.loaded {
+            "chats.loading"
+        } else if state.chat_filter.trim().is_empty() {
+            "chats.empty"
+        } else {
+            "chats.no_match"
+        };
+        ui.weak(tr(lang, key));
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("chat-list")
+        .auto_shrink([false, false])
+        .show_rows(ui, ROW_HEIGHT, chats.len(), |ui, range| {
+            for entry in &chats[range] {
+                chat_row_ui(ui, state, entry, actions);
+            }
+        });
+}
+
+/// Ctrl+K and Alt+Up/Down.
+fn keyboard(ui: &mut Ui, state: &AppState, chats: &[&ChatEntry], actions: &mut Vec<Action>) {
+    let (focus, up, down) = ui.input_mut(|i| {
+        (
+            i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::K)),
+            i.consume_shortcut(&KeyboardShortcut::new(Modifiers::ALT, Key::ArrowUp)),
+            i.consume_shortcut(&KeyboardShortcut::new(Modifiers::ALT, Key::ArrowDown)),
+        )
+    });
+    if focus {
+        ui.memory_mut(|m| m.request_focus(search_id()));
+    }
+    if up || down {
+        let current = state
+            .chats
+            .open
+            .and_then(|open| chats.iter().position(|c| c.summary.id == open));
+        let next = match (current, up) {
+            (None, _) => Some(0),
+            (Some(i), true) => i.checked_sub(1),
+            (Some(i), false) => Some(i + 1),
+        };
+        if let Some(entry) = next.and_then(|i| chats.get(i)) {
+            actions.push(Action::ChatOpened(entry.summary.id));
+        }
+    }
+}
+
+fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
+    let lang = state.language;
+    let id = entry.summary.id;
+    let selected = state.chats.open == Some(id);
+    let muted = state.settings.is_muted(id);
+    let width = ui.available_width();
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, ROW_HEIGHT), Sense::click());
+    let title = entry.title().to_owned();
+    response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &title));
+    let visuals = ui.visuals().clone();
+    let fill = if selected {
+        visuals.selection.bg_fill
+    } else if response.hovered() {
+        visuals.widgets.hovered.weak_bg_fill
+    } else {
+        Color32::TRANSPARENT
+    };
+    ui.painter().rect_filled(rect, 6.0, fill);
+    let strong = if selected {
+        visuals.selection.stroke.color
+    } else {
+        visuals.strong_text_color()
+    };
+    let weak = if selected {
+        visuals.selection.stroke.color
+    } else {
+        visuals.weak_text_color()
+    };
+
+    let online = entry.summary.partner.as_ref().is_some_and(|p| p.online);
+    let avatar_rect = egui::Rect::from_center_size(
+        egui::pos2(rect.left() + 8.0 + AVATAR / 2.0, rect.center().y),
+        egui::vec2(AVATAR, AVATAR),
+    );
+    ui.scope_builder(egui::UiBuilder::new().max_rect(avatar_rect), |ui| {
+        avatar_ui(ui, avatar_uuid(entry), &title, AVATAR, online);
+    });
+
+    let left = avatar_rect.right() + 10.0;
+    let right = rect.right() - 8.0;
+    let top = rect.top() + 10.0;
+    let bottom = rect.bottom() - 10.0;
+    let painter = ui.painter_at(rect);
+
+    // time, top right
+    let time = entry
+        .summary
+        .last_message
+        .as_ref()
+        .map_or(entry.summary.updated_at, |m| m.created_at);
+    let time_text = list_time(&state.clock, time);
+    let time_width = painter
+        .layout_no_wrap(time_text.clone(), egui::FontId::proportional(11.5), weak)
+        .size()
+        .x;
+    let time_rect = egui::Rect::from_min_size(
+        egui::pos2(right - time_width, top),
+        egui::vec2(time_width, 16.0),
+    );
+    let time_label = egui::Label::new(RichText::new(time_text).size(11.5).color(weak))
+        .selectable(false)
+        .sense(Sense::hover());
+    ui.put(time_rect, time_label);
+
+    // title, top left (a muted chat shows by its grey badge)
+    let title_text = title.clone();
+    let title_width = (right - time_width - 8.0 - left).max(10.0);
+    let title_galley = truncated(ui, &title_text, title_width, 14.5, strong);
+    painter.galley(egui::pos2(left, top - 2.0), title_galley, strong);
+
+    // unread badge, bottom right (a real label, so screen readers and tests read it)
+    let unread = entry.summary.unread_count;
+    let mut preview_right = right;
+    if unread > 0 {
+        let text = if unread > 999 {
+            "999+".to_owned()
+        } else {
+            unread.to_string()
+        };
+        let galley = painter.layout_no_wrap(
+            text.clone(),
+            egui::FontId::proportional(11.5),
+            Color32::WHITE,
+        );
+        let size = egui::vec2((galley.size().x + 12.0).max(20.0), 20.0);
+        let badge = egui::Rect::from_min_size(egui::pos2(right - size.x, bottom - size.y), size);
+        let badge_fill = if muted {
+            Color32::from_gray(150)
+        } else {
+            Color32::from_rgb(0x3A, 0x8F, 0xE0)
+        };
+        painter.rect_filled(badge, 10.0, badge_fill);
+        let label = egui::Label::new(RichText::new(text).color(Color32::WHITE).size(11.5))
+            .selectable(false)
+            .sense(Sense::hover());
+        ui.put(badge, label);
+        preview_right = badge.left() - 8.0;
+    }
+
+    // preview, bottom left: "typing…", else the last message (with its sender in groups)
+    let preview_rect = egui::Rect::from_min_max(
+        egui::pos2(left, bottom - 18.0),
+        egui::pos2(preview_right.max(left + 10.0), bottom),
+    );
+    let (preview, accent) = preview_text(state, entry);
+    let color = if accent && !selected {
+        visuals.hyperlink_color
+    } else {
+        weak
+    };
+    let label = egui::Label::new(RichText::new(preview).color(color).size(13.0))
+        .truncate()
+        .selectable(false)
+        .sense(Sense::hover());
+    // a child ui, not `put`, so a short preview stays left-aligned
+    ui.scope_builder(egui::UiBuilder::new().max_rect(preview_rect), |ui| {
+        ui.add(label);
+    });
+
+    if response.clicked() && !selected {
+        actions.push(Action::ChatOpened(id));
+    }
+    response.context_menu(|ui| {
+        let key = if muted { "chats.unmute" } else { "chats.mute" };
+        if ui.button(tr(lang, key)).clicked() {
+            actions.push(Action::ChatMuteSet {
+                chat_id: id,
+                muted: !muted,
+            });
+            ui.close();
+        }
+    });
+}
+
+/// The avatar colour follows the person in direct chats and the chat in groups.
+fn avatar_uuid(entry: &ChatEntry) -> uuid::Uuid {
+    entry
+        .summary
+        .partner
+        .as_ref()
+        .map_or(entry.summary.id.0, |p| p.id.0)
+}
+
+/// The row's second line and whether it is an accent ("typing…").
+fn preview_text(state: &AppState, entry: &ChatEntry) -> (String, bool) {
+    let lang = state.language;
+    if let Some(typist) = entry.typing.keys().next() {
+        let text = match entry.member_name(*typist) {
+            Some(name) if entry.summary.partner.is_none() => {
+                crate::i18n::tr_args(lang, "chats.someone_typing", &[("name", name.to_owned())])
+            }
+            _ => tr(lang, "chats.typing"),
+        };
+        return (text, true);
+    }
+    let Some(message) = &entry.summary.last_message else {
+        return (tr(lang, "chats.no_messages"), false);
+    };
+    let me = state.session.as_ref().map(|s| s.user_id);
+    let text = one_line(&message.text, 80);
+    let sender = if Some(message.sender_id) == me {
+        Some(tr(lang, "chats.you"))
+    } else if entry.summary.partner.is_none() {
+        entry.member_name(message.sender_id).map(str::to_owned)
+    } else {
+        None
+    };
+    match sender {
+        Some(sender) => (format!("{sender}: {text}"), false),
+        None => (text, false),
+    }
+}
+
+/// A one-line galley cut with "…" to `width`.
+fn truncated(
+    ui: &Ui,
+    text: &str,
+    width: f32,
+    size: f32,
+    color: Color32,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::single_section(
+        text.to_owned(),
+        egui::TextFormat {
+            font_id: egui::FontId::proportional(size),
+            color,
+            ..Default::default()
+        },
+    );
+    job.wrap = egui::text::TextWrapping::truncate_at_width(width);
+    ui.painter().layout_job(job)
+}

@@ -1,0 +1,119 @@
+//! The composer under a conversation: the reply being written (quoted, with a cancel
+//! button), a multiline field where Enter sends and Shift+Enter starts a new line, and the
+//! length against the shared `MessageText` limit once it gets close. The text lives in the
+//! chat's draft, so it survives switching chats and restarts.
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
+use natter_shared::{ChatId, MessageText, RequestId};
+
+use super::message_row::quote_ui;
+use super::widgets::error_line_ui;
+use crate::action::Action;
+use crate::i18n::{self, tr, tr_args};
+use crate::state::{AppState, ChatEntry, Draft};
+
+/// The length counter shows from this many characters below the limit.
+const COUNTER_FROM: usize = 200;
+
+/// The composer field's id in a chat (its cursor is remembered per chat).
+pub fn composer_id(chat: ChatId) -> egui::Id {
+    egui::Id::unique(("natter-composer", chat))
+}
+
+pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
+    let lang = state.language;
+    let chat_id = entry.summary.id;
+    let empty = Draft::default();
+    let draft = state.drafts.get(&chat_id).unwrap_or(&empty);
+    ui.add_space(4.0);
+    if let Some(reply_to) = draft.reply_to {
+        let escape = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
+        ui.horizontal(|ui| {
+            ui.weak(tr(lang, "composer.replying_to"));
+            quote_ui(ui, state, entry, reply_to);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let cancel = ui
+                    .button("×")
+                    .on_hover_text(tr(lang, "composer.cancel_reply"));
+                if cancel.clicked() || escape {
+                    actions.push(Action::ReplyChosen {
+                        chat_id,
+                        message_id: None,
+                    });
+                }
+            });
+        });
+    }
+    let length = draft.text.trim().chars().count();
+    let too_long = length > MessageText::MAX;
+    let label = ui
+        .horizontal(|ui| {
+            let label = ui.label(RichText::new(tr(lang, "composer.label")).size(12.0).weak());
+            if length + COUNTER_FROM > MessageText::MAX {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let counter = tr_args(
+                        lang,
+                        "composer.count",
+                        &[
+                            ("count", length.to_string()),
+                            ("max", MessageText::MAX.to_string()),
+                        ],
+                    );
+                    let color = if too_long {
+                        ui.visuals().error_fg_color
+                    } else {
+                        ui.visuals().weak_text_color()
+                    };
+                    ui.label(RichText::new(counter).size(12.0).color(color));
+                });
+            }
+            label
+        })
+        .inner;
+    let mut submit = false;
+    ui.horizontal(|ui| {
+        let send_width = 72.0;
+        let mut text = draft.text.clone();
+        let response = ui
+            .add(
+                TextEdit::multiline(&mut text)
+                    .id(composer_id(chat_id))
+                    .hint_text(tr(lang, "composer.hint"))
+                    .desired_rows(2)
+                    .return_key(KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
+                    .desired_width(ui.available_width() - send_width - 8.0),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            actions.push(Action::ComposerEdited {
+                chat_id,
+                text: text.clone(),
+                now: state.clock.now,
+            });
+        }
+        submit |=
+            response.has_focus() && ui.input(|i| i.key_pressed(Key::Enter) && !i.modifiers.shift);
+        submit |= ui
+            .add_sized(
+                [send_width, 32.0],
+                egui::Button::new(tr(lang, "composer.send")),
+            )
+            .clicked();
+        if submit {
+            match MessageText::parse(&text) {
+                Ok(_) => actions.push(Action::MessageSubmitted {
+                    chat_id,
+                    text,
+                    reply_to: draft.reply_to,
+                    request_id: RequestId(uuid::Uuid::new_v4()),
+                    now: state.clock.now,
+                }),
+                Err(_) => submit = false, // empty: nothing to send; too long: shown below
+            }
+        }
+    });
+    if too_long && let Err(error) = MessageText::parse(&draft.text) {
+        error_line_ui(ui, &i18n::validation_message(lang, &error));
+    }
+    ui.add_space(4.0);
+}

@@ -1,0 +1,316 @@
+//! One row of a conversation: a message bubble (own ones on the right, with their state:
+//! sending, sent, read by the partner, failed with Retry and Delete), a day separator, the
+//! "new messages" marker, and the top of the history.
+
+use chrono::NaiveDate;
+use egui::{Align, Color32, Layout, RichText, Sense, Ui};
+use natter_shared::api::Message;
+
+use super::format::{avatar_color, clock_time, day_label, one_line};
+use crate::action::Action;
+use crate::i18n::{self, tr};
+use crate::state::{AppState, ChatEntry, Outgoing, OutgoingState};
+
+/// A row of the message list.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    /// Above the oldest loaded message: "loading…" or "the beginning of the chat".
+    Top,
+    Day(NaiveDate),
+    /// Where the unread messages begin.
+    Unread,
+    Message(&'a Message),
+    Pending(&'a Outgoing),
+}
+
+impl Row<'_> {
+    /// A stable key for the row's measured height.
+    pub fn key(&self) -> egui::Id {
+        match self {
+            Row::Top => egui::Id::unique("top"),
+            Row::Day(day) => egui::Id::unique(("day", *day)),
+            Row::Unread => egui::Id::unique("unread"),
+            Row::Message(m) => egui::Id::unique(("m", m.seq, m.edited_at)),
+            Row::Pending(o) => egui::Id::unique(("o", o.request_id, failed(o))),
+        }
+    }
+
+    /// A guess before the row was ever laid out.
+    pub fn estimated_height(&self) -> f32 {
+        match self {
+            Row::Top => 36.0,
+            Row::Day(_) | Row::Unread => 30.0,
+            Row::Message(m) => 52.0 + 16.0 * (m.text.len() / 60) as f32,
+            Row::Pending(o) => 52.0 + 16.0 * (o.text.len() / 60) as f32,
+        }
+    }
+}
+
+fn failed(o: &Outgoing) -> bool {
+    matches!(o.state, OutgoingState::Failed(_))
+}
+
+pub fn row_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    row: Row<'_>,
+    actions: &mut Vec<Action>,
+) {
+    let lang = state.language;
+    match row {
+        Row::Top => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(8.0);
+                if entry.history.loading_older || entry.history.loading_latest {
+                    ui.spinner();
+                } else if entry.history.reached_start {
+                    ui.weak(tr(lang, "conversation.beginning"));
+                } else if let Some(error) = &entry.history.error {
+                    super::widgets::error_line_ui(ui, &i18n::error_message(lang, error));
+                }
+                ui.add_space(8.0);
+            });
+        }
+        Row::Day(day) => pill_ui(ui, &day_label(lang, &state.clock, day), false),
+        Row::Unread => pill_ui(ui, &tr(lang, "conversation.new_messages"), true),
+        Row::Message(message) => bubble_ui(ui, state, entry, Bubble::Stored(message), actions),
+        Row::Pending(outgoing) => bubble_ui(ui, state, entry, Bubble::Pending(outgoing), actions),
+    }
+}
+
+/// A centred separator line with text.
+fn pill_ui(ui: &mut Ui, text: &str, accent: bool) {
+    ui.add_space(4.0);
+    ui.vertical_centered(|ui| {
+        let visuals = ui.visuals();
+        let (fill, color) = if accent {
+            (visuals.selection.bg_fill, visuals.selection.stroke.color)
+        } else {
+            (visuals.widgets.noninteractive.bg_fill, visuals.text_color())
+        };
+        egui::Frame::new()
+            .fill(fill)
+            .corner_radius(10.0)
+            .inner_margin(egui::Margin::symmetric(10, 3))
+            .show(ui, |ui| {
+                ui.label(RichText::new(text).size(12.0).color(color));
+            });
+    });
+    ui.add_space(4.0);
+}
+
+enum Bubble<'a> {
+    Stored(&'a Message),
+    Pending(&'a Outgoing),
+}
+
+fn bubble_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    bubble: Bubble<'_>,
+    actions: &mut Vec<Action>,
+) {
+    let lang = state.language;
+    let me = state.session.as_ref().map(|s| s.user_id);
+    let (text, created_at, reply_to, sender) = match &bubble {
+        Bubble::Stored(m) => (&m.text, m.created_at, m.reply_to, Some(m.sender_id)),
+        Bubble::Pending(o) => (&o.text, o.created_at, o.reply_to, me),
+    };
+    let own = sender.is_some() && sender == me;
+    let group = entry.summary.partner.is_none();
+    let dark = ui.visuals().dark_mode;
+    let fill = match (own, dark) {
+        (true, false) => Color32::from_rgb(0xDD, 0xF3, 0xC8),
+        (true, true) => Color32::from_rgb(0x2B, 0x52, 0x78),
+        (false, false) => Color32::WHITE,
+        (false, true) => Color32::from_rgb(0x2E, 0x33, 0x3A),
+    };
+    let max_width = (ui.available_width() * 0.72).max(160.0);
+    let layout = if own {
+        Layout::right_to_left(Align::Min)
+    } else {
+        Layout::left_to_right(Align::Min)
+    };
+    ui.add_space(2.0);
+    ui.with_layout(layout, |ui| {
+        ui.add_space(8.0);
+        let frame = egui::Frame::new()
+            .fill(fill)
+            .corner_radius(10.0)
+            .inner_margin(egui::Margin::symmetric(10, 6))
+            .show(ui, |ui| {
+                ui.set_max_width(max_width);
+                ui.vertical(|ui| {
+                    if group
+                        && !own
+                        && let Some(sender) = sender
+                    {
+                        let name = entry.member_name(sender).unwrap_or("…");
+                        ui.label(RichText::new(name).strong().color(avatar_color(sender.0)));
+                    }
+                    if let Some(reply_to) = reply_to {
+                        quote_ui(ui, state, entry, reply_to);
+                    }
+                    // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
+                    ui.add(
+                        egui::Label::new(RichText::new(text.as_str()).size(14.0))
+                            .wrap()
+                            .selectable(false),
+                    );
+                    ui.horizontal(|ui| {
+                        let time = clock_time(&state.clock, created_at);
+                        ui.label(RichText::new(time).size(11.0).weak());
+                        if own {
+                            status_ui(ui, state, entry, &bubble);
+                        }
+                    });
+                });
+            });
+        let response = frame.response.interact(Sense::click());
+        if let Bubble::Stored(message) = &bubble {
+            response.context_menu(|ui| {
+                if ui.button(tr(lang, "conversation.reply")).clicked() {
+                    actions.push(Action::ReplyChosen {
+                        chat_id: entry.summary.id,
+                        message_id: Some(message.id),
+                    });
+                    ui.close();
+                }
+                if ui.button(tr(lang, "conversation.copy")).clicked() {
+                    ui.ctx().copy_text(message.text.clone());
+                    ui.close();
+                }
+            });
+        }
+    });
+    if let Bubble::Pending(outgoing) = bubble
+        && let OutgoingState::Failed(_) = &outgoing.state
+    {
+        ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
+            ui.add_space(8.0);
+            if ui.button(tr(lang, "outgoing.discard")).clicked() {
+                actions.push(Action::MessageDiscarded(outgoing.request_id));
+            }
+            if ui.button(tr(lang, "outgoing.retry")).clicked() {
+                actions.push(Action::MessageRetried {
+                    request_id: outgoing.request_id,
+                    now: state.clock.now,
+                });
+            }
+            let error = i18n::outgoing_message(lang, &outgoing.state);
+            ui.label(
+                RichText::new(error)
+                    .size(12.0)
+                    .color(ui.visuals().error_fg_color),
+            );
+        });
+    }
+    ui.add_space(2.0);
+}
+
+/// What one's own message's mark means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Pending,
+    Sent,
+    Read,
+    Failed,
+}
+
+/// The mark of one's own message, drawn by hand (the default fonts have no tick glyphs),
+/// with its meaning as the accessible label and the hover text.
+fn status_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, bubble: &Bubble<'_>) {
+    let lang = state.language;
+    let (mark, meaning) = match bubble {
+        Bubble::Stored(m) if m.seq <= entry.read_by_others() => {
+            (Mark::Read, tr(lang, "conversation.status_read"))
+        }
+        Bubble::Stored(_) => (Mark::Sent, tr(lang, "conversation.status_sent")),
+        Bubble::Pending(o) => match &o.state {
+            OutgoingState::Failed(_) => (Mark::Failed, i18n::outgoing_message(lang, &o.state)),
+            other => (Mark::Pending, i18n::outgoing_message(lang, other)),
+        },
+    };
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &meaning));
+    let response = response.on_hover_text(meaning);
+    let visuals = ui.visuals();
+    let color = match mark {
+        Mark::Read => visuals.hyperlink_color,
+        Mark::Failed => visuals.error_fg_color,
+        Mark::Sent | Mark::Pending => visuals.weak_text_color(),
+    };
+    let stroke = egui::Stroke::new(1.4, color);
+    let painter = ui.painter();
+    let tick = |dx: f32| {
+        let o = rect.left_center() + egui::vec2(dx, 0.0);
+        painter.line_segment([o + egui::vec2(1.0, 0.0), o + egui::vec2(4.0, 3.5)], stroke);
+        painter.line_segment(
+            [o + egui::vec2(4.0, 3.5), o + egui::vec2(10.0, -4.0)],
+            stroke,
+        );
+    };
+    match mark {
+        Mark::Sent => tick(2.0),
+        Mark::Read => {
+            tick(0.0);
+            tick(5.0);
+        }
+        Mark::Pending => {
+            let c = rect.center();
+            painter.circle_stroke(c, 5.0, stroke);
+            painter.line_segment([c, c + egui::vec2(0.0, -3.5)], stroke);
+            painter.line_segment([c, c + egui::vec2(2.5, 0.0)], stroke);
+        }
+        Mark::Failed => {
+            let c = rect.center();
+            painter.circle_filled(c, 6.0, color);
+            painter.line_segment(
+                [c + egui::vec2(0.0, -3.5), c + egui::vec2(0.0, 1.0)],
+                egui::Stroke::new(1.6, Color32::WHITE),
+            );
+            painter.circle_filled(c + egui::vec2(0.0, 3.2), 0.9, Color32::WHITE);
+        }
+    }
+    let _ = response;
+}
+
+/// The message a reply answers, quoted: its sender and first line.
+pub fn quote_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, id: natter_shared::MessageId) {
+    let lang = state.language;
+    let me = state.session.as_ref().map(|s| s.user_id);
+    let (name, text, color) = match entry.message_by_id(id) {
+        Some(quoted) => {
+            let name = if Some(quoted.sender_id) == me {
+                tr(lang, "chats.you")
+            } else {
+                entry
+                    .member_name(quoted.sender_id)
+                    .unwrap_or("…")
+                    .to_owned()
+            };
+            (
+                name,
+                one_line(&quoted.text, 60),
+                avatar_color(quoted.sender_id.0),
+            )
+        }
+        None => (
+            tr(lang, "conversation.reply_unknown"),
+            String::new(),
+            ui.visuals().weak_text_color(),
+        ),
+    };
+    ui.horizontal(|ui| {
+        let (bar, _) = ui.allocate_exact_size(egui::vec2(3.0, 32.0), Sense::hover());
+        ui.painter().rect_filled(bar, 1.0, color);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(name).size(12.0).strong().color(color));
+            if !text.is_empty() {
+                ui.label(RichText::new(text).size(12.0));
+            }
+        });
+    });
+}

@@ -1,0 +1,134 @@
+//! egui_kittest tests of the composer and the settings screen.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod ui_support;
+
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable as _;
+use natter::action::Action;
+use natter::reduce::reduce;
+use natter::state::{ShellTab, Theme};
+use ui_support::*;
+
+fn open_chat() -> natter::state::AppState {
+    let hello = message(1, 1, bob_id(), "Hello", at(-60));
+    let mut state = with_chats(vec![direct(1, Some(hello.clone()), 1)]);
+    open(&mut state, 1, vec![hello]);
+    state
+}
+
+#[test]
+fn enter_sends_the_message_and_clears_the_draft() {
+    let mut harness = harness(open_chat());
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("Hi Bob");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run_steps(3);
+    let state = &harness.state().state;
+    assert_eq!(state.chats.outbox.len(), 1);
+    assert_eq!(state.chats.outbox[0].text, "Hi Bob");
+    assert!(!state.drafts.contains_key(&chat(1)));
+}
+
+#[test]
+fn shift_enter_starts_a_new_line_and_sends_nothing() {
+    let mut harness = harness(open_chat());
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("one");
+    harness.run();
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
+    harness.run();
+    harness.get_by_label("Message").type_text("two");
+    harness.run_steps(2);
+    let state = &harness.state().state;
+    assert!(state.chats.outbox.is_empty());
+    assert_eq!(state.drafts[&chat(1)].text, "one\ntwo");
+}
+
+#[test]
+fn a_text_over_the_limit_shows_an_error_and_is_not_sent() {
+    let mut state = open_chat();
+    reduce(
+        &mut state,
+        Action::ComposerEdited {
+            chat_id: chat(1),
+            text: "x".repeat(4_100),
+            now: at(1),
+        },
+    );
+    let mut harness = harness(state);
+    harness.run();
+    harness.get_by_label("4100 / 4096");
+    harness.get_by_label("Must be at most 4096 characters");
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.get_by_label("Send").click();
+    harness.run_steps(3);
+    assert!(harness.state().state.chats.outbox.is_empty());
+}
+
+#[test]
+fn the_draft_of_each_chat_survives_switching() {
+    let bob = message(1, 1, bob_id(), "Hello", at(-60));
+    let tea = message(2, 1, carol_id(), "Tea?", at(-30));
+    let mut state = with_chats(vec![
+        direct(1, Some(bob.clone()), 1),
+        group(2, "Tea party", Some(tea)),
+    ]);
+    open(&mut state, 1, vec![bob]);
+    let mut harness = harness(state);
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("half-written");
+    harness.run();
+    harness.get_by_label("Tea party").click();
+    harness.run_steps(3);
+    harness.get_by_label("Bob").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.drafts[&chat(1)].text, "half-written");
+}
+
+#[test]
+fn settings_toggles_and_theme_go_into_the_state() {
+    let mut state = open_chat();
+    reduce(&mut state, Action::TabChosen(ShellTab::Settings));
+    let mut harness = harness(state);
+    harness.run();
+    harness.get_by_label("Sound").click();
+    harness.run();
+    harness.get_by_label("Show message previews").click();
+    harness.run();
+    harness.get_by_label("Dark").click();
+    harness.run_steps(2);
+    let settings = &harness.state().state.settings;
+    assert!(!settings.sound && !settings.previews && settings.notifications);
+    assert_eq!(settings.theme, Theme::Dark);
+}
+
+#[test]
+fn a_chat_can_be_muted_from_its_menu_and_unmuted_in_settings() {
+    let mut harness = harness(open_chat());
+    harness.run();
+    // the first "Bob" is the list row (the second the conversation header)
+    harness
+        .get_all_by_label("Bob")
+        .next()
+        .unwrap()
+        .click_secondary();
+    harness.run_steps(2);
+    harness.get_by_label("Mute notifications").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.settings.muted, vec![chat(1)]);
+    harness.get_by_label("Settings").click();
+    harness.run_steps(2);
+    harness.get_by_label("Unmute").click();
+    harness.run_steps(2);
+    assert!(harness.state().state.settings.muted.is_empty());
+}
