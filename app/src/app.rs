@@ -42,10 +42,13 @@ pub struct NatterApp {
     executor: Executor,
     /// The theme last handed to egui.
     applied_theme: Option<Theme>,
+    /// When `main` began; taken (and logged) once the first frame is laid out.
+    started: Option<Instant>,
 }
 
 impl NatterApp {
-    pub fn new(cc: &eframe::CreationContext<'_>, config: &Config) -> Self {
+    /// `started` is when the process began, for the start-up time logged at the first frame.
+    pub fn new(cc: &eframe::CreationContext<'_>, config: &Config, started: Instant) -> Self {
         let remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
@@ -76,6 +79,7 @@ impl NatterApp {
             inbox,
             executor,
             applied_theme: None,
+            started: Some(started),
         };
         app.dispatch(Action::Started { stored });
         app
@@ -127,6 +131,13 @@ impl eframe::App for NatterApp {
         for action in actions {
             self.dispatch(action);
         }
+        if let Some(started) = self.started.take() {
+            // eframe paints this frame right after `ui` returns
+            tracing::info!(
+                since_start_ms = started.elapsed().as_millis(),
+                "first frame laid out"
+            );
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -141,8 +152,8 @@ impl eframe::App for NatterApp {
     }
 }
 
-/// Opens the window and runs until it closes.
-pub fn run() -> anyhow::Result<()> {
+/// Opens the window and runs until it closes; `started` is when the process began.
+pub fn run(started: Instant) -> anyhow::Result<()> {
     let config = Config::from_env(|name| std::env::var(name).ok());
     if let Err(error) = std::fs::create_dir_all(&config.data_dir) {
         tracing::warn!(dir = %config.data_dir.display(), %error, "could not create the data dir");
@@ -160,7 +171,7 @@ pub fn run() -> anyhow::Result<()> {
     eframe::run_native(
         "Natter",
         options,
-        Box::new(move |cc| Ok(Box::new(NatterApp::new(cc, &config)))),
+        Box::new(move |cc| Ok(Box::new(NatterApp::new(cc, &config, started)))),
     )
     .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
 }

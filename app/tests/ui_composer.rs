@@ -7,7 +7,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use natter::action::Action;
 use natter::reduce::reduce;
-use natter::state::{ShellTab, Theme};
+use natter::state::{Preference, ShellTab, Theme};
 use ui_support::*;
 
 fn open_chat() -> natter::state::AppState {
@@ -48,6 +48,64 @@ fn shift_enter_starts_a_new_line_and_sends_nothing() {
     let state = &harness.state().state;
     assert!(state.chats.outbox.is_empty());
     assert_eq!(state.drafts[&chat(1)].text, "one\ntwo");
+}
+
+/// The open chat with "Send with Ctrl+Enter" switched on.
+fn open_chat_sending_with_ctrl_enter() -> natter::state::AppState {
+    let mut state = open_chat();
+    reduce(
+        &mut state,
+        Action::PreferenceSet(Preference::CtrlEnterSends(true)),
+    );
+    state
+}
+
+#[test]
+fn in_ctrl_enter_mode_enter_starts_a_new_line_and_sends_nothing() {
+    let mut harness = harness(open_chat_sending_with_ctrl_enter());
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("one");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_label("Message").type_text("two");
+    harness.run_steps(2);
+    let state = &harness.state().state;
+    assert!(state.chats.outbox.is_empty());
+    assert_eq!(state.drafts[&chat(1)].text, "one\ntwo");
+}
+
+#[test]
+fn in_ctrl_enter_mode_ctrl_enter_sends_the_message() {
+    let mut harness = harness(open_chat_sending_with_ctrl_enter());
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("one");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_label("Message").type_text("two");
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    harness.run_steps(3);
+    let state = &harness.state().state;
+    assert_eq!(state.chats.outbox.len(), 1);
+    assert_eq!(state.chats.outbox[0].text, "one\ntwo");
+    assert!(!state.drafts.contains_key(&chat(1)));
+}
+
+#[test]
+fn the_send_key_setting_goes_into_the_state() {
+    let mut state = open_chat();
+    reduce(&mut state, Action::TabChosen(ShellTab::Settings));
+    let mut harness = harness(state);
+    harness.run();
+    harness.get_by_label("Send with Ctrl+Enter").click();
+    harness.run_steps(2);
+    assert!(harness.state().state.settings.ctrl_enter_sends);
 }
 
 #[test]

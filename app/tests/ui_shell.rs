@@ -69,6 +69,7 @@ fn signed_in() -> AppState {
         display_name: Some(DisplayName::parse("Alice").unwrap()),
         bio: String::new(),
         created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+        last_seen_at: None,
     };
     let tokens = AuthTokens {
         token: "access".into(),

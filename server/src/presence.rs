@@ -58,6 +58,21 @@ pub async fn connected(state: &AppState, user: UserId) {
         Ok(_) => {}
         Err(e) => redis_error("presence connect", &e),
     }
+    // even if this process later dies without a goodbye, "last seen" is no older than this
+    note_last_seen(state, user).await;
+}
+
+async fn note_last_seen(state: &AppState, user: UserId) {
+    let now = Utc::now();
+    if let Err(e) = db::run(&state.db, move |conn| {
+        Ok(db::users::touch_last_seen(conn, user.0, now)?)
+    })
+    .await
+    {
+        tracing::warn!(error = %e, "cannot note last seen");
+        return;
+    }
+    crate::chat_list::on_profile_changed(state, user).await;
 }
 
 /// The user's last connection on this process closed.
@@ -79,6 +94,7 @@ pub async fn disconnected(state: &AppState, user: UserId) {
         .arg(&key)
         .query_async(&mut conn)
         .await;
+    note_last_seen(state, user).await;
     match result {
         Ok((0,)) => announce(state, user, PresenceEvent::UserOffline).await,
         Ok(_) => {}

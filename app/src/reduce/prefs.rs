@@ -27,6 +27,7 @@ pub(super) fn set(state: &mut AppState, preference: Preference) -> Vec<Effect> {
         Preference::Previews(on) => settings.previews = on,
         Preference::Sound(on) => settings.sound = on,
         Preference::Theme(theme) => settings.theme = theme,
+        Preference::CtrlEnterSends(on) => settings.ctrl_enter_sends = on,
     }
     Vec::new()
 }

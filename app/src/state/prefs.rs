@@ -18,6 +18,8 @@ pub struct Settings {
     pub theme: Theme,
     /// Chats that never notify.
     pub muted: Vec<ChatId>,
+    /// Ctrl+Enter sends and Enter starts a new line (else Enter sends, Shift+Enter a new line).
+    pub ctrl_enter_sends: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             sound: true,
             theme: Theme::System,
             muted: Vec::new(),
+            ctrl_enter_sends: false,
         }
     }
 }
@@ -60,6 +63,7 @@ pub enum Preference {
     Previews(bool),
     Sound(bool),
     Theme(Theme),
+    CtrlEnterSends(bool),
 }
 
 /// The wall clock as the views see it: set once per frame by the app, injected by tests.
@@ -85,4 +89,19 @@ pub struct Notified {
     pub at: DateTime<Utc>,
     /// Messages notified since the chat was last looked at.
     pub count: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_the_send_mode_existed_load_with_enter_sending() {
+        let old =
+            r#"{"notifications":false,"previews":true,"sound":true,"theme":"dark","muted":[]}"#;
+        let settings: Settings = serde_json::from_str(old).unwrap();
+        assert!(!settings.ctrl_enter_sends);
+        assert!(!settings.notifications);
+        assert_eq!(settings.theme, Theme::Dark);
+    }
 }

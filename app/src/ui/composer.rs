@@ -1,5 +1,6 @@
 //! The composer under a conversation: the reply being written (quoted, with a cancel
-//! button), a multiline field where Enter sends and Shift+Enter starts a new line, and the
+//! button), a multiline field where Enter sends and Shift+Enter starts a new line (or, with
+//! the "Send with Ctrl+Enter" setting, Ctrl+Enter sends and Enter starts a new line), and the
 //! length against the shared `MessageText` limit once it gets close. The text lives in the
 //! chat's draft, so it survives switching chats and restarts.
 
@@ -70,6 +71,13 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             label
         })
         .inner;
+    let ctrl_enter_sends = state.settings.ctrl_enter_sends;
+    // the key that starts a new line; the text field ignores Enter with other modifiers
+    let (newline, hint) = if ctrl_enter_sends {
+        (Modifiers::NONE, "composer.hint_ctrl_enter")
+    } else {
+        (Modifiers::SHIFT, "composer.hint")
+    };
     let mut submit = false;
     ui.horizontal(|ui| {
         let send_width = 72.0;
@@ -78,9 +86,9 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             .add(
                 TextEdit::multiline(&mut text)
                     .id(composer_id(chat_id))
-                    .hint_text(tr(lang, "composer.hint"))
+                    .hint_text(tr(lang, hint))
                     .desired_rows(2)
-                    .return_key(KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
+                    .return_key(KeyboardShortcut::new(newline, Key::Enter))
                     .desired_width(ui.available_width() - send_width - 8.0),
             )
             .labelled_by(label.id);
@@ -91,8 +99,15 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
                 now: state.clock.now,
             });
         }
-        submit |=
-            response.has_focus() && ui.input(|i| i.key_pressed(Key::Enter) && !i.modifiers.shift);
+        submit |= response.has_focus()
+            && ui.input(|i| {
+                i.key_pressed(Key::Enter)
+                    && if ctrl_enter_sends {
+                        i.modifiers.command
+                    } else {
+                        !i.modifiers.shift
+                    }
+            });
         submit |= ui
             .add_sized(
                 [send_width, 32.0],

@@ -13,7 +13,7 @@ use egui::{Id, Rect, Ui, UiBuilder};
 use natter_shared::ChatId;
 
 use super::composer::composer_ui;
-use super::format::{avatar_ui, clock_time, local_day};
+use super::format::{avatar_ui, list_time, local_day};
 use super::message_row::{Row, row_ui};
 use crate::action::Action;
 use crate::i18n::{tr, tr_args};
@@ -115,12 +115,13 @@ fn status_line(state: &AppState, entry: &ChatEntry) -> (String, bool) {
     }
     match &entry.summary.partner {
         Some(partner) if partner.online => (tr(lang, "conversation.online"), true),
-        Some(_) => match entry.partner_last_seen {
+        // the later of a live `user_offline` and what the server knew when the list loaded
+        Some(partner) => match entry.partner_last_seen.max(partner.last_seen_at) {
             Some(at) => (
                 tr_args(
                     lang,
                     "conversation.last_seen",
-                    &[("time", clock_time(&state.clock, at))],
+                    &[("time", list_time(&state.clock, at))],
                 ),
                 false,
             ),

@@ -1,5 +1,5 @@
-//! The settings screen: notifications, previews, sound, muted chats, theme, language and
-//! the server address. Every change is an action; the app persists the result.
+//! The settings screen: notifications, previews, sound, muted chats, theme, language, the
+//! send key and the server address. Every change is an action; the app persists the result.
 
 use egui::Ui;
 
@@ -68,6 +68,19 @@ pub fn settings_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         }
     });
     ui.horizontal(|ui| language_picker_ui(ui, lang, actions));
+    ui.add_space(12.0);
+
+    ui.strong(tr(lang, "settings.keyboard"));
+    let mut ctrl_enter = settings.ctrl_enter_sends;
+    if ui
+        .checkbox(&mut ctrl_enter, tr(lang, "settings.ctrl_enter_sends"))
+        .changed()
+    {
+        actions.push(Action::PreferenceSet(Preference::CtrlEnterSends(
+            ctrl_enter,
+        )));
+    }
+    ui.weak(tr(lang, "settings.ctrl_enter_note"));
     ui.add_space(12.0);
 
     ui.strong(tr(lang, "settings.connection"));

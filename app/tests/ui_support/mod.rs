@@ -71,6 +71,7 @@ pub fn direct(n: u128, last: Option<Message>, read_seq: i64) -> ChatSummary {
             username: Username::parse("bob").unwrap(),
             display_name: Some(DisplayName::parse("Bob").unwrap()),
             online: true,
+            last_seen_at: None,
         }),
         updated_at: last.as_ref().map_or(at(0), |m| m.created_at),
         last_message: last,
@@ -144,6 +145,7 @@ pub fn with_chats(chats: Vec<ChatSummary>) -> AppState {
         display_name: Some(DisplayName::parse("Alice").unwrap()),
         bio: String::new(),
         created_at: at(-100 * DAY),
+        last_seen_at: None,
     };
     let tokens = AuthTokens {
         token: "access".into(),

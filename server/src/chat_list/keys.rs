@@ -74,5 +74,6 @@ pub(super) fn partner_of(u: &User, online: bool) -> ChatPartner {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         online,
+        last_seen_at: u.last_seen_at,
     }
 }

@@ -67,6 +67,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        last_seen_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -19,6 +19,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -38,6 +39,7 @@ impl UserRow {
                 .and_then(|d| DisplayName::parse(d).ok()),
             bio: self.bio.clone(),
             created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
         }
     }
 }
@@ -87,6 +89,13 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Notes that the user was connected just now.
+pub fn touch_last_seen(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::last_seen_at.eq(at))
+        .execute(conn)
 }
 
 pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<UserRow>> {

@@ -54,6 +54,9 @@ pub struct ChatPartner {
     pub username: Username,
     pub display_name: Option<DisplayName>,
     pub online: bool,
+    /// When they were last connected (absent for someone never connected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// One chat as the caller sees it (unread count and partner are the caller's).

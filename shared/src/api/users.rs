@@ -15,6 +15,10 @@ pub struct User {
     pub display_name: Option<DisplayName>,
     pub bio: String,
     pub created_at: DateTime<Utc>,
+    /// When the user's first connection last opened or last one closed; with `online`
+    /// (where shown) it says "last seen at".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 impl User {

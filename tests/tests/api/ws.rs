@@ -209,20 +209,33 @@ async fn presence_tells_contacts_when_someone_comes_and_goes() {
             .unwrap()
             .online
     );
+    let closing_at = chrono::Utc::now();
     bob_ws.close().await;
     let offline = alice_ws
         .recv_until(|f| matches!(f, ServerFrame::Presence { .. }))
         .await;
+    let ServerFrame::Presence {
+        event: PresenceEvent::UserOffline,
+        user_id,
+        timestamp,
+    } = offline
+    else {
+        panic!("expected user_offline, got {offline:?}");
+    };
+    assert_eq!(user_id, bob.user.id);
+    let partner = app.chats(&alice.token, "").await.chats[0]
+        .partner
+        .clone()
+        .unwrap();
+    assert!(!partner.online);
+    let last_seen = partner
+        .last_seen_at
+        .expect("last seen is known once they have been online");
     assert!(
-        matches!(offline, ServerFrame::Presence { event: PresenceEvent::UserOffline, user_id, .. } if user_id == bob.user.id)
+        closing_at <= last_seen && last_seen <= timestamp,
+        "last seen {last_seen} is when the last connection closed ({closing_at}..{timestamp})"
     );
-    assert!(
-        !app.chats(&alice.token, "").await.chats[0]
-            .partner
-            .as_ref()
-            .unwrap()
-            .online
-    );
+    assert!(timestamp - last_seen < chrono::Duration::seconds(5));
 }
 
 #[actix_web::test]

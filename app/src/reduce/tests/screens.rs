@@ -23,6 +23,7 @@ fn bob() -> User {
         display_name: None,
         bio: String::new(),
         created_at: at(0),
+        last_seen_at: None,
     }
 }
 
@@ -253,6 +254,23 @@ fn settings_and_mutes_are_kept() {
     assert_eq!(state.settings.muted, vec![chat(1)]);
     reduce(&mut state, mute(false));
     assert!(state.settings.muted.is_empty());
+}
+
+#[test]
+fn ctrl_enter_send_mode_is_off_by_default_and_follows_the_setting() {
+    let mut state = with_chats(vec![summary(1, 1, 1)]);
+    assert!(!state.settings.ctrl_enter_sends);
+    let effects = reduce(
+        &mut state,
+        Action::PreferenceSet(Preference::CtrlEnterSends(true)),
+    );
+    assert!(effects.is_empty());
+    assert!(state.settings.ctrl_enter_sends);
+    reduce(
+        &mut state,
+        Action::PreferenceSet(Preference::CtrlEnterSends(false)),
+    );
+    assert!(!state.settings.ctrl_enter_sends);
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub(super) fn alice() -> User {
         display_name: Some(DisplayName::parse("Alice").unwrap()),
         bio: String::new(),
         created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+        last_seen_at: None,
     }
 }
 
@@ -185,6 +186,7 @@ pub(super) fn summary(n: u128, last_seq: i64, read_seq: i64) -> natter_shared::a
             username: Username::parse("bob").unwrap(),
             display_name: None,
             online: false,
+            last_seen_at: None,
         }),
         last_message: (last_seq > 0).then(|| message(n, last_seq, bob_id())),
         last_seq,
