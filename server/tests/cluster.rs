@@ -5,32 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use natter_shared::api::{ChatSummary, CreateChatRequest, MessagePage};
+use natter_shared::api::MessagePage;
 use natter_shared::ws::{ClientFrame, PresenceEvent, ServerFrame};
 use natter_shared::{ChatId, RequestId};
-use natter_tests::{ServerProcess, TestDatabase, WsClient, json_with_status, sign_up};
+use natter_tests::{
+    ServerProcess, TestDatabase, WsClient, json_with_status, open_direct_chat, sign_up,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-server");
-
-async fn direct(
-    client: &reqwest::Client,
-    server: &ServerProcess,
-    token: &str,
-    partner: natter_shared::UserId,
-) -> ChatSummary {
-    let resp = client
-        .post(server.api("/chats"))
-        .bearer_auth(token)
-        .json(&CreateChatRequest {
-            partner_id: Some(partner),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success());
-    resp.json().await.unwrap()
-}
 
 #[actix_web::test]
 async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
@@ -40,7 +22,7 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
     let client = reqwest::Client::new();
     let alice = sign_up(&client, |p| one.api(p)).await;
     let bob = sign_up(&client, |p| two.api(p)).await;
-    let chat = direct(&client, &one, &alice.token, bob.user.id).await;
+    let chat = open_direct_chat(&client, &one.api("/chats"), &alice.token, bob.user.id).await;
 
     let mut bob_ws = WsClient::connect(&two.ws_url(), &bob.token).await;
     let mut alice_ws = WsClient::connect(&one.ws_url(), &alice.token).await;
@@ -116,7 +98,9 @@ async fn a_server_killed_mid_send_loses_nothing_and_doubles_nothing() {
     let client = reqwest::Client::new();
     let alice = sign_up(&client, |p| first.api(p)).await;
     let bob = sign_up(&client, |p| first.api(p)).await;
-    let chat: ChatId = direct(&client, &first, &alice.token, bob.user.id).await.id;
+    let chat: ChatId = open_direct_chat(&client, &first.api("/chats"), &alice.token, bob.user.id)
+        .await
+        .id;
 
     // alice fires 300 sends without waiting; the server is killed while acks stream back
     const N: usize = 300;

@@ -207,23 +207,7 @@ impl TestApp {
 
     /// Opens the direct chat with `partner`; panics unless 200/201.
     pub async fn direct_chat(&self, token: &str, partner: UserId) -> ChatSummary {
-        let resp = self
-            .client
-            .post(self.api("/chats"))
-            .bearer_auth(token)
-            .json(&CreateChatRequest {
-                partner_id: Some(partner),
-                ..Default::default()
-            })
-            .send()
-            .await
-            .expect("request sent");
-        assert!(
-            resp.status() == 200 || resp.status() == 201,
-            "direct chat: {}",
-            resp.status()
-        );
-        resp.json().await.expect("chat body")
+        open_direct_chat(&self.client, &self.api("/chats"), token, partner).await
     }
 
     /// Creates a group; panics unless 201.
@@ -281,6 +265,31 @@ impl TestApp {
     pub fn flush_redis(&self) {
         flush_prefix(&self.redis_prefix);
     }
+}
+
+/// `POST {chats_url} {partner_id}` on any server; panics unless 200/201.
+pub async fn open_direct_chat(
+    client: &reqwest::Client,
+    chats_url: &str,
+    token: &str,
+    partner: UserId,
+) -> ChatSummary {
+    let resp = client
+        .post(chats_url)
+        .bearer_auth(token)
+        .json(&CreateChatRequest {
+            partner_id: Some(partner),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("request sent");
+    assert!(
+        resp.status() == 200 || resp.status() == 201,
+        "direct chat: {}",
+        resp.status()
+    );
+    resp.json().await.expect("chat body")
 }
 
 /// Deletes every Redis key under `prefix`.

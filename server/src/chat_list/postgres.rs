@@ -29,12 +29,7 @@ pub(super) async fn from_db(
         let all: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
         let partners = db::chats::partners(conn, &direct, user.0)?;
         let counts = db::chats::member_counts(conn, &all)?;
-        let pairs: Vec<(uuid::Uuid, i64)> = chats
-            .iter()
-            .filter(|c| c.0.last_seq > 0)
-            .map(|c| (c.0.id, c.0.last_seq))
-            .collect();
-        let lasts = db::messages::by_chat_seq(conn, &pairs)?;
+        let lasts = db::messages::last_messages(conn, chats.iter().map(|c| &c.0))?;
         Ok((chats, total, partners, counts, lasts))
     })
     .await?;
@@ -111,7 +106,7 @@ pub async fn summary_for(
         let count = db::chats::member_counts(conn, &[row.id])?
             .pop()
             .map_or(0, |c| c.1);
-        let last = db::messages::by_chat_seq(conn, &[(row.id, row.last_seq)])?.pop();
+        let last = db::messages::last_messages(conn, [&row])?.pop();
         Ok(Some((row, read_seq, partner, count, last)))
     })
     .await?;

@@ -226,12 +226,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         let (chats, _) = db::chats::list_for_user(conn, user.0, i64::MAX, 0, false)?;
         let ids: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
         let members = db::chats::members_of(conn, &ids)?;
-        let pairs: Vec<(uuid::Uuid, i64)> = chats
-            .iter()
-            .filter(|c| c.0.last_seq > 0)
-            .map(|c| (c.0.id, c.0.last_seq))
-            .collect();
-        let lasts = db::messages::by_chat_seq(conn, &pairs)?;
+        let lasts = db::messages::last_messages(conn, chats.iter().map(|c| &c.0))?;
         Ok((chats, members, lasts))
     })
     .await

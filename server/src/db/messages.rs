@@ -66,7 +66,20 @@ pub fn page(conn: &mut PgConnection, chat_id: Uuid, w: Window) -> QueryResult<Ve
     Ok(rows)
 }
 
-/// The newest message of each `(chat_id, seq)` pair given (the chats' last messages).
+/// The last message of each of `chats` (chats without messages have none).
+pub fn last_messages<'a>(
+    conn: &mut PgConnection,
+    chats: impl IntoIterator<Item = &'a super::chats::ChatRow>,
+) -> QueryResult<Vec<MessageRow>> {
+    let pairs: Vec<(Uuid, i64)> = chats
+        .into_iter()
+        .filter(|c| c.last_seq > 0)
+        .map(|c| (c.id, c.last_seq))
+        .collect();
+    by_chat_seq(conn, &pairs)
+}
+
+/// The message of each `(chat_id, seq)` pair given.
 pub fn by_chat_seq(conn: &mut PgConnection, pairs: &[(Uuid, i64)]) -> QueryResult<Vec<MessageRow>> {
     if pairs.is_empty() {
         return Ok(Vec::new());
