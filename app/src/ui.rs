@@ -9,10 +9,14 @@ mod devices;
 pub mod format;
 mod message_row;
 mod new_chat;
+mod prefix_sums;
 mod profile;
 mod register;
 mod restoring;
 mod root;
+mod row_cache;
+#[cfg(test)]
+mod row_cache_tests;
 mod settings;
 mod shell;
 mod sign_in;

@@ -1,33 +1,27 @@
 //! The right side: the open chat's header, its messages and the composer.
 //!
-//! Only visible rows are laid out. Every row's height is measured the first time it is
-//! drawn and cached (per width); unseen rows use an estimate. From the heights the view
-//! computes each row's offset, then draws just the rows inside the viewport, so a chat of
-//! 100,000 messages costs what a screenful does (plus one pass of additions). When an
-//! older page arrives above, the scroll offset moves by the height added, so what the
-//! person reads stays put. Rows that have been on screen move the read cursor.
-
-use std::collections::HashMap;
+//! Only visible rows are laid out, and a frame's work does not grow with the chat: the
+//! rows and their heights are kept between frames in a [`RowCache`] (one per chat, in
+//! egui's temporary memory), rebuilt only when the chat's messages, outbox, unread marker,
+//! time zone, width or language change. Every row's height is measured when it is drawn;
+//! unseen rows use an estimate. The first visible row is found by a search over the
+//! prefix sums of the heights. When an older page arrives above, the scroll offset moves
+//! by the height added, so what the person reads stays put. Rows that have been on screen
+//! move the read cursor.
 
 use egui::{Id, Rect, Ui, UiBuilder};
 use natter_shared::ChatId;
 
 use super::composer::composer_ui;
-use super::format::{avatar_ui, list_time, local_day};
+use super::format::{avatar_ui, list_time};
 use super::message_row::{Row, row_ui};
+use super::row_cache::{Layout, RowCache};
 use crate::action::Action;
 use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry};
 
 /// Scrolled this close to the top, the previous page is asked for.
 const LOAD_OLDER_MARGIN: f32 = 400.0;
-
-/// Measured row heights of one chat at one width.
-#[derive(Clone, Default)]
-struct Heights {
-    width: f32,
-    by_key: HashMap<Id, f32>,
-}
 
 /// What the view remembers between frames about the chat on screen.
 #[derive(Clone, Copy, Default)]
@@ -138,69 +132,21 @@ fn status_line(state: &AppState, entry: &ChatEntry) -> (String, bool) {
     }
 }
 
-/// The rows of a chat: the top, day separators, the unread marker, messages (up to where
-/// there is no gap) and the sends not yet acknowledged.
-fn rows<'a>(state: &'a AppState, entry: &'a ChatEntry) -> Vec<Row<'a>> {
-    let mut rows = vec![Row::Top];
-    let Some(synced) = entry.synced_seq else {
-        return rows;
-    };
-    let mut last_day = None;
-    for message in entry.messages.range(..=synced).map(|(_, m)| m) {
-        let day = local_day(&state.clock, message.created_at);
-        if last_day != Some(day) {
-            rows.push(Row::Day(day));
-            last_day = Some(day);
-        }
-        if entry.unread_marker == Some(message.seq) {
-            rows.push(Row::Unread);
-        }
-        rows.push(Row::Message(message));
-    }
-    for outgoing in state.chats.outgoing_in(entry.summary.id) {
-        let day = local_day(&state.clock, outgoing.created_at);
-        if last_day != Some(day) {
-            rows.push(Row::Day(day));
-            last_day = Some(day);
-        }
-        rows.push(Row::Pending(outgoing));
-    }
-    rows
-}
-
 fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
-    let lang = state.language;
     let chat_id = entry.summary.id;
-    let rows = rows(state, entry);
-    let width = ui.available_width();
-    let heights_id = Id::unique(("natter-heights", chat_id));
+    let outgoing = || state.chats.outgoing_in(chat_id);
+    let cache_id = Id::unique(("natter-rows", chat_id));
+    // taken out of egui's memory while drawing, put back at the end
+    let mut cache: RowCache = ui.data_mut(|d| d.remove_temp(cache_id)).unwrap_or_default();
+    let layout = Layout {
+        width: ui.available_width(),
+        language: state.language,
+    };
+    cache.refresh(entry, outgoing, &state.clock, layout);
 
-    // offsets[i] is the top of row i; offsets[n] the total height
-    let offsets: Vec<f32> = ui.data_mut(|d| {
-        let heights = d.get_temp_mut_or_default::<Heights>(heights_id);
-        if (heights.width - width).abs() > 0.5 {
-            heights.width = width;
-            heights.by_key.clear();
-        }
-        let mut offsets = Vec::with_capacity(rows.len() + 1);
-        let mut y = 0.0;
-        for row in &rows {
-            offsets.push(y);
-            y += heights
-                .by_key
-                .get(&row.key())
-                .copied()
-                .unwrap_or_else(|| row.estimated_height());
-        }
-        offsets.push(y);
-        offsets
-    });
-    let total = offsets.last().copied().unwrap_or(0.0);
-    let first_message = rows.iter().position(|r| matches!(r, Row::Message(_)));
-    let first_seq = first_message.and_then(|i| match rows[i] {
-        Row::Message(m) => Some(m.seq),
-        _ => None,
-    });
+    let total = cache.total();
+    let first_message = cache.first_message();
+    let first_seq = cache.first_seq();
 
     let mut memory: Memory = ui.data(|d| d.get_temp(memory_id())).unwrap_or_default();
     if memory.chat != Some(chat_id) {
@@ -210,17 +156,20 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         };
     }
     let scroll_to = if !memory.positioned && first_message.is_some() {
-        let marker = rows.iter().position(|r| matches!(r, Row::Unread));
-        Some(marker.map_or(total, |i| (offsets[i] - 40.0).max(0.0)))
+        Some(
+            cache
+                .unread()
+                .map_or(total, |i| (cache.top(i) - 40.0).max(0.0)),
+        )
     } else if memory.jump {
         Some(total)
     } else if let (Some(old), Some(new)) = (memory.first_seq, first_seq)
         && old != new
     {
         // a page arrived above: keep the rows on screen where they were
-        rows.iter()
-            .position(|r| matches!(r, Row::Message(m) if m.seq == old))
-            .map(|i| memory.scroll_y + offsets[i] - memory.first_y)
+        cache
+            .message_row(old)
+            .map(|i| f64::from(memory.scroll_y) + cache.top(i) - f64::from(memory.first_y))
     } else {
         None
     };
@@ -231,24 +180,28 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         .stick_to_bottom(true)
         .animated(false);
     if let Some(y) = scroll_to {
-        area = area.vertical_scroll_offset(y);
+        area = area.vertical_scroll_offset(y as f32);
     }
     let output = area.show_viewport(ui, |ui, viewport| {
         let origin = ui.max_rect().min;
         let row_width = ui.available_width();
-        ui.set_height(total);
-        let start = offsets
-            .partition_point(|&top| top <= viewport.min.y)
-            .saturating_sub(1);
+        ui.set_height(total as f32);
+        let start = cache.row_at(f64::from(viewport.min.y));
         let mut measured = Vec::new();
         let mut seen = None;
-        for (index, row) in rows.iter().enumerate().skip(start) {
-            let top = offsets[index];
-            if top > viewport.max.y {
+        let mut top = cache.top(start);
+        for index in start..cache.len() {
+            if top > f64::from(viewport.max.y) {
                 break;
             }
+            let next = top + cache.height(index);
+            let Some(row) = cache.row(index, entry, outgoing()) else {
+                top = next;
+                continue;
+            };
+            let y = top as f32;
             let rect = Rect::from_min_size(
-                origin + egui::vec2(0.0, top),
+                origin + egui::vec2(0.0, y),
                 egui::vec2(row_width, 100_000.0),
             );
             let mut child = ui.new_child(
@@ -257,31 +210,29 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                     .id_salt(row.key())
                     .layout(egui::Layout::top_down(egui::Align::Min)),
             );
-            row_ui(&mut child, state, entry, *row, actions);
+            row_ui(&mut child, state, entry, row, actions);
             let height = child.min_rect().height();
-            measured.push((row.key(), height));
+            measured.push((index, row.key(), height));
             if let Row::Message(message) = row
-                && top + height > viewport.min.y
+                && y + height > viewport.min.y
             {
                 seen = Some(message.seq);
             }
+            top = next;
         }
         (measured, seen)
     });
     let (measured, seen) = output.inner;
 
-    let changed = ui.data_mut(|d| {
-        let heights = d.get_temp_mut_or_default::<Heights>(heights_id);
-        let mut changed = false;
-        for (key, height) in measured {
-            let old = heights.by_key.insert(key, height);
-            changed |= old.is_none_or(|old| (old - height).abs() > 0.5);
-        }
-        changed
-    });
+    let mut changed = false;
+    for (index, key, height) in measured {
+        changed |= cache.measured(index, key, height);
+    }
     if changed {
         ui.ctx().request_repaint();
     }
+    let first_y = first_message.map_or(0.0, |i| cache.top(i) as f32);
+    ui.data_mut(|d| d.insert_temp(cache_id, cache));
 
     let view = output.inner_rect;
     let offset = output.state.clamped_offset().y;
@@ -293,9 +244,8 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                 chat: Some(chat_id),
                 positioned: memory.positioned || first_message.is_some(),
                 first_seq,
-                first_y: first_message.map_or(0.0, |i| offsets[i]),
+                first_y,
                 scroll_y: offset,
-
                 jump: false,
             },
         );
@@ -322,7 +272,6 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     if !at_bottom {
         jump_button_ui(ui, state, entry, view);
     }
-    let _ = lang;
 }
 
 /// A round "jump to the latest" button at the bottom right, with the unread count, when
