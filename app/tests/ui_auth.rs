@@ -247,3 +247,13 @@ fn russian_and_ukrainian_render_with_the_default_fonts() {
         check.run();
     }
 }
+
+/// People put emoji in names and messages; without a font for them they would be boxes (and
+/// kittest fails on a glyph no font has).
+#[test]
+fn emoji_render_with_the_bundled_fonts() {
+    let mut check = Harness::new_ui(|ui| {
+        ui.label("Алиса 🌷 😀 👍 ❤ 🎉 🐱 ☕");
+    });
+    check.run();
+}
