@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
 
-use chrono::Offset as _;
-use natter_shared::ChatId;
+use chrono::{DateTime, Offset as _, Utc};
+use natter_shared::{ChatId, MessageId, RequestId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
@@ -16,8 +16,8 @@ use crate::config::{APP_ID, Config};
 use crate::i18n::Language;
 use crate::net::Executor;
 use crate::reduce::reduce;
-use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Settings, Theme};
-use crate::token_store::TokenStore;
+use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Outgoing, OutgoingState, Settings, Theme};
+use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
 /// The eframe storage key of [`Remembered`].
@@ -34,6 +34,71 @@ struct Remembered {
     settings: Settings,
     drafts: HashMap<ChatId, Draft>,
     open_chat: Option<ChatId>,
+    /// Sends not yet acknowledged when the app closed: they go out on the next connection,
+    /// with their original request ids, if the same person is signed in to the same server.
+    outbox: Option<SavedOutbox>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedOutbox {
+    user_id: UserId,
+    server_url: String,
+    sends: Vec<SavedSend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedSend {
+    request_id: RequestId,
+    chat_id: ChatId,
+    text: String,
+    reply_to: Option<MessageId>,
+    created_at: DateTime<Utc>,
+}
+
+impl SavedOutbox {
+    /// What to keep of the state's outbox (nothing when signed out or nothing is pending).
+    fn of(state: &AppState) -> Option<Self> {
+        let session = state.session.as_ref()?;
+        if state.chats.outbox.is_empty() {
+            return None;
+        }
+        Some(Self {
+            user_id: session.user_id,
+            server_url: session.server_url.clone(),
+            sends: state
+                .chats
+                .outbox
+                .iter()
+                .map(|o| SavedSend {
+                    request_id: o.request_id,
+                    chat_id: o.chat_id,
+                    text: o.text.clone(),
+                    reply_to: o.reply_to,
+                    created_at: o.created_at,
+                })
+                .collect(),
+        })
+    }
+
+    /// The sends, queued, if they belong to the session being restored.
+    fn restore(self, stored: Option<&StoredSession>) -> Vec<Outgoing> {
+        let ours =
+            stored.is_some_and(|s| s.user_id == self.user_id && s.server_url == self.server_url);
+        if !ours {
+            return Vec::new();
+        }
+        self.sends
+            .into_iter()
+            .map(|s| Outgoing {
+                request_id: s.request_id,
+                chat_id: s.chat_id,
+                text: s.text,
+                reply_to: s.reply_to,
+                created_at: s.created_at,
+                state: OutgoingState::Queued,
+            })
+            .collect()
+    }
 }
 
 pub struct NatterApp {
@@ -74,6 +139,9 @@ impl NatterApp {
         state.settings = remembered.settings;
         state.drafts = remembered.drafts;
         state.reopen = remembered.open_chat;
+        if let Some(saved) = remembered.outbox {
+            state.chats.outbox = saved.restore(stored.as_ref());
+        }
         let mut app = Self {
             state,
             inbox,
@@ -147,6 +215,7 @@ impl eframe::App for NatterApp {
             settings: self.state.settings.clone(),
             drafts: self.state.drafts.clone(),
             open_chat: self.state.chats.open.or(self.state.reopen),
+            outbox: SavedOutbox::of(&self.state),
         };
         eframe::set_value(storage, STORAGE_KEY, &remembered);
     }
@@ -174,4 +243,114 @@ pub fn run(started: Instant) -> anyhow::Result<()> {
         Box::new(move |cc| Ok(Box::new(NatterApp::new(cc, &config, started)))),
     )
     .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use natter_shared::SessionId;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::state::Session;
+
+    const SERVER: &str = "http://127.0.0.1:8080";
+
+    fn user(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
+    }
+
+    fn signed_in_with_pending_sends() -> AppState {
+        let mut state = AppState::new(Language::English, SERVER.into(), "test device".into());
+        state.session = Some(Session {
+            server_url: SERVER.into(),
+            user_id: user(1),
+            username: "alice".into(),
+            session_id: SessionId(Uuid::from_u128(9)),
+            access_token: Some("jwt".into()),
+            token_generation: 1,
+            refresh_token: "r".into(),
+            refreshing: false,
+            pending: Vec::new(),
+        });
+        for (n, text, state_now) in [
+            (1, "written offline", OutgoingState::Queued),
+            (
+                2,
+                "on the wire when the app closed",
+                OutgoingState::Sending {
+                    since: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                },
+            ),
+        ] {
+            state.chats.outbox.push(Outgoing {
+                request_id: RequestId(Uuid::from_u128(100 + n)),
+                chat_id: ChatId(Uuid::from_u128(50)),
+                text: text.into(),
+                reply_to: None,
+                created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                state: state_now,
+            });
+        }
+        state
+    }
+
+    fn stored(user_id: UserId, server_url: &str) -> StoredSession {
+        StoredSession {
+            server_url: server_url.into(),
+            user_id,
+            username: "alice".into(),
+            session_id: SessionId(Uuid::from_u128(9)),
+            refresh_token: "r".into(),
+        }
+    }
+
+    /// Through serde as eframe stores it, and back.
+    fn round_trip(saved: &SavedOutbox) -> SavedOutbox {
+        let json = serde_json::to_string(saved).unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn unsent_messages_survive_a_restart_queued_with_their_request_ids() {
+        let state = signed_in_with_pending_sends();
+        let saved = round_trip(&SavedOutbox::of(&state).unwrap());
+        let restored = saved.restore(Some(&stored(user(1), SERVER)));
+        let ids: Vec<RequestId> = restored.iter().map(|o| o.request_id).collect();
+        let original: Vec<RequestId> = state.chats.outbox.iter().map(|o| o.request_id).collect();
+        assert_eq!(ids, original, "same sends, same order, same request ids");
+        assert!(restored.iter().all(|o| o.state == OutgoingState::Queued));
+        assert_eq!(restored[1].text, "on the wire when the app closed");
+    }
+
+    #[test]
+    fn unsent_messages_are_not_sent_as_someone_else_or_to_another_server() {
+        let saved = SavedOutbox::of(&signed_in_with_pending_sends()).unwrap();
+        assert!(
+            saved
+                .clone()
+                .restore(Some(&stored(user(2), SERVER)))
+                .is_empty()
+        );
+        assert!(
+            saved
+                .clone()
+                .restore(Some(&stored(user(1), "http://elsewhere:8080")))
+                .is_empty()
+        );
+        assert!(
+            saved.restore(None).is_empty(),
+            "signed out: nothing goes out"
+        );
+    }
+
+    #[test]
+    fn nothing_is_saved_signed_out_or_with_an_empty_outbox() {
+        let mut state = signed_in_with_pending_sends();
+        state.chats.outbox.clear();
+        assert_eq!(SavedOutbox::of(&state), None);
+        let mut state = signed_in_with_pending_sends();
+        state.session = None;
+        assert_eq!(SavedOutbox::of(&state), None);
+    }
 }

@@ -166,7 +166,9 @@ impl RowCache {
             self.messages_end = self.rows.len();
             self.push_outgoing(outgoing, clock);
         } else {
+            // history has not loaded (offline, say): what the person sent must still show
             self.messages_end = self.rows.len();
+            self.push_outgoing(outgoing, clock);
         }
         self.sums = PrefixSums::from_heights(&self.heights);
         self.built = Some((version, layout));

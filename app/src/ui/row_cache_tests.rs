@@ -212,7 +212,8 @@ fn the_row_at_an_offset_is_found_at_the_edges() {
 }
 
 #[test]
-fn a_chat_without_its_latest_page_shows_only_the_top() {
+fn a_chat_without_its_latest_page_still_shows_what_was_sent() {
+    // offline from the start: no history yet, but the person's own sends must show
     let mut chat = entry(3);
     chat.synced_seq = None;
     let one = [outgoing(1)];
@@ -220,8 +221,20 @@ fn a_chat_without_its_latest_page_shows_only_the_top() {
 
     cache.refresh(&chat, || one.iter(), &clock(), layout());
 
-    assert_eq!(slots(&cache), vec![Slot::Top]);
-    assert_eq!(cache.first_message(), None);
+    let slots = slots(&cache);
+    assert_eq!(slots.first(), Some(&Slot::Top));
+    assert_eq!(
+        slots.last(),
+        Some(&Slot::Pending(RequestId(Uuid::from_u128(1))))
+    );
+    assert_eq!(
+        cache.first_message(),
+        None,
+        "no stored message is shown yet"
+    );
+    let mut cache = RowCache::default();
+    cache.refresh(&chat, none, &clock(), layout());
+    assert_eq!(self::slots(&cache), vec![Slot::Top], "and nothing else");
 }
 
 #[test]
