@@ -107,15 +107,23 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        let body = match self {
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        response.json(self.public_body())
+    }
+}
+
+impl ApiError {
+    /// What the client is told (over HTTP or in a WebSocket `error` frame). Unexpected errors
+    /// are logged here, once, with their detail; the client never sees internals.
+    pub fn public_body(&self) -> ErrorBody {
+        match self {
             Self::Client { body, .. } => body.clone(),
-            Self::RateLimited { retry_after_secs } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-                ErrorBody::new(
-                    ErrorCode::RateLimited,
-                    format!("too many requests; retry in {retry_after_secs} s"),
-                )
-            }
+            Self::RateLimited { retry_after_secs } => ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!("too many requests; retry in {retry_after_secs} s"),
+            ),
             Self::Unavailable(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "dependency unavailable");
                 ErrorBody::new(
@@ -127,7 +135,12 @@ impl ResponseError for ApiError {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 ErrorBody::new(ErrorCode::Internal, "internal server error")
             }
-        };
-        response.json(body)
+        }
+    }
+}
+
+impl From<actix::MailboxError> for ApiError {
+    fn from(e: actix::MailboxError) -> Self {
+        Self::Internal(anyhow::anyhow!("chat room unavailable: {e}"))
     }
 }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use chrono::Utc;
 use natter_shared::UserId;
 
-use crate::auth::extractor::bearer_token;
+use crate::auth::extractor::{VerifiedToken, bearer_token};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -65,14 +65,19 @@ pub async fn rest_rate_limit(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
-        let who = bearer_token(req.request())
-            .and_then(|t| state.jwt.verify(t).ok())
+        let verified = bearer_token(req.request()).map(|t| state.jwt.verify(t));
+        let who = verified
+            .as_ref()
+            .and_then(|v| v.as_ref().ok())
             .map(|claims| format!("u:{}", claims.sub))
             .unwrap_or_else(|| {
                 let ip = req.peer_addr().map(|a| a.ip().to_string());
                 format!("ip:{}", ip.unwrap_or_default())
             });
         check(&state, "rest", &who, state.settings.rest_rate_per_min).await?;
+        if let Some(result) = verified {
+            req.extensions_mut().insert(VerifiedToken(result));
+        }
     }
     next.call(req).await
 }

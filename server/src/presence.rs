@@ -179,15 +179,7 @@ async fn announce(state: &AppState, user: UserId, event: PresenceEvent) {
         user_id: user,
         timestamp: Utc::now(),
     };
-    let text: std::sync::Arc<str> = match serde_json::to_string(&frame) {
-        Ok(t) => t.into(),
-        Err(_) => return,
-    };
-    let contacts: Vec<UserId> = contacts.into_iter().map(UserId).collect();
-    for contact in &contacts {
-        state.registry.deliver(*contact, &text, None);
-    }
-    state.bus.publish_frame(None, contacts, &text);
+    crate::realtime::room::fan_out(state, None, contacts.into_iter().map(UserId), &frame, None);
 }
 
 fn redis_error(op: &'static str, e: &redis::RedisError) {

@@ -292,21 +292,26 @@ pub async fn open_direct_chat(
     resp.json().await.expect("chat body")
 }
 
-/// Deletes every Redis key under `prefix`.
+/// Deletes every Redis key under `prefix`, as a flush would; panics if Redis does not answer
+/// (a test that means to flush must not pass without flushing).
 pub fn flush_prefix(prefix: &str) {
-    let Ok(client) = redis::Client::open(redis_url()) else {
-        return;
-    };
-    let Ok(mut conn) = client.get_connection() else {
-        return;
-    };
+    delete_prefix(prefix).unwrap_or_else(|e| panic!("flushing {prefix}* in Redis: {e}"));
+}
+
+/// Best-effort clean-up when a test ends.
+fn clean_up_prefix(prefix: &str) {
+    let _ = delete_prefix(prefix);
+}
+
+fn delete_prefix(prefix: &str) -> redis::RedisResult<()> {
+    let mut conn = redis::Client::open(redis_url())?.get_connection()?;
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("{prefix}*"))
-        .query(&mut conn)
-        .unwrap_or_default();
+        .query(&mut conn)?;
     if !keys.is_empty() {
-        let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
+        redis::cmd("DEL").arg(keys).query::<()>(&mut conn)?;
     }
+    Ok(())
 }
 
 /// A WebSocket client speaking the Natter frames.
@@ -403,7 +408,7 @@ impl WsClient {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        flush_prefix(&self.redis_prefix);
+        clean_up_prefix(&self.redis_prefix);
         // FORCE ends the server's pooled connections; the server dies with the test runtime.
         if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
             let _ = diesel::sql_query(format!(
@@ -539,7 +544,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        flush_prefix(&self.redis_prefix);
+        clean_up_prefix(&self.redis_prefix);
         if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use natter_shared::{ErrorCode, SessionId, UserId};
 
 use super::tokens::TokenError;
@@ -33,10 +33,23 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The bearer token of this request, already verified (by the rate limiter), so the
+/// extractor does not verify it a second time.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken(pub Result<super::Claims, TokenError>);
+
 impl AuthUser {
     /// Verifies `token` and checks that its session is active.
     pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
-        let claims = state.jwt.verify(token).map_err(|e| match e {
+        Self::from_verified(state, state.jwt.verify(token)).await
+    }
+
+    /// Checks that the session of an already verified token is active.
+    async fn from_verified(
+        state: &AppState,
+        verified: Result<super::Claims, TokenError>,
+    ) -> Result<Self, ApiError> {
+        let claims = verified.map_err(|e| match e {
             TokenError::Expired => ApiError::unauthorized(ErrorCode::TokenExpired, e.to_string()),
             TokenError::Invalid => ApiError::unauthorized(ErrorCode::InvalidToken, e.to_string()),
         })?;
@@ -70,6 +83,7 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req).map(str::to_owned);
+        let verified = req.extensions().get::<VerifiedToken>().cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("AppState missing from app data"))
@@ -80,7 +94,10 @@ impl FromRequest for AuthUser {
                     "sign in first: send Authorization: Bearer <token>",
                 )
             })?;
-            Self::from_token(&state, &token).await
+            match verified {
+                Some(VerifiedToken(result)) => Self::from_verified(&state, result).await,
+                None => Self::from_token(&state, &token).await,
+            }
         })
     }
 }

@@ -68,7 +68,7 @@ pub(super) fn kind_of(chat: &ChatRow) -> ChatKind {
 }
 
 /// The partner of a direct chat as the list shows them.
-pub(super) fn partner_of(u: &User, online: bool) -> ChatPartner {
+pub(crate) fn partner_of(u: &User, online: bool) -> ChatPartner {
     ChatPartner {
         id: u.id,
         username: u.username.clone(),

@@ -20,6 +20,7 @@ mod postgres;
 mod read;
 mod update;
 
+pub(crate) use keys::partner_of;
 pub use postgres::{summary, summary_for};
 pub use read::{list, rebuild};
 pub use update::{

@@ -71,28 +71,20 @@ pub fn last_messages<'a>(
     conn: &mut PgConnection,
     chats: impl IntoIterator<Item = &'a super::chats::ChatRow>,
 ) -> QueryResult<Vec<MessageRow>> {
-    let pairs: Vec<(Uuid, i64)> = chats
+    let (chat_ids, seqs): (Vec<Uuid>, Vec<i64>) = chats
         .into_iter()
         .filter(|c| c.last_seq > 0)
         .map(|c| (c.id, c.last_seq))
-        .collect();
-    by_chat_seq(conn, &pairs)
-}
-
-/// The message of each `(chat_id, seq)` pair given.
-pub fn by_chat_seq(conn: &mut PgConnection, pairs: &[(Uuid, i64)]) -> QueryResult<Vec<MessageRow>> {
-    if pairs.is_empty() {
+        .unzip();
+    if chat_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let chat_ids: Vec<Uuid> = pairs.iter().map(|p| p.0).collect();
-    let seqs: Vec<i64> = pairs.iter().map(|p| p.1).collect();
-    let rows: Vec<MessageRow> = messages::table
-        .filter(messages::chat_id.eq_any(&chat_ids))
-        .filter(messages::seq.eq_any(&seqs))
-        .select(MessageRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| pairs.contains(&(r.chat_id, r.seq)))
-        .collect())
+    // exactly the (chat_id, seq) pairs, each an index lookup on unique (chat_id, seq)
+    diesel::sql_query(
+        "SELECT m.* FROM messages m \
+         JOIN unnest($1, $2) AS v(chat_id, seq) ON m.chat_id = v.chat_id AND m.seq = v.seq",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&chat_ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&seqs)
+    .load(conn)
 }

@@ -7,7 +7,7 @@
 //! commit order. A `request_id` seen before returns the original message and consumes no seq.
 //! When a batch fails as a whole, its sends are retried one by one so only the culprit fails.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -253,23 +253,21 @@ fn write(
     }
 
     // 3. lock the chats in id order and advance their last_seq by the number of new messages
+    let duplicate: HashSet<usize> = duplicates.iter().map(|d| d.0).collect();
     let fresh: Vec<usize> = (0..items.len())
-        .filter(|&i| results[i].is_none() && !duplicates.iter().any(|d| d.0 == i))
+        .filter(|&i| results[i].is_none() && !duplicate.contains(&i))
         .collect();
-    let mut per_chat: Vec<(Uuid, i64)> = Vec::new();
+    // new messages per chat, in id order: the order the rows are locked in
+    let mut per_chat: BTreeMap<Uuid, i64> = BTreeMap::new();
     for &i in &fresh {
-        match per_chat.iter_mut().find(|(c, _)| *c == items[i].chat_id) {
-            Some((_, n)) => *n += 1,
-            None => per_chat.push((items[i].chat_id, 1)),
-        }
+        *per_chat.entry(items[i].chat_id).or_insert(0) += 1;
     }
-    per_chat.sort_by_key(|(c, _)| *c);
     // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
     let now = Utc::now().trunc_subsecs(6);
     let mut next_seq: HashMap<Uuid, i64> = HashMap::new();
     if !per_chat.is_empty() {
-        let ids: Vec<Uuid> = per_chat.iter().map(|p| p.0).collect();
-        let counts: Vec<i64> = per_chat.iter().map(|p| p.1).collect();
+        let ids: Vec<Uuid> = per_chat.keys().copied().collect();
+        let counts: Vec<i64> = per_chat.values().copied().collect();
         let advanced: Vec<Advanced> = diesel::sql_query(
             "WITH locked AS (SELECT id FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
              UPDATE chats c SET last_seq = c.last_seq + v.n, updated_at = $3 \
@@ -282,7 +280,7 @@ fn write(
         .bind::<Timestamptz, _>(now)
         .load(conn)?;
         for a in advanced {
-            let n = per_chat.iter().find(|p| p.0 == a.id).map_or(0, |p| p.1);
+            let n = per_chat.get(&a.id).copied().unwrap_or(0);
             next_seq.insert(a.id, a.last_seq - n + 1);
         }
     }

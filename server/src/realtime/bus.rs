@@ -166,12 +166,7 @@ impl Bus {
         }
         match envelope.event {
             BusEvent::Frame { recipients, frame } => {
-                let frame: Arc<str> = frame.into();
-                let mut delivered = 0;
-                for user in recipients {
-                    delivered += self.registry.deliver(user, &frame, None);
-                }
-                metrics::counter!("natter_frames_delivered_total").increment(delivered as u64);
+                self.registry.deliver_all(&recipients, &frame.into(), None);
             }
             BusEvent::CloseSession { session } => self.registry.close_session(session),
         }

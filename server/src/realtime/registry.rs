@@ -102,6 +102,13 @@ impl Registry {
         n
     }
 
+    /// Sends a serialized frame to every local connection of each of `users`, but `except`,
+    /// and counts the deliveries.
+    pub fn deliver_all(&self, users: &[UserId], frame: &Arc<str>, except: Option<ConnId>) {
+        let delivered: usize = users.iter().map(|u| self.deliver(*u, frame, except)).sum();
+        metrics::counter!("natter_frames_delivered_total").increment(delivered as u64);
+    }
+
     /// Closes every local connection opened with `session` (it was signed out).
     pub fn close_session(&self, session: SessionId) {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());

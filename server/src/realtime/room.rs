@@ -83,9 +83,10 @@ async fn members(
 }
 
 /// Sends a serialized frame to `recipients` here and on the other processes.
+/// `chat` names the bus channel; events about no chat (presence) pass `None`.
 pub fn fan_out(
     state: &AppState,
-    chat: ChatId,
+    chat: Option<ChatId>,
     recipients: impl IntoIterator<Item = UserId>,
     frame: &ServerFrame,
     except: Option<ConnId>,
@@ -98,12 +99,8 @@ pub fn fan_out(
         }
     };
     let recipients: Vec<UserId> = recipients.into_iter().collect();
-    let mut delivered = 0;
-    for user in &recipients {
-        delivered += state.registry.deliver(*user, &text, except);
-    }
-    metrics::counter!("natter_frames_delivered_total").increment(delivered as u64);
-    state.bus.publish_frame(Some(chat), recipients, &text);
+    state.registry.deliver_all(&recipients, &text, except);
+    state.bus.publish_frame(chat, recipients, &text);
 }
 
 /// Send a message (from a WebSocket connection `conn`, or over REST).
@@ -146,7 +143,7 @@ impl Handler<PostMessage> for ChatRoom {
                 let message = row.to_api();
                 fan_out(
                     &state,
-                    chat,
+                    Some(chat),
                     members.iter().copied(),
                     &ServerFrame::NewMessage {
                         message: message.clone(),
@@ -203,7 +200,7 @@ impl Handler<SetTyping> for ChatRoom {
             };
             fan_out(
                 &state,
-                chat,
+                Some(chat),
                 members.iter().copied().filter(|m| *m != msg.user),
                 &frame,
                 None,
@@ -242,7 +239,13 @@ impl Handler<MarkRead> for ChatRoom {
                     user_id: user,
                     seq: moved.after,
                 };
-                fan_out(&state, chat, members.iter().copied(), &frame, msg.conn);
+                fan_out(
+                    &state,
+                    Some(chat),
+                    members.iter().copied(),
+                    &frame,
+                    msg.conn,
+                );
                 chat_list::on_read(&state, user, chat, moved.after).await;
             }
             Ok(ReadState {

@@ -77,18 +77,8 @@ impl WsSession {
         request_id: Option<RequestId>,
         error: &ApiError,
     ) {
-        let message = match error {
-            ApiError::Client { body, .. } => body.error.message.clone(),
-            ApiError::RateLimited { retry_after_secs } => {
-                format!("too many messages; retry in {retry_after_secs} s")
-            }
-            ApiError::Unavailable(_) => "the server is busy; try again".to_owned(),
-            ApiError::Internal(e) => {
-                tracing::error!(error = %format!("{e:#}"), "internal error on a WebSocket frame");
-                "internal server error".to_owned()
-            }
-        };
-        Self::send_error(ctx, request_id, error.code(), message);
+        let body = error.public_body();
+        Self::send_error(ctx, request_id, body.error.code, body.error.message);
     }
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
@@ -177,10 +167,7 @@ impl WsSession {
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;
-            room_for(&state, chat_id)
-                .send(post)
-                .await
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("room unavailable: {e}")))?
+            room_for(&state, chat_id).send(post).await?
         };
         ctx.spawn(
             fut.into_actor(self)

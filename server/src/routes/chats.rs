@@ -1,10 +1,11 @@
 //! `/chats`: create (direct or group), list, details.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, get, post, web};
 use natter_shared::api::{
-    ChatDetails, ChatList, ChatListQuery, ChatMember, ChatRole, ChatSummary, CreateChatRequest,
+    ChatDetails, ChatList, ChatListQuery, ChatMember, ChatPartner, ChatRole, ChatSummary,
+    CreateChatRequest,
 };
 use natter_shared::ws::ServerFrame;
 use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, UserId};
@@ -14,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::chat_list;
 use crate::db::{self, chats::ChatRow};
 use crate::error::ApiError;
+use crate::presence;
 use crate::realtime::room::fan_out;
 use crate::startup::AppState;
 
@@ -111,13 +113,14 @@ pub async fn create_chat(
             ));
         }
     };
-    if created {
+    let summary = if created {
         chat_list::on_chat_created(&state, &chat, &members).await;
-        announce(&state, &chat, &members).await;
-    }
-    let summary = chat_list::summary_for(&state, ChatId(chat.id), me)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a new chat has no membership")))?;
+        announce(&state, &chat, &members, me).await?
+    } else {
+        chat_list::summary_for(&state, ChatId(chat.id), me)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a direct chat has no membership")))?
+    };
     Ok(if created {
         HttpResponse::Created()
     } else {
@@ -126,21 +129,44 @@ pub async fn create_chat(
     .json(summary))
 }
 
-/// `chat_updated` to each member, as that member sees the chat.
-async fn announce(state: &AppState, chat: &ChatRow, members: &[UserId]) {
+/// `chat_updated` to each member of a chat just created, as that member sees it, and the
+/// creator's view. Everything is known already (no messages, nothing read), so nothing is
+/// read back per member; a direct chat's two profiles are one query.
+async fn announce(
+    state: &AppState,
+    chat: &ChatRow,
+    members: &[UserId],
+    creator: UserId,
+) -> Result<ChatSummary, ApiError> {
+    let partners: HashMap<UserId, ChatPartner> = if chat.kind == "direct" {
+        let ids: Vec<Uuid> = members.iter().map(|m| m.0).collect();
+        let rows = db::run(&state.db, move |conn| Ok(db::users::find_many(conn, &ids)?)).await?;
+        let online = presence::online(state, members).await;
+        rows.iter()
+            .map(|row| {
+                let user = row.to_api();
+                let is_online = online.get(&user.id).copied().unwrap_or(false);
+                (user.id, chat_list::partner_of(&user, is_online))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut creators_view = None;
     for member in members {
-        match chat_list::summary_for(state, ChatId(chat.id), *member).await {
-            Ok(Some(summary)) => fan_out(
-                state,
-                ChatId(chat.id),
-                [*member],
-                &ServerFrame::ChatUpdated { chat: summary },
-                None,
-            ),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot announce a new chat"),
+        let partner = members
+            .iter()
+            .find(|other| *other != member)
+            .and_then(|other| partners.get(other))
+            .cloned();
+        let summary = chat_list::summary(chat, 0, members.len() as i64, partner, None);
+        if *member == creator {
+            creators_view = Some(summary.clone());
         }
+        let frame = ServerFrame::ChatUpdated { chat: summary };
+        fan_out(state, Some(ChatId(chat.id)), [*member], &frame, None);
     }
+    creators_view.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the creator is not a member")))
 }
 
 /// The caller's chats, most recent activity first.

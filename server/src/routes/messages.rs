@@ -101,8 +101,7 @@ pub async fn send_message(
             text,
             reply_to: body.reply_to,
         })
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("room unavailable: {e}")))??;
+        .await??;
     Ok(match &persisted {
         Persisted::New(m) => HttpResponse::Created().json(m.to_api()),
         Persisted::Existing(m) => HttpResponse::Ok().json(m.to_api()),
@@ -136,7 +135,6 @@ pub async fn mark_read(
             conn: None,
             seq: body.seq,
         })
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("room unavailable: {e}")))??;
+        .await??;
     Ok(web::Json(state_now))
 }
