@@ -290,14 +290,6 @@ impl ApiCall {
         }
     }
 
-    /// Whether the call carries the access token.
-    pub fn needs_auth(&self) -> bool {
-        !matches!(
-            self,
-            ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_)
-        )
-    }
-
     /// Whether sending the call twice has the same effect as sending it once, so it may be
     /// retried after a failure that happened once the server may have received it.
     /// Refresh is the dangerous one: a second send of a consumed refresh token revokes

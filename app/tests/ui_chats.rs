@@ -59,6 +59,21 @@ fn clicking_a_chat_opens_it_and_loads_its_history() {
     );
 }
 
+#[test]
+fn alt_up_and_down_move_through_the_list() {
+    let mut harness = harness(two_chats());
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowDown);
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.chats.open, Some(chat(1)));
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowDown);
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.chats.open, Some(chat(2)));
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.chats.open, Some(chat(1)));
+}
+
 fn conversation() -> natter::state::AppState {
     let messages = vec![
         message(1, 1, bob_id(), "Good morning from yesterday", at(-DAY)),
@@ -147,6 +162,24 @@ fn replying_quotes_the_message_above_the_composer_and_esc_cancels() {
         2,
         "the message and its quote"
     );
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(!harness.state().state.drafts.contains_key(&chat(1)));
+}
+
+#[test]
+fn the_cross_above_the_composer_cancels_the_reply() {
+    let mut state = conversation();
+    let quoted = state.chats.by_id[&chat(1)].messages[&1].id;
+    reduce(
+        &mut state,
+        Action::ReplyChosen {
+            chat_id: chat(1),
+            message_id: Some(quoted),
+        },
+    );
+    let mut harness = harness(state);
+    harness.run_steps(4);
     harness.get_by_label("×").click();
     harness.run_steps(2);
     assert!(!harness.state().state.drafts.contains_key(&chat(1)));

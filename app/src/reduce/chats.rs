@@ -106,9 +106,10 @@ fn listed(
     let mut effects = Vec::new();
     let count = u32::try_from(list.chats.len()).unwrap_or(CHAT_PAGE);
     for summary in list.chats {
-        state.chats.sync_seen.push(summary.id);
-        effects.extend(upsert(state, summary));
+        effects.extend(merge(state, summary));
     }
+    // once per page, not per chat: a sort per merged chat made a sync quadratic
+    state.chats.sort();
     if list.has_more && count > 0 {
         effects.extend(session::authed(
             state,
@@ -139,11 +140,21 @@ fn listed(
     effects
 }
 
-/// Adds a chat or merges the server's newer view of it, then fetches any gap.
+/// Adds a chat or merges the server's newer view of it, keeps the list in activity order,
+/// then fetches any gap.
 pub(super) fn upsert(state: &mut AppState, incoming: ChatSummary) -> Vec<Effect> {
+    let effects = merge(state, incoming);
+    state.chats.sort();
+    effects
+}
+
+/// Adds a chat or merges the server's newer view of it, then fetches any gap; leaves
+/// `order` unsorted, for the caller to sort once (a list page merges many chats).
+fn merge(state: &mut AppState, incoming: ChatSummary) -> Vec<Effect> {
     let id = incoming.id;
-    if state.chats.syncing && !state.chats.sync_seen.contains(&id) {
-        state.chats.sync_seen.push(id);
+    if state.chats.syncing {
+        // the one place a sync records the chats it saw, also those a frame brought
+        state.chats.sync_seen.insert(id);
     }
     match state.chats.by_id.get_mut(&id) {
         Some(entry) => {
@@ -163,7 +174,6 @@ pub(super) fn upsert(state: &mut AppState, incoming: ChatSummary) -> Vec<Effect>
             state.chats.order.push(id);
         }
     }
-    state.chats.sort();
     ensure_caught_up(state, id)
 }
 

@@ -53,45 +53,42 @@ pub(super) fn submit(
         state: OutgoingState::Queued,
     });
     compose::sent(state, chat_id);
-    send(state, request_id, now)
+    let index = state.chats.outbox.len() - 1;
+    with_timeout(send(state, index, now).into_iter().collect(), now)
 }
 
-/// Puts one outbox entry on the wire if the link is up (else it stays queued).
-fn send(state: &mut AppState, request_id: RequestId, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(index) = position(state, request_id) else {
-        return Vec::new();
-    };
-    let item = &state.chats.outbox[index];
+/// Puts the outbox entry at `index` on the wire if the link is up (else it stays queued).
+/// The caller adds the timeout wake-up, once for however many it sent.
+fn send(state: &mut AppState, index: usize, now: DateTime<Utc>) -> Option<Effect> {
+    let item = state.chats.outbox.get(index)?;
     let frame = ClientFrame::Message {
         chat_id: item.chat_id,
         text: item.text.clone(),
-        request_id,
+        request_id: item.request_id,
         reply_to: item.reply_to,
     };
-    let Some(effect) = connection::send(state, frame) else {
-        return Vec::new();
-    };
+    let effect = connection::send(state, frame)?;
     state.chats.outbox[index].state = OutgoingState::Sending { since: now };
-    vec![effect, Effect::WakeAt(now + SEND_TIMEOUT)]
+    Some(effect)
+}
+
+/// Adds the wake-up that times out what was just sent, if anything was.
+fn with_timeout(mut sent: Vec<Effect>, now: DateTime<Utc>) -> Vec<Effect> {
+    if !sent.is_empty() {
+        sent.push(Effect::WakeAt(now + SEND_TIMEOUT));
+    }
+    sent
 }
 
 /// The link is up: everything queued goes out, oldest first.
 pub(super) fn flush(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
-    let queued: Vec<RequestId> = state
-        .chats
-        .outbox
-        .iter()
-        .filter(|o| o.state == OutgoingState::Queued)
-        .map(|o| o.request_id)
-        .collect();
-    let mut effects = Vec::new();
-    for request_id in queued {
-        effects.extend(send(state, request_id, now));
+    let mut sent = Vec::new();
+    for index in 0..state.chats.outbox.len() {
+        if state.chats.outbox[index].state == OutgoingState::Queued {
+            sent.extend(send(state, index, now));
+        }
     }
-    // one wake-up is enough for the whole batch
-    let mut woke = false;
-    effects.retain(|e| !matches!(e, Effect::WakeAt(_)) || !std::mem::replace(&mut woke, true));
-    effects
+    with_timeout(sent, now)
 }
 
 /// The link dropped: whatever was on the wire may not have arrived, so it waits again.
@@ -136,7 +133,7 @@ pub(super) fn retry(
         return Vec::new();
     }
     state.chats.outbox[index].state = OutgoingState::Queued;
-    send(state, request_id, now)
+    with_timeout(send(state, index, now).into_iter().collect(), now)
 }
 
 /// "Delete" on a failed message.

@@ -2,7 +2,7 @@
 //! messages keyed by `seq`, the history and gap-fill bookkeeping, read cursors, presence
 //! and typing, and the outbox of messages not yet acknowledged by the server.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use natter_shared::api::{ChatMember, ChatSummary, Message};
@@ -23,7 +23,7 @@ pub struct ChatsState {
     /// Numbers the syncs; answers to an older one are dropped.
     pub sync_generation: u64,
     /// Ids seen by the sync under way; chats not among them are gone when it completes.
-    pub sync_seen: Vec<ChatId>,
+    pub sync_seen: HashSet<ChatId>,
     /// Why the last sync failed, until the next one succeeds.
     pub error: Option<UiError>,
     /// The chat on screen, if any.

@@ -20,7 +20,7 @@ pub fn search_id() -> egui::Id {
 }
 
 /// The chats matching the filter, in list order.
-pub fn filtered(state: &AppState) -> Vec<&ChatEntry> {
+fn filtered(state: &AppState) -> Vec<&ChatEntry> {
     let needle = state.chat_filter.trim().to_lowercase();
     state
         .chats
@@ -38,8 +38,11 @@ pub fn filtered(state: &AppState) -> Vec<&ChatEntry> {
 
 pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     let lang = state.language;
-    let chats = filtered(state);
-    keyboard(ui, state, &chats, actions);
+    keyboard(ui, state, actions);
+    // Without a filter (the usual case) the rows come straight from `order`, so a frame
+    // touches only the visible chats rather than collecting all of them.
+    let matches = (!state.chat_filter.trim().is_empty()).then(|| filtered(state));
+    let count = matches.as_ref().map_or(state.chats.order.len(), Vec::len);
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         let label = ui.label(tr(lang, "chats.search"));
@@ -65,7 +68,7 @@ pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         }
     });
     ui.separator();
-    if chats.is_empty() {
+    if count == 0 {
         let key = if !state.chats.loaded {
             "chats.loading"
         } else if state.chat_filter.trim().is_empty() {
@@ -79,15 +82,25 @@ pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     egui::ScrollArea::vertical()
         .id_salt("chat-list")
         .auto_shrink([false, false])
-        .show_rows(ui, ROW_HEIGHT, chats.len(), |ui, range| {
-            for entry in &chats[range] {
-                chat_row_ui(ui, state, entry, actions);
+        .show_rows(ui, ROW_HEIGHT, count, |ui, range| match &matches {
+            Some(chats) => {
+                for entry in &chats[range] {
+                    chat_row_ui(ui, state, entry, actions);
+                }
+            }
+            None => {
+                let visible = state.chats.order[range]
+                    .iter()
+                    .filter_map(|id| state.chats.by_id.get(id));
+                for entry in visible {
+                    chat_row_ui(ui, state, entry, actions);
+                }
             }
         });
 }
 
 /// Ctrl+K and Alt+Up/Down.
-fn keyboard(ui: &mut Ui, state: &AppState, chats: &[&ChatEntry], actions: &mut Vec<Action>) {
+fn keyboard(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     let (focus, up, down) = ui.input_mut(|i| {
         (
             i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::K)),
@@ -99,6 +112,7 @@ fn keyboard(ui: &mut Ui, state: &AppState, chats: &[&ChatEntry], actions: &mut V
         ui.memory_mut(|m| m.request_focus(search_id()));
     }
     if up || down {
+        let chats = filtered(state);
         let current = state
             .chats
             .open

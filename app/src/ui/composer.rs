@@ -17,7 +17,7 @@ use crate::state::{AppState, ChatEntry, Draft};
 const COUNTER_FROM: usize = 200;
 
 /// The composer field's id in a chat (its cursor is remembered per chat).
-pub fn composer_id(chat: ChatId) -> egui::Id {
+fn composer_id(chat: ChatId) -> egui::Id {
     egui::Id::unique(("natter-composer", chat))
 }
 

@@ -36,7 +36,7 @@ impl Row<'_> {
     }
 
     /// A guess before the row was ever laid out.
-    pub fn estimated_height(&self) -> f32 {
+    pub(super) fn estimated_height(&self) -> f32 {
         match self {
             Row::Top => 36.0,
             Row::Day(_) | Row::Unread => 30.0,

@@ -87,6 +87,45 @@ fn a_long_list_is_fetched_page_by_page_and_chats_gone_from_it_are_dropped() {
 }
 
 #[test]
+fn each_list_page_leaves_the_list_in_activity_order_and_frames_during_a_sync_count_as_seen() {
+    let (mut state, effects) = online();
+    let first = call_where(&effects, |c| {
+        matches!(c, ApiCall::ListChats { offset: 0, .. })
+    });
+    let reply = ChatList {
+        chats: vec![summary(1, 2, 2), summary(2, 7, 7), summary(3, 4, 4)],
+        total: 5,
+        has_more: true,
+    };
+    let effects = reduce(&mut state, answer(&first, Ok(ApiReply::Chats(reply))));
+    assert_eq!(state.chats.order, vec![chat(2), chat(3), chat(1)]);
+    // a chat created while the sync runs, after the page it would have been on
+    frame(
+        &mut state,
+        ServerFrame::ChatUpdated {
+            chat: summary(9, 5, 5),
+        },
+        at(1),
+    );
+    assert_eq!(state.chats.order, vec![chat(2), chat(9), chat(3), chat(1)]);
+    let second = call_where(&effects, |c| {
+        matches!(c, ApiCall::ListChats { offset: 3, .. })
+    });
+    let reply = ChatList {
+        chats: vec![summary(4, 1, 1), summary(5, 9, 9)],
+        total: 5,
+        has_more: false,
+    };
+    reduce(&mut state, answer(&second, Ok(ApiReply::Chats(reply))));
+    assert_eq!(
+        state.chats.order,
+        vec![chat(5), chat(2), chat(9), chat(3), chat(1), chat(4)]
+    );
+    assert!(state.chats.loaded && !state.chats.syncing);
+    assert!(state.chats.sync_seen.is_empty());
+}
+
+#[test]
 fn an_answer_to_an_older_sync_is_dropped() {
     let (mut state, effects) = online();
     let stale = call_where(&effects, |c| matches!(c, ApiCall::ListChats { .. }));
