@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use natter_shared::ChatId;
 use natter_shared::ws::ClientFrame;
 
-use crate::action::ApiCall;
+use crate::api::ApiCall;
 use crate::token_store::StoredSession;
 
 /// A side effect requested by [`crate::reduce::reduce`].

@@ -7,6 +7,7 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod action;
+pub mod api;
 pub mod app;
 pub mod config;
 pub mod effect;
@@ -14,6 +15,8 @@ pub mod i18n;
 pub mod net;
 pub mod reduce;
 pub mod state;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod token_store;
 pub mod ui;
 

@@ -4,6 +4,8 @@ pub mod http;
 pub mod notify;
 pub mod socket;
 pub mod timer;
+pub mod wake;
 pub mod worker;
 
+pub use wake::Wake;
 pub use worker::Executor;

@@ -4,32 +4,39 @@
 //! writes, WebSocket commands, wake-up requests) for [`crate::net::Executor`] to run; their
 //! results come back as actions.
 
-mod chats;
+mod calls;
+mod chat_list;
 mod compose;
 mod connection;
 mod directory;
 mod forms;
 mod frames;
+mod history;
 mod outbox;
 mod prefs;
+mod reads;
 mod session;
 mod shell;
 #[cfg(test)]
 mod tests;
 
+use chrono::{DateTime, Utc};
+use natter_shared::ErrorCode;
 use natter_shared::ws::ClientFrame;
 
-pub use chats::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
 pub use compose::TYPING_RESEND;
 pub use connection::ws_url;
-pub use directory::{SEARCH_DEBOUNCE, group_ready};
+pub use directory::SEARCH_DEBOUNCE;
 pub use frames::TYPING_SHOWN;
+pub use history::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
 pub use outbox::SEND_TIMEOUT;
 pub use prefs::NOTIFY_COALESCE;
 
-use crate::action::Action;
+use crate::action::{Action, SocketEvent, SocketEventKind};
+use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::Effect;
-use crate::state::{AppState, Notice};
+use crate::state::{AppState, Notice, Screen};
+use session::Refreshed;
 
 /// Applies `action` to `state` and returns what must happen outside.
 pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -58,25 +65,27 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.notice = None;
             Vec::new()
         }
-        Action::ApiFinished(response) => session::api_finished(state, response),
+        Action::ApiFinished(response) => api_finished(state, response),
         Action::SessionStoreFailed(_) => {
             state.notice = Some(Notice::SessionNotSaved);
             Vec::new()
         }
-        Action::Socket(event) => connection::socket_event(state, event),
+        Action::Socket(event) => socket_event(state, event),
         Action::Tick { now } => {
             let mut effects = connection::tick(state, now);
+            effects.extend(outbox::expire(state, now));
+            chat_list::expire_typing(state, now);
             effects.extend(directory::tick(state, now));
             effects
         }
         Action::ReconnectRequested { now } => connection::reconnect_now(state, now),
-        Action::ChatOpened(chat_id) => chats::open(state, chat_id),
+        Action::ChatOpened(chat_id) => chat_list::open(state, chat_id),
         Action::ChatClosed => {
             state.chats.open = None;
             Vec::new()
         }
-        Action::OlderMessagesWanted(chat_id) => chats::load_older(state, chat_id),
-        Action::MessageSeen { chat_id, seq } => chats::seen(state, chat_id, seq),
+        Action::OlderMessagesWanted(chat_id) => history::load_older(state, chat_id),
+        Action::MessageSeen { chat_id, seq } => reads::seen(state, chat_id, seq),
         Action::MessageSubmitted {
             chat_id,
             text,
@@ -87,7 +96,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::MessageRetried { request_id, now } => outbox::retry(state, request_id, now),
         Action::MessageDiscarded(request_id) => outbox::discard(state, request_id),
         Action::TypingChanged { chat_id, is_typing } => {
-            connection::send(state, ClientFrame::Typing { chat_id, is_typing })
+            calls::send(state, ClientFrame::Typing { chat_id, is_typing })
                 .into_iter()
                 .collect()
         }
@@ -109,4 +118,151 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PreferenceSet(preference) => prefs::set(state, preference),
         Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
     }
+}
+
+/// Routes a finished call to whoever waits for it.
+fn api_finished(state: &mut AppState, response: ApiResponse) -> Vec<Effect> {
+    if response.epoch != state.epoch {
+        return Vec::new(); // meant for a session that has since ended
+    }
+    match &response.call {
+        ApiCall::Register(_) | ApiCall::Login(_) => return forms::finished(state, response),
+        ApiCall::Refresh(_) => {
+            return refresh_answered(state, response.result, response.received_at);
+        }
+        _ => {}
+    }
+    if let Err(ApiFailure::Server { status: 401, body }) = &response.result {
+        let code = body.error.code;
+        if code == ErrorCode::TokenExpired {
+            return session::token_expired(state, response);
+        }
+        if ends_session(code) {
+            let notice = if response.call == ApiCall::Logout {
+                Notice::SignedOut
+            } else {
+                Notice::SessionEnded
+            };
+            return session::end(state, Some(notice));
+        }
+    }
+    call_finished(state, response.call, response.result)
+}
+
+/// Hands an answer to the part of the reducer that made the call.
+fn call_finished(
+    state: &mut AppState,
+    call: ApiCall,
+    result: Result<ApiReply, ApiFailure>,
+) -> Vec<Effect> {
+    match (call, result) {
+        (ApiCall::ListChats { offset, sync }, result) => {
+            chat_list::listed(state, offset, sync, result)
+        }
+        (ApiCall::History { chat_id, query }, Ok(ApiReply::Messages(page))) => {
+            history::paged(state, chat_id, &query, page)
+        }
+        (ApiCall::History { chat_id, query }, result) => {
+            history::failed(state, chat_id, &query, result)
+        }
+        (ApiCall::MarkRead { chat_id, .. }, Ok(ApiReply::Read(read))) => {
+            reads::marked(state, chat_id, &read)
+        }
+        (ApiCall::MarkRead { chat_id, .. }, _) => reads::mark_failed(state, chat_id),
+        (ApiCall::GetChat(_), Ok(ApiReply::ChatDetails(details))) => {
+            chat_list::detailed(state, *details)
+        }
+        (ApiCall::GetChat(chat_id), _) => chat_list::detail_failed(state, chat_id),
+        (call @ (ApiCall::SearchUsers { .. } | ApiCall::CreateChat(_)), result) => {
+            directory::finished(state, call, result)
+        }
+        (call, result) => shell::finished(state, call, result),
+    }
+}
+
+/// 401 codes after which the session cannot be used again.
+fn ends_session(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::SessionRevoked
+            | ErrorCode::InvalidRefreshToken
+            | ErrorCode::RefreshTokenReused
+            | ErrorCode::InvalidToken
+            | ErrorCode::MissingToken
+    )
+}
+
+/// The answer to `POST /auth/refresh`: the shell opens (after a restore), the calls that
+/// waited go out (or fail with it), and a socket attempt that waited goes too.
+fn refresh_answered(
+    state: &mut AppState,
+    result: Result<ApiReply, ApiFailure>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    match session::refreshed(state, result) {
+        Refreshed::NoSession => Vec::new(),
+        Refreshed::Refused => session::end(state, Some(Notice::SessionEnded)),
+        Refreshed::Renewed {
+            user,
+            save,
+            waiting,
+        } => {
+            let mut effects = vec![save];
+            match &mut state.screen {
+                Screen::Restoring { .. } => effects.extend(shell::enter(state, *user, now)),
+                Screen::Shell(shell) => shell.user = *user,
+                Screen::SignIn(_) | Screen::Register(_) => {}
+            }
+            for call in waiting {
+                effects.extend(calls::authed(state, call));
+            }
+            effects.extend(connection::token_ready(state, now));
+            effects
+        }
+        Refreshed::Failed { failure, waiting } => {
+            if let Screen::Restoring { failure: shown } = &mut state.screen {
+                *shown = Some(calls::ui_error(&failure));
+            }
+            let mut effects = Vec::new();
+            for call in waiting {
+                effects.extend(call_finished(state, call, Err(failure.clone())));
+            }
+            effects.extend(connection::token_failed(state, now));
+            effects
+        }
+    }
+}
+
+/// Routes what happened on the WebSocket.
+fn socket_event(state: &mut AppState, event: SocketEvent) -> Vec<Effect> {
+    if !connection::is_current(state, event.epoch, event.conn) {
+        return Vec::new(); // an attempt already given up on
+    }
+    let at = event.at;
+    match event.kind {
+        SocketEventKind::Opened => opened(state, at),
+        SocketEventKind::Frame(frame) => {
+            connection::heard(state, at);
+            frames::apply(state, *frame, at)
+        }
+        SocketEventKind::Heard => {
+            connection::heard(state, at);
+            Vec::new()
+        }
+        SocketEventKind::Unauthorized => connection::refused(state, at),
+        SocketEventKind::Lost(detail) => {
+            tracing::info!(%detail, "WebSocket lost");
+            connection::lost(state, at)
+        }
+    }
+}
+
+/// The link is up: everything queued goes out, the chat list re-syncs (fetching any gaps),
+/// and read cursors that could not be sent go now.
+fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
+    let mut effects = connection::opened(state, at);
+    effects.extend(outbox::flush(state, at));
+    effects.extend(chat_list::sync(state));
+    effects.extend(reads::resend_reads(state));
+    effects
 }

@@ -10,7 +10,7 @@ use natter_shared::{
     ValidationError,
 };
 
-use crate::action::ApiCall;
+use crate::api::ApiCall;
 use crate::i18n::Language;
 
 pub mod chats;
@@ -256,21 +256,12 @@ pub enum UiError {
         code: ErrorCode,
         message: String,
     },
-    Network(NetErrorKind),
+    Network(crate::api::NetErrorKind),
     /// An error status without the usual error body (e.g. a proxy's 502 page).
     UnexpectedStatus(u16),
     /// A success status whose body could not be understood.
     BadResponse,
     InvalidServerUrl,
-}
-
-/// How a request failed to get an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetErrorKind {
-    /// The request never reached the server (connection refused, DNS): safe to resend.
-    Unreachable,
-    /// The connection broke or timed out after the request may have been received.
-    Interrupted,
 }
 
 /// A banner message.

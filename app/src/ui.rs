@@ -1,6 +1,7 @@
 //! The views: functions of `&AppState` that draw and push [`crate::action::Action`]s.
 //! A function with the `_ui` suffix draws.
 
+mod auth_form;
 mod banner;
 mod chat_list;
 mod composer;
@@ -11,7 +12,6 @@ mod message_row;
 mod new_chat;
 mod prefix_sums;
 mod profile;
-mod register;
 mod restoring;
 mod root;
 mod row_cache;
@@ -19,18 +19,18 @@ mod row_cache;
 mod row_cache_tests;
 mod settings;
 mod shell;
-mod sign_in;
+mod theme;
 mod widgets;
+pub mod words;
 
+pub use auth_form::{register_ui, sign_in_ui};
 pub use banner::connection_banner_ui;
 pub use chat_list::chat_list_ui;
 pub use composer::composer_ui;
 pub use conversation::conversation_ui;
 pub use devices::devices_ui;
 pub use profile::profile_ui;
-pub use register::register_ui;
 pub use restoring::restoring_ui;
 pub use root::app_ui;
 pub use settings::settings_ui;
 pub use shell::shell_ui;
-pub use sign_in::sign_in_ui;

@@ -4,64 +4,24 @@
 use egui::Ui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use natter::action::{Action, ApiCall};
+use natter::action::Action;
+use natter::api::ApiCall;
 use natter::effect::Effect;
 use natter::i18n::Language;
 use natter::reduce::reduce;
 use natter::state::{AppState, Screen, UiError};
+use natter::testing::{self, TestApp};
 use natter::ui::{register_ui, sign_in_ui};
 use natter_shared::{ErrorCode, Field};
 
 type View = fn(&mut Ui, &AppState, &mut Vec<Action>);
 
-/// The state, and everything the view emitted and the reducer asked for.
-struct TestApp {
-    state: AppState,
-    actions: Vec<Action>,
-    effects: Vec<Effect>,
-}
-
-impl TestApp {
-    fn api_calls(&self) -> Vec<&ApiCall> {
-        self.effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Api(r) => Some(&r.call),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
 fn harness(state: AppState, view: View) -> Harness<'static, TestApp> {
-    let app = TestApp {
-        state,
-        actions: Vec::new(),
-        effects: Vec::new(),
-    };
-    Harness::builder().with_size([480.0, 900.0]).build_ui_state(
-        move |ui, app: &mut TestApp| {
-            let mut actions = Vec::new();
-            view(ui, &app.state, &mut actions);
-            if !actions.is_empty() {
-                ui.ctx().request_repaint();
-            }
-            for action in actions {
-                app.actions.push(action.clone());
-                let effects = reduce(&mut app.state, action);
-                app.effects.extend(effects);
-            }
-        },
-        app,
-    )
+    testing::harness(state, [480.0, 900.0], view)
 }
 
 fn state(language: Language) -> AppState {
-    AppState::new(
-        language,
-        "http://127.0.0.1:8080".into(),
-        "Natter on Linux (test)".into(),
-    )
+    testing::fresh_state(language)
 }
 
 fn register_state() -> AppState {
@@ -96,7 +56,7 @@ fn an_invalid_username_shows_its_error_inline_and_enter_sends_nothing() {
         error.rect().max.y <= password_label.min.y,
         "above the password"
     );
-    assert!(harness.state().api_calls().is_empty());
+    assert!(harness.state().calls().is_empty());
     assert!(harness.state().actions.contains(&Action::SignInSubmitted));
 }
 
@@ -109,7 +69,7 @@ fn valid_input_and_enter_sends_login_and_shows_the_spinner() {
     // the spinner keeps asking for frames, so step instead of running to rest
     harness.run_steps(3);
 
-    let calls = harness.state().api_calls();
+    let calls = harness.state().calls();
     assert_eq!(calls.len(), 1);
     let ApiCall::Login(login) = calls[0] else {
         panic!("{calls:?}")
@@ -127,7 +87,7 @@ fn clicking_sign_in_sends_login_too() {
     harness.get_by_label("Sign in").click();
     harness.run_steps(3);
     assert!(matches!(
-        harness.state().api_calls().as_slice(),
+        harness.state().calls().as_slice(),
         [ApiCall::Login(_)]
     ));
 }
@@ -149,12 +109,12 @@ fn a_server_error_about_the_username_shows_next_to_the_username() {
     let app = harness.state_mut();
     reduce(
         &mut app.state,
-        Action::ApiFinished(natter::action::ApiResponse {
+        Action::ApiFinished(natter::api::ApiResponse {
             epoch: request.epoch,
             server_url: request.server_url,
             token_generation: 0,
             call: request.call,
-            result: Err(natter::action::ApiFailure::Server { status: 409, body }),
+            result: Err(natter::api::ApiFailure::Server { status: 409, body }),
             received_at: chrono::Utc::now(),
         }),
     );
@@ -186,7 +146,7 @@ fn registration_sends_register_with_the_display_name() {
     type_into(&mut harness, "Password", "password1");
     harness.key_press(egui::Key::Enter);
     harness.run_steps(3);
-    let calls = harness.state().api_calls();
+    let calls = harness.state().calls();
     let [ApiCall::Register(register)] = calls.as_slice() else {
         panic!("{calls:?}")
     };

@@ -1,14 +1,15 @@
 //! egui_kittest tests of the chat list and the conversation view.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-mod ui_support;
+mod support;
 
 use egui_kittest::kittest::Queryable as _;
-use natter::action::{Action, ApiCall};
+use natter::action::Action;
+use natter::api::ApiCall;
 use natter::reduce::reduce;
 use natter::state::OutgoingState;
 use natter_shared::RequestId;
-use ui_support::*;
+use support::ui::*;
 use uuid::Uuid;
 
 fn two_chats() -> natter::state::AppState {

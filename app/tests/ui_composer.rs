@@ -1,14 +1,14 @@
 //! egui_kittest tests of the composer and the settings screen.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-mod ui_support;
+mod support;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use natter::action::Action;
 use natter::reduce::reduce;
 use natter::state::{Preference, ShellTab, Theme};
-use ui_support::*;
+use support::ui::*;
 
 fn open_chat() -> natter::state::AppState {
     let hello = message(1, 1, bob_id(), "Hello", at(-60));

@@ -4,35 +4,24 @@
 use chrono::{TimeZone, Utc};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use natter::action::{Action, ApiCall, ApiReply, ApiResponse};
+use natter::action::Action;
+use natter::api::{ApiCall, ApiReply};
 use natter::effect::Effect;
 use natter::i18n::Language;
 use natter::reduce::reduce;
 use natter::state::{AppState, ShellTab};
+use natter::testing::{self, TestApp};
 use natter::ui::shell_ui;
-use natter_shared::api::{AuthTokens, SessionInfo, SessionList, User};
-use natter_shared::{DisplayName, Field, SessionId, UserId, Username};
+use natter_shared::SessionId;
+use natter_shared::api::{SessionInfo, SessionList};
 use uuid::Uuid;
 
-struct TestApp {
-    state: AppState,
-    effects: Vec<Effect>,
-}
-
 fn finish(state: &mut AppState, effect: &Effect, reply: ApiReply) -> Vec<Effect> {
-    let Effect::Api(request) = effect else {
-        panic!("{effect:?}")
-    };
-    reduce(
+    testing::finish(
         state,
-        Action::ApiFinished(ApiResponse {
-            epoch: request.epoch,
-            server_url: request.server_url.clone(),
-            token_generation: request.token_generation,
-            call: request.call.clone(),
-            result: Ok(reply),
-            received_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 5, 0).unwrap(),
-        }),
+        effect,
+        reply,
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 5, 0).unwrap(),
     )
 }
 
@@ -48,37 +37,18 @@ fn session(n: u128, name: &str, current: bool) -> SessionInfo {
 
 /// Signed in as Alice with two devices listed.
 fn signed_in() -> AppState {
-    let mut state = AppState::new(
-        Language::English,
-        "http://127.0.0.1:8080".into(),
-        "Natter on Linux (test)".into(),
+    let mut state = testing::fresh_state(Language::English);
+    let alice = testing::user(
+        testing::alice_id(),
+        "alice",
+        Some("Alice"),
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
     );
-    for (field, value) in [(Field::Username, "alice"), (Field::Password, "password1")] {
-        reduce(
-            &mut state,
-            Action::AuthFieldEdited {
-                field,
-                value: value.into(),
-            },
-        );
-    }
-    let login = reduce(&mut state, Action::SignInSubmitted);
-    let user = User {
-        id: UserId(Uuid::from_u128(1)),
-        username: Username::parse("alice").unwrap(),
-        display_name: Some(DisplayName::parse("Alice").unwrap()),
-        bio: String::new(),
-        created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
-        last_seen_at: None,
-    };
-    let tokens = AuthTokens {
-        token: "access".into(),
-        expires_in: 900,
-        refresh_token: "refresh".into(),
-        session_id: SessionId(Uuid::from_u128(10)),
-        user,
-    };
-    let effects = finish(&mut state, &login[0], ApiReply::Tokens(Box::new(tokens)));
+    let effects = testing::sign_in(
+        &mut state,
+        alice,
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 5, 0).unwrap(),
+    );
     let list = SessionList {
         sessions: vec![
             session(10, "Natter on Linux (test)", true),
@@ -94,33 +64,11 @@ fn signed_in() -> AppState {
 }
 
 fn harness(state: AppState) -> Harness<'static, TestApp> {
-    Harness::builder().with_size([800.0, 900.0]).build_ui_state(
-        |ui, app: &mut TestApp| {
-            let mut actions = Vec::new();
-            shell_ui(ui, &app.state, &mut actions);
-            if !actions.is_empty() {
-                ui.ctx().request_repaint();
-            }
-            for action in actions {
-                let effects = reduce(&mut app.state, action);
-                app.effects.extend(effects);
-            }
-        },
-        TestApp {
-            state,
-            effects: Vec::new(),
-        },
-    )
+    testing::harness(state, [800.0, 900.0], shell_ui)
 }
 
 fn calls(app: &TestApp) -> Vec<&ApiCall> {
-    app.effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Api(r) => Some(&r.call),
-            _ => None,
-        })
-        .collect()
+    app.calls()
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub mod presence;
 pub mod realtime;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 
 pub use config::Settings;

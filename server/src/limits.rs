@@ -13,7 +13,7 @@ use natter_shared::UserId;
 
 use crate::auth::extractor::{VerifiedToken, bearer_token};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -23,7 +23,7 @@ pub async fn check(state: &AppState, bucket: &str, who: &str, limit: u32) -> Res
     let now = Utc::now().timestamp();
     let window = WINDOW.as_secs() as i64;
     let slot = now / window;
-    let key = state.redis.key(&format!("rl:{bucket}:{who}:{slot}"));
+    let key = counter_key(state, bucket, who, slot);
     let mut conn = state.redis.conn();
     let counted: redis::RedisResult<(i64,)> = redis::pipe()
         .cmd("INCR")
@@ -45,6 +45,11 @@ pub async fn check(state: &AppState, bucket: &str, who: &str, limit: u32) -> Res
             Ok(())
         }
     }
+}
+
+/// `rl:<bucket>:<who>:<slot>`: the counter of one window.
+fn counter_key(state: &AppState, bucket: &str, who: &str, slot: i64) -> String {
+    state.redis.key(&format!("rl:{bucket}:{who}:{slot}"))
 }
 
 /// The per-user message rate (WebSocket and REST sends).

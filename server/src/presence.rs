@@ -13,13 +13,14 @@ use natter_shared::UserId;
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a process's presence entry lives without a refresh.
 pub const TTL: Duration = Duration::from_secs(60);
 /// How often each process refreshes the entries of its connected users.
 pub const REFRESH: Duration = Duration::from_secs(20);
 
+/// `pr:<user>`: the processes holding a connection of the user.
 fn key(state: &AppState, user: UserId) -> String {
     state.redis.key(&format!("pr:{user}"))
 }
@@ -179,7 +180,7 @@ async fn announce(state: &AppState, user: UserId, event: PresenceEvent) {
         user_id: user,
         timestamp: Utc::now(),
     };
-    crate::realtime::room::fan_out(state, None, contacts.into_iter().map(UserId), &frame, None);
+    crate::realtime::deliver::fan_out(state, None, contacts.into_iter().map(UserId), &frame, None);
 }
 
 fn redis_error(op: &'static str, e: &redis::RedisError) {

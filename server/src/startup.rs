@@ -1,8 +1,8 @@
-//! `Application::build`: everything between settings and a listening server.
+//! `Application::build`: everything between settings and a listening server. This file only
+//! wires the parts together; the shared context they use is [`crate::state::AppState`].
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -16,32 +16,14 @@ use crate::auth::JwtKeys;
 use crate::cache::Redis;
 use crate::chat_list::{self, Invalidations};
 use crate::config::Settings;
+use crate::db;
 use crate::db::writer::Writer;
-use crate::db::{self, DbPool};
 use crate::openapi::ApiDoc;
 use crate::realtime::Registry;
 use crate::realtime::bus::Bus;
 use crate::routes;
-use crate::{presence, routes::metrics};
-
-/// Shared by every request handler (as `web::Data<AppState>`).
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: DbPool,
-    pub redis: Redis,
-    pub jwt: JwtKeys,
-    /// A hash to verify against when a username does not exist, so a failed login takes
-    /// as long for unknown users as for wrong passwords (no username probing by timing).
-    pub dummy_password_hash: String,
-    /// This process's connections and rooms.
-    pub registry: Arc<Registry>,
-    /// Events to and from the other server processes.
-    pub bus: Bus,
-    /// Group commit of message sends.
-    pub writer: Writer,
-    /// Chat-list cache entries to drop once Redis answers again.
-    pub invalidations: Invalidations,
-}
+use crate::state::AppState;
+use crate::{presence, telemetry};
 
 /// A built server, bound and ready to run.
 pub struct Application {
@@ -78,7 +60,7 @@ impl Application {
         let registry = Arc::new(Registry::default());
         let bus = Bus::new(redis.clone(), registry.clone());
         let writer = Writer::start(pool.clone()).context("starting the message writer")?;
-        metrics::recorder();
+        telemetry::metrics_recorder();
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
         let port = listener.local_addr()?.port();
@@ -106,18 +88,20 @@ impl Application {
                 .app_data(routes::extractor_errors::query_config())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.wrap(actix_web::middleware::from_fn(metrics::time_requests))
-                .wrap(TracingLogger::default())
-                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
-                .route(
-                    "/api/docs",
-                    web::get().to(|| async {
-                        actix_web::HttpResponse::PermanentRedirect()
-                            .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
-                            .finish()
-                    }),
-                )
-                .default_service(web::to(routes::not_found))
+            app.wrap(actix_web::middleware::from_fn(
+                routes::metrics::time_requests,
+            ))
+            .wrap(TracingLogger::default())
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+            .route(
+                "/api/docs",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::PermanentRedirect()
+                        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(routes::not_found))
         })
         // small interactive frames: send at once rather than wait for Nagle's algorithm
         .tcp_nodelay(true)
@@ -144,6 +128,3 @@ impl Application {
         self.server.await
     }
 }
-
-/// How long `/readyz` waits for each dependency.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(2);

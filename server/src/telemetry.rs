@@ -1,5 +1,9 @@
-//! Logging: `tracing` with an env filter, human or JSON lines.
+//! Telemetry: logging (`tracing` with an env filter, human or JSON lines) and the
+//! process-wide Prometheus recorder behind `/metrics`.
 
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
@@ -17,4 +21,29 @@ pub fn init(settings: &Settings) {
     };
     // Err only means a subscriber is already installed, as in a test process.
     drop(result);
+}
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process-wide Prometheus recorder (metrics are per process by nature: several test
+/// servers in one process share it).
+pub fn metrics_recorder() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let latency = [
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ];
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full("natter_writer_batch_size".into()),
+                        &[1.0, 4.0, 16.0, 64.0, 128.0, 256.0, 512.0],
+                    )
+                })
+                .and_then(|b| b.install_recorder())
+                .map_err(|e| tracing::warn!(error = %e, "no metrics recorder"))
+                .ok()
+        })
+        .clone()
 }

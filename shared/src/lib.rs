@@ -8,13 +8,15 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod names;
 pub mod validation;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChatId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
-    Bio, DisplayName, Field, MessageText, Password, Username, ValidationError, ValidationErrorKind,
+    Bio, ChatTitle, DisplayName, Field, MessageText, Password, Username, ValidationError,
+    ValidationErrorKind,
 };
 
 /// The path prefix of every REST endpoint.
@@ -97,5 +99,52 @@ mod golden {
             serde_json::to_string(&r).unwrap(),
             r#"{"display_name":"Al"}"#
         );
+    }
+
+    #[test]
+    fn create_chat_request_is_one_shape_or_the_other() {
+        let partner = UserId(Uuid::from_u128(4));
+        let direct = CreateChatRequest::Direct {
+            partner_id: partner,
+        };
+        let json = r#"{"partner_id":"00000000-0000-0000-0000-000000000004"}"#;
+        assert_eq!(serde_json::to_string(&direct).unwrap(), json);
+        assert_eq!(
+            serde_json::from_str::<CreateChatRequest>(json).unwrap(),
+            direct
+        );
+        let group = CreateChatRequest::Group {
+            title: "Book club".into(),
+            member_ids: vec![partner],
+        };
+        let json = r#"{"title":"Book club","member_ids":["00000000-0000-0000-0000-000000000004"]}"#;
+        assert_eq!(serde_json::to_string(&group).unwrap(), json);
+        assert_eq!(
+            serde_json::from_str::<CreateChatRequest>(json).unwrap(),
+            group
+        );
+        let untitled_members: CreateChatRequest = serde_json::from_str(r#"{"title":"t"}"#).unwrap();
+        assert_eq!(
+            untitled_members,
+            CreateChatRequest::Group {
+                title: "t".into(),
+                member_ids: vec![]
+            },
+            "member_ids may be left out"
+        );
+        for (reason, bad) in [
+            ("neither shape", r#"{}"#),
+            (
+                "both shapes",
+                r#"{"partner_id":"00000000-0000-0000-0000-000000000004","title":"x"}"#,
+            ),
+            ("members without a title", r#"{"member_ids":[]}"#),
+            ("unknown field", r#"{"title":"x","admin":true}"#),
+        ] {
+            assert!(
+                serde_json::from_str::<CreateChatRequest>(bad).is_err(),
+                "{reason}"
+            );
+        }
     }
 }

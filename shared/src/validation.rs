@@ -294,6 +294,33 @@ impl fmt::Debug for MessageText {
     }
 }
 
+string_newtype!(
+    /// A group's title: 1–128 characters after trimming, no control characters.
+    ChatTitle
+);
+
+impl ChatTitle {
+    pub const MAX: usize = 128;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::Title, trimmed.chars().count(), 1, Self::MAX)?;
+        if trimmed.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                Field::Title,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for ChatTitle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChatTitle({:?})", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,5 +469,34 @@ mod tests {
         assert_eq!(e.to_string(), "username: must be at least 3 characters");
         let e = Password::parse("").unwrap_err();
         assert_eq!(e.to_string(), "password: must be at least 8 bytes");
+    }
+
+    #[test]
+    fn chat_titles() {
+        let cases: &[Case] = &[
+            ("plain title kept", "Book club", Ok("Book club")),
+            ("trimmed", "  Hikers ", Ok("Hikers")),
+            ("unicode allowed", "Клуб 📚", Ok("Клуб 📚")),
+            ("empty rejected", "", Err(TooShort { min: 1 })),
+            ("spaces only rejected", "   ", Err(TooShort { min: 1 })),
+            ("newline rejected", "Book\nclub", Err(InvalidCharacters)),
+            ("tab rejected", "Book\tclub", Err(InvalidCharacters)),
+            ("NUL rejected", "Book\0club", Err(InvalidCharacters)),
+        ];
+        for (reason, input, expected) in cases {
+            let got = ChatTitle::parse(input);
+            match expected {
+                Ok(v) => assert_eq!(got.as_ref().map(ChatTitle::as_str), Ok(*v), "{reason}"),
+                Err(k) => assert_eq!(got.map_err(|e| e.kind), Err(k.clone()), "{reason}"),
+            }
+        }
+        assert!(
+            ChatTitle::parse(&"т".repeat(128)).is_ok(),
+            "128 chars is the maximum"
+        );
+        assert_eq!(
+            ChatTitle::parse(&"т".repeat(129)).map_err(|e| e.kind),
+            Err(TooLong { max: 128 })
+        );
     }
 }

@@ -216,10 +216,9 @@ impl TestApp {
             .client
             .post(self.api("/chats"))
             .bearer_auth(token)
-            .json(&CreateChatRequest {
-                title: Some(title.into()),
-                member_ids: Some(members.to_vec()),
-                ..Default::default()
+            .json(&CreateChatRequest::Group {
+                title: title.into(),
+                member_ids: members.to_vec(),
             })
             .send()
             .await
@@ -277,9 +276,8 @@ pub async fn open_direct_chat(
     let resp = client
         .post(chats_url)
         .bearer_auth(token)
-        .json(&CreateChatRequest {
-            partner_id: Some(partner),
-            ..Default::default()
+        .json(&CreateChatRequest::Direct {
+            partner_id: partner,
         })
         .send()
         .await

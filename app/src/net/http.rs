@@ -14,9 +14,9 @@ use natter_shared::api::{
 };
 use natter_shared::{API_PREFIX, ErrorBody};
 
-use crate::action::{ApiCall, ApiFailure, ApiReply, Method};
+use crate::api::NetErrorKind;
+use crate::api::{ApiCall, ApiFailure, ApiReply, Method};
 use crate::effect::ApiRequest;
-use crate::state::NetErrorKind;
 
 /// Sends one HTTP request and waits for the answer.
 pub trait Transport {

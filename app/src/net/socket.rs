@@ -11,7 +11,7 @@ use natter_shared::ws::ServerFrame;
 
 use crate::action::{Action, SocketEvent, SocketEventKind};
 use crate::effect::SocketCommand;
-use crate::net::worker::Wake;
+use crate::net::wake::Wake;
 
 /// Runs until the command channel closes (the executor was dropped).
 pub fn socket_loop(commands: &Receiver<SocketCommand>, actions: &Sender<Action>, wake: &Wake) {

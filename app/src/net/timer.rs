@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::action::Action;
-use crate::net::worker::Wake;
+use crate::net::wake::Wake;
 
 /// Runs until the request channel closes (the executor was dropped).
 pub fn timer_loop(requests: &Receiver<DateTime<Utc>>, actions: &Sender<Action>, wake: &Wake) {

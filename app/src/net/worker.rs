@@ -8,17 +8,16 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use crate::action::{Action, ApiResponse};
+use crate::action::Action;
+use crate::api::ApiResponse;
 use crate::effect::{ApiRequest, Effect, Notification, SocketCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
+use crate::net::wake::Wake;
 use crate::net::{notify, socket, timer};
 use crate::token_store::{StoredSession, TokenStore};
 
 /// How many HTTP calls may be in flight at once.
 const NETWORK_THREADS: usize = 3;
-
-/// Wakes the UI so it drains the channel (`egui::Context::request_repaint`).
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 enum StoreCommand {
     Save(StoredSession),

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::ws::ClientFrame;
 use natter_shared::{ChatId, MessageId};
 
-use super::connection;
+use super::calls;
 use crate::effect::Effect;
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub(super) fn edit(
         _ => None,
     };
     frame
-        .and_then(|is_typing| connection::send(state, ClientFrame::Typing { chat_id, is_typing }))
+        .and_then(|is_typing| calls::send(state, ClientFrame::Typing { chat_id, is_typing }))
         .into_iter()
         .collect()
 }

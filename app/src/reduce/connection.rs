@@ -2,14 +2,14 @@
 //! backoff and jitter when it drops, a fresh token when the server refuses the upgrade with
 //! 401 (through the single-flight refresh), and noticing a link that went silent.
 //!
-//! Every (re)open flushes the outbox and re-syncs the chat list, which fetches any gaps.
+//! What each (re)open does (flush the outbox, re-sync the chat list) is routed in
+//! `reduce.rs`.
 
 use chrono::{DateTime, Utc};
 use natter_shared::API_PREFIX;
-use natter_shared::ws::ClientFrame;
 
-use super::{chats, frames, outbox, session};
-use crate::action::{SocketEvent, SocketEventKind};
+use super::calls::start_refresh;
+use super::{chat_list, outbox};
 use crate::effect::{Effect, SocketCommand};
 use crate::state::connection::{
     BACK_ONLINE_SHOWN, CONNECT_TIMEOUT, SILENCE_LIMIT, backoff, jitter_seed,
@@ -59,7 +59,7 @@ fn open(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
         }
         _ => {
             link.awaiting_token = true;
-            session::start_refresh(state)
+            start_refresh(state)
         }
     }
 }
@@ -95,41 +95,14 @@ pub(super) fn token_failed(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effe
     }
 }
 
-pub(super) fn socket_event(state: &mut AppState, event: SocketEvent) -> Vec<Effect> {
+/// Whether an event belongs to the live attempt of this session (others were given up on).
+pub(super) fn is_current(state: &AppState, epoch: u64, conn: u64) -> bool {
     let link = &state.connection;
-    if event.epoch != state.epoch || event.conn != link.conn || link.status == LinkStatus::Idle {
-        return Vec::new(); // an attempt already given up on
-    }
-    let at = event.at;
-    match event.kind {
-        SocketEventKind::Opened => opened(state, at),
-        SocketEventKind::Frame(frame) => {
-            state.connection.last_heard = Some(at);
-            frames::apply(state, *frame, at)
-        }
-        SocketEventKind::Heard => {
-            state.connection.last_heard = Some(at);
-            Vec::new()
-        }
-        SocketEventKind::Unauthorized => {
-            let generation = state.connection.token_generation;
-            if let Some(session) = state.session.as_mut()
-                && session.token_generation == generation
-            {
-                // the next attempt refreshes first (single-flight, like any 401)
-                session.access_token = None;
-            }
-            tracing::info!("WebSocket refused the token; refreshing before the next attempt");
-            lost(state, at)
-        }
-        SocketEventKind::Lost(detail) => {
-            tracing::info!(%detail, "WebSocket lost");
-            lost(state, at)
-        }
-    }
+    epoch == state.epoch && conn == link.conn && link.status != LinkStatus::Idle
 }
 
-fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
+/// The upgrade succeeded: the link is online (the caller flushes and re-syncs).
+pub(super) fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     let link = &mut state.connection;
     let back_online_until = link.was_online.then(|| at + BACK_ONLINE_SHOWN);
     link.status = LinkStatus::Online {
@@ -141,14 +114,29 @@ fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     link.last_heard = Some(at);
     let mut effects = vec![Effect::WakeAt(at + SILENCE_LIMIT)];
     effects.extend(back_online_until.map(Effect::WakeAt));
-    effects.extend(outbox::flush(state, at));
-    effects.extend(chats::sync(state));
-    effects.extend(chats::resend_reads(state));
     effects
 }
 
+/// A frame, ping or pong arrived: the link is alive.
+pub(super) fn heard(state: &mut AppState, at: DateTime<Utc>) {
+    state.connection.last_heard = Some(at);
+}
+
+/// The server answered the upgrade with 401: the next attempt refreshes the token first
+/// (single-flight, like any 401).
+pub(super) fn refused(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
+    let generation = state.connection.token_generation;
+    if let Some(session) = state.session.as_mut()
+        && session.token_generation == generation
+    {
+        session.access_token = None;
+    }
+    tracing::info!("WebSocket refused the token; refreshing before the next attempt");
+    lost(state, at)
+}
+
 /// The link is down: close it, requeue what was in flight, schedule the next attempt.
-fn lost(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
+pub(super) fn lost(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     let session = state
         .session
         .as_ref()
@@ -164,7 +152,7 @@ fn lost(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     link.last_heard = None;
     let conn = link.conn;
     outbox::requeue(state);
-    chats::forget_typing(state);
+    chat_list::forget_typing(state);
     vec![
         Effect::Socket(SocketCommand::Close { conn }),
         Effect::WakeAt(retry_at),
@@ -180,8 +168,7 @@ pub(super) fn reconnect_now(state: &mut AppState, now: DateTime<Utc>) -> Vec<Eff
     }
 }
 
-/// Time passed: retries that are due, the end of "back online", a silent link, send
-/// timeouts and typing indicators.
+/// Time passed: retries that are due, the end of "back online", a silent link.
 pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     let mut effects = Vec::new();
     match state.connection.status.clone() {
@@ -213,16 +200,5 @@ pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
         }
         _ => {}
     }
-    effects.extend(outbox::expire(state, now));
-    chats::expire_typing(state, now);
     effects
-}
-
-/// The effect that sends `frame` on the live link, if it is up.
-pub(super) fn send(state: &AppState, frame: ClientFrame) -> Option<Effect> {
-    let conn = state.connection.conn;
-    state
-        .connection
-        .is_online()
-        .then_some(Effect::Socket(SocketCommand::Send { conn, frame }))
 }

@@ -3,13 +3,14 @@
 //! members, and `POST /chats`, after which the chat opens.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use natter_shared::UserId;
 use natter_shared::api::{CreateChatRequest, User, UserSearchQuery};
+use natter_shared::{ChatTitle, UserId};
 
-use super::{chats, session};
-use crate::action::{ApiCall, ApiFailure, ApiReply};
+use super::calls::{authed, error_of};
+use super::chat_list;
+use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
-use crate::state::{AppState, NewChat, Screen, ShellTab, UiError};
+use crate::state::{AppState, NewChat, Screen, ShellTab};
 
 /// How long typing must pause before the search runs.
 pub const SEARCH_DEBOUNCE: TimeDelta = TimeDelta::milliseconds(300);
@@ -71,7 +72,7 @@ pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
         return Vec::new();
     }
     dialog.searching = Some(query.clone());
-    session::authed(state, ApiCall::SearchUsers { query })
+    authed(state, ApiCall::SearchUsers { query })
 }
 
 pub(super) fn toggle_member(state: &mut AppState, user: User) -> Vec<Effect> {
@@ -93,34 +94,28 @@ pub(super) fn edit_title(state: &mut AppState, title: String) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Whether the group in the dialog can be created: a title and at least one member.
-pub fn group_ready(dialog: &NewChat) -> bool {
-    let title = dialog.title.trim();
-    !title.is_empty()
-        && title.chars().count() <= CreateChatRequest::TITLE_MAX
-        && !dialog.members.is_empty()
-        && dialog.members.len() < CreateChatRequest::MEMBERS_MAX
-}
-
 pub(super) fn request_direct(state: &mut AppState, partner: UserId) -> Vec<Effect> {
-    let request = CreateChatRequest {
-        partner_id: Some(partner),
-        ..CreateChatRequest::default()
-    };
-    create(state, request)
+    create(
+        state,
+        CreateChatRequest::Direct {
+            partner_id: partner,
+        },
+    )
 }
 
 pub(super) fn request_group(state: &mut AppState) -> Vec<Effect> {
     let Some(dialog) = state.new_chat.as_ref() else {
         return Vec::new();
     };
-    if !dialog.group || !group_ready(dialog) {
+    if !dialog.group || !dialog.group_ready() {
         return Vec::new();
     }
-    let request = CreateChatRequest {
-        partner_id: None,
-        title: Some(dialog.title.trim().to_owned()),
-        member_ids: Some(dialog.members.iter().map(|m| m.id).collect()),
+    let Ok(title) = ChatTitle::parse(&dialog.title) else {
+        return Vec::new();
+    };
+    let request = CreateChatRequest::Group {
+        title: title.into_inner(),
+        member_ids: dialog.members.iter().map(|m| m.id).collect(),
     };
     create(state, request)
 }
@@ -134,7 +129,7 @@ fn create(state: &mut AppState, request: CreateChatRequest) -> Vec<Effect> {
     }
     dialog.creating = true;
     dialog.error = None;
-    session::authed(state, ApiCall::CreateChat(request))
+    authed(state, ApiCall::CreateChat(request))
 }
 
 /// The answer to a search or a create (the caller handled epochs and 401s).
@@ -169,11 +164,11 @@ pub(super) fn finished(
         (ApiCall::CreateChat(_), Ok(ApiReply::Chat(summary))) => {
             state.new_chat = None;
             let chat_id = summary.id;
-            let mut effects = chats::upsert(state, *summary);
+            let mut effects = chat_list::upsert(state, *summary);
             if let Screen::Shell(shell) = &mut state.screen {
                 shell.tab = ShellTab::Chats;
             }
-            effects.extend(chats::open(state, chat_id));
+            effects.extend(chat_list::open(state, chat_id));
             effects
         }
         (ApiCall::CreateChat(_), other) => {
@@ -182,12 +177,5 @@ pub(super) fn finished(
             Vec::new()
         }
         _ => Vec::new(),
-    }
-}
-
-fn error_of(result: Result<ApiReply, ApiFailure>) -> UiError {
-    match result {
-        Err(failure) => session::ui_error(&failure),
-        Ok(_) => UiError::BadResponse,
     }
 }

@@ -4,8 +4,9 @@
 use natter_shared::Field;
 use natter_shared::api::{LoginRequest, RegisterRequest};
 
-use super::session;
-use crate::action::{ApiCall, ApiFailure, ApiReply, ApiResponse};
+use super::calls::{failure_field, ui_error};
+use super::{session, shell};
+use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::{ApiRequest, Effect};
 use crate::state::{AppState, AuthForm, Screen, normalize_server_url};
 
@@ -156,7 +157,9 @@ pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effec
             vec![unauthenticated(state, response.server_url, call)]
         }
         (ApiCall::Login(_), Ok(ApiReply::Tokens(tokens))) => {
-            session::begin(state, response.server_url, *tokens, now)
+            let (mut effects, user) = session::begin(state, response.server_url, *tokens);
+            effects.extend(shell::enter(state, user, now));
+            effects
         }
         (_, Ok(_)) => fail(state, &ApiFailure::BadResponse("unexpected reply".into())),
         (_, Err(failure)) => fail(state, &failure),
@@ -166,8 +169,8 @@ pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effec
 fn fail(state: &mut AppState, failure: &ApiFailure) -> Vec<Effect> {
     if let Some(form) = form_mut(state) {
         form.busy = false;
-        let error = session::ui_error(failure);
-        match session::failure_field(failure) {
+        let error = ui_error(failure);
+        match failure_field(failure) {
             Some(field) => form.field_errors.push((field, error)),
             None => form.general_error = Some(error),
         }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
-use super::{chats, outbox, prefs};
+use super::{chat_list, outbox, prefs, reads};
 use crate::effect::Effect;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
                 entry.typing.remove(&message.sender_id);
             }
             let mut effects = prefs::notify(state, &message, at);
-            effects.extend(chats::insert_message(state, message));
+            effects.extend(chat_list::insert_message(state, message));
             effects
         }
         ServerFrame::Error {
@@ -80,7 +80,7 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             let me = state.session.as_ref().map(|s| s.user_id);
             if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
                 if Some(user_id) == me {
-                    chats::set_read_seq(entry, seq);
+                    reads::set_read_seq(entry, seq);
                 } else {
                     let cursor = entry.others_read.entry(user_id).or_insert(0);
                     *cursor = (*cursor).max(seq);
@@ -88,6 +88,6 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             }
             Vec::new()
         }
-        ServerFrame::ChatUpdated { chat } => chats::upsert(state, chat),
+        ServerFrame::ChatUpdated { chat } => chat_list::upsert(state, chat),
     }
 }

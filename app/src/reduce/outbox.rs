@@ -14,7 +14,7 @@ use natter_shared::api::Message;
 use natter_shared::ws::ClientFrame;
 use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId};
 
-use super::{chats, compose, connection};
+use super::{calls, chat_list, compose};
 use crate::effect::Effect;
 use crate::state::{AppState, Outgoing, OutgoingState, SendFailure};
 
@@ -67,7 +67,7 @@ fn send(state: &mut AppState, index: usize, now: DateTime<Utc>) -> Option<Effect
         request_id: item.request_id,
         reply_to: item.reply_to,
     };
-    let effect = connection::send(state, frame)?;
+    let effect = calls::send(state, frame)?;
     state.chats.outbox[index].state = OutgoingState::Sending { since: now };
     Some(effect)
 }
@@ -103,7 +103,7 @@ pub(super) fn requeue(state: &mut AppState) {
 /// `message_sent`: the server stored it (now, or the first time this request id came).
 pub(super) fn acked(state: &mut AppState, request_id: RequestId, message: Message) -> Vec<Effect> {
     state.chats.outbox.retain(|o| o.request_id != request_id);
-    chats::insert_message(state, message)
+    chat_list::insert_message(state, message)
 }
 
 /// An `error` frame about one of our sends.

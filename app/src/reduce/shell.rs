@@ -1,10 +1,12 @@
 //! The signed-in shell: tabs, the profile editor, the devices list, signing out.
 
-use natter_shared::api::UpdateProfileRequest;
+use chrono::{DateTime, Utc};
+use natter_shared::api::{UpdateProfileRequest, User};
 use natter_shared::{ErrorCode, Field, SessionId};
 
-use super::session;
-use crate::action::{ApiCall, ApiFailure, ApiReply};
+use super::calls::{authed, failure_field, ui_error};
+use super::{connection, session};
+use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
 use crate::state::{AppState, Notice, ProfileForm, Screen, ShellState, ShellTab, UiError};
 
@@ -13,6 +15,15 @@ fn shell_mut(state: &mut AppState) -> Option<&mut ShellState> {
         Screen::Shell(shell) => Some(shell),
         _ => None,
     }
+}
+
+/// The session is usable (signed in, or restored): show the shell for `user`, load the
+/// devices and open the link.
+pub(super) fn enter(state: &mut AppState, user: User, now: DateTime<Utc>) -> Vec<Effect> {
+    state.screen = Screen::Shell(Box::new(ShellState::new(user)));
+    let mut effects = reload_devices(state);
+    effects.extend(connection::start(state, now));
+    effects
 }
 
 pub(super) fn choose_tab(state: &mut AppState, tab: ShellTab) -> Vec<Effect> {
@@ -36,7 +47,7 @@ pub(super) fn reload_devices(state: &mut AppState) -> Vec<Effect> {
     }
     shell.devices.loading = true;
     shell.devices.error = None;
-    session::authed(state, ApiCall::ListSessions)
+    authed(state, ApiCall::ListSessions)
 }
 
 pub(super) fn sign_out_device(state: &mut AppState, id: SessionId) -> Vec<Effect> {
@@ -51,7 +62,7 @@ pub(super) fn sign_out_device(state: &mut AppState, id: SessionId) -> Vec<Effect
     }
     shell.devices.revoking.push(id);
     shell.devices.error = None;
-    session::authed(state, ApiCall::RevokeSession(id))
+    authed(state, ApiCall::RevokeSession(id))
 }
 
 pub(super) fn sign_out(state: &mut AppState) -> Vec<Effect> {
@@ -62,7 +73,7 @@ pub(super) fn sign_out(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     shell.signing_out = true;
-    session::authed(state, ApiCall::Logout)
+    authed(state, ApiCall::Logout)
 }
 
 pub(super) fn edit_profile(state: &mut AppState, field: Field, value: String) -> Vec<Effect> {
@@ -126,7 +137,7 @@ pub(super) fn submit_profile(state: &mut AppState) -> Vec<Effect> {
     shell.profile.saving = true;
     shell.profile.general_error = None;
     shell.profile.field_errors.clear();
-    session::authed(state, ApiCall::UpdateMe(request))
+    authed(state, ApiCall::UpdateMe(request))
 }
 
 /// The answer to a shell call (the caller handled epochs and 401s).
@@ -149,10 +160,7 @@ pub(super) fn finished(
     };
     let result = match result {
         Ok(reply) => Ok(reply),
-        Err(failure) => Err((
-            session::ui_error(&failure),
-            session::failure_field(&failure),
-        )),
+        Err(failure) => Err((ui_error(&failure), failure_field(&failure))),
     };
     match (call, result) {
         (ApiCall::ListSessions, Ok(ApiReply::Sessions(list))) => {

@@ -2,8 +2,8 @@
 //! filter, and the "new chat" / "new group" dialog with its debounced user search.
 
 use chrono::{DateTime, Utc};
-use natter_shared::MessageId;
-use natter_shared::api::User;
+use natter_shared::api::{CreateChatRequest, User};
+use natter_shared::{ChatTitle, MessageId};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
@@ -42,4 +42,14 @@ pub struct NewChat {
     /// `POST /chats` is in flight.
     pub creating: bool,
     pub error: Option<UiError>,
+}
+
+impl NewChat {
+    /// Whether the group in the dialog can be created: a valid title and at least one
+    /// member, within the size limit.
+    pub fn group_ready(&self) -> bool {
+        ChatTitle::parse(&self.title).is_ok()
+            && !self.members.is_empty()
+            && self.members.len() < CreateChatRequest::MEMBERS_MAX
+    }
 }

@@ -3,8 +3,9 @@
 
 use egui::Ui;
 
+use super::words::connection_message;
 use crate::action::Action;
-use crate::i18n::{connection_message, tr};
+use crate::i18n::tr;
 use crate::state::{AppState, LinkStatus};
 
 pub fn connection_banner_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {

@@ -5,14 +5,15 @@
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, TextEdit, Ui};
 
-use super::format::{avatar_ui, list_time, one_line};
+use super::format::{avatar_id, avatar_ui, badge_text, list_time, one_line, typing_text};
+use super::theme::{
+    CHAT_ROW_HEIGHT, LIST_AVATAR, MUTED_BADGE, PREVIEW_SIZE, ROW_RADIUS, SMALL_SIZE, TITLE_SIZE,
+    UNREAD_BADGE,
+};
+use super::widgets::mute_item_ui;
 use crate::action::Action;
 use crate::i18n::tr;
 use crate::state::{AppState, ChatEntry};
-
-/// The height of one chat row.
-pub const ROW_HEIGHT: f32 = 62.0;
-const AVATAR: f32 = 44.0;
 
 /// The id of the search box, for Ctrl+K.
 pub fn search_id() -> egui::Id {
@@ -82,7 +83,7 @@ pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     egui::ScrollArea::vertical()
         .id_salt("chat-list")
         .auto_shrink([false, false])
-        .show_rows(ui, ROW_HEIGHT, count, |ui, range| match &matches {
+        .show_rows(ui, CHAT_ROW_HEIGHT, count, |ui, range| match &matches {
             Some(chats) => {
                 for entry in &chats[range] {
                     chat_row_ui(ui, state, entry, actions);
@@ -129,12 +130,12 @@ fn keyboard(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
 }
 
 fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
-    let lang = state.language;
     let id = entry.summary.id;
     let selected = state.chats.open == Some(id);
     let muted = state.settings.is_muted(id);
     let width = ui.available_width();
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, ROW_HEIGHT), Sense::click());
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(width, CHAT_ROW_HEIGHT), Sense::click());
     let title = entry.title().to_owned();
     response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &title));
     let visuals = ui.visuals().clone();
@@ -145,7 +146,7 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     } else {
         Color32::TRANSPARENT
     };
-    ui.painter().rect_filled(rect, 6.0, fill);
+    ui.painter().rect_filled(rect, ROW_RADIUS, fill);
     let strong = if selected {
         visuals.selection.stroke.color
     } else {
@@ -159,11 +160,11 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
 
     let online = entry.summary.partner.as_ref().is_some_and(|p| p.online);
     let avatar_rect = egui::Rect::from_center_size(
-        egui::pos2(rect.left() + 8.0 + AVATAR / 2.0, rect.center().y),
-        egui::vec2(AVATAR, AVATAR),
+        egui::pos2(rect.left() + 8.0 + LIST_AVATAR / 2.0, rect.center().y),
+        egui::vec2(LIST_AVATAR, LIST_AVATAR),
     );
     ui.scope_builder(egui::UiBuilder::new().max_rect(avatar_rect), |ui| {
-        avatar_ui(ui, avatar_uuid(entry), &title, AVATAR, online);
+        avatar_ui(ui, avatar_id(entry), &title, LIST_AVATAR, online);
     });
 
     let left = avatar_rect.right() + 10.0;
@@ -180,14 +181,18 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         .map_or(entry.summary.updated_at, |m| m.created_at);
     let time_text = list_time(&state.clock, time);
     let time_width = painter
-        .layout_no_wrap(time_text.clone(), egui::FontId::proportional(11.5), weak)
+        .layout_no_wrap(
+            time_text.clone(),
+            egui::FontId::proportional(SMALL_SIZE),
+            weak,
+        )
         .size()
         .x;
     let time_rect = egui::Rect::from_min_size(
         egui::pos2(right - time_width, top),
         egui::vec2(time_width, 16.0),
     );
-    let time_label = egui::Label::new(RichText::new(time_text).size(11.5).color(weak))
+    let time_label = egui::Label::new(RichText::new(time_text).size(SMALL_SIZE).color(weak))
         .selectable(false)
         .sense(Sense::hover());
     ui.put(time_rect, time_label);
@@ -195,32 +200,24 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     // title, top left (a muted chat shows by its grey badge)
     let title_text = title.clone();
     let title_width = (right - time_width - 8.0 - left).max(10.0);
-    let title_galley = truncated(ui, &title_text, title_width, 14.5, strong);
+    let title_galley = truncated(ui, &title_text, title_width, TITLE_SIZE, strong);
     painter.galley(egui::pos2(left, top - 2.0), title_galley, strong);
 
     // unread badge, bottom right (a real label, so screen readers and tests read it)
     let unread = entry.summary.unread_count;
     let mut preview_right = right;
     if unread > 0 {
-        let text = if unread > 999 {
-            "999+".to_owned()
-        } else {
-            unread.to_string()
-        };
+        let text = badge_text(unread);
         let galley = painter.layout_no_wrap(
             text.clone(),
-            egui::FontId::proportional(11.5),
+            egui::FontId::proportional(SMALL_SIZE),
             Color32::WHITE,
         );
         let size = egui::vec2((galley.size().x + 12.0).max(20.0), 20.0);
         let badge = egui::Rect::from_min_size(egui::pos2(right - size.x, bottom - size.y), size);
-        let badge_fill = if muted {
-            Color32::from_gray(150)
-        } else {
-            Color32::from_rgb(0x3A, 0x8F, 0xE0)
-        };
+        let badge_fill = if muted { MUTED_BADGE } else { UNREAD_BADGE };
         painter.rect_filled(badge, 10.0, badge_fill);
-        let label = egui::Label::new(RichText::new(text).color(Color32::WHITE).size(11.5))
+        let label = egui::Label::new(RichText::new(text).color(Color32::WHITE).size(SMALL_SIZE))
             .selectable(false)
             .sense(Sense::hover());
         ui.put(badge, label);
@@ -238,7 +235,7 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     } else {
         weak
     };
-    let label = egui::Label::new(RichText::new(preview).color(color).size(13.0))
+    let label = egui::Label::new(RichText::new(preview).color(color).size(PREVIEW_SIZE))
         .truncate()
         .selectable(false)
         .sense(Sense::hover());
@@ -250,37 +247,13 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     if response.clicked() && !selected {
         actions.push(Action::ChatOpened(id));
     }
-    response.context_menu(|ui| {
-        let key = if muted { "chats.unmute" } else { "chats.mute" };
-        if ui.button(tr(lang, key)).clicked() {
-            actions.push(Action::ChatMuteSet {
-                chat_id: id,
-                muted: !muted,
-            });
-            ui.close();
-        }
-    });
-}
-
-/// The avatar colour follows the person in direct chats and the chat in groups.
-fn avatar_uuid(entry: &ChatEntry) -> uuid::Uuid {
-    entry
-        .summary
-        .partner
-        .as_ref()
-        .map_or(entry.summary.id.0, |p| p.id.0)
+    response.context_menu(|ui| mute_item_ui(ui, state, id, actions));
 }
 
 /// The row's second line and whether it is an accent ("typing…").
 fn preview_text(state: &AppState, entry: &ChatEntry) -> (String, bool) {
     let lang = state.language;
-    if let Some(typist) = entry.typing.keys().next() {
-        let text = match entry.member_name(*typist) {
-            Some(name) if entry.summary.partner.is_none() => {
-                crate::i18n::tr_args(lang, "chats.someone_typing", &[("name", name.to_owned())])
-            }
-            _ => tr(lang, "chats.typing"),
-        };
+    if let Some(text) = typing_text(lang, entry) {
         return (text, true);
     }
     let Some(message) = &entry.summary.last_message else {

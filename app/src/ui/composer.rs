@@ -9,8 +9,9 @@ use natter_shared::{ChatId, MessageText, RequestId};
 
 use super::message_row::quote_ui;
 use super::widgets::error_line_ui;
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr, tr_args};
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry, Draft};
 
 /// The length counter shows from this many characters below the limit.
@@ -128,7 +129,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         }
     });
     if too_long && let Err(error) = MessageText::parse(&draft.text) {
-        error_line_ui(ui, &i18n::validation_message(lang, &error));
+        error_line_ui(ui, &words::validation_message(lang, &error));
     }
     ui.add_space(4.0);
 }

@@ -13,9 +13,11 @@ use egui::{Id, Rect, Ui, UiBuilder};
 use natter_shared::ChatId;
 
 use super::composer::composer_ui;
-use super::format::{avatar_ui, list_time};
+use super::format::{avatar_id, avatar_ui, badge_text, list_time, typing_text};
 use super::message_row::{Row, row_ui};
 use super::row_cache::{Layout, RowCache};
+use super::theme::{HEADER_AVATAR, JUMP_BUTTON, META_SIZE, STATUS_SIZE, UNREAD_BADGE};
+use super::widgets::mute_item_ui;
 use crate::action::Action;
 use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry};
@@ -59,16 +61,14 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
 fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
     let lang = state.language;
     let id = entry.summary.id;
-    let muted = state.settings.is_muted(id);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
-        let avatar_id = entry.summary.partner.as_ref().map_or(id.0, |p| p.id.0);
         let online = entry.summary.partner.as_ref().is_some_and(|p| p.online);
-        avatar_ui(ui, avatar_id, entry.title(), 36.0, online);
+        avatar_ui(ui, avatar_id(entry), entry.title(), HEADER_AVATAR, online);
         ui.vertical(|ui| {
             ui.strong(entry.title());
             let (status, accent) = status_line(state, entry);
-            let text = egui::RichText::new(status).size(12.0);
+            let text = egui::RichText::new(status).size(STATUS_SIZE);
             if accent {
                 ui.label(text.color(ui.visuals().hyperlink_color));
             } else {
@@ -77,14 +77,7 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("…", |ui| {
-                let key = if muted { "chats.unmute" } else { "chats.mute" };
-                if ui.button(tr(lang, key)).clicked() {
-                    actions.push(Action::ChatMuteSet {
-                        chat_id: id,
-                        muted: !muted,
-                    });
-                    ui.close();
-                }
+                mute_item_ui(ui, state, id, actions);
                 if ui.button(tr(lang, "conversation.close")).clicked() {
                     actions.push(Action::ChatClosed);
                     ui.close();
@@ -98,14 +91,8 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
 /// Under the title: who is typing, else online / last seen, or the member count of a group.
 fn status_line(state: &AppState, entry: &ChatEntry) -> (String, bool) {
     let lang = state.language;
-    if let Some(typist) = entry.typing.keys().next() {
-        return match entry.member_name(*typist) {
-            Some(name) if entry.summary.partner.is_none() => (
-                tr_args(lang, "chats.someone_typing", &[("name", name.to_owned())]),
-                true,
-            ),
-            _ => (tr(lang, "chats.typing"), true),
-        };
+    if let Some(text) = typing_text(lang, entry) {
+        return (text, true);
     }
     match &entry.summary.partner {
         Some(partner) if partner.online => (tr(lang, "conversation.online"), true),
@@ -279,7 +266,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
 fn jump_button_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, view: Rect) {
     let lang = state.language;
     let unread = entry.summary.unread_count;
-    let size = 40.0;
+    let size = JUMP_BUTTON;
     let rect = Rect::from_min_size(
         view.right_bottom() - egui::vec2(size + 18.0, size + 14.0),
         egui::vec2(size, size),
@@ -319,16 +306,15 @@ fn jump_button_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, view: Rect) 
         stroke,
     );
     if unread > 0 {
-        let text = if unread > 999 {
-            "999+".to_owned()
-        } else {
-            unread.to_string()
-        };
-        let galley =
-            painter.layout_no_wrap(text, egui::FontId::proportional(11.0), egui::Color32::WHITE);
+        let text = badge_text(unread);
+        let galley = painter.layout_no_wrap(
+            text,
+            egui::FontId::proportional(META_SIZE),
+            egui::Color32::WHITE,
+        );
         let badge_size = egui::vec2((galley.size().x + 10.0).max(18.0), 18.0);
         let badge = Rect::from_center_size(rect.center_top(), badge_size);
-        painter.rect_filled(badge, 9.0, egui::Color32::from_rgb(0x3A, 0x8F, 0xE0));
+        painter.rect_filled(badge, 9.0, UNREAD_BADGE);
         painter.galley(
             badge.center() - galley.size() / 2.0,
             galley,

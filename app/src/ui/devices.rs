@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use egui::Ui;
 
 use super::widgets::{centered_column_ui, error_line_ui};
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr, tr_args};
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, Screen};
 
 pub fn devices_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
@@ -27,7 +28,7 @@ pub fn devices_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
             }
         });
         if let Some(error) = &devices.error {
-            error_line_ui(ui, &i18n::error_message(lang, error));
+            error_line_ui(ui, &words::error_message(lang, error));
         }
         let Some(sessions) = &devices.sessions else {
             return;

@@ -5,26 +5,44 @@ use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use egui::{Color32, Ui};
 use uuid::Uuid;
 
-use crate::i18n::{Language, tr};
-use crate::state::Clock;
-
-/// Avatar colours: saturated enough for white initials, distinct from one another.
-const PALETTE: [Color32; 8] = [
-    Color32::from_rgb(0xE1, 0x73, 0x76),
-    Color32::from_rgb(0xF0, 0x9A, 0x4E),
-    Color32::from_rgb(0xA6, 0x95, 0x3C),
-    Color32::from_rgb(0x5C, 0xAA, 0x58),
-    Color32::from_rgb(0x3E, 0xA8, 0xA0),
-    Color32::from_rgb(0x4F, 0x8F, 0xD8),
-    Color32::from_rgb(0x8E, 0x6C, 0xD6),
-    Color32::from_rgb(0xD4, 0x6B, 0xB0),
-];
+use super::theme::{AVATAR_PALETTE, ONLINE_DOT};
+use crate::i18n::{Language, tr, tr_args};
+use crate::state::{ChatEntry, Clock};
 
 /// The same id always gets the same colour, on every machine and every run.
 pub fn avatar_color(id: Uuid) -> Color32 {
     let folded = id.as_u128() ^ (id.as_u128() >> 64);
-    let index = usize::try_from(folded % PALETTE.len() as u128).unwrap_or(0);
-    PALETTE[index]
+    let index = usize::try_from(folded % AVATAR_PALETTE.len() as u128).unwrap_or(0);
+    AVATAR_PALETTE[index]
+}
+
+/// The person a direct chat's avatar shows, else the group: avatars follow them.
+pub fn avatar_id(entry: &ChatEntry) -> Uuid {
+    entry
+        .summary
+        .partner
+        .as_ref()
+        .map_or(entry.summary.id.0, |p| p.id.0)
+}
+
+/// "typing…" (with the name in groups) while someone types in the chat.
+pub fn typing_text(lang: Language, entry: &ChatEntry) -> Option<String> {
+    let typist = entry.typing.keys().next()?;
+    Some(match entry.member_name(*typist) {
+        Some(name) if entry.summary.partner.is_none() => {
+            tr_args(lang, "chats.someone_typing", &[("name", name.to_owned())])
+        }
+        _ => tr(lang, "chats.typing"),
+    })
+}
+
+/// An unread count as a badge shows it.
+pub fn badge_text(count: i64) -> String {
+    if count > 999 {
+        "999+".to_owned()
+    } else {
+        count.to_string()
+    }
 }
 
 /// Up to two initials of a name ("Alice Liddell" → "AL", "bob" → "B").
@@ -54,7 +72,7 @@ pub fn avatar_ui(ui: &mut Ui, id: Uuid, name: &str, size: f32, online: bool) -> 
     if online {
         let dot = rect.right_bottom() - egui::vec2(size * 0.14, size * 0.14);
         painter.circle_filled(dot, size * 0.14, ui.visuals().panel_fill);
-        painter.circle_filled(dot, size * 0.1, Color32::from_rgb(0x3C, 0xC0, 0x5A));
+        painter.circle_filled(dot, size * 0.1, ONLINE_DOT);
     }
     response
 }

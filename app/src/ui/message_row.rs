@@ -7,8 +7,13 @@ use egui::{Align, Color32, Layout, RichText, Sense, Ui};
 use natter_shared::api::Message;
 
 use super::format::{avatar_color, clock_time, day_label, one_line};
+use super::theme::{
+    BODY_SIZE, BUBBLE_EDGE, BUBBLE_MAX_SHARE, BUBBLE_MIN_WIDTH, BUBBLE_RADIUS, META_SIZE,
+    STATUS_SIZE, bubble_fill,
+};
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr};
+use crate::i18n::tr;
 use crate::state::{AppState, ChatEntry, Outgoing, OutgoingState};
 
 /// A row of the message list.
@@ -67,7 +72,7 @@ pub fn row_ui(
                 } else if entry.history.reached_start {
                     ui.weak(tr(lang, "conversation.beginning"));
                 } else if let Some(error) = &entry.history.error {
-                    super::widgets::error_line_ui(ui, &i18n::error_message(lang, error));
+                    super::widgets::error_line_ui(ui, &words::error_message(lang, error));
                 }
                 ui.add_space(8.0);
             });
@@ -91,10 +96,10 @@ fn pill_ui(ui: &mut Ui, text: &str, accent: bool) {
         };
         egui::Frame::new()
             .fill(fill)
-            .corner_radius(10.0)
+            .corner_radius(BUBBLE_RADIUS)
             .inner_margin(egui::Margin::symmetric(10, 3))
             .show(ui, |ui| {
-                ui.label(RichText::new(text).size(12.0).color(color));
+                ui.label(RichText::new(text).size(STATUS_SIZE).color(color));
             });
     });
     ui.add_space(4.0);
@@ -120,14 +125,8 @@ fn bubble_ui(
     };
     let own = sender.is_some() && sender == me;
     let group = entry.summary.partner.is_none();
-    let dark = ui.visuals().dark_mode;
-    let fill = match (own, dark) {
-        (true, false) => Color32::from_rgb(0xDD, 0xF3, 0xC8),
-        (true, true) => Color32::from_rgb(0x2B, 0x52, 0x78),
-        (false, false) => Color32::WHITE,
-        (false, true) => Color32::from_rgb(0x2E, 0x33, 0x3A),
-    };
-    let max_width = (ui.available_width() * 0.72).max(160.0);
+    let fill = bubble_fill(own, ui.visuals().dark_mode);
+    let max_width = (ui.available_width() * BUBBLE_MAX_SHARE).max(BUBBLE_MIN_WIDTH);
     let layout = if own {
         Layout::right_to_left(Align::Min)
     } else {
@@ -135,10 +134,10 @@ fn bubble_ui(
     };
     ui.add_space(2.0);
     ui.with_layout(layout, |ui| {
-        ui.add_space(8.0);
+        ui.add_space(BUBBLE_EDGE);
         let frame = egui::Frame::new()
             .fill(fill)
-            .corner_radius(10.0)
+            .corner_radius(BUBBLE_RADIUS)
             .inner_margin(egui::Margin::symmetric(10, 6))
             .show(ui, |ui| {
                 ui.set_max_width(max_width);
@@ -155,13 +154,13 @@ fn bubble_ui(
                     }
                     // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
                     ui.add(
-                        egui::Label::new(RichText::new(text.as_str()).size(14.0))
+                        egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
                             .wrap()
                             .selectable(false),
                     );
                     ui.horizontal(|ui| {
                         let time = clock_time(&state.clock, created_at);
-                        ui.label(RichText::new(time).size(11.0).weak());
+                        ui.label(RichText::new(time).size(META_SIZE).weak());
                         if own {
                             status_ui(ui, state, entry, &bubble);
                         }
@@ -199,10 +198,10 @@ fn bubble_ui(
                     now: state.clock.now,
                 });
             }
-            let error = i18n::outgoing_message(lang, &outgoing.state);
+            let error = words::outgoing_message(lang, &outgoing.state);
             ui.label(
                 RichText::new(error)
-                    .size(12.0)
+                    .size(STATUS_SIZE)
                     .color(ui.visuals().error_fg_color),
             );
         });
@@ -229,8 +228,8 @@ fn status_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, bubble: &Bubble<'
         }
         Bubble::Stored(_) => (Mark::Sent, tr(lang, "conversation.status_sent")),
         Bubble::Pending(o) => match &o.state {
-            OutgoingState::Failed(_) => (Mark::Failed, i18n::outgoing_message(lang, &o.state)),
-            other => (Mark::Pending, i18n::outgoing_message(lang, other)),
+            OutgoingState::Failed(_) => (Mark::Failed, words::outgoing_message(lang, &o.state)),
+            other => (Mark::Pending, words::outgoing_message(lang, other)),
         },
     };
     let (rect, response) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), Sense::hover());
@@ -307,9 +306,9 @@ pub fn quote_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, id: natter_sha
         let (bar, _) = ui.allocate_exact_size(egui::vec2(3.0, 32.0), Sense::hover());
         ui.painter().rect_filled(bar, 1.0, color);
         ui.vertical(|ui| {
-            ui.label(RichText::new(name).size(12.0).strong().color(color));
+            ui.label(RichText::new(name).size(STATUS_SIZE).strong().color(color));
             if !text.is_empty() {
-                ui.label(RichText::new(text).size(12.0));
+                ui.label(RichText::new(text).size(STATUS_SIZE));
             }
         });
     });

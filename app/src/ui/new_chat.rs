@@ -6,9 +6,9 @@ use egui::{RichText, Ui};
 
 use super::format::avatar_ui;
 use super::widgets::{FieldKind, error_line_ui, labelled_field_ui};
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr};
-use crate::reduce::group_ready;
+use crate::i18n::tr;
 use crate::state::{AppState, NewChat};
 
 pub fn new_chat_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
@@ -57,14 +57,14 @@ pub fn new_chat_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         }
         results_ui(ui, state, dialog, actions);
         if let Some(error) = &dialog.error {
-            error_line_ui(ui, &i18n::error_message(lang, error));
+            error_line_ui(ui, &words::error_message(lang, error));
         }
         ui.separator();
         ui.horizontal(|ui| {
             if dialog.group {
                 let create = egui::Button::new(tr(lang, "new_chat.create"));
                 if ui
-                    .add_enabled(group_ready(dialog) && !dialog.creating, create)
+                    .add_enabled(dialog.group_ready() && !dialog.creating, create)
                     .clicked()
                 {
                     actions.push(Action::GroupCreateRequested);

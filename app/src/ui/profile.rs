@@ -4,8 +4,9 @@ use egui::Ui;
 use natter_shared::{Bio, Field};
 
 use super::widgets::{FieldKind, centered_column_ui, error_line_ui, labelled_field_ui};
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr, tr_args};
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ProfileForm, Screen, UiError};
 
 pub fn profile_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
@@ -80,7 +81,7 @@ pub fn profile_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         ));
 
         if let Some(error) = &form.general_error {
-            error_line_ui(ui, &i18n::error_message(lang, error));
+            error_line_ui(ui, &words::error_message(lang, error));
         }
         let changed = *form != ProfileForm::from_user(user);
         let valid = name_error.is_none() && bio_error.is_none();

@@ -3,8 +3,9 @@
 use egui::Ui;
 
 use super::widgets::{centered_column_ui, error_line_ui};
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr, tr_args};
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, Screen};
 
 pub fn restoring_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
@@ -31,7 +32,7 @@ pub fn restoring_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
                 ui.spinner();
             }
             Some(error) => {
-                error_line_ui(ui, &i18n::error_message(lang, error));
+                error_line_ui(ui, &words::error_message(lang, error));
                 ui.horizontal(|ui| {
                     if ui.button(tr(lang, "restoring.retry")).clicked() {
                         actions.push(Action::RestoreRetried);

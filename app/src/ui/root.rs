@@ -2,9 +2,10 @@
 
 use egui::Ui;
 
+use super::words;
 use super::{register_ui, restoring_ui, shell_ui, sign_in_ui};
 use crate::action::Action;
-use crate::i18n::{self, tr};
+use crate::i18n::tr;
 use crate::state::{AppState, Notice, Screen};
 
 pub fn app_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
@@ -42,7 +43,7 @@ fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<A
         .corner_radius(4.0)
         .show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.label(i18n::notice_message(lang, notice));
+                ui.label(words::notice_message(lang, notice));
                 if ui.button(tr(lang, "common.dismiss")).clicked() {
                     actions.push(Action::NoticeDismissed);
                 }

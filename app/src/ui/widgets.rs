@@ -1,11 +1,13 @@
 //! Small building blocks shared by the views: labelled fields with their inline error,
-//! the language picker, the error line, the centred column.
+//! the language picker, the error line, the centred column, the mute menu item.
 
 use egui::{Key, RichText, TextEdit, Ui};
+use natter_shared::ChatId;
 
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, Language, tr};
-use crate::state::UiError;
+use crate::i18n::{Language, tr};
+use crate::state::{AppState, UiError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -48,7 +50,7 @@ pub fn labelled_field_ui(
         && response.lost_focus()
         && ui.input(|i| i.key_pressed(Key::Enter));
     if let Some(error) = error {
-        error_line_ui(ui, &i18n::error_message(lang, error));
+        error_line_ui(ui, &words::error_message(lang, error));
     }
     ui.add_space(6.0);
     FieldOutput {
@@ -92,4 +94,17 @@ pub fn centered_column_ui(ui: &mut Ui, width: f32, add_contents: impl FnOnce(&mu
             add_contents(ui);
         });
     });
+}
+
+/// "Mute" or "Unmute" for a chat, in a menu (the chat list's and the conversation's).
+pub fn mute_item_ui(ui: &mut Ui, state: &AppState, chat_id: ChatId, actions: &mut Vec<Action>) {
+    let muted = state.settings.is_muted(chat_id);
+    let key = if muted { "chats.unmute" } else { "chats.mute" };
+    if ui.button(tr(state.language, key)).clicked() {
+        actions.push(Action::ChatMuteSet {
+            chat_id,
+            muted: !muted,
+        });
+        ui.close();
+    }
 }

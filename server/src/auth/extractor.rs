@@ -14,7 +14,7 @@ use natter_shared::{ErrorCode, SessionId, UserId};
 use super::tokens::TokenError;
 use crate::db;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The authenticated caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,19 +1,53 @@
-//! Key names, scripts and small conversions shared by the cache's readers and writers.
+//! Every Redis key of the chat list, built by a named function (nothing else formats them),
+//! the scripts that write them, and small conversions shared by the cache's readers and
+//! writers.
+//!
+//! Keys (under the deployment prefix):
+//! - [`list`] `cl:<user>` sorted set: chat id → last activity (µs); the list's order
+//! - [`reads`] `cl:<user>:r` hash: chat id → the user's read cursor
+//! - [`complete`] `cl:<user>:ok`: present while the two above hold every chat of the user
+//! - [`chat`] `c:<chat>` hash: `meta` (JSON: kind, title, members, created), `last_seq`,
+//!   `updated_us`, `last` (the newest message, JSON)
+//! - [`profile`] `u:<user>`: the public profile (JSON), dropped when the profile changes
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use natter_shared::UserId;
 use natter_shared::api::{ChatKind, ChatPartner, User};
+use natter_shared::{ChatId, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::db::chats::ChatRow;
-use crate::startup::AppState;
+use crate::cache::Redis;
 
 /// How long a user's cached list is trusted before it is rebuilt.
 pub(super) const LIST_TTL: Duration = Duration::from_secs(600);
 /// How long chat and profile entries live without being touched.
 pub(super) const ENTRY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// `cl:<user>`: the user's chats by last activity.
+pub(super) fn list(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}"))
+}
+
+/// `cl:<user>:r`: the user's read cursor per chat.
+pub(super) fn reads(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:r"))
+}
+
+/// `cl:<user>:ok`: the marker of a complete cached list.
+pub(super) fn complete(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:ok"))
+}
+
+/// `c:<chat>`: a chat's meta and activity.
+pub(super) fn chat(redis: &Redis, chat: ChatId) -> String {
+    redis.key(&format!("c:{chat}"))
+}
+
+/// `u:<user>`: a cached public profile.
+pub(super) fn profile(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("u:{user}"))
+}
 
 /// What a chat is, apart from its activity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,23 +82,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 ";
 
-pub(super) fn k(state: &AppState, suffix: &str) -> String {
-    state.redis.key(suffix)
-}
+/// Adds a chat to a user's list (KEYS[1]) only while the list is complete (KEYS[2]): an
+/// incomplete one is rebuilt anyway.
+pub(super) const ADD_IF_COMPLETE: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2]) end
+return 1
+";
 
 /// Activity times are kept in microseconds, as PostgreSQL keeps them (they fit a sorted
 /// set's score exactly), so the cache and the database answer identically.
 pub(super) fn us(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
-}
-
-/// `direct` or `group`, as stored.
-pub(super) fn kind_of(chat: &ChatRow) -> ChatKind {
-    if chat.kind == "direct" {
-        ChatKind::Direct
-    } else {
-        ChatKind::Group
-    }
 }
 
 /// The partner of a direct chat as the list shows them.

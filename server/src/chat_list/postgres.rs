@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use natter_shared::api::{ChatList, ChatPartner, ChatSummary, Message, User};
+use natter_shared::api::{ChatKind, ChatList, ChatPartner, ChatSummary, Message, User};
 use natter_shared::{ChatId, UserId};
 
-use super::keys::*;
+use super::keys::partner_of;
 use crate::db::{self, chats::ChatRow};
 use crate::error::ApiError;
 use crate::presence;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The list straight from PostgreSQL.
 pub(super) async fn from_db(
@@ -23,7 +23,7 @@ pub(super) async fn from_db(
         let (chats, total) = db::chats::list_for_user(conn, user.0, limit, offset, unread_only)?;
         let direct: Vec<uuid::Uuid> = chats
             .iter()
-            .filter(|c| c.0.kind == "direct")
+            .filter(|c| c.0.kind == ChatKind::Direct)
             .map(|c| c.0.id)
             .collect();
         let all: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
@@ -73,7 +73,7 @@ pub fn summary(
 ) -> ChatSummary {
     ChatSummary {
         id: ChatId(chat.id),
-        kind: kind_of(chat),
+        kind: chat.kind,
         title: chat.title.clone(),
         partner,
         last_message,
@@ -96,7 +96,7 @@ pub async fn summary_for(
         let Some((row, read_seq)) = db::chats::membership(conn, chat.0, user.0)? else {
             return Ok(None);
         };
-        let partner = if row.kind == "direct" {
+        let partner = if row.kind == ChatKind::Direct {
             db::chats::partners(conn, &[row.id], user.0)?
                 .pop()
                 .map(|p| p.1)

@@ -4,15 +4,17 @@ use std::collections::HashMap;
 
 use actix_web::web;
 use chrono::{TimeZone, Utc};
-use natter_shared::api::{ChatKind, ChatList, ChatListQuery, ChatSummary, Message, User};
+use natter_shared::api::{
+    ChatKind, ChatList, ChatListQuery, ChatPartner, ChatSummary, Message, User,
+};
 use natter_shared::{ChatId, UserId};
 
-use super::keys::*;
+use super::keys::{self, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, partner_of, us};
 use super::postgres::from_db;
-use crate::db::{self};
+use crate::db;
 use crate::error::ApiError;
 use crate::presence;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /chats`: from the cache when it is complete, else from PostgreSQL (and the cache is
 /// rebuilt in the background).
@@ -46,7 +48,81 @@ pub async fn list(
     from_db(state, user, limit, offset, unread_only).await
 }
 
-type CachedChat = (Option<String>, Option<i64>, Option<i64>, Option<String>);
+/// The `HMGET` fields of a cached chat, in the order they are asked for.
+const CHAT_FIELDS: [&str; 4] = ["meta", "last_seq", "updated_us", "last"];
+
+/// One chat of a cached list, read back: its entry and the user's read cursor.
+struct CachedChat {
+    id: ChatId,
+    meta: ChatMeta,
+    last_seq: i64,
+    updated_us: i64,
+    last: Option<Message>,
+    read_seq: i64,
+}
+
+impl CachedChat {
+    /// `None` when the entry is missing a field (it expired or was flushed: rebuild).
+    fn decode(
+        id: ChatId,
+        fields: redis::Value,
+        read_seq: Option<i64>,
+    ) -> redis::RedisResult<Option<Self>> {
+        let (meta, last_seq, updated_us, last): (
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        ) = redis::from_redis_value(fields)?;
+        let (Some(meta), Some(last_seq), Some(updated_us)) = (meta, last_seq, updated_us) else {
+            return Ok(None);
+        };
+        let Ok(meta) = serde_json::from_str::<ChatMeta>(&meta) else {
+            return Ok(None);
+        };
+        let last = last
+            .filter(|l| !l.is_empty())
+            .and_then(|l| serde_json::from_str(&l).ok());
+        Ok(Some(Self {
+            id,
+            meta,
+            last_seq,
+            updated_us,
+            last,
+            read_seq: read_seq.unwrap_or(0),
+        }))
+    }
+
+    fn is_unread(&self) -> bool {
+        self.last_seq > self.read_seq
+    }
+
+    /// The partner of a direct chat.
+    fn partner_id(&self, user: UserId) -> Option<UserId> {
+        (self.meta.kind == ChatKind::Direct)
+            .then(|| self.meta.members.iter().copied().find(|m| *m != user))
+            .flatten()
+    }
+
+    fn into_summary(self, partner: Option<ChatPartner>) -> ChatSummary {
+        ChatSummary {
+            id: self.id,
+            kind: self.meta.kind,
+            title: self.meta.title,
+            partner,
+            last_message: self.last,
+            last_seq: self.last_seq,
+            read_seq: self.read_seq,
+            unread_count: (self.last_seq - self.read_seq).max(0),
+            member_count: self.meta.members.len() as i64,
+            created_at: self.meta.created_at,
+            updated_at: Utc
+                .timestamp_micros(self.updated_us)
+                .single()
+                .unwrap_or(self.meta.created_at),
+        }
+    }
+}
 
 async fn from_cache(
     state: &AppState,
@@ -55,115 +131,80 @@ async fn from_cache(
     offset: i64,
     unread_only: bool,
 ) -> redis::RedisResult<Option<ChatList>> {
-    let list = k(state, &format!("cl:{user}"));
-    let mut conn = state.redis.conn();
-    let (ok, total, ids): (bool, i64, Vec<String>) = if unread_only {
-        redis::pipe()
-            .exists(k(state, &format!("cl:{user}:ok")))
-            .zcard(&list)
-            .zrevrange(&list, 0, -1)
-            .query_async(&mut conn)
-            .await?
+    let list = keys::list(&state.redis, user);
+    let (start, stop) = if unread_only {
+        (0, -1)
     } else {
-        redis::pipe()
-            .exists(k(state, &format!("cl:{user}:ok")))
-            .zcard(&list)
-            .zrevrange(&list, offset as isize, (offset + limit - 1) as isize)
-            .query_async(&mut conn)
-            .await?
+        (offset as isize, (offset + limit - 1) as isize)
     };
+    let mut conn = state.redis.conn();
+    let (ok, total, ids): (bool, i64, Vec<String>) = redis::pipe()
+        .exists(keys::complete(&state.redis, user))
+        .zcard(&list)
+        .zrevrange(&list, start, stop)
+        .query_async(&mut conn)
+        .await?;
     if !ok {
         return Ok(None);
     }
-    let mut pipe = redis::pipe();
-    for id in &ids {
-        pipe.cmd("HMGET").arg(k(state, &format!("c:{id}"))).arg(&[
-            "meta",
-            "last_seq",
-            "updated_us",
-            "last",
-        ]);
-    }
-    pipe.cmd("HMGET")
-        .arg(k(state, &format!("cl:{user}:r")))
-        .arg(&ids);
-    let mut rows: Vec<redis::Value> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        pipe.query_async(&mut conn).await?
-    };
-    let reads: Vec<Option<i64>> = match rows.pop() {
-        Some(v) if !ids.is_empty() => redis::from_redis_value(v)?,
-        _ => Vec::new(),
+    let Ok(ids) = ids
+        .iter()
+        .map(|id| id.parse::<ChatId>())
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return Ok(None);
     };
     let mut chats = Vec::with_capacity(ids.len());
-    for ((id, row), read) in ids.iter().zip(rows).zip(reads) {
-        let (meta, last_seq, updated_us, last): CachedChat = redis::from_redis_value(row)?;
-        let (Some(meta), Some(last_seq), Some(updated_us)) = (meta, last_seq, updated_us) else {
-            // an entry expired or was flushed: rebuild
-            return Ok(None);
+    if !ids.is_empty() {
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("HMGET")
+                .arg(keys::chat(&state.redis, *id))
+                .arg(&CHAT_FIELDS);
+        }
+        let id_strings: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        pipe.cmd("HMGET")
+            .arg(keys::reads(&state.redis, user))
+            .arg(&id_strings);
+        let mut rows: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let reads: Vec<Option<i64>> = match rows.pop() {
+            Some(v) => redis::from_redis_value(v)?,
+            None => Vec::new(),
         };
-        let Ok(meta) = serde_json::from_str::<ChatMeta>(&meta) else {
-            return Ok(None);
-        };
-        let Ok(id) = id.parse::<ChatId>() else {
-            return Ok(None);
-        };
-        let last: Option<Message> = last
-            .filter(|l| !l.is_empty())
-            .and_then(|l| serde_json::from_str(&l).ok());
-        let read_seq = read.unwrap_or(0);
-        chats.push((id, meta, last_seq, updated_us, last, read_seq));
+        for ((id, fields), read) in ids.iter().zip(rows).zip(reads) {
+            match CachedChat::decode(*id, fields, read)? {
+                Some(chat) => chats.push(chat),
+                None => return Ok(None),
+            }
+        }
     }
-    let (total, page) = if unread_only {
-        let unread: Vec<_> = chats.into_iter().filter(|c| c.2 > c.5).collect();
+    let (total, page): (i64, Vec<CachedChat>) = if unread_only {
+        let unread: Vec<CachedChat> = chats.into_iter().filter(CachedChat::is_unread).collect();
         let total = unread.len() as i64;
-        (
-            total,
-            unread
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .collect(),
-        )
+        let page = unread
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect();
+        (total, page)
     } else {
         (total, chats)
     };
     // partners of direct chats: cached profiles, then PostgreSQL for the missing ones
-    let partner_ids: Vec<UserId> = page
-        .iter()
-        .filter(|c| c.1.kind == ChatKind::Direct)
-        .filter_map(|c| c.1.members.iter().copied().find(|m| *m != user))
-        .collect();
+    let partner_ids: Vec<UserId> = page.iter().filter_map(|c| c.partner_id(user)).collect();
     let profiles = profiles(state, &partner_ids).await?;
     let online = presence::online(state, &partner_ids).await;
     let mut summaries = Vec::with_capacity(page.len());
-    for (id, meta, last_seq, updated_us, last, read_seq) in page {
-        let partner = if meta.kind == ChatKind::Direct {
-            let pid = meta.members.iter().copied().find(|m| *m != user);
-            match pid.and_then(|p| profiles.get(&p)) {
+    for chat in page {
+        let partner = match chat.partner_id(user) {
+            Some(pid) => match profiles.get(&pid) {
                 Some(u) => Some(partner_of(u, online.get(&u.id).copied().unwrap_or(false))),
                 None => return Ok(None),
-            }
-        } else {
-            None
+            },
+            None if chat.meta.kind == ChatKind::Direct => return Ok(None),
+            None => None,
         };
-        summaries.push(ChatSummary {
-            id,
-            kind: meta.kind,
-            title: meta.title,
-            partner,
-            last_message: last,
-            last_seq,
-            read_seq,
-            unread_count: (last_seq - read_seq).max(0),
-            member_count: meta.members.len() as i64,
-            created_at: meta.created_at,
-            updated_at: Utc
-                .timestamp_micros(updated_us)
-                .single()
-                .unwrap_or(meta.created_at),
-        });
+        summaries.push(chat.into_summary(partner));
     }
     Ok(Some(ChatList {
         has_more: offset + (summaries.len() as i64) < total,
@@ -178,9 +219,15 @@ async fn profiles(state: &AppState, ids: &[UserId]) -> redis::RedisResult<HashMa
     if ids.is_empty() {
         return Ok(found);
     }
-    let keys: Vec<String> = ids.iter().map(|u| k(state, &format!("u:{u}"))).collect();
+    let profile_keys: Vec<String> = ids
+        .iter()
+        .map(|u| keys::profile(&state.redis, *u))
+        .collect();
     let mut conn = state.redis.conn();
-    let cached: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
+    let cached: Vec<Option<String>> = redis::cmd("MGET")
+        .arg(&profile_keys)
+        .query_async(&mut conn)
+        .await?;
     let mut missing = Vec::new();
     for (id, json) in ids.iter().zip(cached) {
         match json.and_then(|j| serde_json::from_str::<User>(&j).ok()) {
@@ -207,7 +254,7 @@ async fn profiles(state: &AppState, ids: &[UserId]) -> redis::RedisResult<HashMa
             let user = row.to_api();
             if let Ok(j) = serde_json::to_string(&user) {
                 pipe.cmd("SET")
-                    .arg(k(state, &format!("u:{}", user.id)))
+                    .arg(keys::profile(&state.redis, user.id))
                     .arg(j)
                     .arg("PX")
                     .arg(ENTRY_TTL.as_millis() as i64)
@@ -237,12 +284,12 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
     }
     let lasts: HashMap<uuid::Uuid, Message> =
         lasts.into_iter().map(|m| (m.chat_id, m.to_api())).collect();
-    let list = k(state, &format!("cl:{user}"));
-    let reads = k(state, &format!("cl:{user}:r"));
+    let list = keys::list(&state.redis, user);
+    let reads = keys::reads(&state.redis, user);
     let mut pipe = redis::pipe();
     for (chat, read_seq) in &chats {
         let meta = ChatMeta {
-            kind: kind_of(chat),
+            kind: chat.kind,
             title: chat.title.clone(),
             members: by_chat.remove(&chat.id).unwrap_or_default(),
             created_at: chat.created_at,
@@ -254,7 +301,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         pipe.cmd("EVAL")
             .arg(SET_CHAT)
             .arg(1)
-            .arg(k(state, &format!("c:{}", chat.id)))
+            .arg(keys::chat(&state.redis, ChatId(chat.id)))
             .arg(chat.last_seq)
             .arg(us(chat.updated_at))
             .arg(last)
@@ -281,7 +328,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
     pipe.cmd("SET")
-        .arg(k(state, &format!("cl:{user}:ok")))
+        .arg(keys::complete(&state.redis, user))
         .arg(1)
         .arg("PX")
         .arg(LIST_TTL.as_millis() as i64)

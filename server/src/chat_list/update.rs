@@ -1,39 +1,15 @@
 //! Writes to the cache after something happened (message, read, new chat, profile edit),
 //! and the dropping of entries whose update failed while Redis was unreachable.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use actix_web::web;
 use natter_shared::api::Message;
 use natter_shared::{ChatId, UserId};
 
-use super::keys::*;
+use super::keys::{self, ADD_IF_COMPLETE, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, us};
 use crate::db::chats::ChatRow;
-use crate::startup::AppState;
-
-/// Entries whose update failed while Redis was unreachable; dropped once it answers again.
-#[derive(Default)]
-pub struct Invalidations {
-    users: Mutex<HashSet<UserId>>,
-    chats: Mutex<HashSet<ChatId>>,
-}
-
-impl Invalidations {
-    fn note(&self, users: &[UserId], chat: Option<ChatId>) {
-        self.users
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(users.iter().copied());
-        if let Some(c) = chat {
-            self.chats
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(c);
-        }
-    }
-}
+use crate::state::AppState;
 
 /// Retries the dropping of stale entries every second while there are any.
 pub fn start_invalidator(state: web::Data<AppState>) {
@@ -41,51 +17,20 @@ pub fn start_invalidator(state: web::Data<AppState>) {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
-            let users: Vec<UserId> = state
-                .invalidations
-                .users
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .copied()
-                .collect();
-            let chats: Vec<ChatId> = state
-                .invalidations
-                .chats
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .copied()
-                .collect();
+            let (users, chats) = state.invalidations.pending();
             if users.is_empty() && chats.is_empty() {
                 continue;
             }
             let mut pipe = redis::pipe();
             for u in &users {
-                pipe.del(k(&state, &format!("cl:{u}:ok"))).ignore();
+                pipe.del(keys::complete(&state.redis, *u)).ignore();
             }
             for c in &chats {
-                pipe.del(k(&state, &format!("c:{c}"))).ignore();
+                pipe.del(keys::chat(&state.redis, *c)).ignore();
             }
             let mut conn = state.redis.conn();
             if pipe.query_async::<()>(&mut conn).await.is_ok() {
-                let mut pending = state
-                    .invalidations
-                    .users
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                for u in &users {
-                    pending.remove(u);
-                }
-                drop(pending);
-                let mut pending = state
-                    .invalidations
-                    .chats
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                for c in &chats {
-                    pending.remove(c);
-                }
+                state.invalidations.done(&users, &chats);
                 tracing::info!(
                     users = users.len(),
                     chats = chats.len(),
@@ -120,7 +65,7 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
     pipe.cmd("EVAL")
         .arg(SET_CHAT)
         .arg(1)
-        .arg(k(state, &format!("c:{chat}")))
+        .arg(keys::chat(&state.redis, chat))
         .arg(message.seq)
         .arg(at)
         .arg(last)
@@ -129,7 +74,7 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
         .ignore();
     for m in members {
         pipe.cmd("ZADD")
-            .arg(k(state, &format!("cl:{m}")))
+            .arg(keys::list(&state.redis, *m))
             .arg("XX")
             .arg("GT")
             .arg(at)
@@ -140,7 +85,7 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
     pipe.cmd("EVAL")
         .arg(SET_MAX)
         .arg(1)
-        .arg(k(state, &format!("cl:{}:r", message.sender_id)))
+        .arg(keys::reads(&state.redis, message.sender_id))
         .arg(chat.to_string())
         .arg(message.seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
@@ -157,7 +102,7 @@ pub async fn on_read(state: &AppState, user: UserId, chat: ChatId, seq: i64) {
     let result: redis::RedisResult<()> = redis::cmd("EVAL")
         .arg(SET_MAX)
         .arg(1)
-        .arg(k(state, &format!("cl:{user}:r")))
+        .arg(keys::reads(&state.redis, user))
         .arg(chat.to_string())
         .arg(seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
@@ -171,7 +116,7 @@ pub async fn on_read(state: &AppState, user: UserId, chat: ChatId, seq: i64) {
 /// After a chat was created: it joins each member's cached list.
 pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId]) {
     let meta = ChatMeta {
-        kind: kind_of(chat),
+        kind: chat.kind,
         title: chat.title.clone(),
         members: members.to_vec(),
         created_at: chat.created_at,
@@ -179,12 +124,12 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
     let Ok(meta) = serde_json::to_string(&meta) else {
         return;
     };
-    let id = chat.id.to_string();
+    let id = ChatId(chat.id);
     let mut pipe = redis::pipe();
     pipe.cmd("EVAL")
         .arg(SET_CHAT)
         .arg(1)
-        .arg(k(state, &format!("c:{id}")))
+        .arg(keys::chat(&state.redis, id))
         .arg(chat.last_seq)
         .arg(us(chat.updated_at))
         .arg("")
@@ -192,27 +137,18 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
         .arg(ENTRY_TTL.as_millis() as i64)
         .ignore();
     for m in members {
-        let list = k(state, &format!("cl:{m}"));
-        let ok = k(state, &format!("cl:{m}:ok"));
-        // only a complete cached list gains the chat; an incomplete one is rebuilt anyway
         pipe.cmd("EVAL")
-            .arg("if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2]) end return 1")
+            .arg(ADD_IF_COMPLETE)
             .arg(2)
-            .arg(&list)
-            .arg(&ok)
+            .arg(keys::list(&state.redis, *m))
+            .arg(keys::complete(&state.redis, *m))
             .arg(us(chat.updated_at))
-            .arg(&id)
+            .arg(id.to_string())
             .ignore();
     }
     let mut conn = state.redis.conn();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-        redis_failed(
-            state,
-            "chat_list create",
-            &e,
-            members,
-            Some(ChatId(chat.id)),
-        );
+        redis_failed(state, "chat_list create", &e, members, Some(id));
     }
 }
 
@@ -220,7 +156,7 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
 pub async fn on_profile_changed(state: &AppState, user: UserId) {
     let mut conn = state.redis.conn();
     let result: redis::RedisResult<()> = redis::cmd("DEL")
-        .arg(k(state, &format!("u:{user}")))
+        .arg(keys::profile(&state.redis, user))
         .query_async(&mut conn)
         .await;
     if let Err(e) = result {

@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use natter_shared::api::{ChatKind, ChatRole};
+
+use super::names::Stored;
 use super::schema::{chat_members, chats, users};
 use super::users::UserRow;
 
@@ -12,7 +15,8 @@ use super::users::UserRow;
 #[diesel(table_name = chats)]
 pub struct ChatRow {
     pub id: Uuid,
-    pub kind: String,
+    #[diesel(deserialize_as = Stored<ChatKind>)]
+    pub kind: ChatKind,
     pub title: Option<String>,
     pub created_by: Uuid,
     pub direct_key: Option<String>,
@@ -25,7 +29,7 @@ pub struct ChatRow {
 #[diesel(table_name = chats)]
 struct NewChat<'a> {
     id: Uuid,
-    kind: &'a str,
+    kind: Stored<ChatKind>,
     title: Option<&'a str>,
     created_by: Uuid,
     direct_key: Option<&'a str>,
@@ -33,10 +37,10 @@ struct NewChat<'a> {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = chat_members)]
-struct NewMember<'a> {
+struct NewMember {
     chat_id: Uuid,
     user_id: Uuid,
-    role: &'a str,
+    role: Stored<ChatRole>,
 }
 
 /// The key that makes a pair's direct chat unique, whoever opens it.
@@ -54,7 +58,7 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
         let inserted: Option<ChatRow> = diesel::insert_into(chats::table)
             .values(NewChat {
                 id: Uuid::new_v4(),
-                kind: "direct",
+                kind: ChatKind::Direct.into(),
                 title: None,
                 created_by: a,
                 direct_key: Some(&key),
@@ -71,12 +75,12 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
                         NewMember {
                             chat_id: chat.id,
                             user_id: a,
-                            role: "member",
+                            role: ChatRole::Member.into(),
                         },
                         NewMember {
                             chat_id: chat.id,
                             user_id: b,
-                            role: "member",
+                            role: ChatRole::Member.into(),
                         },
                     ])
                     .execute(conn)?;
@@ -104,7 +108,7 @@ pub fn create_group(
         let chat = diesel::insert_into(chats::table)
             .values(NewChat {
                 id: Uuid::new_v4(),
-                kind: "group",
+                kind: ChatKind::Group.into(),
                 title: Some(title),
                 created_by: creator,
                 direct_key: None,
@@ -114,12 +118,12 @@ pub fn create_group(
         let mut rows = vec![NewMember {
             chat_id: chat.id,
             user_id: creator,
-            role: "admin",
+            role: ChatRole::Admin.into(),
         }];
         rows.extend(members.iter().map(|&user_id| NewMember {
             chat_id: chat.id,
             user_id,
-            role: "member",
+            role: ChatRole::Member.into(),
         }));
         diesel::insert_into(chat_members::table)
             .values(&rows)
@@ -160,8 +164,11 @@ pub fn member_ids(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Vec<Uui
 }
 
 /// The members of a chat with their profiles, role and read cursor.
-pub fn members(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Vec<(UserRow, String, i64)>> {
-    chat_members::table
+pub fn members(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+) -> QueryResult<Vec<(UserRow, ChatRole, i64)>> {
+    let rows: Vec<(UserRow, Stored<ChatRole>, i64)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq(chat_id))
         .order(users::username.asc())
@@ -170,7 +177,11 @@ pub fn members(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Vec<(UserR
             chat_members::role,
             chat_members::read_seq,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, role, read_seq)| (user, role.0, read_seq))
+        .collect())
 }
 
 /// Everyone who shares at least one chat with `user_id` (for presence).

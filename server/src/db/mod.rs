@@ -2,6 +2,7 @@
 
 pub mod chats;
 pub mod messages;
+pub mod names;
 pub mod pool;
 #[rustfmt::skip]
 pub mod schema;

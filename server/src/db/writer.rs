@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Timestamptz, Uuid as SqlUuid};
 use tokio::sync::oneshot;
@@ -193,15 +193,45 @@ struct Advanced {
     last_seq: i64,
 }
 
+/// The answer for each item of a batch, filled in step by step.
+type Outcomes = Vec<Option<Result<Persisted, SendRejected>>>;
+
+/// A later item of a batch with the same `(sender_id, request_id)` as an earlier one.
+struct Duplicate {
+    item: usize,
+    first: usize,
+}
+
 /// One transaction's work: results in the order of `items`.
 fn write(
     conn: &mut PgConnection,
     items: &[Item<'_>],
 ) -> QueryResult<Vec<Result<Persisted, SendRejected>>> {
-    let mut results: Vec<Option<Result<Persisted, SendRejected>>> = vec![None; items.len()];
+    let mut outcomes: Outcomes = vec![None; items.len()];
+    let duplicates = answer_stored_request_ids(conn, items, &mut outcomes)?;
+    refuse_foreign_replies(conn, items, &mut outcomes)?;
+    let fresh = fresh_items(&outcomes, &duplicates);
+    // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
+    let now = Utc::now().trunc_subsecs(6);
+    let mut next_seq = advance_chats(conn, items, &fresh, now)?;
+    let rows = insert_messages(conn, items, &fresh, &mut next_seq, now, &mut outcomes)?;
+    mark_own_messages_read(conn, &rows)?;
+    answer_duplicates(&duplicates, &mut outcomes);
+    Ok(outcomes
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(SendRejected::Unavailable)))
+        .collect())
+}
 
-    // 1. request ids stored before (or twice in this batch) answer with the original
-    // by (sender_id, request_id): the unique index answers it, however long the history
+/// Request ids stored before answer with the original message (or `RequestIdReused` when it
+/// was another chat's); a request id twice in this batch is a duplicate of its first item.
+/// Looked up by `(sender_id, request_id)`: the unique index answers it, however long the
+/// history.
+fn answer_stored_request_ids(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    outcomes: &mut Outcomes,
+) -> QueryResult<Vec<Duplicate>> {
     let senders: Vec<Uuid> = items.iter().map(|i| i.sender_id).collect();
     let request_ids: Vec<Uuid> = items.iter().map(|i| i.request_id).collect();
     let existing: Vec<MessageRow> = diesel::sql_query(
@@ -217,81 +247,111 @@ fn write(
         .map(|m| ((m.sender_id, m.request_id), m))
         .collect();
     let mut first_in_batch: HashMap<(Uuid, Uuid), usize> = HashMap::new();
-    let mut duplicates: Vec<(usize, usize)> = Vec::new();
+    let mut duplicates = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let key = (item.sender_id, item.request_id);
         if let Some(m) = existing.get(&key) {
-            results[i] = Some(if m.chat_id == item.chat_id {
+            outcomes[i] = Some(if m.chat_id == item.chat_id {
                 Ok(Persisted::Existing(m.clone()))
             } else {
                 Err(SendRejected::RequestIdReused)
             });
         } else if let Some(&first) = first_in_batch.get(&key) {
-            duplicates.push((i, first));
+            duplicates.push(Duplicate { item: i, first });
         } else {
             first_in_batch.insert(key, i);
         }
     }
+    Ok(duplicates)
+}
 
-    // 2. a reply must point at a message of the same chat
+/// A reply must point at a message of the same chat.
+fn refuse_foreign_replies(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    outcomes: &mut Outcomes,
+) -> QueryResult<()> {
     let reply_ids: Vec<Uuid> = items.iter().filter_map(|i| i.reply_to).collect();
-    if !reply_ids.is_empty() {
-        let found: HashMap<Uuid, Uuid> = messages::table
-            .filter(messages::id.eq_any(&reply_ids))
-            .select((messages::id, messages::chat_id))
-            .load::<(Uuid, Uuid)>(conn)?
-            .into_iter()
-            .collect();
-        for (i, item) in items.iter().enumerate() {
-            if let Some(r) = item.reply_to
-                && results[i].is_none()
-                && found.get(&r) != Some(&item.chat_id)
-            {
-                results[i] = Some(Err(SendRejected::ReplyNotFound));
-            }
+    if reply_ids.is_empty() {
+        return Ok(());
+    }
+    let found: HashMap<Uuid, Uuid> = messages::table
+        .filter(messages::id.eq_any(&reply_ids))
+        .select((messages::id, messages::chat_id))
+        .load::<(Uuid, Uuid)>(conn)?
+        .into_iter()
+        .collect();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(r) = item.reply_to
+            && outcomes[i].is_none()
+            && found.get(&r) != Some(&item.chat_id)
+        {
+            outcomes[i] = Some(Err(SendRejected::ReplyNotFound));
         }
     }
+    Ok(())
+}
 
-    // 3. lock the chats in id order and advance their last_seq by the number of new messages
-    let duplicate: HashSet<usize> = duplicates.iter().map(|d| d.0).collect();
-    let fresh: Vec<usize> = (0..items.len())
-        .filter(|&i| results[i].is_none() && !duplicate.contains(&i))
-        .collect();
+/// The items that become new messages: not answered yet and not duplicates.
+fn fresh_items(outcomes: &Outcomes, duplicates: &[Duplicate]) -> Vec<usize> {
+    let duplicate: HashSet<usize> = duplicates.iter().map(|d| d.item).collect();
+    (0..outcomes.len())
+        .filter(|&i| outcomes[i].is_none() && !duplicate.contains(&i))
+        .collect()
+}
+
+/// Locks the chats in id order and advances their `last_seq` by the number of new messages;
+/// answers each chat's first new seq. A chat missing from the answer is gone.
+fn advance_chats(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    fresh: &[usize],
+    now: DateTime<Utc>,
+) -> QueryResult<HashMap<Uuid, i64>> {
     // new messages per chat, in id order: the order the rows are locked in
     let mut per_chat: BTreeMap<Uuid, i64> = BTreeMap::new();
-    for &i in &fresh {
+    for &i in fresh {
         *per_chat.entry(items[i].chat_id).or_insert(0) += 1;
     }
-    // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
-    let now = Utc::now().trunc_subsecs(6);
-    let mut next_seq: HashMap<Uuid, i64> = HashMap::new();
-    if !per_chat.is_empty() {
-        let ids: Vec<Uuid> = per_chat.keys().copied().collect();
-        let counts: Vec<i64> = per_chat.values().copied().collect();
-        let advanced: Vec<Advanced> = diesel::sql_query(
-            "WITH locked AS (SELECT id FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
-             UPDATE chats c SET last_seq = c.last_seq + v.n, updated_at = $3 \
-             FROM unnest($1, $2) AS v(id, n), locked l \
-             WHERE c.id = v.id AND l.id = v.id \
-             RETURNING c.id, c.last_seq",
-        )
-        .bind::<Array<SqlUuid>, _>(&ids)
-        .bind::<Array<BigInt>, _>(&counts)
-        .bind::<Timestamptz, _>(now)
-        .load(conn)?;
-        for a in advanced {
-            let n = per_chat.get(&a.id).copied().unwrap_or(0);
-            next_seq.insert(a.id, a.last_seq - n + 1);
-        }
+    let mut next_seq = HashMap::new();
+    if per_chat.is_empty() {
+        return Ok(next_seq);
     }
+    let ids: Vec<Uuid> = per_chat.keys().copied().collect();
+    let counts: Vec<i64> = per_chat.values().copied().collect();
+    let advanced: Vec<Advanced> = diesel::sql_query(
+        "WITH locked AS (SELECT id FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+         UPDATE chats c SET last_seq = c.last_seq + v.n, updated_at = $3 \
+         FROM unnest($1, $2) AS v(id, n), locked l \
+         WHERE c.id = v.id AND l.id = v.id \
+         RETURNING c.id, c.last_seq",
+    )
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Array<BigInt>, _>(&counts)
+    .bind::<Timestamptz, _>(now)
+    .load(conn)?;
+    for a in advanced {
+        let n = per_chat.get(&a.id).copied().unwrap_or(0);
+        next_seq.insert(a.id, a.last_seq - n + 1);
+    }
+    Ok(next_seq)
+}
 
-    // 4. insert the new messages with their seqs
+/// Inserts the new messages with consecutive seqs from `next_seq`.
+fn insert_messages(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    fresh: &[usize],
+    next_seq: &mut HashMap<Uuid, i64>,
+    now: DateTime<Utc>,
+    outcomes: &mut Outcomes,
+) -> QueryResult<Vec<MessageRow>> {
     let mut rows = Vec::with_capacity(fresh.len());
-    for &i in &fresh {
+    for &i in fresh {
         let item = &items[i];
         let Some(seq) = next_seq.get_mut(&item.chat_id) else {
             // the chat is gone (deleted meanwhile)
-            results[i] = Some(Err(SendRejected::ReplyNotFound));
+            outcomes[i] = Some(Err(SendRejected::ReplyNotFound));
             continue;
         };
         let row = MessageRow {
@@ -306,7 +366,7 @@ fn write(
             edited_at: None,
         };
         *seq += 1;
-        results[i] = Some(Ok(Persisted::New(row.clone())));
+        outcomes[i] = Some(Ok(Persisted::New(row.clone())));
         rows.push(row);
     }
     for chunk in rows.chunks(1000) {
@@ -314,34 +374,40 @@ fn write(
             .values(chunk)
             .execute(conn)?;
     }
-    // one's own message is read: the sender's cursor moves up to it
+    Ok(rows)
+}
+
+/// One's own message is read: the sender's cursor moves up to it.
+fn mark_own_messages_read(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResult<()> {
     let mut own: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         let seq = own.entry((r.chat_id, r.sender_id)).or_insert(0);
         *seq = (*seq).max(r.seq);
     }
-    if !own.is_empty() {
-        let (keys, seqs): (Vec<(Uuid, Uuid)>, Vec<i64>) = own.into_iter().unzip();
-        let (chats, senders): (Vec<Uuid>, Vec<Uuid>) = keys.into_iter().unzip();
-        diesel::sql_query(
-            "UPDATE chat_members m SET read_seq = GREATEST(m.read_seq, v.seq) \
-             FROM unnest($1, $2, $3) AS v(chat_id, user_id, seq) \
-             WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id",
-        )
-        .bind::<Array<SqlUuid>, _>(&chats)
-        .bind::<Array<SqlUuid>, _>(&senders)
-        .bind::<Array<BigInt>, _>(&seqs)
-        .execute(conn)?;
+    if own.is_empty() {
+        return Ok(());
     }
-    for (dup, first) in duplicates {
-        results[dup] = Some(match &results[first] {
+    let (keys, seqs): (Vec<(Uuid, Uuid)>, Vec<i64>) = own.into_iter().unzip();
+    let (chats, senders): (Vec<Uuid>, Vec<Uuid>) = keys.into_iter().unzip();
+    diesel::sql_query(
+        "UPDATE chat_members m SET read_seq = GREATEST(m.read_seq, v.seq) \
+         FROM unnest($1, $2, $3) AS v(chat_id, user_id, seq) \
+         WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id",
+    )
+    .bind::<Array<SqlUuid>, _>(&chats)
+    .bind::<Array<SqlUuid>, _>(&senders)
+    .bind::<Array<BigInt>, _>(&seqs)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A duplicate within the batch answers as its first item did.
+fn answer_duplicates(duplicates: &[Duplicate], outcomes: &mut Outcomes) {
+    for d in duplicates {
+        outcomes[d.item] = Some(match &outcomes[d.first] {
             Some(Ok(p)) => Ok(Persisted::Existing(p.message().clone())),
             Some(Err(e)) => Err(*e),
             None => Err(SendRejected::Unavailable),
         });
     }
-    Ok(results
-        .into_iter()
-        .map(|r| r.unwrap_or(Err(SendRejected::Unavailable)))
-        .collect())
 }

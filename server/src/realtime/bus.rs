@@ -16,8 +16,11 @@ use natter_shared::{ChatId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Registry;
+use super::registry::Registry;
 use crate::cache::Redis;
+
+/// Every channel of the bus (what each process subscribes to).
+const CHANNEL_PATTERN: &str = "ev:*";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
@@ -65,8 +68,8 @@ impl Bus {
             return;
         }
         let channel = match chat {
-            Some(c) => self.redis.key(&format!("ev:chat:{c}")),
-            None => self.redis.key("ev:users"),
+            Some(c) => self.chat_channel(c),
+            None => self.users_channel(),
         };
         self.publish(
             channel,
@@ -80,10 +83,17 @@ impl Bus {
     /// Closes a signed-out session's connections everywhere (this process included).
     pub fn close_session(&self, session: SessionId) {
         self.registry.close_session(session);
-        self.publish(
-            self.redis.key("ev:users"),
-            BusEvent::CloseSession { session },
-        );
+        self.publish(self.users_channel(), BusEvent::CloseSession { session });
+    }
+
+    /// `ev:chat:<chat>`: events about one chat.
+    fn chat_channel(&self, chat: ChatId) -> String {
+        self.redis.key(&format!("ev:chat:{chat}"))
+    }
+
+    /// `ev:users`: events addressed to users, about no chat.
+    fn users_channel(&self) -> String {
+        self.redis.key("ev:users")
     }
 
     fn publish(&self, channel: String, event: BusEvent) {
@@ -117,7 +127,7 @@ impl Bus {
     pub fn start_subscriber(&self) {
         let bus = self.clone();
         actix_web::rt::spawn(async move {
-            let pattern = bus.redis.key("ev:*");
+            let pattern = bus.redis.key(CHANNEL_PATTERN);
             let mut had_subscription = false;
             let mut backoff = Duration::from_millis(200);
             loop {

@@ -1,8 +1,12 @@
-//! Actor messages shared by sessions and rooms.
+//! What is delivered to a WebSocket connection (its actor's messages), and the id that names
+//! a connection within this process.
 
 use std::sync::Arc;
 
 use actix::Message as ActixMessage;
+
+/// One WebSocket connection of this process.
+pub type ConnId = u64;
 
 /// Write this serialized server frame to the connection.
 #[derive(ActixMessage, Clone)]

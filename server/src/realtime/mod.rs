@@ -3,6 +3,8 @@
 //! [`bus`] that carries events to the other server processes.
 
 pub mod bus;
+pub mod commands;
+pub mod deliver;
 pub mod events;
 pub mod registry;
 pub mod room;

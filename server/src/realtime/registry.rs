@@ -7,15 +7,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use actix::{Addr, Recipient};
+use actix::Recipient;
 use natter_shared::{ChatId, SessionId, UserId};
 use uuid::Uuid;
 
-use super::events::{Deliver, Disconnect};
-use super::room::ChatRoom;
-
-/// One WebSocket connection of this process.
-pub type ConnId = u64;
+use super::commands::RoomHandle;
+use super::events::{ConnId, Deliver, Disconnect};
 
 #[derive(Clone)]
 struct Conn {
@@ -30,7 +27,7 @@ pub struct Registry {
     pub process_id: Uuid,
     next_conn: AtomicU64,
     users: RwLock<HashMap<UserId, HashMap<ConnId, Conn>>>,
-    rooms: Mutex<HashMap<ChatId, Addr<ChatRoom>>>,
+    rooms: Mutex<HashMap<ChatId, RoomHandle>>,
 }
 
 impl Default for Registry {
@@ -140,7 +137,7 @@ impl Registry {
     }
 
     /// The running room of a chat, started by `start` when there is none.
-    pub fn room(&self, chat: ChatId, start: impl FnOnce() -> Addr<ChatRoom>) -> Addr<ChatRoom> {
+    pub fn room(&self, chat: ChatId, start: impl FnOnce() -> RoomHandle) -> RoomHandle {
         let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(addr) = rooms.get(&chat).filter(|a| a.connected()) {
             return addr.clone();

@@ -10,13 +10,14 @@ use actix::prelude::*;
 use actix_web::web;
 use natter_shared::api::ReadState;
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId, UserId};
+use natter_shared::{ChatId, ErrorCode, UserId};
 use tokio::sync::{OnceCell, oneshot};
 
-use super::registry::ConnId;
+use super::commands::{MarkRead, PostMessage, RoomHandle, SetTyping};
+use super::deliver::fan_out;
 use crate::db::writer::{Persisted, SendCommand, SendRejected};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{chat_list, db};
 
 /// A room with no activity for this long stops.
@@ -42,10 +43,15 @@ impl ChatRoom {
 }
 
 /// The running room of `chat`, started here if there is none.
-pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> Addr<ChatRoom> {
-    state
-        .registry
-        .room(chat, || ChatRoom::new(state.clone(), chat).start())
+pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> RoomHandle {
+    state.registry.room(chat, || {
+        let room = ChatRoom::new(state.clone(), chat).start();
+        RoomHandle {
+            post: room.clone().recipient(),
+            typing: room.clone().recipient(),
+            read: room.recipient(),
+        }
+    })
 }
 
 impl Actor for ChatRoom {
@@ -80,38 +86,6 @@ async fn members(
     })
     .await
     .cloned()
-}
-
-/// Sends a serialized frame to `recipients` here and on the other processes.
-/// `chat` names the bus channel; events about no chat (presence) pass `None`.
-pub fn fan_out(
-    state: &AppState,
-    chat: Option<ChatId>,
-    recipients: impl IntoIterator<Item = UserId>,
-    frame: &ServerFrame,
-    except: Option<ConnId>,
-) {
-    let text: Arc<str> = match serde_json::to_string(frame) {
-        Ok(t) => t.into(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serialize a frame");
-            return;
-        }
-    };
-    let recipients: Vec<UserId> = recipients.into_iter().collect();
-    state.registry.deliver_all(&recipients, &text, except);
-    state.bus.publish_frame(chat, recipients, &text);
-}
-
-/// Send a message (from a WebSocket connection `conn`, or over REST).
-#[derive(Message)]
-#[rtype(result = "Result<Persisted, ApiError>")]
-pub struct PostMessage {
-    pub sender: UserId,
-    pub conn: Option<ConnId>,
-    pub request_id: RequestId,
-    pub text: MessageText,
-    pub reply_to: Option<MessageId>,
 }
 
 impl Handler<PostMessage> for ChatRoom {
@@ -172,14 +146,6 @@ fn rejected(r: SendRejected) -> ApiError {
     }
 }
 
-/// A member started or stopped typing.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetTyping {
-    pub user: UserId,
-    pub is_typing: bool,
-}
-
 impl Handler<SetTyping> for ChatRoom {
     type Result = ResponseFuture<()>;
 
@@ -207,15 +173,6 @@ impl Handler<SetTyping> for ChatRoom {
             );
         })
     }
-}
-
-/// A member read up to `seq`.
-#[derive(Message)]
-#[rtype(result = "Result<ReadState, ApiError>")]
-pub struct MarkRead {
-    pub user: UserId,
-    pub conn: Option<ConnId>,
-    pub seq: i64,
 }
 
 impl Handler<MarkRead> for ChatRoom {

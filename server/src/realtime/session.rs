@@ -11,11 +11,11 @@ use actix_web_actors::ws;
 use natter_shared::ws::{ClientFrame, ServerFrame};
 use natter_shared::{ChatId, ErrorCode, MessageText, RequestId, SessionId, UserId};
 
-use super::events::{Deliver, Disconnect};
-use super::registry::ConnId;
-use super::room::{MarkRead, PostMessage, SetTyping, room_for};
+use super::commands::{MarkRead, PostMessage, SetTyping};
+use super::events::{ConnId, Deliver, Disconnect};
+use super::room::room_for;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{limits, presence};
 
 /// How often the server pings.
@@ -114,13 +114,13 @@ impl WsSession {
                 } else {
                     self.typing_relayed.remove(&chat_id);
                 }
-                room_for(&self.state, chat_id).do_send(SetTyping {
+                room_for(&self.state, chat_id).typing.do_send(SetTyping {
                     user: self.user,
                     is_typing,
                 });
             }
             ClientFrame::Read { chat_id, seq } => {
-                let room = room_for(&self.state, chat_id);
+                let room = room_for(&self.state, chat_id).read;
                 let read = MarkRead {
                     user: self.user,
                     conn: Some(self.id),
@@ -167,7 +167,7 @@ impl WsSession {
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;
-            room_for(&state, chat_id).send(post).await?
+            room_for(&state, chat_id).post.send(post).await?
         };
         ctx.spawn(
             fut.into_actor(self)

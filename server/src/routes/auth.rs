@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, password, tokens};
 use crate::db::{self, sessions::Refreshed, users::Created};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Longest device name kept; longer User-Agents are cut.
 const DEVICE_NAME_MAX: usize = 100;

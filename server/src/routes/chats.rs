@@ -4,11 +4,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, get, post, web};
 use natter_shared::api::{
-    ChatDetails, ChatList, ChatListQuery, ChatMember, ChatPartner, ChatRole, ChatSummary,
+    ChatDetails, ChatKind, ChatList, ChatListQuery, ChatMember, ChatPartner, ChatSummary,
     CreateChatRequest,
 };
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, UserId};
+use natter_shared::{ChatId, ChatTitle, ErrorBody, ErrorCode, Field, UserId};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -16,8 +16,8 @@ use crate::chat_list;
 use crate::db::{self, chats::ChatRow};
 use crate::error::ApiError;
 use crate::presence;
-use crate::realtime::room::fan_out;
-use crate::startup::AppState;
+use crate::realtime::deliver::fan_out;
+use crate::state::AppState;
 
 /// Opens a direct chat (`{partner_id}`: the same chat every time, for either side) or creates
 /// a group (`{title, member_ids}`: the caller becomes its admin).
@@ -36,81 +36,9 @@ pub async fn create_chat(
 ) -> Result<HttpResponse, ApiError> {
     let me = auth.user_id;
     let (chat, created, members) = match body.into_inner() {
-        CreateChatRequest {
-            partner_id: Some(partner),
-            title: None,
-            member_ids: None,
-        } => {
-            if partner == me {
-                return Err(ApiError::invalid_field(
-                    Field::PartnerId,
-                    "partner_id: a direct chat needs another person",
-                ));
-            }
-            let (chat, created) = db::run(&state.db, move |conn| {
-                if db::users::find(conn, partner.0)?.is_none() {
-                    return Err(ApiError::not_found("user"));
-                }
-                Ok(db::chats::open_direct(conn, me.0, partner.0)?)
-            })
-            .await?;
-            (chat, created, vec![me, partner])
-        }
-        CreateChatRequest {
-            partner_id: None,
-            title: Some(title),
-            member_ids,
-        } => {
-            let title = title.trim().to_owned();
-            let len = title.chars().count();
-            if len == 0 || len > CreateChatRequest::TITLE_MAX || title.chars().any(char::is_control)
-            {
-                return Err(ApiError::invalid_field(
-                    Field::Title,
-                    format!(
-                        "title: must be 1 to {} characters, no control characters",
-                        CreateChatRequest::TITLE_MAX
-                    ),
-                ));
-            }
-            let others: BTreeSet<Uuid> = member_ids
-                .unwrap_or_default()
-                .into_iter()
-                .map(|u| u.0)
-                .filter(|u| *u != me.0)
-                .collect();
-            if others.len() + 1 > CreateChatRequest::MEMBERS_MAX {
-                return Err(ApiError::invalid_field(
-                    Field::MemberIds,
-                    format!(
-                        "member_ids: at most {} members",
-                        CreateChatRequest::MEMBERS_MAX
-                    ),
-                ));
-            }
-            let others: Vec<Uuid> = others.into_iter().collect();
-            let chat = db::run(&state.db, move |conn| {
-                let found = db::chats::existing_users(conn, &others)?;
-                if let Some(missing) = others.iter().find(|o| !found.contains(o)) {
-                    return Err(ApiError::invalid_field(
-                        Field::MemberIds,
-                        format!("member_ids: no user {missing}"),
-                    ));
-                }
-                let chat = db::chats::create_group(conn, me.0, &title, &others)?;
-                Ok((chat, others))
-            })
-            .await?;
-            let (chat, others) = chat;
-            let mut members = vec![me];
-            members.extend(others.into_iter().map(UserId));
-            (chat, true, members)
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                ErrorCode::InvalidJson,
-                "send either {partner_id} for a direct chat or {title, member_ids} for a group",
-            ));
+        CreateChatRequest::Direct { partner_id } => open_direct(&state, me, partner_id).await?,
+        CreateChatRequest::Group { title, member_ids } => {
+            create_group(&state, me, &title, member_ids).await?
         }
     };
     let summary = if created {
@@ -129,6 +57,68 @@ pub async fn create_chat(
     .json(summary))
 }
 
+/// A chat, whether it was created now, and its members.
+type Opened = (ChatRow, bool, Vec<UserId>);
+
+/// The direct chat of `me` and `partner`, created the first time.
+async fn open_direct(state: &AppState, me: UserId, partner: UserId) -> Result<Opened, ApiError> {
+    if partner == me {
+        return Err(ApiError::invalid_field(
+            Field::PartnerId,
+            "partner_id: a direct chat needs another person",
+        ));
+    }
+    let (chat, created) = db::run(&state.db, move |conn| {
+        if db::users::find(conn, partner.0)?.is_none() {
+            return Err(ApiError::not_found("user"));
+        }
+        Ok(db::chats::open_direct(conn, me.0, partner.0)?)
+    })
+    .await?;
+    Ok((chat, created, vec![me, partner]))
+}
+
+/// A new group titled `title` with `me` as admin and `member_ids` (others; duplicates and
+/// `me` ignored) as members.
+async fn create_group(
+    state: &AppState,
+    me: UserId,
+    title: &str,
+    member_ids: Vec<UserId>,
+) -> Result<Opened, ApiError> {
+    let title = ChatTitle::parse(title)?;
+    let others: BTreeSet<Uuid> = member_ids
+        .into_iter()
+        .map(|u| u.0)
+        .filter(|u| *u != me.0)
+        .collect();
+    if others.len() + 1 > CreateChatRequest::MEMBERS_MAX {
+        return Err(ApiError::invalid_field(
+            Field::MemberIds,
+            format!(
+                "member_ids: at most {} members",
+                CreateChatRequest::MEMBERS_MAX
+            ),
+        ));
+    }
+    let others: Vec<Uuid> = others.into_iter().collect();
+    let (chat, others) = db::run(&state.db, move |conn| {
+        let found = db::chats::existing_users(conn, &others)?;
+        if let Some(missing) = others.iter().find(|o| !found.contains(o)) {
+            return Err(ApiError::invalid_field(
+                Field::MemberIds,
+                format!("member_ids: no user {missing}"),
+            ));
+        }
+        let chat = db::chats::create_group(conn, me.0, title.as_str(), &others)?;
+        Ok((chat, others))
+    })
+    .await?;
+    let mut members = vec![me];
+    members.extend(others.into_iter().map(UserId));
+    Ok((chat, true, members))
+}
+
 /// `chat_updated` to each member of a chat just created, as that member sees it, and the
 /// creator's view. Everything is known already (no messages, nothing read), so nothing is
 /// read back per member; a direct chat's two profiles are one query.
@@ -138,7 +128,7 @@ async fn announce(
     members: &[UserId],
     creator: UserId,
 ) -> Result<ChatSummary, ApiError> {
-    let partners: HashMap<UserId, ChatPartner> = if chat.kind == "direct" {
+    let partners: HashMap<UserId, ChatPartner> = if chat.kind == ChatKind::Direct {
         let ids: Vec<Uuid> = members.iter().map(|m| m.0).collect();
         let rows = db::run(&state.db, move |conn| Ok(db::users::find_many(conn, &ids)?)).await?;
         let online = presence::online(state, members).await;
@@ -220,11 +210,7 @@ pub async fn get_chat(
                 id: user.id,
                 username: user.username,
                 display_name: user.display_name,
-                role: if role == "admin" {
-                    ChatRole::Admin
-                } else {
-                    ChatRole::Member
-                },
+                role,
                 read_seq,
             }
         })

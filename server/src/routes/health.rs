@@ -1,9 +1,14 @@
 //! `GET /healthz` (the process is alive) and `GET /readyz` (its dependencies answer).
 
+use std::time::Duration;
+
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::startup::{AppState, READY_TIMEOUT};
+use crate::state::AppState;
+
+/// How long `/readyz` waits for each dependency.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Liveness: answers as long as the process serves HTTP.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "alive", body = String)))]

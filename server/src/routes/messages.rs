@@ -10,8 +10,9 @@ use crate::db::writer::Persisted;
 use crate::db::{self, messages::Window};
 use crate::error::ApiError;
 use crate::limits;
-use crate::realtime::room::{MarkRead, PostMessage, room_for};
-use crate::startup::AppState;
+use crate::realtime::commands::{MarkRead, PostMessage};
+use crate::realtime::room::room_for;
+use crate::state::AppState;
 
 /// History in ascending `seq`: the newest page, the page before `before`, or the page after
 /// `after`. Seqs have no gaps, so a client that saw up to N asks `after=N` to catch up.
@@ -94,6 +95,7 @@ pub async fn send_message(
     let text = MessageText::parse(&body.text)?;
     limits::check_messages(&state, auth.user_id).await?;
     let persisted = room_for(&state, ChatId(path.into_inner()))
+        .post
         .send(PostMessage {
             sender: auth.user_id,
             conn: None,
@@ -130,6 +132,7 @@ pub async fn mark_read(
         ));
     }
     let state_now = room_for(&state, ChatId(path.into_inner()))
+        .read
         .send(MarkRead {
             user: auth.user_id,
             conn: None,

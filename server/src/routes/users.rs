@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::db::{self, users::ProfileChanges};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The caller's profile.
 #[utoipa::path(tag = "users", security(("bearer" = [])), responses(

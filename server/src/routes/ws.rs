@@ -10,7 +10,7 @@ use crate::auth::{AuthUser, extractor::bearer_token};
 use crate::error::ApiError;
 use crate::realtime::WsSession;
 use crate::realtime::session::MAX_FRAME_BYTES;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -7,43 +7,80 @@ use crate::api::messages::Message;
 use crate::ids::{ChatId, UserId};
 use crate::validation::{DisplayName, Username};
 
-/// Direct (two people) or group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ChatKind {
-    Direct,
-    Group,
-}
+crate::named_enum!(
+    /// Direct (two people) or group.
+    pub enum ChatKind {
+        Direct = "direct",
+        Group = "group",
+    }
+);
 
-/// A member's role in a chat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ChatRole {
-    Admin,
-    Member,
-}
+crate::named_enum!(
+    /// A member's role in a chat.
+    pub enum ChatRole {
+        Admin = "admin",
+        Member = "member",
+    }
+);
 
 /// `POST /chats`: `{partner_id}` opens the direct chat with that user (created once, the same
 /// chat every time after); `{title, member_ids}` creates a group with the caller as admin.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Either shape, never a mix: anything else does not deserialize.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, try_from = "CreateChatBody")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CreateChatRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner_id: Option<UserId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_ids: Option<Vec<UserId>>,
+pub enum CreateChatRequest {
+    Direct {
+        partner_id: UserId,
+    },
+    Group {
+        /// Checked with [`crate::ChatTitle`] by the server.
+        title: String,
+        #[serde(default)]
+        member_ids: Vec<UserId>,
+    },
 }
 
 impl CreateChatRequest {
-    /// Longest group title, in characters.
-    pub const TITLE_MAX: usize = 128;
     /// Most members a group can be created with (the creator included).
     pub const MEMBERS_MAX: usize = 500;
+}
+
+/// What a `POST /chats` body may hold, before it is known to be one shape.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateChatBody {
+    #[serde(default)]
+    partner_id: Option<UserId>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    member_ids: Option<Vec<UserId>>,
+}
+
+impl TryFrom<CreateChatBody> for CreateChatRequest {
+    type Error = &'static str;
+
+    fn try_from(body: CreateChatBody) -> Result<Self, Self::Error> {
+        match body {
+            CreateChatBody {
+                partner_id: Some(partner_id),
+                title: None,
+                member_ids: None,
+            } => Ok(Self::Direct { partner_id }),
+            CreateChatBody {
+                partner_id: None,
+                title: Some(title),
+                member_ids,
+            } => Ok(Self::Group {
+                title,
+                member_ids: member_ids.unwrap_or_default(),
+            }),
+            _ => {
+                Err("send either {partner_id} for a direct chat or {title, member_ids} for a group")
+            }
+        }
+    }
 }
 
 /// The other person of a direct chat.

@@ -93,9 +93,8 @@ pub async fn users_and_chats(
     let pairs: Vec<(usize, usize)> = (0..n / 2).map(|p| (2 * p, 2 * p + 1)).collect();
     let directs: Vec<anyhow::Result<ChatId>> = stream::iter(pairs.iter().copied())
         .map(|(a, b)| {
-            let body = CreateChatRequest {
-                partner_id: Some(users[b].id),
-                ..Default::default()
+            let body = CreateChatRequest::Direct {
+                partner_id: users[b].id,
             };
             let token = users[a].token.clone();
             async move { create_chat(client, server, &token, &body).await }
@@ -117,10 +116,9 @@ pub async fn users_and_chats(
             .collect();
         let made: Vec<anyhow::Result<ChatId>> = stream::iter(groups.iter())
             .map(|g| {
-                let body = CreateChatRequest {
-                    title: Some("load group".into()),
-                    member_ids: Some(g[1..].iter().map(|&i| users[i].id).collect()),
-                    ..Default::default()
+                let body = CreateChatRequest::Group {
+                    title: "load group".into(),
+                    member_ids: g[1..].iter().map(|&i| users[i].id).collect(),
                 };
                 let token = users[g[0]].token.clone();
                 async move { create_chat(client, server, &token, &body).await }

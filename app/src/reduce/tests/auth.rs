@@ -3,11 +3,13 @@
 use natter_shared::{ErrorCode, Field, ValidationErrorKind};
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiFailure, ApiReply};
+use crate::action::Action;
+use crate::api::NetErrorKind;
+use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
 use crate::i18n::Language;
 use crate::reduce::reduce;
-use crate::state::{NetErrorKind, Notice, Screen, UiError};
+use crate::state::{Notice, Screen, UiError};
 use crate::token_store::StoredSession;
 
 #[test]

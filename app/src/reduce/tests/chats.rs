@@ -4,7 +4,8 @@ use natter_shared::api::{ChatList, HistoryQuery, MessagePage, ReadState};
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiReply, SocketEventKind};
+use crate::action::{Action, SocketEventKind};
+use crate::api::{ApiCall, ApiReply};
 use crate::effect::Effect;
 use crate::reduce::{GAP_PAGE, HISTORY_PAGE, TYPING_SHOWN, reduce};
 use crate::state::AppState;

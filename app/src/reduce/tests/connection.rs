@@ -1,7 +1,8 @@
 //! The WebSocket link: opening, backoff with jitter, 401 → refresh, silence, "back online".
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiReply, SocketEventKind};
+use crate::action::{Action, SocketEventKind};
+use crate::api::{ApiCall, ApiReply};
 use crate::effect::{Effect, SocketCommand};
 use crate::reduce::reduce;
 use crate::state::LinkStatus;

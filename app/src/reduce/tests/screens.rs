@@ -11,7 +11,8 @@ use natter_shared::{RequestId, Username};
 use uuid::Uuid;
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiReply};
+use crate::action::Action;
+use crate::api::{ApiCall, ApiReply};
 use crate::effect::{Effect, Notification};
 use crate::reduce::reduce;
 use crate::state::{AppState, Preference, Screen, ShellTab, Theme};
@@ -198,7 +199,12 @@ fn picking_a_person_creates_the_direct_chat_and_opens_it() {
     let ApiCall::CreateChat(body) = &request.call else {
         unreachable!()
     };
-    assert_eq!(body.partner_id, Some(bob_id()));
+    assert_eq!(
+        body,
+        &CreateChatRequest::Direct {
+            partner_id: bob_id()
+        }
+    );
     let effects = reduce(
         &mut state,
         answer(&request, Ok(ApiReply::Chat(Box::new(summary(5, 0, 0))))),
@@ -220,10 +226,9 @@ fn a_group_needs_a_title_and_members() {
     let request = call_where(&effects, |c| matches!(c, ApiCall::CreateChat(_)));
     assert_eq!(
         request.call,
-        ApiCall::CreateChat(CreateChatRequest {
-            partner_id: None,
-            title: Some("Tea party".into()),
-            member_ids: Some(vec![bob_id()]),
+        ApiCall::CreateChat(CreateChatRequest::Group {
+            title: "Tea party".into(),
+            member_ids: vec![bob_id()],
         })
     );
     // toggling again removes the member

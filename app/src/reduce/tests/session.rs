@@ -3,10 +3,12 @@
 use natter_shared::{ErrorCode, Field};
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiFailure, ApiReply};
+use crate::action::Action;
+use crate::api::NetErrorKind;
+use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
 use crate::reduce::reduce;
-use crate::state::{NetErrorKind, Notice, Screen, ShellTab, UiError};
+use crate::state::{Notice, Screen, ShellTab, UiError};
 
 #[test]
 fn an_expired_token_is_refreshed_once_and_the_calls_replayed() {

@@ -4,7 +4,8 @@ use natter_shared::{ErrorCode, Field, SessionId};
 use uuid::Uuid;
 
 use super::support::*;
-use crate::action::{Action, ApiCall, ApiReply};
+use crate::action::Action;
+use crate::api::{ApiCall, ApiReply};
 use crate::reduce::reduce;
 use crate::state::{Notice, Screen};
 

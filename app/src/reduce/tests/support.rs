@@ -2,48 +2,34 @@
 
 use chrono::{TimeZone, Utc};
 use natter_shared::api::{AuthTokens, SessionInfo, SessionList, User};
-use natter_shared::{DisplayName, ErrorBody, ErrorCode, Field, SessionId, UserId, Username};
+use natter_shared::{ErrorBody, ErrorCode, Field, SessionId, UserId};
 use uuid::Uuid;
 
-use crate::action::{Action, ApiCall, ApiFailure, ApiReply, ApiResponse};
+use crate::action::Action;
+use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::{ApiRequest, Effect, SocketCommand};
 use crate::i18n::Language;
 use crate::reduce::reduce;
 use crate::state::AppState;
+use crate::testing;
 
-pub(super) const URL: &str = "http://127.0.0.1:8080";
+pub(super) use crate::testing::{URL, bob_id, chat, this_session, type_credentials};
 
 pub(super) fn alice() -> User {
-    User {
-        id: UserId(Uuid::from_u128(1)),
-        username: Username::parse("alice").unwrap(),
-        display_name: Some(DisplayName::parse("Alice").unwrap()),
-        bio: String::new(),
-        created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
-        last_seen_at: None,
-    }
-}
-
-pub(super) fn this_session() -> SessionId {
-    SessionId(Uuid::from_u128(10))
+    testing::user(
+        testing::alice_id(),
+        "alice",
+        Some("Alice"),
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+    )
 }
 
 pub(super) fn tokens(n: u32) -> AuthTokens {
-    AuthTokens {
-        token: format!("access-{n}"),
-        expires_in: 900,
-        refresh_token: format!("refresh-{n}"),
-        session_id: this_session(),
-        user: alice(),
-    }
+    testing::tokens(alice(), &format!("access-{n}"), &format!("refresh-{n}"))
 }
 
 pub(super) fn fresh() -> AppState {
-    AppState::new(
-        Language::English,
-        URL.into(),
-        "Natter on Linux (test)".into(),
-    )
+    testing::fresh_state(Language::English)
 }
 
 pub(super) fn api(effects: &[Effect]) -> Vec<&ApiRequest> {
@@ -63,32 +49,17 @@ pub(super) fn only_api(effects: &[Effect]) -> &ApiRequest {
 }
 
 pub(super) fn answer(request: &ApiRequest, result: Result<ApiReply, ApiFailure>) -> Action {
-    Action::ApiFinished(ApiResponse {
-        epoch: request.epoch,
-        server_url: request.server_url.clone(),
-        token_generation: request.token_generation,
-        call: request.call.clone(),
+    testing::answer(
+        request,
         result,
-        received_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 5, 0).unwrap(),
-    })
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 5, 0).unwrap(),
+    )
 }
 
 pub(super) fn server_error(status: u16, code: ErrorCode, field: Option<Field>) -> ApiFailure {
     let mut body = ErrorBody::new(code, "message");
     body.error.field = field;
     ApiFailure::Server { status, body }
-}
-
-pub(super) fn type_credentials(state: &mut AppState, username: &str, password: &str) {
-    for (field, value) in [(Field::Username, username), (Field::Password, password)] {
-        reduce(
-            state,
-            Action::AuthFieldEdited {
-                field,
-                value: value.into(),
-            },
-        );
-    }
 }
 
 /// Signs in and returns the state in the shell, plus the effects of the login answer.
@@ -152,50 +123,15 @@ pub(super) fn at_ms(ms: i64) -> chrono::DateTime<Utc> {
     at(0) + chrono::TimeDelta::milliseconds(ms)
 }
 
-pub(super) fn bob_id() -> UserId {
-    UserId(Uuid::from_u128(2))
-}
-
-pub(super) fn chat(n: u128) -> natter_shared::ChatId {
-    natter_shared::ChatId(Uuid::from_u128(100 + n))
-}
-
 /// A message of chat `n` with `seq`, from `sender`, written `seq` seconds after `at(0)`.
 pub(super) fn message(n: u128, seq: i64, sender: UserId) -> natter_shared::api::Message {
-    natter_shared::api::Message {
-        id: natter_shared::MessageId(Uuid::from_u128(n * 1_000_000 + seq as u128)),
-        chat_id: chat(n),
-        seq,
-        sender_id: sender,
-        text: format!("message {seq}"),
-        reply_to: None,
-        request_id: None,
-        created_at: at(seq),
-        edited_at: None,
-    }
+    testing::message(n, seq, sender, &format!("message {seq}"), at(seq))
 }
 
 /// Direct chat `n` with Bob as the list shows it.
 pub(super) fn summary(n: u128, last_seq: i64, read_seq: i64) -> natter_shared::api::ChatSummary {
-    natter_shared::api::ChatSummary {
-        id: chat(n),
-        kind: natter_shared::api::ChatKind::Direct,
-        title: None,
-        partner: Some(natter_shared::api::ChatPartner {
-            id: bob_id(),
-            username: Username::parse("bob").unwrap(),
-            display_name: None,
-            online: false,
-            last_seen_at: None,
-        }),
-        last_message: (last_seq > 0).then(|| message(n, last_seq, bob_id())),
-        last_seq,
-        read_seq,
-        unread_count: last_seq - read_seq,
-        member_count: 2,
-        created_at: at(0),
-        updated_at: at(last_seq),
-    }
+    let last = (last_seq > 0).then(|| message(n, last_seq, bob_id()));
+    testing::direct_with_bob(n, last, read_seq, None, false, at(0))
 }
 
 /// Feeds a socket event of the current attempt.
@@ -204,13 +140,7 @@ pub(super) fn socket(
     kind: crate::action::SocketEventKind,
     when: chrono::DateTime<Utc>,
 ) -> Vec<Effect> {
-    let event = crate::action::SocketEvent {
-        epoch: state.epoch,
-        conn: state.connection.conn,
-        at: when,
-        kind,
-    };
-    reduce(state, Action::Socket(event))
+    testing::socket(state, kind, when)
 }
 
 pub(super) fn frame(

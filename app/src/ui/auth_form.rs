@@ -1,4 +1,6 @@
-//! The sign-in screen: server address, username, password, language.
+//! The sign-in and registration screens: one form, drawn from a description of each
+//! (which fields, which words, which actions). Server address, the fields with their
+//! inline errors, the language picker, submit with a spinner, and the way to the other form.
 
 use egui::Ui;
 use natter_shared::Field;
@@ -6,57 +8,105 @@ use natter_shared::Field;
 use super::widgets::{
     FieldKind, centered_column_ui, error_line_ui, labelled_field_ui, language_picker_ui,
 };
+use super::words;
 use crate::action::Action;
-use crate::i18n::{self, tr};
+use crate::i18n::tr;
 use crate::state::{AppState, AuthForm, Screen, normalize_server_url};
+
+/// What tells the two forms apart.
+struct FormKind {
+    /// Translation keys: heading, submit button, busy line, the question before the switch
+    /// link, the switch link.
+    title: &'static str,
+    submit: &'static str,
+    busy: &'static str,
+    other_question: &'static str,
+    other_link: &'static str,
+    fields: &'static [Field],
+    submit_action: fn() -> Action,
+    other_action: fn() -> Action,
+}
+
+const SIGN_IN: FormKind = FormKind {
+    title: "sign_in.title",
+    submit: "sign_in.submit",
+    busy: "sign_in.busy",
+    other_question: "sign_in.no_account",
+    other_link: "sign_in.to_register",
+    fields: &[Field::Username, Field::Password],
+    submit_action: || Action::SignInSubmitted,
+    other_action: || Action::ShowRegister,
+};
+
+const REGISTER: FormKind = FormKind {
+    title: "register.title",
+    submit: "register.submit",
+    busy: "register.busy",
+    other_question: "register.have_account",
+    other_link: "register.to_sign_in",
+    fields: &[Field::Username, Field::DisplayName, Field::Password],
+    submit_action: || Action::RegisterSubmitted,
+    other_action: || Action::ShowSignIn,
+};
 
 /// Draws the sign-in form when it is the current screen.
 pub fn sign_in_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
-    let Screen::SignIn(form) = &state.screen else {
-        return;
-    };
+    if let Screen::SignIn(form) = &state.screen {
+        auth_form_ui(ui, state, form, &SIGN_IN, actions);
+    }
+}
+
+/// Draws the registration form (sign-in plus an optional display name) when it is the
+/// current screen.
+pub fn register_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    if let Screen::Register(form) = &state.screen {
+        auth_form_ui(ui, state, form, &REGISTER, actions);
+    }
+}
+
+fn auth_form_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    form: &AuthForm,
+    kind: &FormKind,
+    actions: &mut Vec<Action>,
+) {
     let lang = state.language;
     centered_column_ui(ui, 360.0, |ui| {
         ui.add_space(24.0);
-        ui.heading(tr(lang, "sign_in.title"));
+        ui.heading(tr(lang, kind.title));
         ui.add_space(8.0);
         language_picker_ui(ui, lang, actions);
         ui.add_space(8.0);
         let mut submit = server_url_field_ui(ui, state, form, actions);
-        submit |= auth_fields_ui(
-            ui,
-            state,
-            form,
-            &[Field::Username, Field::Password],
-            actions,
-        );
+        submit |= fields_ui(ui, state, form, kind.fields, actions);
         if let Some(error) = &form.general_error {
-            error_line_ui(ui, &i18n::error_message(lang, error));
+            error_line_ui(ui, &words::error_message(lang, error));
         }
         ui.horizontal(|ui| {
-            let button = egui::Button::new(tr(lang, "sign_in.submit"));
+            let button = egui::Button::new(tr(lang, kind.submit));
             submit |= ui.add_enabled(!form.busy, button).clicked();
             if form.busy {
                 ui.spinner();
-                ui.label(tr(lang, "sign_in.busy"));
+                ui.label(tr(lang, kind.busy));
             }
         });
         if submit {
-            actions.push(Action::SignInSubmitted);
+            actions.push((kind.submit_action)());
         }
         ui.separator();
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr(lang, "sign_in.no_account"));
-            let link = egui::Button::new(tr(lang, "sign_in.to_register"));
+            ui.label(tr(lang, kind.other_question));
+            let link = egui::Button::new(tr(lang, kind.other_link));
             if ui.add_enabled(!form.busy, link).clicked() {
-                actions.push(Action::ShowRegister);
+                actions.push((kind.other_action)());
             }
         });
     });
 }
 
-/// The server address, shared by sign-in and registration. Returns whether Enter was pressed.
-pub(super) fn server_url_field_ui(
+/// The server address. Returns whether Enter was pressed.
+fn server_url_field_ui(
     ui: &mut Ui,
     state: &AppState,
     form: &AuthForm,
@@ -83,8 +133,8 @@ pub(super) fn server_url_field_ui(
     out.submitted
 }
 
-/// The given fields of the auth form, in order. Returns whether Enter was pressed in one.
-pub(super) fn auth_fields_ui(
+/// The given fields of the form, in order. Returns whether Enter was pressed in one.
+fn fields_ui(
     ui: &mut Ui,
     state: &AppState,
     form: &AuthForm,

@@ -1,0 +1,249 @@
+//! The request vocabulary: the REST calls the app makes ([`ApiCall`]), how they come back
+//! ([`ApiResponse`], [`ApiReply`], [`ApiFailure`], [`NetErrorKind`]). Below both the state
+//! (which keeps calls waiting for a token) and the actions (which carry the answers).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use natter_shared::api::{
+    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, HistoryQuery, LoginRequest,
+    MessagePage, ReadRequest, ReadState, RefreshRequest, RegisterRequest, SessionList,
+    UpdateProfileRequest, User, UserSearchResponse,
+};
+use natter_shared::{ChatId, ErrorBody, SessionId};
+
+/// The REST calls the app makes.
+#[derive(Clone, PartialEq)]
+pub enum ApiCall {
+    Register(RegisterRequest),
+    Login(LoginRequest),
+    Refresh(RefreshRequest),
+    Logout,
+    ListSessions,
+    RevokeSession(SessionId),
+    GetMe,
+    UpdateMe(UpdateProfileRequest),
+    /// `GET /chats?limit&offset`: one page of the chat list, for sync number `sync`
+    /// (answers of an older sync are dropped).
+    ListChats {
+        offset: u32,
+        sync: u64,
+    },
+    /// `GET /chats/{id}/messages`: a page of history.
+    History {
+        chat_id: ChatId,
+        query: HistoryQuery,
+    },
+    /// `POST /chats/{id}/read`.
+    MarkRead {
+        chat_id: ChatId,
+        seq: i64,
+    },
+    /// `GET /users?query=`: people to start a chat with.
+    SearchUsers {
+        query: String,
+    },
+    /// `POST /chats`: a direct chat (idempotent on the server) or a group.
+    CreateChat(CreateChatRequest),
+    /// `GET /chats/{id}`: the members and their read cursors.
+    GetChat(ChatId),
+}
+
+/// The page size of `GET /chats` (the server's maximum).
+pub const CHAT_PAGE: u32 = 200;
+
+/// HTTP methods the app uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl ApiCall {
+    pub fn method(&self) -> Method {
+        match self {
+            ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_) | ApiCall::Logout => {
+                Method::Post
+            }
+            ApiCall::ListSessions
+            | ApiCall::GetMe
+            | ApiCall::ListChats { .. }
+            | ApiCall::History { .. }
+            | ApiCall::SearchUsers { .. }
+            | ApiCall::GetChat(_) => Method::Get,
+            ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
+            ApiCall::RevokeSession(_) => Method::Delete,
+            ApiCall::UpdateMe(_) => Method::Patch,
+        }
+    }
+
+    /// The path below `/api/v1`.
+    pub fn path(&self) -> String {
+        match self {
+            ApiCall::Register(_) => "/auth/register".into(),
+            ApiCall::Login(_) => "/auth/login".into(),
+            ApiCall::Refresh(_) => "/auth/refresh".into(),
+            ApiCall::Logout => "/auth/logout".into(),
+            ApiCall::ListSessions => "/auth/sessions".into(),
+            ApiCall::RevokeSession(id) => format!("/auth/sessions/{id}"),
+            ApiCall::GetMe | ApiCall::UpdateMe(_) => "/users/me".into(),
+            ApiCall::ListChats { offset, .. } => {
+                format!("/chats?limit={CHAT_PAGE}&offset={offset}")
+            }
+            ApiCall::History { chat_id, query } => {
+                let mut path = format!("/chats/{chat_id}/messages?");
+                let params = [
+                    ("limit", query.limit.map(i64::from)),
+                    ("before", query.before),
+                    ("after", query.after),
+                ];
+                let mut first = true;
+                for (name, value) in params {
+                    if let Some(value) = value {
+                        if !first {
+                            path.push('&');
+                        }
+                        first = false;
+                        path.push_str(&format!("{name}={value}"));
+                    }
+                }
+                path
+            }
+            ApiCall::MarkRead { chat_id, .. } => format!("/chats/{chat_id}/read"),
+            ApiCall::SearchUsers { query } => {
+                format!("/users?query={}&limit=20", percent_encode(query))
+            }
+            ApiCall::CreateChat(_) => "/chats".into(),
+            ApiCall::GetChat(chat_id) => format!("/chats/{chat_id}"),
+        }
+    }
+
+    /// The JSON body, for calls that have one.
+    pub fn body(&self) -> Option<Result<Vec<u8>, serde_json::Error>> {
+        match self {
+            ApiCall::Register(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Login(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Refresh(r) => Some(serde_json::to_vec(r)),
+            ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
+            ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
+            ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
+            ApiCall::SearchUsers { .. } | ApiCall::GetChat(_) => None,
+            ApiCall::Logout
+            | ApiCall::ListSessions
+            | ApiCall::RevokeSession(_)
+            | ApiCall::GetMe
+            | ApiCall::ListChats { .. }
+            | ApiCall::History { .. } => None,
+        }
+    }
+
+    /// Whether sending the call twice has the same effect as sending it once, so it may be
+    /// retried after a failure that happened once the server may have received it.
+    /// Refresh is the dangerous one: a second send of a consumed refresh token revokes
+    /// the session.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self,
+            ApiCall::ListSessions
+                | ApiCall::GetMe
+                | ApiCall::UpdateMe(_)
+                | ApiCall::RevokeSession(_)
+                | ApiCall::Logout
+                | ApiCall::ListChats { .. }
+                | ApiCall::History { .. }
+                | ApiCall::MarkRead { .. }
+                | ApiCall::SearchUsers { .. }
+                | ApiCall::GetChat(_)
+        )
+    }
+}
+
+/// Percent-encodes a query-string value (everything but unreserved characters).
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Never prints passwords or tokens.
+impl fmt::Debug for ApiCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiCall::Register(r) => write!(f, "Register({:?})", r.username),
+            ApiCall::Login(r) => write!(f, "Login({:?})", r.username),
+            ApiCall::Refresh(_) => f.write_str("Refresh"),
+            ApiCall::Logout => f.write_str("Logout"),
+            ApiCall::ListSessions => f.write_str("ListSessions"),
+            ApiCall::RevokeSession(id) => write!(f, "RevokeSession({id})"),
+            ApiCall::GetMe => f.write_str("GetMe"),
+            ApiCall::UpdateMe(r) => write!(f, "UpdateMe({r:?})"),
+            ApiCall::ListChats { offset, sync } => write!(f, "ListChats({offset}, sync {sync})"),
+            ApiCall::History { chat_id, query } => write!(f, "History({chat_id}, {query:?})"),
+            ApiCall::MarkRead { chat_id, seq } => write!(f, "MarkRead({chat_id}, {seq})"),
+            ApiCall::SearchUsers { query } => write!(f, "SearchUsers({query:?})"),
+            ApiCall::CreateChat(r) => write!(f, "CreateChat({r:?})"),
+            ApiCall::GetChat(id) => write!(f, "GetChat({id})"),
+        }
+    }
+}
+
+/// A finished call, as it comes back from the network thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    /// The [`crate::state::AppState::epoch`] the call was made in.
+    pub epoch: u64,
+    /// The server the call went to.
+    pub server_url: String,
+    /// The [`crate::state::Session::token_generation`] of the token it carried.
+    pub token_generation: u64,
+    pub call: ApiCall,
+    pub result: Result<ApiReply, ApiFailure>,
+    /// When the answer arrived (the reducer has no clock).
+    pub received_at: DateTime<Utc>,
+}
+
+/// A successful answer, decoded according to the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiReply {
+    /// 204 (logout, revoke).
+    Empty,
+    User(Box<User>),
+    Tokens(Box<AuthTokens>),
+    Sessions(SessionList),
+    Chats(ChatList),
+    Messages(MessagePage),
+    Read(ReadState),
+    Users(UserSearchResponse),
+    Chat(Box<ChatSummary>),
+    ChatDetails(Box<ChatDetails>),
+}
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiFailure {
+    /// The server answered with the shared error body.
+    Server { status: u16, body: ErrorBody },
+    /// No answer.
+    Network { kind: NetErrorKind, detail: String },
+    /// An error status without an error body.
+    UnexpectedStatus(u16),
+    /// A success status whose body did not decode.
+    BadResponse(String),
+}
+
+/// How a request failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetErrorKind {
+    /// The request never reached the server (connection refused, DNS): safe to resend.
+    Unreachable,
+    /// The connection broke or timed out after the request may have been received.
+    Interrupted,
+}

@@ -1,0 +1,218 @@
+//! Each chat's messages: the latest page, older pages on scrolling up, and gap-fill, with
+//! messages stored by seq so none is ever shown twice.
+//!
+//! Gap-fill: `synced_seq` is the seq up to which a loaded chat has every message. Whenever
+//! the server's `last_seq` (from the list, or a frame) or a stored message lies above it,
+//! the next `after=synced_seq` page is fetched, until nothing is missing.
+
+use natter_shared::api::{HistoryQuery, Message, MessagePage};
+use natter_shared::{ChatId, RequestId, UserId};
+
+use super::calls::{authed, error_of, my_id};
+use crate::api::{ApiCall, ApiFailure, ApiReply};
+use crate::effect::Effect;
+use crate::state::{AppState, ChatEntry};
+
+/// Messages per page when scrolling and for the latest page.
+pub const HISTORY_PAGE: u32 = 50;
+/// Messages per gap page (the server's maximum).
+pub const GAP_PAGE: u32 = 200;
+/// A gap wider than this is not fetched page by page: the chat reloads its latest page and
+/// the rest comes by scrolling, as for a chat opened for the first time.
+pub const GAP_RELOAD: i64 = 2_000;
+
+pub(super) fn load_latest(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    entry.history.loading_latest = true;
+    entry.history.error = None;
+    let query = HistoryQuery {
+        limit: Some(HISTORY_PAGE),
+        before: None,
+        after: None,
+    };
+    authed(state, ApiCall::History { chat_id, query })
+}
+/// Scrolled to the top: the page before the oldest loaded message, unless the start of the
+/// chat is already loaded (then it never asks again).
+pub(super) fn load_older(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    let history = &entry.history;
+    if entry.synced_seq.is_none() || history.reached_start || history.loading_older {
+        return Vec::new();
+    }
+    let Some(first) = entry.window_start() else {
+        return Vec::new();
+    };
+    entry.history.loading_older = true;
+    entry.history.error = None;
+    let query = HistoryQuery {
+        limit: Some(HISTORY_PAGE),
+        before: Some(first),
+        after: None,
+    };
+    authed(state, ApiCall::History { chat_id, query })
+}
+
+pub(super) fn paged(
+    state: &mut AppState,
+    chat_id: ChatId,
+    query: &HistoryQuery,
+    page: MessagePage,
+) -> Vec<Effect> {
+    let me = my_id(state);
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    let before = entry.synced_seq;
+    let newest = page.messages.last().map(|m| m.seq);
+    let first = page.messages.first().map(|m| m.seq);
+    let mine = own_request_ids(&page.messages, me);
+    for message in page.messages {
+        store(entry, message, me);
+    }
+    settle_outbox(state, &mine);
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    if query.after.is_some() {
+        entry.history.filling = false;
+    } else if query.before.is_some() {
+        entry.history.loading_older = false;
+        if !page.has_previous || first.is_none() {
+            entry.history.reached_start = true;
+        }
+    } else {
+        entry.history.loading_latest = false;
+        if entry.synced_seq.is_none() {
+            entry.synced_seq = Some(newest.unwrap_or(0));
+            entry.history.reached_start = !page.has_previous;
+        }
+    }
+    advance(entry);
+    let progressed = entry.synced_seq != before;
+    state.chats.sort();
+    if query.after.is_some() && !progressed {
+        // the server had nothing more: stop here; the next frame or sync tries again
+        return Vec::new();
+    }
+    ensure_caught_up(state, chat_id)
+}
+/// A history page could not be loaded: the chat shows why.
+pub(super) fn failed(
+    state: &mut AppState,
+    chat_id: ChatId,
+    query: &HistoryQuery,
+    result: Result<ApiReply, ApiFailure>,
+) -> Vec<Effect> {
+    if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
+        let history = &mut entry.history;
+        if query.after.is_some() {
+            history.filling = false;
+        } else if query.before.is_some() {
+            history.loading_older = false;
+        } else {
+            history.loading_latest = false;
+        }
+        history.error = Some(error_of(result));
+    }
+    Vec::new()
+}
+
+/// Fetches the next gap page of a loaded chat, if anything is missing.
+pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    let Some(synced) = entry.synced_seq else {
+        return Vec::new();
+    };
+    let history = &entry.history;
+    if history.filling || history.loading_latest {
+        return Vec::new();
+    }
+    let stored = entry.messages.keys().next_back().copied().unwrap_or(0);
+    let target = entry.summary.last_seq.max(stored);
+    if target <= synced {
+        return Vec::new();
+    }
+    if target - synced > GAP_RELOAD {
+        entry.messages.clear();
+        entry.seq_of.clear();
+        entry.synced_seq = None;
+        entry.history.reached_start = false;
+        return load_latest(state, chat_id);
+    }
+    entry.history.filling = true;
+    let query = HistoryQuery {
+        limit: Some(GAP_PAGE),
+        before: None,
+        after: Some(synced),
+    };
+    authed(state, ApiCall::History { chat_id, query })
+}
+/// A message of a listed chat, from a frame or an acknowledgement: stored by seq (a second
+/// copy replaces the first), the summary and order updated, and any gap it reveals fetched.
+pub(super) fn insert(state: &mut AppState, message: Message) -> Vec<Effect> {
+    let me = my_id(state);
+    let chat_id = message.chat_id;
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    let mine = own_request_ids(std::slice::from_ref(&message), me);
+    store(entry, message, me);
+    advance(entry);
+    settle_outbox(state, &mine);
+    state.chats.sort();
+    ensure_caught_up(state, chat_id)
+}
+/// The request ids of `me`'s messages among `messages`.
+fn own_request_ids(messages: &[Message], me: Option<UserId>) -> Vec<RequestId> {
+    messages
+        .iter()
+        .filter(|m| Some(m.sender_id) == me)
+        .filter_map(|m| m.request_id)
+        .collect()
+}
+
+/// A pending send whose message is already stored (it arrived by another path than the ack:
+/// another device's `new_message`, a gap-fill page, or after an ack that timed out) is done:
+/// dropping it keeps it from showing twice or as failed.
+fn settle_outbox(state: &mut AppState, stored: &[RequestId]) {
+    if !stored.is_empty() {
+        state
+            .chats
+            .outbox
+            .retain(|o| !stored.contains(&o.request_id));
+    }
+}
+
+/// Stores a message and moves the summary forward with it.
+fn store(entry: &mut ChatEntry, message: Message, me: Option<UserId>) {
+    let summary = &mut entry.summary;
+    if message.seq > summary.last_seq {
+        summary.last_seq = message.seq;
+        summary.updated_at = summary.updated_at.max(message.created_at);
+        summary.last_message = Some(message.clone());
+    }
+    if Some(message.sender_id) == me {
+        // one's own message is read (the server moves the cursor the same way)
+        summary.read_seq = summary.read_seq.max(message.seq);
+    }
+    summary.unread_count = (summary.last_seq - summary.read_seq).max(0);
+    entry.seq_of.insert(message.id, message.seq);
+    entry.messages.insert(message.seq, message);
+}
+
+/// Moves `synced_seq` over every stored message that follows it without a gap.
+fn advance(entry: &mut ChatEntry) {
+    if let Some(mut synced) = entry.synced_seq {
+        while entry.messages.contains_key(&(synced + 1)) {
+            synced += 1;
+        }
+        entry.synced_seq = Some(synced);
+    }
+}

@@ -1,0 +1,53 @@
+//! What a chat room is asked to do, and [`RoomHandle`], the room as the rest of the server
+//! sees it: one typed recipient per command, so nothing below the room names the actor.
+
+use actix::{Message, Recipient};
+use natter_shared::api::ReadState;
+use natter_shared::{MessageId, MessageText, RequestId, UserId};
+
+use super::events::ConnId;
+use crate::db::writer::Persisted;
+use crate::error::ApiError;
+
+/// Send a message (from a WebSocket connection `conn`, or over REST).
+#[derive(Message)]
+#[rtype(result = "Result<Persisted, ApiError>")]
+pub struct PostMessage {
+    pub sender: UserId,
+    pub conn: Option<ConnId>,
+    pub request_id: RequestId,
+    pub text: MessageText,
+    pub reply_to: Option<MessageId>,
+}
+
+/// A member started or stopped typing.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetTyping {
+    pub user: UserId,
+    pub is_typing: bool,
+}
+
+/// A member read up to `seq`.
+#[derive(Message)]
+#[rtype(result = "Result<ReadState, ApiError>")]
+pub struct MarkRead {
+    pub user: UserId,
+    pub conn: Option<ConnId>,
+    pub seq: i64,
+}
+
+/// A running room of this process.
+#[derive(Clone)]
+pub struct RoomHandle {
+    pub post: Recipient<PostMessage>,
+    pub typing: Recipient<SetTyping>,
+    pub read: Recipient<MarkRead>,
+}
+
+impl RoomHandle {
+    /// Whether the room still runs.
+    pub fn connected(&self) -> bool {
+        self.post.connected()
+    }
+}
