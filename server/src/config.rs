@@ -52,6 +52,11 @@ pub struct Settings {
     pub rest_rate_per_min: u32,
     /// `NATTER_RATE_MESSAGES_PER_MIN`: messages a user may send per minute.
     pub message_rate_per_min: u32,
+    /// `NATTER_EDIT_WINDOW_SECS`: how long after sending a message can be edited.
+    pub edit_window: Duration,
+    /// `NATTER_EVENTS_RETAINED`: events kept per chat for catch-up; a client further behind
+    /// gets 410 `events_expired` and reloads its history.
+    pub events_retained: i64,
     /// `RUST_LOG`: tracing filter directives.
     pub log_filter: String,
     /// `NATTER_LOG_FORMAT`: `human` or `json`.
@@ -172,6 +177,18 @@ impl Settings {
                 &var("NATTER_RATE_MESSAGES_PER_MIN", "300"),
                 1,
                 1_000_000,
+            )?,
+            edit_window: Duration::from_secs(number(
+                "NATTER_EDIT_WINDOW_SECS",
+                &var("NATTER_EDIT_WINDOW_SECS", "172800"),
+                0,
+                10 * 365 * 86_400,
+            )?),
+            events_retained: number(
+                "NATTER_EVENTS_RETAINED",
+                &var("NATTER_EVENTS_RETAINED", "100000"),
+                1,
+                1_000_000_000,
             )?,
             log_filter: var("RUST_LOG", "info"),
             log_format,

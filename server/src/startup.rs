@@ -78,6 +78,7 @@ impl Application {
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());
+        start_event_pruner(state.clone());
         let mut server = HttpServer::new(move || {
             let (app, openapi) = App::new()
                 .into_utoipa_app()
@@ -127,4 +128,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// How often events past the retained window are deleted.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes, every [`PRUNE_EVERY`], the events no reader can ask for any more (readers treat
+/// them as gone whether or not they were deleted yet).
+fn start_event_pruner(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(PRUNE_EVERY);
+        loop {
+            tick.tick().await;
+            let retained = state.settings.events_retained;
+            match crate::db::run(&state.db, move |conn| {
+                Ok(crate::db::events::prune(conn, retained)?)
+            })
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "old chat events pruned"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune chat events"),
+            }
+        }
+    });
 }

@@ -57,7 +57,7 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
     let got = bob_ws
         .recv_until(|f| matches!(f, ServerFrame::NewMessage { .. }))
         .await;
-    let ServerFrame::NewMessage { message } = got else {
+    let ServerFrame::NewMessage { message, .. } = got else {
         unreachable!()
     };
     assert_eq!((message.text.as_str(), message.seq), ("across", 1));
@@ -75,7 +75,7 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
         .recv_until(|f| matches!(f, ServerFrame::NewMessage { .. }))
         .await;
     assert!(
-        matches!(got, ServerFrame::NewMessage { message } if message.text == "back" && message.seq == 2)
+        matches!(got, ServerFrame::NewMessage { message, .. } if message.text == "back" && message.seq == 2)
     );
 
     alice_ws.close().await;
@@ -153,6 +153,7 @@ async fn a_server_killed_mid_send_loses_nothing_and_doubles_nothing() {
         if let ServerFrame::MessageSent {
             request_id,
             message,
+            ..
         } = ws
             .recv_until(|f| matches!(f, ServerFrame::MessageSent { .. }))
             .await

@@ -34,6 +34,16 @@ pub enum ErrorCode {
     RefreshTokenReused,
     /// 403: authenticated but not allowed.
     Forbidden,
+    /// 403: the message is someone else's (edit), or deleting it for everyone is not yours to do.
+    NotYourMessage,
+    /// 403: the edit window of the message has passed.
+    EditWindowExpired,
+    /// 409: the message was deleted; it cannot be edited, reacted to, pinned or forwarded.
+    MessageDeleted,
+    /// 409: the message already has the most distinct reactions it can.
+    TooManyReactions,
+    /// 410: the events asked for are older than the retained log; reload the history.
+    EventsExpired,
     /// 404: no such resource (or not visible to the caller).
     NotFound,
     /// 405

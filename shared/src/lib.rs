@@ -15,7 +15,7 @@ pub mod ws;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChatId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
-    Bio, ChatTitle, DisplayName, Field, MessageText, Password, Username, ValidationError,
+    Bio, ChatTitle, DisplayName, Emoji, Field, MessageText, Password, Username, ValidationError,
     ValidationErrorKind,
 };
 

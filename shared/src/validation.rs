@@ -24,6 +24,9 @@ pub enum Field {
     Title,
     MemberIds,
     Seq,
+    Emoji,
+    MessageIds,
+    After,
 }
 
 impl Field {
@@ -41,6 +44,9 @@ impl Field {
             Field::Title => "title",
             Field::MemberIds => "member_ids",
             Field::Seq => "seq",
+            Field::Emoji => "emoji",
+            Field::MessageIds => "message_ids",
+            Field::After => "after",
         }
     }
 }
@@ -54,6 +60,8 @@ pub enum ValidationErrorKind {
     TooLong { max: usize },
     /// Contains characters outside the allowed set.
     InvalidCharacters,
+    /// Not exactly one emoji.
+    NotAnEmoji,
 }
 
 /// A rejected input: which field and why.
@@ -78,6 +86,7 @@ fn describe(field: &Field, kind: &ValidationErrorKind) -> String {
             Field::Username => "may contain only latin letters, digits, '_' and '.'".to_owned(),
             _ => "contains characters that are not allowed".to_owned(),
         },
+        ValidationErrorKind::NotAnEmoji => "must be exactly one emoji".to_owned(),
     }
 }
 
@@ -498,5 +507,58 @@ mod tests {
             ChatTitle::parse(&"т".repeat(129)).map_err(|e| e.kind),
             Err(TooLong { max: 128 })
         );
+    }
+}
+
+string_newtype!(
+    /// Exactly one emoji (with its skin tone or other modifiers), as Unicode lists them; kept
+    /// in its fully-qualified form, so "❤" and "❤️" are the same reaction.
+    Emoji
+);
+
+impl Emoji {
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let input = input.trim();
+        let found = emojis::get(input).or_else(|| {
+            // the same emoji with or without its variation selector
+            let plain: String = input.chars().filter(|c| *c != '\u{FE0F}').collect();
+            emojis::get(&plain).or_else(|| emojis::get(&format!("{plain}\u{FE0F}")))
+        });
+        match found {
+            Some(e) => Ok(Self(e.as_str().to_owned())),
+            None => Err(ValidationError::new(
+                Field::Emoji,
+                ValidationErrorKind::NotAnEmoji,
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for Emoji {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Emoji({:?})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod emoji_tests {
+    use super::*;
+
+    #[test]
+    fn one_emoji_is_accepted_in_its_qualified_form() {
+        assert_eq!(Emoji::parse("👍").unwrap().as_str(), "👍");
+        assert_eq!(Emoji::parse("👍🏽").unwrap().as_str(), "👍🏽");
+        assert_eq!(Emoji::parse("❤").unwrap(), Emoji::parse("❤️").unwrap());
+        assert_eq!(Emoji::parse("🏔️").unwrap().as_str(), "🏔️");
+        assert_eq!(Emoji::parse("👨‍👩‍👧").unwrap().as_str(), "👨‍👩‍👧");
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        for bad in ["", "a", "👍👍", "👍a", "ok", ":+1:", "\u{FE0F}"] {
+            let e = Emoji::parse(bad).unwrap_err();
+            assert_eq!(e.field, Field::Emoji, "{bad:?}");
+            assert_eq!(e.kind, ValidationErrorKind::NotAnEmoji, "{bad:?}");
+        }
     }
 }

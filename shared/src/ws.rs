@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::chats::ChatSummary;
+use crate::api::events::{ChangeResult, ChatEvent};
 use crate::api::messages::Message;
 use crate::error::ErrorCode;
 use crate::ids::{ChatId, MessageId, RequestId, UserId};
@@ -24,6 +25,45 @@ pub enum ClientFrame {
     Typing { chat_id: ChatId, is_typing: bool },
     /// Read up to `seq` in a chat.
     Read { chat_id: ChatId, seq: i64 },
+    /// Edit one's own message; answered by `change_applied` (or `error`).
+    Edit {
+        chat_id: ChatId,
+        message_id: MessageId,
+        text: String,
+        request_id: RequestId,
+    },
+    /// Delete a message for everyone, or (the default) for oneself.
+    Delete {
+        chat_id: ChatId,
+        message_id: MessageId,
+        #[serde(default)]
+        for_everyone: bool,
+        request_id: RequestId,
+    },
+    /// Add (or with `remove`, take back) a reaction.
+    React {
+        chat_id: ChatId,
+        message_id: MessageId,
+        emoji: String,
+        #[serde(default)]
+        remove: bool,
+        request_id: RequestId,
+    },
+    /// Pin (or with `unpin`, unpin) a message.
+    Pin {
+        chat_id: ChatId,
+        message_id: MessageId,
+        #[serde(default)]
+        unpin: bool,
+        request_id: RequestId,
+    },
+    /// Forward messages of `from_chat_id` into `chat_id`; answered by `forwarded`.
+    Forward {
+        chat_id: ChatId,
+        from_chat_id: ChatId,
+        message_ids: Vec<MessageId>,
+        request_id: RequestId,
+    },
 }
 
 /// Presence changes.
@@ -42,9 +82,33 @@ pub enum ServerFrame {
     MessageSent {
         request_id: RequestId,
         message: Message,
+        /// The `message_created` event of the message.
+        #[serde(default)]
+        event_seq: i64,
     },
     /// A message, to every other connection of every member (the sender's other devices too).
-    NewMessage { message: Message },
+    NewMessage {
+        message: Message,
+        /// The `message_created` event of the message.
+        #[serde(default)]
+        event_seq: i64,
+    },
+    /// Any other change of a chat (edit, delete, reaction, pin), to every member's
+    /// connections but the one that made it.
+    ChatEvent { event: ChatEvent },
+    /// The answer to `edit`, `delete`, `react` and `pin`, to the connection that sent it.
+    ChangeApplied {
+        request_id: RequestId,
+        chat_id: ChatId,
+        result: ChangeResult,
+    },
+    /// The answer to `forward`: the copies, each also delivered as `new_message`.
+    Forwarded {
+        request_id: RequestId,
+        messages: Vec<Message>,
+        /// The `message_created` event of each copy, in the same order.
+        event_seqs: Vec<i64>,
+    },
     /// A frame was refused; the connection stays open.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +160,11 @@ mod tests {
             request_id: None,
             created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             edited_at: None,
+            deleted: false,
+            hidden: false,
+            forwarded_from: None,
+            reactions: Vec::new(),
+            pinned_at: None,
         }
     }
 
@@ -139,14 +208,18 @@ mod tests {
                 ServerFrame::MessageSent {
                     request_id: RequestId(id(9)),
                     message: message(),
+                    event_seq: 3,
                 },
                 format!(
-                    r#"{{"type":"message_sent","request_id":"00000000-0000-0000-0000-000000000009","message":{m}}}"#
+                    r#"{{"type":"message_sent","request_id":"00000000-0000-0000-0000-000000000009","message":{m},"event_seq":3}}"#
                 ),
             ),
             (
-                ServerFrame::NewMessage { message: message() },
-                format!(r#"{{"type":"new_message","message":{m}}}"#),
+                ServerFrame::NewMessage {
+                    message: message(),
+                    event_seq: 3,
+                },
+                format!(r#"{{"type":"new_message","message":{m},"event_seq":3}}"#),
             ),
             (
                 ServerFrame::Error {
@@ -177,6 +250,33 @@ mod tests {
             assert_eq!(serde_json::to_string(&frame).unwrap(), json);
             assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame);
         }
+    }
+
+    #[test]
+    fn golden_change_frames() {
+        let json = r#"{"type":"react","chat_id":"00000000-0000-0000-0000-000000000002","message_id":"00000000-0000-0000-0000-000000000001","emoji":"👍","request_id":"00000000-0000-0000-0000-000000000009"}"#;
+        let frame: ClientFrame = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::React {
+                chat_id: ChatId(id(2)),
+                message_id: MessageId(id(1)),
+                emoji: "👍".into(),
+                remove: false,
+                request_id: RequestId(id(9)),
+            }
+        );
+        let delete: ClientFrame = serde_json::from_str(
+            r#"{"type":"delete","chat_id":"00000000-0000-0000-0000-000000000002","message_id":"00000000-0000-0000-0000-000000000001","for_everyone":true,"request_id":"00000000-0000-0000-0000-000000000009"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            delete,
+            ClientFrame::Delete {
+                for_everyone: true,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -6,8 +6,11 @@
 //! - [`list`] `cl:<user>` sorted set: chat id → last activity (µs); the list's order
 //! - [`reads`] `cl:<user>:r` hash: chat id → the user's read cursor
 //! - [`complete`] `cl:<user>:ok`: present while the two above hold every chat of the user
+//! - [`busy`] `cl:<user>:busy` sorted set: token → when (ms) a change of one of the user's
+//!   chats was marked in flight; while it is not empty the list is read from PostgreSQL
 //! - [`chat`] `c:<chat>` hash: `meta` (JSON: kind, title, members, created), `last_seq`,
-//!   `updated_us`, `last` (the newest message, JSON)
+//!   `updated_us`, `last` (the newest message, JSON), `last_ev` (the event seq `last` is as
+//!   of), `last_event_seq`
 //! - [`profile`] `u:<user>`: the public profile (JSON), dropped when the profile changes
 
 use std::time::Duration;
@@ -39,6 +42,11 @@ pub(super) fn complete(redis: &Redis, user: UserId) -> String {
     redis.key(&format!("cl:{user}:ok"))
 }
 
+/// `cl:<user>:busy`: changes in flight on the user's chats.
+pub(super) fn busy(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:busy"))
+}
+
 /// `c:<chat>`: a chat's meta and activity.
 pub(super) fn chat(redis: &Redis, chat: ChatId) -> String {
     redis.key(&format!("c:{chat}"))
@@ -58,8 +66,11 @@ pub(super) struct ChatMeta {
     pub(super) created_at: DateTime<Utc>,
 }
 
-/// Sets a chat hash's activity only if `last_seq` is not behind the cached one. With an empty
-/// `meta` it only updates an existing entry (an entry without meta would be unusable).
+/// Moves a chat hash forward, never back. ARGV: 1 the message's seq, 2 `updated_us` (empty:
+/// keep), 3 the message (JSON, may be empty), 4 `meta` (empty: keep; then only an existing
+/// entry is updated, as one without meta would be unusable), 5 the TTL (ms), 6 the event seq
+/// the message is as of. `last` is replaced by a newer message, or by a newer state of the
+/// same message (an edit or delete of the newest one); `last_event_seq` only rises.
 pub(super) const SET_CHAT: &str = r"
 local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '-1')
 if ARGV[4] ~= '' then
@@ -67,8 +78,14 @@ if ARGV[4] ~= '' then
 elseif cur < 0 then
   return 0
 end
-if tonumber(ARGV[1]) >= cur then
-  redis.call('HSET', KEYS[1], 'last_seq', ARGV[1], 'updated_us', ARGV[2], 'last', ARGV[3])
+local seq = tonumber(ARGV[1])
+local ev = tonumber(ARGV[6])
+local cur_ev = tonumber(redis.call('HGET', KEYS[1], 'last_event_seq') or '-1')
+local last_ev = tonumber(redis.call('HGET', KEYS[1], 'last_ev') or '-1')
+if ev > cur_ev then redis.call('HSET', KEYS[1], 'last_event_seq', ev) end
+if seq > cur or (seq == cur and ev >= last_ev) then
+  redis.call('HSET', KEYS[1], 'last_seq', seq, 'last', ARGV[3], 'last_ev', ev)
+  if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'updated_us', ARGV[2]) end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1

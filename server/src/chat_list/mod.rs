@@ -17,4 +17,7 @@ pub use invalidations::Invalidations;
 pub(crate) use keys::partner_of;
 pub use postgres::{summary, summary_for};
 pub use read::{list, rebuild};
-pub use update::{on_chat_created, on_message, on_profile_changed, on_read, start_invalidator};
+pub use update::{
+    InFlight, STALE_MARK, abandon, begin, on_change, on_chat_created, on_message,
+    on_profile_changed, on_read, start_invalidator,
+};

@@ -78,6 +78,7 @@ pub fn summary(
         partner,
         last_message,
         last_seq: chat.last_seq,
+        last_event_seq: chat.last_event_seq,
         read_seq,
         unread_count: (chat.last_seq - read_seq).max(0),
         member_count,

@@ -11,6 +11,7 @@ use natter_shared::{ChatId, UserId};
 
 use super::keys::{self, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, partner_of, us};
 use super::postgres::from_db;
+use super::update::{STALE_MARK, now_ms};
 use crate::db;
 use crate::error::ApiError;
 use crate::presence;
@@ -27,11 +28,22 @@ pub async fn list(
     let offset = i64::from(query.offset.unwrap_or(0));
     let unread_only = query.unread_only.unwrap_or(false);
     match from_cache(state, user, limit, offset, unread_only).await {
-        Ok(Some(list)) => {
+        Ok(Cached::List(list)) => {
             metrics::counter!("natter_chat_list_total", "source" => "redis").increment(1);
             return Ok(list);
         }
-        Ok(None) => {
+        Ok(Cached::InFlight { stale_before: None }) => {}
+        Ok(Cached::InFlight {
+            stale_before: Some(cutoff),
+        }) => {
+            let state = state.clone();
+            actix_web::rt::spawn(async move {
+                if let Err(e) = repair(&state, user, cutoff).await {
+                    tracing::warn!(error = %e, "chat-list cache repair failed");
+                }
+            });
+        }
+        Ok(Cached::Missing) => {
             let state = state.clone();
             actix_web::rt::spawn(async move {
                 if let Err(e) = rebuild(&state, user).await {
@@ -48,8 +60,38 @@ pub async fn list(
     from_db(state, user, limit, offset, unread_only).await
 }
 
+/// What the cache can say about a user's list.
+enum Cached {
+    List(ChatList),
+    /// Not all of it is cached: rebuild.
+    Missing,
+    /// A change of one of the user's chats is in flight: the cache may be behind, so the
+    /// list comes from PostgreSQL. `stale_before` is set when a mark is older than
+    /// [`STALE_MARK`] (its writer crashed): the marks before that time are to be cleared.
+    InFlight {
+        stale_before: Option<i64>,
+    },
+}
+
+/// Rebuilds a list a crash left marked in flight, then clears the marks made before
+/// `cutoff`: no change marked then can still commit (see `update`'s module docs), so the
+/// rebuild saw all of them.
+async fn repair(state: &AppState, user: UserId, cutoff: i64) -> anyhow::Result<()> {
+    rebuild(state, user).await?;
+    let mut conn = state.redis.conn();
+    let removed: i64 = redis::cmd("ZREMRANGEBYSCORE")
+        .arg(keys::busy(&state.redis, user))
+        .arg("-inf")
+        .arg(cutoff)
+        .query_async(&mut conn)
+        .await?;
+    metrics::counter!("natter_chat_list_repairs_total").increment(1);
+    tracing::info!(user_id = %user, marks = removed, "chat-list cache repaired after a crash");
+    Ok(())
+}
+
 /// The `HMGET` fields of a cached chat, in the order they are asked for.
-const CHAT_FIELDS: [&str; 4] = ["meta", "last_seq", "updated_us", "last"];
+const CHAT_FIELDS: [&str; 5] = ["meta", "last_seq", "updated_us", "last", "last_event_seq"];
 
 /// One chat of a cached list, read back: its entry and the user's read cursor.
 struct CachedChat {
@@ -58,6 +100,7 @@ struct CachedChat {
     last_seq: i64,
     updated_us: i64,
     last: Option<Message>,
+    last_event_seq: i64,
     read_seq: i64,
 }
 
@@ -68,13 +111,16 @@ impl CachedChat {
         fields: redis::Value,
         read_seq: Option<i64>,
     ) -> redis::RedisResult<Option<Self>> {
-        let (meta, last_seq, updated_us, last): (
+        let (meta, last_seq, updated_us, last, last_event_seq): (
             Option<String>,
             Option<i64>,
             Option<i64>,
             Option<String>,
+            Option<i64>,
         ) = redis::from_redis_value(fields)?;
-        let (Some(meta), Some(last_seq), Some(updated_us)) = (meta, last_seq, updated_us) else {
+        let (Some(meta), Some(last_seq), Some(updated_us), Some(last_event_seq)) =
+            (meta, last_seq, updated_us, last_event_seq)
+        else {
             return Ok(None);
         };
         let Ok(meta) = serde_json::from_str::<ChatMeta>(&meta) else {
@@ -89,6 +135,7 @@ impl CachedChat {
             last_seq,
             updated_us,
             last,
+            last_event_seq,
             read_seq: read_seq.unwrap_or(0),
         }))
     }
@@ -112,6 +159,7 @@ impl CachedChat {
             partner,
             last_message: self.last,
             last_seq: self.last_seq,
+            last_event_seq: self.last_event_seq,
             read_seq: self.read_seq,
             unread_count: (self.last_seq - self.read_seq).max(0),
             member_count: self.meta.members.len() as i64,
@@ -130,7 +178,7 @@ async fn from_cache(
     limit: i64,
     offset: i64,
     unread_only: bool,
-) -> redis::RedisResult<Option<ChatList>> {
+) -> redis::RedisResult<Cached> {
     let list = keys::list(&state.redis, user);
     let (start, stop) = if unread_only {
         (0, -1)
@@ -138,21 +186,28 @@ async fn from_cache(
         (offset as isize, (offset + limit - 1) as isize)
     };
     let mut conn = state.redis.conn();
-    let (ok, total, ids): (bool, i64, Vec<String>) = redis::pipe()
+    let (ok, oldest_mark, total, ids): (bool, Vec<(String, f64)>, i64, Vec<String>) = redis::pipe()
         .exists(keys::complete(&state.redis, user))
+        .zrange_withscores(keys::busy(&state.redis, user), 0, 0)
         .zcard(&list)
         .zrevrange(&list, start, stop)
         .query_async(&mut conn)
         .await?;
+    if let Some((_, marked)) = oldest_mark.first() {
+        let cutoff = now_ms() - STALE_MARK.as_millis() as i64;
+        return Ok(Cached::InFlight {
+            stale_before: (*marked as i64 <= cutoff).then_some(cutoff),
+        });
+    }
     if !ok {
-        return Ok(None);
+        return Ok(Cached::Missing);
     }
     let Ok(ids) = ids
         .iter()
         .map(|id| id.parse::<ChatId>())
         .collect::<Result<Vec<_>, _>>()
     else {
-        return Ok(None);
+        return Ok(Cached::Missing);
     };
     let mut chats = Vec::with_capacity(ids.len());
     if !ids.is_empty() {
@@ -174,7 +229,7 @@ async fn from_cache(
         for ((id, fields), read) in ids.iter().zip(rows).zip(reads) {
             match CachedChat::decode(*id, fields, read)? {
                 Some(chat) => chats.push(chat),
-                None => return Ok(None),
+                None => return Ok(Cached::Missing),
             }
         }
     }
@@ -199,14 +254,14 @@ async fn from_cache(
         let partner = match chat.partner_id(user) {
             Some(pid) => match profiles.get(&pid) {
                 Some(u) => Some(partner_of(u, online.get(&u.id).copied().unwrap_or(false))),
-                None => return Ok(None),
+                None => return Ok(Cached::Missing),
             },
-            None if chat.meta.kind == ChatKind::Direct => return Ok(None),
+            None if chat.meta.kind == ChatKind::Direct => return Ok(Cached::Missing),
             None => None,
         };
         summaries.push(chat.into_summary(partner));
     }
-    Ok(Some(ChatList {
+    Ok(Cached::List(ChatList {
         has_more: offset + (summaries.len() as i64) < total,
         chats: summaries,
         total,
@@ -307,6 +362,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .arg(last)
             .arg(serde_json::to_string(&meta)?)
             .arg(ENTRY_TTL.as_millis() as i64)
+            .arg(chat.last_event_seq)
             .ignore();
         pipe.cmd("ZADD")
             .arg(&list)

@@ -1,7 +1,30 @@
-//! Writes to the cache after something happened (message, read, new chat, profile edit),
-//! and the dropping of entries whose update failed while Redis was unreachable.
+//! Writes to the cache after something happened (message, change, read, new chat, profile
+//! edit), the in-flight marks that make readers go to PostgreSQL while a change is between
+//! its commit and its cache update, and the dropping of entries whose update failed while
+//! Redis was unreachable.
+//!
+//! Why the list cannot stay behind PostgreSQL, crash point by crash point (a send, edit or
+//! delete of chat C with members M):
+//! 1. [`begin`] adds a token to `cl:<m>:busy` of every member before the change is written.
+//!    A crash before this: nothing was written.
+//! 2. The transaction commits. A crash between 1 and the commit: nothing was written; the
+//!    token stays, readers of M go to PostgreSQL (correct) until it is stale.
+//! 3. The cache is updated and, in the same pipeline after the updates, the token removed
+//!    ([`on_message`], [`on_change`]). A crash between 2 and 3: the cache is behind, but the
+//!    token stays, so every reader of M goes to PostgreSQL, from the next request on. A reader
+//!    that finds a token older than [`STALE_MARK`] rebuilds the list from PostgreSQL and then
+//!    removes the tokens older than that: a writer never commits a change marked longer ago
+//!    than `db::writer::COMMIT_DEADLINE` (half of it), so everything such a token stood for
+//!    is committed or never will be, and the rebuild saw it.
+//! 4. After 3 the cache holds the change; its updates only move values forward, so a late
+//!    or repeated update cannot take it back.
+//!
+//! When Redis cannot be reached at 1, the change goes ahead unmarked (Redis down must not
+//! stop sends) and the members' lists are remembered for dropping once Redis is back, as
+//! for any failed update.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::web;
 use natter_shared::api::Message;
@@ -53,8 +76,86 @@ fn redis_failed(
     state.invalidations.note(users, chat);
 }
 
-/// After a message was stored: the chat's activity and every member's list order.
-pub async fn on_message(state: &AppState, members: &[UserId], message: &Message) {
+/// A mark older than this was left by a crashed process (see the module docs).
+pub const STALE_MARK: Duration = Duration::from_secs(30);
+
+/// A change in flight on its members' chat lists: made by [`begin`], ended by the cache
+/// update ([`on_message`], [`on_change`]) or by [`abandon`].
+pub struct InFlight {
+    token: String,
+    users: Arc<[UserId]>,
+    /// When the mark was made; `None` when Redis could not be reached.
+    pub marked_at: Option<Instant>,
+}
+
+/// Milliseconds since the epoch: marks are compared across processes.
+pub(super) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Marks a change of one of the members' chats as in flight, before it is written.
+pub async fn begin(state: &AppState, members: &Arc<[UserId]>) -> InFlight {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let now = now_ms();
+    let mut pipe = redis::pipe();
+    for m in members.iter() {
+        let busy = keys::busy(&state.redis, *m);
+        pipe.cmd("ZADD").arg(&busy).arg(now).arg(&token).ignore();
+        pipe.cmd("PEXPIRE")
+            .arg(&busy)
+            .arg(LIST_TTL.as_millis() as i64 * 2)
+            .ignore();
+    }
+    let mut conn = state.redis.conn();
+    let marked_at = match pipe.query_async::<()>(&mut conn).await {
+        Ok(()) => Some(Instant::now()),
+        Err(e) => {
+            redis_failed(state, "chat_list mark", &e, members, None);
+            None
+        }
+    };
+    InFlight {
+        token,
+        users: members.clone(),
+        marked_at,
+    }
+}
+
+/// Removes the mark of a change that was not made (refused or failed).
+pub async fn abandon(state: &AppState, flight: InFlight) {
+    let mut pipe = redis::pipe();
+    unmark(state, &flight, &mut pipe);
+    let mut conn = state.redis.conn();
+    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        // the marks go stale and are cleared by a reader; lists read PostgreSQL meanwhile
+        metrics::counter!("natter_redis_errors_total", "op" => "chat_list unmark").increment(1);
+        tracing::debug!(error = %e, "cannot remove an in-flight mark");
+    }
+}
+
+fn unmark(state: &AppState, flight: &InFlight, pipe: &mut redis::Pipeline) {
+    if flight.marked_at.is_none() {
+        return;
+    }
+    for m in flight.users.iter() {
+        pipe.cmd("ZREM")
+            .arg(keys::busy(&state.redis, *m))
+            .arg(&flight.token)
+            .ignore();
+    }
+}
+
+/// After a message was stored (or found stored before, which repairs an entry a crash left
+/// behind): the chat's activity and every member's list order; then the mark goes.
+pub async fn on_message(
+    state: &AppState,
+    members: &[UserId],
+    message: &Message,
+    event_seq: i64,
+    flight: &InFlight,
+) {
     let chat = message.chat_id;
     let last = match serde_json::to_string(message) {
         Ok(j) => j,
@@ -71,6 +172,7 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
         .arg(last)
         .arg("")
         .arg(ENTRY_TTL.as_millis() as i64)
+        .arg(event_seq)
         .ignore();
     for m in members {
         pipe.cmd("ZADD")
@@ -90,9 +192,55 @@ pub async fn on_message(state: &AppState, members: &[UserId], message: &Message)
         .arg(message.seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
+    unmark(state, flight, &mut pipe);
     let mut conn = state.redis.conn();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {
         redis_failed(state, "chat_list message", &e, members, Some(chat));
+    }
+}
+
+/// After a change of a stored message (edit, delete, reaction, pin): the chat's newest
+/// event, and its last message when that is the one changed; then the mark goes. `message`
+/// is as everyone sees it; `event_seq` is `None` when nothing changed.
+pub async fn on_change(
+    state: &AppState,
+    members: &[UserId],
+    message: &Message,
+    event_seq: Option<i64>,
+    flight: &InFlight,
+) {
+    let mut pipe = redis::pipe();
+    if let Some(event_seq) = event_seq {
+        // the list's last message carries no reactions (as when built from PostgreSQL)
+        let shown = natter_shared::api::Message {
+            reactions: Vec::new(),
+            ..message.clone()
+        };
+        let Ok(last) = serde_json::to_string(&shown) else {
+            return;
+        };
+        pipe.cmd("EVAL")
+            .arg(SET_CHAT)
+            .arg(1)
+            .arg(keys::chat(&state.redis, message.chat_id))
+            .arg(message.seq)
+            .arg("")
+            .arg(last)
+            .arg("")
+            .arg(ENTRY_TTL.as_millis() as i64)
+            .arg(event_seq)
+            .ignore();
+    }
+    unmark(state, flight, &mut pipe);
+    let mut conn = state.redis.conn();
+    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        redis_failed(
+            state,
+            "chat_list change",
+            &e,
+            members,
+            Some(message.chat_id),
+        );
     }
 }
 
@@ -135,6 +283,7 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
         .arg("")
         .arg(meta)
         .arg(ENTRY_TTL.as_millis() as i64)
+        .arg(chat.last_event_seq)
         .ignore();
     for m in members {
         pipe.cmd("EVAL")

@@ -23,6 +23,7 @@ pub struct ChatRow {
     pub last_seq: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub last_event_seq: i64,
 }
 
 #[derive(Debug, Insertable)]

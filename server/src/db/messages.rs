@@ -1,10 +1,16 @@
-//! The `messages` table: history pages and lookups. Writing goes through `db::writer`.
+//! The `messages` table: history pages and lookups, and the message as the API shows it
+//! (with its reactions, and hidden for whoever deleted it for themselves). Sends are written
+//! by `db::writer`, changes by `db::changes`.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use natter_shared::api::{ForwardedFrom, Message, Reaction};
+use natter_shared::{ChatId, MessageId, RequestId, UserId};
 use uuid::Uuid;
 
-use super::schema::messages;
+use super::schema::{hidden_messages, message_reactions, messages};
 
 /// A row of `messages`.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
@@ -19,23 +25,163 @@ pub struct MessageRow {
     pub request_id: Uuid,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    pub event_seq: Option<i64>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub forwarded_sender: Option<Uuid>,
+    pub forwarded_at: Option<DateTime<Utc>>,
+    pub pinned_at: Option<DateTime<Utc>>,
+    pub pinned_by: Option<Uuid>,
 }
 
 impl MessageRow {
-    pub fn to_api(&self) -> natter_shared::api::Message {
-        use natter_shared::{ChatId, MessageId, UserId};
-        natter_shared::api::Message {
+    /// The message without reactions (a new message has none), as everyone sees it.
+    pub fn to_api(&self) -> Message {
+        Message {
             id: MessageId(self.id),
             chat_id: ChatId(self.chat_id),
             seq: self.seq,
             sender_id: UserId(self.sender_id),
             text: self.text.clone(),
             reply_to: self.reply_to.map(MessageId),
-            request_id: Some(natter_shared::RequestId(self.request_id)),
+            request_id: Some(RequestId(self.request_id)),
             created_at: self.created_at,
             edited_at: self.edited_at,
+            deleted: self.deleted_at.is_some(),
+            hidden: false,
+            forwarded_from: match (self.forwarded_sender, self.forwarded_at) {
+                (Some(sender), Some(at)) => Some(ForwardedFrom {
+                    sender_id: UserId(sender),
+                    created_at: at,
+                }),
+                _ => None,
+            },
+            reactions: Vec::new(),
+            pinned_at: self.pinned_at,
         }
     }
+}
+
+/// The rows as `viewer` sees them: with their reactions, and emptied where the viewer
+/// deleted them for themselves.
+pub fn to_api_for(
+    conn: &mut PgConnection,
+    rows: &[MessageRow],
+    viewer: Uuid,
+) -> QueryResult<Vec<Message>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut reactions = reactions_of(conn, &ids)?;
+    let hidden: HashSet<Uuid> = hidden_messages::table
+        .filter(hidden_messages::user_id.eq(viewer))
+        .filter(hidden_messages::message_id.eq_any(&ids))
+        .select(hidden_messages::message_id)
+        .load::<Uuid>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut m = r.to_api();
+            m.reactions = reactions.remove(&r.id).unwrap_or_default();
+            if hidden.contains(&r.id) {
+                hide(&mut m);
+            }
+            m
+        })
+        .collect())
+}
+
+/// Whether `user` deleted the message for themselves.
+pub fn is_hidden(conn: &mut PgConnection, user: Uuid, message: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        hidden_messages::table.find((user, message)),
+    ))
+    .get_result(conn)
+}
+
+/// A message as the one who deleted it for themselves sees it.
+pub fn hide(m: &mut Message) {
+    m.hidden = true;
+    m.text.clear();
+    m.reactions.clear();
+    m.forwarded_from = None;
+    m.reply_to = None;
+}
+
+/// The reactions of each message, each emoji in the order it was first given.
+pub fn reactions_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<Reaction>>> {
+    let mut out: HashMap<Uuid, Vec<Reaction>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(Uuid, String, Uuid)> = message_reactions::table
+        .filter(message_reactions::message_id.eq_any(ids))
+        .order((
+            message_reactions::message_id,
+            message_reactions::created_at,
+            message_reactions::user_id,
+        ))
+        .select((
+            message_reactions::message_id,
+            message_reactions::emoji,
+            message_reactions::user_id,
+        ))
+        .load(conn)?;
+    for (message, emoji, user) in rows {
+        let list = out.entry(message).or_default();
+        match list.iter_mut().find(|r| r.emoji == emoji) {
+            Some(r) => {
+                r.count += 1;
+                r.user_ids.push(UserId(user));
+            }
+            None => list.push(Reaction {
+                emoji,
+                count: 1,
+                user_ids: vec![UserId(user)],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// One message of a chat.
+pub fn find(conn: &mut PgConnection, chat_id: Uuid, id: Uuid) -> QueryResult<Option<MessageRow>> {
+    messages::table
+        .filter(messages::id.eq(id))
+        .filter(messages::chat_id.eq(chat_id))
+        .select(MessageRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Messages of a chat by id, in `ids`' order (missing ones left out).
+pub fn find_many(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<MessageRow>> {
+    let mut rows: HashMap<Uuid, MessageRow> = messages::table
+        .filter(messages::chat_id.eq(chat_id))
+        .filter(messages::id.eq_any(ids))
+        .select(MessageRow::as_select())
+        .load::<MessageRow>(conn)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// The pinned messages of a chat, newest pin first (backed by the partial pin index).
+pub fn pinned(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Vec<MessageRow>> {
+    messages::table
+        .filter(messages::chat_id.eq(chat_id))
+        .filter(messages::pinned_at.is_not_null())
+        .order(messages::pinned_at.desc())
+        .limit(100)
+        .select(MessageRow::as_select())
+        .load(conn)
 }
 
 /// Which slice of history to read; see `HistoryQuery`.

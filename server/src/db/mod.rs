@@ -1,6 +1,8 @@
 //! PostgreSQL through diesel: the pool, the blocking helper, and one module per table.
 
+pub mod changes;
 pub mod chats;
+pub mod events;
 pub mod messages;
 pub mod names;
 pub mod pool;

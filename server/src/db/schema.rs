@@ -1,6 +1,18 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    chat_events (chat_id, event_seq) {
+        chat_id -> Uuid,
+        event_seq -> Int8,
+        kind -> Text,
+        actor_id -> Uuid,
+        message_id -> Nullable<Uuid>,
+        emoji -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     chat_members (chat_id, user_id) {
         chat_id -> Uuid,
         user_id -> Uuid,
@@ -20,6 +32,32 @@ diesel::table! {
         last_seq -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        last_event_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    hidden_messages (user_id, message_id) {
+        user_id -> Uuid,
+        message_id -> Uuid,
+        chat_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    message_edits (message_id, request_id) {
+        message_id -> Uuid,
+        request_id -> Uuid,
+        edited_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, emoji, user_id) {
+        message_id -> Uuid,
+        emoji -> Text,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -34,6 +72,12 @@ diesel::table! {
         request_id -> Uuid,
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
+        event_seq -> Nullable<Int8>,
+        deleted_at -> Nullable<Timestamptz>,
+        forwarded_sender -> Nullable<Uuid>,
+        forwarded_at -> Nullable<Timestamptz>,
+        pinned_at -> Nullable<Timestamptz>,
+        pinned_by -> Nullable<Uuid>,
     }
 }
 
@@ -71,17 +115,30 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(chat_events -> chats (chat_id));
+diesel::joinable!(chat_events -> messages (message_id));
+diesel::joinable!(chat_events -> users (actor_id));
 diesel::joinable!(chat_members -> chats (chat_id));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(chats -> users (created_by));
+diesel::joinable!(hidden_messages -> chats (chat_id));
+diesel::joinable!(hidden_messages -> messages (message_id));
+diesel::joinable!(hidden_messages -> users (user_id));
+diesel::joinable!(message_edits -> messages (message_id));
+diesel::joinable!(message_reactions -> messages (message_id));
+diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> chats (chat_id));
 diesel::joinable!(messages -> users (sender_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    chat_events,
     chat_members,
     chats,
+    hidden_messages,
+    message_edits,
+    message_reactions,
     messages,
     refresh_tokens,
     sessions,

@@ -3,13 +3,14 @@
 //! Sends from all rooms queue here; one thread takes everything waiting (up to
 //! [`MAX_BATCH`]) and persists it in one transaction. That transaction locks each chat row it
 //! touches (in id order, so writers of several processes never deadlock), advances the chat's
-//! `last_seq`, and inserts the messages with consecutive seqs: seqs are gap-free and follow
-//! commit order. A `request_id` seen before returns the original message and consumes no seq.
+//! `last_seq` and `last_event_seq`, and inserts the messages with consecutive seqs and their
+//! `message_created` events with consecutive event seqs: both are gap-free and follow commit
+//! order. A `request_id` seen before returns the original message and consumes no seq.
 //! When a batch fails as a whole, its sends are retried one by one so only the culprit fails.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -17,14 +18,23 @@ use diesel::sql_types::{Array, BigInt, Timestamptz, Uuid as SqlUuid};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use natter_shared::api::EventKind;
+
 use super::DbPool;
 use super::messages::MessageRow;
-use super::schema::messages;
+use super::schema::{chat_events, messages};
 
 /// Most sends persisted in one transaction.
 pub const MAX_BATCH: usize = 512;
 /// Sends waiting beyond this are refused (503) rather than queued without bound.
 pub const QUEUE_CAPACITY: usize = 50_000;
+/// A send whose chat list was marked in flight longer ago than this is refused (503) rather
+/// than written: see [`COMMIT_DEADLINE`].
+pub const MARK_MAX_AGE: Duration = Duration::from_secs(10);
+/// A transaction holding a send marked longer ago than this rolls back instead of
+/// committing. Readers treat marks older than twice this as left by a crashed process
+/// (`chat_list::STALE_MARK`), so a mark they clear can no longer become a commit.
+pub const COMMIT_DEADLINE: Duration = Duration::from_secs(15);
 
 /// A validated send from a member (the room checked membership).
 #[derive(Debug)]
@@ -34,6 +44,11 @@ pub struct SendCommand {
     pub request_id: Uuid,
     pub text: String,
     pub reply_to: Option<Uuid>,
+    /// A forwarded copy: the original's sender and time.
+    pub forwarded: Option<(Uuid, DateTime<Utc>)>,
+    /// When the members' chat lists were marked in flight for this send (`None` when Redis
+    /// could not be reached).
+    pub marked_at: Option<Instant>,
     pub reply: oneshot::Sender<Result<Persisted, SendRejected>>,
 }
 
@@ -113,6 +128,16 @@ fn run(pool: &DbPool, rx: &mpsc::Receiver<SendCommand>) {
 }
 
 fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
+    let (batch, late): (Vec<SendCommand>, Vec<SendCommand>) = batch
+        .into_iter()
+        .partition(|c| c.marked_at.is_none_or(|at| at.elapsed() < MARK_MAX_AGE));
+    for cmd in late {
+        metrics::counter!("natter_writer_refused_total", "why" => "late").increment(1);
+        let _ = cmd.reply.send(Err(SendRejected::Overloaded));
+    }
+    if batch.is_empty() {
+        return;
+    }
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => {
@@ -153,6 +178,8 @@ fn classify(e: &diesel::result::Error) -> SendRejected {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
             SendRejected::RequestIdReused
         }
+        // refuse_to_commit_late: the send waited too long
+        Error::RollbackTransaction => SendRejected::Overloaded,
         _ => SendRejected::Unavailable,
     }
 }
@@ -171,6 +198,8 @@ struct Item<'a> {
     request_id: Uuid,
     text: &'a str,
     reply_to: Option<Uuid>,
+    forwarded: Option<(Uuid, DateTime<Utc>)>,
+    marked_at: Option<Instant>,
 }
 
 impl<'a> From<&'a SendCommand> for Item<'a> {
@@ -181,6 +210,8 @@ impl<'a> From<&'a SendCommand> for Item<'a> {
             request_id: c.request_id,
             text: &c.text,
             reply_to: c.reply_to,
+            forwarded: c.forwarded,
+            marked_at: c.marked_at,
         }
     }
 }
@@ -191,6 +222,15 @@ struct Advanced {
     id: Uuid,
     #[diesel(sql_type = BigInt)]
     last_seq: i64,
+    #[diesel(sql_type = BigInt)]
+    last_event_seq: i64,
+}
+
+/// The next seq and event seq of a chat within a batch.
+#[derive(Debug, Clone, Copy)]
+struct Next {
+    seq: i64,
+    event_seq: i64,
 }
 
 /// The answer for each item of a batch, filled in step by step.
@@ -215,8 +255,10 @@ fn write(
     let now = Utc::now().trunc_subsecs(6);
     let mut next_seq = advance_chats(conn, items, &fresh, now)?;
     let rows = insert_messages(conn, items, &fresh, &mut next_seq, now, &mut outcomes)?;
+    insert_created_events(conn, &rows)?;
     mark_own_messages_read(conn, &rows)?;
     answer_duplicates(&duplicates, &mut outcomes);
+    refuse_to_commit_late(items)?;
     Ok(outcomes
         .into_iter()
         .map(|r| r.unwrap_or(Err(SendRejected::Unavailable)))
@@ -300,14 +342,15 @@ fn fresh_items(outcomes: &Outcomes, duplicates: &[Duplicate]) -> Vec<usize> {
         .collect()
 }
 
-/// Locks the chats in id order and advances their `last_seq` by the number of new messages;
-/// answers each chat's first new seq. A chat missing from the answer is gone.
+/// Locks the chats in id order and advances their `last_seq` and `last_event_seq` by the
+/// number of new messages; answers each chat's first new seq and event seq. A chat missing
+/// from the answer is gone.
 fn advance_chats(
     conn: &mut PgConnection,
     items: &[Item<'_>],
     fresh: &[usize],
     now: DateTime<Utc>,
-) -> QueryResult<HashMap<Uuid, i64>> {
+) -> QueryResult<HashMap<Uuid, Next>> {
     // new messages per chat, in id order: the order the rows are locked in
     let mut per_chat: BTreeMap<Uuid, i64> = BTreeMap::new();
     for &i in fresh {
@@ -321,10 +364,11 @@ fn advance_chats(
     let counts: Vec<i64> = per_chat.values().copied().collect();
     let advanced: Vec<Advanced> = diesel::sql_query(
         "WITH locked AS (SELECT id FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
-         UPDATE chats c SET last_seq = c.last_seq + v.n, updated_at = $3 \
+         UPDATE chats c SET last_seq = c.last_seq + v.n, \
+         last_event_seq = c.last_event_seq + v.n, updated_at = $3 \
          FROM unnest($1, $2) AS v(id, n), locked l \
          WHERE c.id = v.id AND l.id = v.id \
-         RETURNING c.id, c.last_seq",
+         RETURNING c.id, c.last_seq, c.last_event_seq",
     )
     .bind::<Array<SqlUuid>, _>(&ids)
     .bind::<Array<BigInt>, _>(&counts)
@@ -332,7 +376,13 @@ fn advance_chats(
     .load(conn)?;
     for a in advanced {
         let n = per_chat.get(&a.id).copied().unwrap_or(0);
-        next_seq.insert(a.id, a.last_seq - n + 1);
+        next_seq.insert(
+            a.id,
+            Next {
+                seq: a.last_seq - n + 1,
+                event_seq: a.last_event_seq - n + 1,
+            },
+        );
     }
     Ok(next_seq)
 }
@@ -342,14 +392,14 @@ fn insert_messages(
     conn: &mut PgConnection,
     items: &[Item<'_>],
     fresh: &[usize],
-    next_seq: &mut HashMap<Uuid, i64>,
+    next_seq: &mut HashMap<Uuid, Next>,
     now: DateTime<Utc>,
     outcomes: &mut Outcomes,
 ) -> QueryResult<Vec<MessageRow>> {
     let mut rows = Vec::with_capacity(fresh.len());
     for &i in fresh {
         let item = &items[i];
-        let Some(seq) = next_seq.get_mut(&item.chat_id) else {
+        let Some(next) = next_seq.get_mut(&item.chat_id) else {
             // the chat is gone (deleted meanwhile)
             outcomes[i] = Some(Err(SendRejected::ReplyNotFound));
             continue;
@@ -357,15 +407,22 @@ fn insert_messages(
         let row = MessageRow {
             id: Uuid::new_v4(),
             chat_id: item.chat_id,
-            seq: *seq,
+            seq: next.seq,
             sender_id: item.sender_id,
             text: item.text.to_owned(),
             reply_to: item.reply_to,
             request_id: item.request_id,
             created_at: now,
             edited_at: None,
+            event_seq: Some(next.event_seq),
+            deleted_at: None,
+            forwarded_sender: item.forwarded.map(|f| f.0),
+            forwarded_at: item.forwarded.map(|f| f.1),
+            pinned_at: None,
+            pinned_by: None,
         };
-        *seq += 1;
+        next.seq += 1;
+        next.event_seq += 1;
         outcomes[i] = Some(Ok(Persisted::New(row.clone())));
         rows.push(row);
     }
@@ -375,6 +432,42 @@ fn insert_messages(
             .execute(conn)?;
     }
     Ok(rows)
+}
+
+/// The `message_created` event of each new message.
+fn insert_created_events(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResult<()> {
+    let events: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                chat_events::chat_id.eq(r.chat_id),
+                chat_events::event_seq.eq(r.event_seq.unwrap_or(r.seq)),
+                chat_events::kind.eq(EventKind::MessageCreated.as_str()),
+                chat_events::actor_id.eq(r.sender_id),
+                chat_events::message_id.eq(Some(r.id)),
+                chat_events::created_at.eq(r.created_at),
+            )
+        })
+        .collect();
+    for chunk in events.chunks(1000) {
+        diesel::insert_into(chat_events::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A send marked in flight longer ago than [`COMMIT_DEADLINE`] must not commit: a reader may
+/// already have taken its mark for a crashed writer's.
+fn refuse_to_commit_late(items: &[Item<'_>]) -> QueryResult<()> {
+    if items.iter().any(|i| {
+        i.marked_at
+            .is_some_and(|at| at.elapsed() >= COMMIT_DEADLINE)
+    }) {
+        metrics::counter!("natter_writer_refused_total", "why" => "deadline").increment(1);
+        return Err(diesel::result::Error::RollbackTransaction);
+    }
+    Ok(())
 }
 
 /// One's own message is read: the sender's cursor moves up to it.

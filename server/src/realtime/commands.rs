@@ -2,10 +2,12 @@
 //! sees it: one typed recipient per command, so nothing below the room names the actor.
 
 use actix::{Message, Recipient};
+use chrono::{DateTime, Utc};
 use natter_shared::api::ReadState;
 use natter_shared::{MessageId, MessageText, RequestId, UserId};
 
 use super::events::ConnId;
+use crate::db::changes::{Applied, Change};
 use crate::db::writer::Persisted;
 use crate::error::ApiError;
 
@@ -18,6 +20,17 @@ pub struct PostMessage {
     pub request_id: RequestId,
     pub text: MessageText,
     pub reply_to: Option<MessageId>,
+    /// A forwarded copy: the original's sender and time.
+    pub forwarded: Option<(UserId, DateTime<Utc>)>,
+}
+
+/// Change a stored message (edit, delete, reaction, pin) as member `actor`.
+#[derive(Message)]
+#[rtype(result = "Result<Applied, ApiError>")]
+pub struct ApplyChange {
+    pub actor: UserId,
+    pub conn: Option<ConnId>,
+    pub change: Change,
 }
 
 /// A member started or stopped typing.
@@ -41,6 +54,7 @@ pub struct MarkRead {
 #[derive(Clone)]
 pub struct RoomHandle {
     pub post: Recipient<PostMessage>,
+    pub change: Recipient<ApplyChange>,
     pub typing: Recipient<SetTyping>,
     pub read: Recipient<MarkRead>,
 }

@@ -2,6 +2,7 @@
 //! actor per active chat on this process, the [`Registry`] that finds them, and the Redis
 //! [`bus`] that carries events to the other server processes.
 
+pub mod actions;
 pub mod bus;
 pub mod commands;
 pub mod deliver;

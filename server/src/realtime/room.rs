@@ -13,8 +13,9 @@ use natter_shared::ws::ServerFrame;
 use natter_shared::{ChatId, ErrorCode, UserId};
 use tokio::sync::{OnceCell, oneshot};
 
-use super::commands::{MarkRead, PostMessage, RoomHandle, SetTyping};
+use super::commands::{ApplyChange, MarkRead, PostMessage, RoomHandle, SetTyping};
 use super::deliver::fan_out;
+use crate::db::changes::{self, ChangeRejected};
 use crate::db::writer::{Persisted, SendCommand, SendRejected};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -48,6 +49,7 @@ pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> RoomHandle {
         let room = ChatRoom::new(state.clone(), chat).start();
         RoomHandle {
             post: room.clone().recipient(),
+            change: room.clone().recipient(),
             typing: room.clone().recipient(),
             read: room.recipient(),
         }
@@ -99,6 +101,7 @@ impl Handler<PostMessage> for ChatRoom {
             if !members.contains(&msg.sender) {
                 return Err(ApiError::not_found("chat"));
             }
+            let flight = chat_list::begin(&state, &members).await;
             let (reply, answer) = oneshot::channel();
             state.writer.submit(SendCommand {
                 chat_id: chat.0,
@@ -106,28 +109,115 @@ impl Handler<PostMessage> for ChatRoom {
                 request_id: msg.request_id.0,
                 text: msg.text.into_inner(),
                 reply_to: msg.reply_to.map(|m| m.0),
+                forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
+                marked_at: flight.marked_at,
                 reply,
             });
-            let persisted = answer
-                .await
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer stopped")))?
-                .map_err(rejected)?;
-            if let Persisted::New(row) = &persisted {
+            let persisted = match answer.await {
+                Ok(Ok(p)) => p,
+                Ok(Err(r)) => {
+                    chat_list::abandon(&state, flight).await;
+                    return Err(rejected(r));
+                }
+                Err(_) => {
+                    chat_list::abandon(&state, flight).await;
+                    return Err(ApiError::Internal(anyhow::anyhow!("the writer stopped")));
+                }
+            };
+            let row = persisted.message();
+            let message = row.to_api();
+            let event_seq = row.event_seq.unwrap_or(row.seq);
+            if let Persisted::New(_) = &persisted {
                 metrics::counter!("natter_messages_accepted_total").increment(1);
-                let message = row.to_api();
                 fan_out(
                     &state,
                     Some(chat),
                     members.iter().copied(),
                     &ServerFrame::NewMessage {
                         message: message.clone(),
+                        event_seq,
                     },
                     msg.conn,
                 );
-                chat_list::on_message(&state, &members, &message).await;
             }
+            // a resend updates the cache too: it repairs an entry a crash left behind
+            chat_list::on_message(&state, &members, &message, event_seq, &flight).await;
             Ok(persisted)
         })
+    }
+}
+
+impl Handler<ApplyChange> for ChatRoom {
+    type Result = ResponseFuture<Result<changes::Applied, ApiError>>;
+
+    fn handle(&mut self, msg: ApplyChange, _: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
+        Box::pin(async move {
+            let members = members(&state, &cell, chat).await?;
+            if !members.contains(&msg.actor) {
+                return Err(ApiError::not_found("chat"));
+            }
+            let flight = chat_list::begin(&state, &members).await;
+            let rules = changes::Rules {
+                edit_window: chrono::Duration::from_std(state.settings.edit_window)
+                    .unwrap_or(chrono::Duration::MAX),
+            };
+            let (actor, change, marked_at) = (msg.actor, msg.change, flight.marked_at);
+            let outcome = db::run(&state.db, move |conn| {
+                Ok(changes::apply(
+                    conn, chat.0, actor.0, &change, rules, marked_at,
+                )?)
+            })
+            .await;
+            let applied = match outcome {
+                Ok(Ok(a)) => a,
+                Ok(Err(r)) => {
+                    chat_list::abandon(&state, flight).await;
+                    return Err(change_rejected(r));
+                }
+                Err(e) => {
+                    chat_list::abandon(&state, flight).await;
+                    return Err(e);
+                }
+            };
+            if let Some(event) = &applied.event {
+                metrics::counter!("natter_changes_total", "kind" => event.kind.as_str())
+                    .increment(1);
+                fan_out(
+                    &state,
+                    Some(chat),
+                    members.iter().copied(),
+                    &ServerFrame::ChatEvent {
+                        event: event.to_api(Some(applied.public.clone())),
+                    },
+                    msg.conn,
+                );
+            }
+            let event_seq = applied.event.as_ref().map(|e| e.event_seq);
+            chat_list::on_change(&state, &members, &applied.public, event_seq, &flight).await;
+            Ok(applied)
+        })
+    }
+}
+
+/// The API error of a refused change.
+pub fn change_rejected(r: ChangeRejected) -> ApiError {
+    use actix_web::http::StatusCode;
+    let message = r.to_string();
+    match r {
+        ChangeRejected::NotFound => ApiError::not_found("message"),
+        ChangeRejected::NotYours => {
+            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::NotYourMessage, message)
+        }
+        ChangeRejected::WindowExpired => {
+            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::EditWindowExpired, message)
+        }
+        ChangeRejected::Deleted => ApiError::conflict(ErrorCode::MessageDeleted, message),
+        ChangeRejected::TooManyReactions => {
+            ApiError::conflict(ErrorCode::TooManyReactions, message)
+        }
+        ChangeRejected::Late => ApiError::Unavailable(anyhow::anyhow!(message)),
     }
 }
 

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws;
+use natter_shared::api::{ChangeResult, ForwardRequest};
 use natter_shared::ws::{ClientFrame, ServerFrame};
-use natter_shared::{ChatId, ErrorCode, MessageText, RequestId, SessionId, UserId};
+use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId, SessionId, UserId};
 
+use super::actions::{self, Asked};
 use super::commands::{MarkRead, PostMessage, SetTyping};
 use super::events::{ConnId, Deliver, Disconnect};
 use super::room::room_for;
@@ -134,7 +136,114 @@ impl WsSession {
                     },
                 ));
             }
+            ClientFrame::Edit {
+                chat_id,
+                message_id,
+                text,
+                request_id,
+            } => self.change(
+                ctx,
+                chat_id,
+                message_id,
+                request_id,
+                Asked::Edit { text, request_id },
+            ),
+            ClientFrame::Delete {
+                chat_id,
+                message_id,
+                for_everyone,
+                request_id,
+            } => self.change(
+                ctx,
+                chat_id,
+                message_id,
+                request_id,
+                Asked::Delete { for_everyone },
+            ),
+            ClientFrame::React {
+                chat_id,
+                message_id,
+                emoji,
+                remove,
+                request_id,
+            } => self.change(
+                ctx,
+                chat_id,
+                message_id,
+                request_id,
+                Asked::React { emoji, remove },
+            ),
+            ClientFrame::Pin {
+                chat_id,
+                message_id,
+                unpin,
+                request_id,
+            } => self.change(ctx, chat_id, message_id, request_id, Asked::Pin { unpin }),
+            ClientFrame::Forward {
+                chat_id,
+                from_chat_id,
+                message_ids,
+                request_id,
+            } => {
+                let (state, user, conn) = (self.state.clone(), self.user, self.id);
+                let body = ForwardRequest {
+                    from_chat_id,
+                    message_ids,
+                    request_id,
+                };
+                let fut =
+                    async move { actions::forward(&state, user, Some(conn), chat_id, body).await };
+                ctx.spawn(
+                    fut.into_actor(self)
+                        .map(move |result, _, ctx| match result {
+                            Ok(copies) => {
+                                let (messages, event_seqs) = copies.into_iter().unzip();
+                                Self::send_frame(
+                                    ctx,
+                                    &ServerFrame::Forwarded {
+                                        request_id,
+                                        messages,
+                                        event_seqs,
+                                    },
+                                );
+                            }
+                            Err(e) => Self::send_api_error(ctx, Some(request_id), &e),
+                        }),
+                );
+            }
         }
+    }
+
+    /// An edit, delete, reaction or pin: answered by `change_applied` or `error`.
+    fn change(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        chat_id: ChatId,
+        message_id: MessageId,
+        request_id: RequestId,
+        asked: Asked,
+    ) {
+        let (state, user, conn) = (self.state.clone(), self.user, self.id);
+        let fut = async move {
+            actions::change(&state, user, Some(conn), chat_id, message_id, asked).await
+        };
+        ctx.spawn(
+            fut.into_actor(self)
+                .map(move |result, _, ctx| match result {
+                    Ok(applied) => Self::send_frame(
+                        ctx,
+                        &ServerFrame::ChangeApplied {
+                            request_id,
+                            chat_id,
+                            result: ChangeResult {
+                                message: applied.message,
+                                event_seq: applied.event.map(|e| e.event_seq),
+                            },
+                        },
+                    ),
+                    Err(e) => Self::send_api_error(ctx, Some(request_id), &e),
+                }),
+        );
     }
 
     fn post(
@@ -164,6 +273,7 @@ impl WsSession {
             request_id,
             text,
             reply_to,
+            forwarded: None,
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;
@@ -173,11 +283,13 @@ impl WsSession {
             fut.into_actor(self)
                 .map(move |result, _, ctx| match result {
                     Ok(persisted) => {
+                        let row = persisted.message();
                         Self::send_frame(
                             ctx,
                             &ServerFrame::MessageSent {
                                 request_id,
-                                message: persisted.message().to_api(),
+                                message: row.to_api(),
+                                event_seq: row.event_seq.unwrap_or(row.seq),
                             },
                         );
                         metrics::histogram!("natter_send_ack_seconds")

@@ -54,7 +54,9 @@ pub async fn list_messages(
     let (last_seq, rows) = db::run(&state.db, move |conn| {
         let (chat, _) =
             db::chats::membership(conn, chat, user)?.ok_or_else(|| ApiError::not_found("chat"))?;
-        Ok((chat.last_seq, db::messages::page(conn, chat.id, window)?))
+        let rows = db::messages::page(conn, chat.id, window)?;
+        let shown = db::messages::to_api_for(conn, &rows, user)?;
+        Ok((chat.last_seq, shown))
     })
     .await?;
     // seqs run 1..=last_seq with no gaps, so the edges tell what lies beyond the page
@@ -66,7 +68,7 @@ pub async fn list_messages(
         ),
     };
     Ok(web::Json(MessagePage {
-        messages: rows.iter().map(db::messages::MessageRow::to_api).collect(),
+        messages: rows,
         has_previous,
         has_next,
     }))
@@ -102,6 +104,7 @@ pub async fn send_message(
             request_id: body.request_id,
             text,
             reply_to: body.reply_to,
+            forwarded: None,
         })
         .await??;
     Ok(match &persisted {

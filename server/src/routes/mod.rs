@@ -1,7 +1,9 @@
 //! HTTP handlers, one file per resource.
 
 pub mod auth;
+pub mod changes;
 pub mod chats;
+pub mod events;
 pub mod extractor_errors;
 pub mod health;
 pub mod messages;
@@ -42,6 +44,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(messages::list_messages)
                 .service(messages::send_message)
                 .service(messages::mark_read)
+                .service(changes::edit_message)
+                .service(changes::delete_message)
+                .service(changes::add_reaction)
+                .service(changes::remove_reaction)
+                .service(changes::pin_message)
+                .service(changes::unpin_message)
+                .service(changes::list_pins)
+                .service(changes::forward_messages)
+                .service(events::list_events)
                 .service(ws::connect_ws),
         );
 }

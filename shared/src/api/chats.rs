@@ -111,6 +111,10 @@ pub struct ChatSummary {
     /// The newest message's `seq` (0 when there is none). A client that has seen less
     /// fetches the gap: this is how no message is ever missed.
     pub last_seq: i64,
+    /// The newest `event_seq` of the chat's event log (0 when nothing happened yet). A client
+    /// that has applied less catches up with `GET /chats/{id}/events?after=`.
+    #[serde(default)]
+    pub last_event_seq: i64,
     /// The caller's read cursor.
     pub read_seq: i64,
     /// `last_seq - read_seq`.

@@ -21,8 +21,126 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<RequestId>,
     pub created_at: DateTime<Utc>,
+    /// When the text was last changed ("edited").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted for everyone: a tombstone that keeps its `seq`; `text` is empty and nothing
+    /// else of the message is kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Deleted by the caller for themselves only: shown to nobody else this way; `text` is
+    /// empty in the caller's answers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+    /// A forwarded message: who wrote the original, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<ForwardedFrom>,
+    /// Reactions, one entry per distinct emoji, in the order they were first given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// When the message was pinned (absent when it is not pinned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_at: Option<DateTime<Utc>>,
+}
+
+impl Message {
+    /// Most distinct emoji on one message.
+    pub const REACTIONS_MAX: usize = 20;
+
+    /// Whether the message is gone for the caller (deleted for everyone, or for them).
+    pub fn is_gone(&self) -> bool {
+        self.deleted || self.hidden
+    }
+}
+
+/// Where a forwarded message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForwardedFrom {
+    pub sender_id: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One emoji on a message: how many gave it, and who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: i64,
+    /// Who gave it, earliest first.
+    pub user_ids: Vec<UserId>,
+}
+
+/// `PATCH /chats/{id}/messages/{message_id}`: a new text for one's own message, within the
+/// edit window. `request_id` makes a retry harmless: an edit seen before changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditMessageRequest {
+    /// 1–4096 characters after trimming.
+    pub text: String,
+    pub request_id: RequestId,
+}
+
+/// `DELETE /chats/{id}/messages/{message_id}?for_everyone=`: for everyone (own messages, and
+/// in groups any message for the chat's admins) or, by default, for the caller only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DeleteMessageQuery {
+    #[serde(default)]
+    pub for_everyone: Option<bool>,
+}
+
+/// `POST /chats/{id}/messages/{message_id}/reactions`: add one emoji (adding it again
+/// changes nothing). `DELETE …/reactions/{emoji}` takes it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionRequest {
+    /// Exactly one emoji (see [`crate::Emoji`]).
+    pub emoji: String,
+}
+
+/// `POST /chats/{id}/forward`: copies messages of another chat the caller belongs to into
+/// this one, in their order. Each copy's idempotency key is derived from `request_id` and
+/// its position, so a retry returns the same copies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForwardRequest {
+    pub from_chat_id: ChatId,
+    /// 1–[`ForwardRequest::MAX`] messages of `from_chat_id`.
+    pub message_ids: Vec<MessageId>,
+    pub request_id: RequestId,
+}
+
+impl ForwardRequest {
+    /// Most messages forwarded at once.
+    pub const MAX: usize = 100;
+
+    /// The idempotency key of the `index`-th copy.
+    pub fn copy_request_id(request_id: RequestId, index: usize) -> RequestId {
+        RequestId(uuid::Uuid::new_v5(
+            &request_id.0,
+            &(index as u64).to_be_bytes(),
+        ))
+    }
+}
+
+/// The copies a forward made (or made before, for a retry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Forwarded {
+    pub messages: Vec<Message>,
+}
+
+/// `GET /chats/{id}/pins`: the pinned messages, newest pin first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pins {
+    pub messages: Vec<Message>,
 }
 
 /// `POST /chats/{id}/messages` (the WebSocket `message` frame carries the same fields).

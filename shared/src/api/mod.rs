@@ -2,10 +2,12 @@
 
 pub mod auth;
 pub mod chats;
+pub mod events;
 pub mod messages;
 pub mod users;
 
 pub use auth::*;
 pub use chats::*;
+pub use events::*;
 pub use messages::*;
 pub use users::*;

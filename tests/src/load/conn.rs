@@ -161,7 +161,7 @@ fn on_frame(
                 let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
             }
         }
-        ServerFrame::NewMessage { message } => {
+        ServerFrame::NewMessage { message, .. } => {
             if let Some(sent) = message
                 .text
                 .strip_prefix("load ")

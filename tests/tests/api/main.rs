@@ -3,7 +3,9 @@
 // A test crate: unwrap is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod changes;
 mod chats;
+mod events;
 mod health;
 mod login;
 mod malformed;

@@ -24,6 +24,18 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/chats/{id}/messages"),
     ("post", "/api/v1/chats/{id}/messages"),
     ("post", "/api/v1/chats/{id}/read"),
+    ("patch", "/api/v1/chats/{id}/messages/{message_id}"),
+    ("delete", "/api/v1/chats/{id}/messages/{message_id}"),
+    ("post", "/api/v1/chats/{id}/messages/{message_id}/reactions"),
+    (
+        "delete",
+        "/api/v1/chats/{id}/messages/{message_id}/reactions/{emoji}",
+    ),
+    ("put", "/api/v1/chats/{id}/pins/{message_id}"),
+    ("delete", "/api/v1/chats/{id}/pins/{message_id}"),
+    ("get", "/api/v1/chats/{id}/pins"),
+    ("post", "/api/v1/chats/{id}/forward"),
+    ("get", "/api/v1/chats/{id}/events"),
     ("get", "/api/v1/ws"),
 ];
 

@@ -113,7 +113,7 @@ async fn a_client_that_was_away_recovers_every_message_by_seq() {
     let mut bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
     app.send_text(&alice.token, chat.id, "seen live").await;
     let mut last_seen = 0;
-    if let ServerFrame::NewMessage { message } = bob_ws
+    if let ServerFrame::NewMessage { message, .. } = bob_ws
         .recv_until(|f| matches!(f, ServerFrame::NewMessage { .. }))
         .await
     {

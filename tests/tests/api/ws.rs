@@ -72,6 +72,7 @@ async fn a_message_is_acked_to_its_connection_and_delivered_to_every_other() {
     let ServerFrame::MessageSent {
         request_id,
         message,
+        event_seq,
     } = ack
     else {
         panic!("the sending connection gets the ack, not a new_message: {ack:?}");
@@ -88,7 +89,8 @@ async fn a_message_is_acked_to_its_connection_and_delivered_to_every_other() {
         assert_eq!(
             got,
             ServerFrame::NewMessage {
-                message: message.clone()
+                message: message.clone(),
+                event_seq
             }
         );
     }
