@@ -7,6 +7,7 @@ mod changes;
 mod chats;
 mod events;
 mod health;
+mod list_truth;
 mod login;
 mod malformed;
 mod messages;

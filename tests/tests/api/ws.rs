@@ -295,3 +295,122 @@ async fn the_message_rate_limit_answers_with_an_error_frame() {
     }
     assert_eq!((acks, limited), (2, 1));
 }
+
+#[actix_web::test]
+async fn changes_over_the_websocket_are_acked_to_the_sender_and_reach_the_others_as_events() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let stranger = app.signed_in_user().await;
+    let chat = app.direct_chat(&alice.token, bob.user.id).await;
+    let m = app.send_text(&alice.token, chat.id, "hi").await;
+    let mut alice_ws = WsClient::connect(&app.ws_url(), &alice.token).await;
+    let mut bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
+    let mut stranger_ws = WsClient::connect(&app.ws_url(), &stranger.token).await;
+
+    let rid = RequestId::new_random();
+    alice_ws
+        .send(&ClientFrame::Edit {
+            chat_id: chat.id,
+            message_id: m.id,
+            text: "hi there".into(),
+            request_id: rid,
+        })
+        .await;
+    let ack = alice_ws
+        .recv_until(|f| matches!(f, ServerFrame::ChangeApplied { .. }))
+        .await;
+    let ServerFrame::ChangeApplied {
+        request_id, result, ..
+    } = ack
+    else {
+        unreachable!()
+    };
+    assert_eq!((request_id, result.event_seq), (rid, Some(2)));
+    let got = bob_ws
+        .recv_until(|f| matches!(f, ServerFrame::ChatEvent { .. }))
+        .await;
+    let ServerFrame::ChatEvent { event } = got else {
+        unreachable!()
+    };
+    assert_eq!(event.event_seq, 2);
+    assert_eq!(event.kind, natter_shared::api::EventKind::MessageEdited);
+    assert_eq!(event.message.unwrap().text, "hi there");
+
+    bob_ws
+        .send(&ClientFrame::React {
+            chat_id: chat.id,
+            message_id: m.id,
+            emoji: "🎉".into(),
+            remove: false,
+            request_id: RequestId::new_random(),
+        })
+        .await;
+    let reacted = alice_ws
+        .recv_until(|f| matches!(f, ServerFrame::ChatEvent { .. }))
+        .await;
+    assert!(
+        matches!(&reacted, ServerFrame::ChatEvent { event } if event.event_seq == 3 && event.emoji.as_deref() == Some("🎉") && event.actor_id == bob.user.id),
+        "{reacted:?}"
+    );
+
+    // refusals name the request: someone else's message, a bad emoji, a stranger
+    for (by_stranger, frame, code) in [
+        (
+            false,
+            ClientFrame::Edit {
+                chat_id: chat.id,
+                message_id: m.id,
+                text: "mine".into(),
+                request_id: RequestId::new_random(),
+            },
+            ErrorCode::NotYourMessage,
+        ),
+        (
+            false,
+            ClientFrame::React {
+                chat_id: chat.id,
+                message_id: m.id,
+                emoji: "nope".into(),
+                remove: false,
+                request_id: RequestId::new_random(),
+            },
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            true,
+            ClientFrame::Delete {
+                chat_id: chat.id,
+                message_id: m.id,
+                for_everyone: true,
+                request_id: RequestId::new_random(),
+            },
+            ErrorCode::NotFound,
+        ),
+    ] {
+        let sent = match &frame {
+            ClientFrame::Edit { request_id, .. }
+            | ClientFrame::React { request_id, .. }
+            | ClientFrame::Delete { request_id, .. } => *request_id,
+            _ => unreachable!(),
+        };
+        let ws = if by_stranger {
+            &mut stranger_ws
+        } else {
+            &mut bob_ws
+        };
+        ws.send(&frame).await;
+        let err = ws
+            .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+            .await;
+        assert!(
+            matches!(&err, ServerFrame::Error { request_id: Some(r), code: c, .. } if *r == sent && *c == code),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        app.chats(&alice.token, "").await.chats[0].last_event_seq,
+        3,
+        "refusals made no events"
+    );
+}
