@@ -10,7 +10,7 @@ use clap::Parser;
 use futures_util::{StreamExt, stream};
 use natter_tests::load::conn::{self, Cmd, ConnStats};
 use natter_tests::load::report::{Latency, Report, RestFigures, rss_mb};
-use natter_tests::load::{Options, rest, setup};
+use natter_tests::load::{Options, catchup, rest, setup};
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
 
@@ -81,7 +81,13 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
             Ok((i, ws)) => {
                 let (tx, rx) = mpsc::channel(1024);
                 senders.push((i, tx));
-                tasks.push(tokio::spawn(conn::run(ws, rx, base, stop_rx.clone())));
+                tasks.push(tokio::spawn(conn::run(
+                    ws,
+                    rx,
+                    base,
+                    stop_rx.clone(),
+                    opts.mix(),
+                )));
             }
             Err(e) => {
                 if report.connect_failures == 0 {
@@ -187,6 +193,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     report.acked = total.acked;
     report.acked_per_s = total.acked as f64 / report.send_s.max(0.001);
     report.delivered = total.delivered;
+    report.ops = total.ops;
     for (k, v) in total.errors {
         *report.errors.entry(k).or_default() += v;
     }
@@ -206,7 +213,33 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
             });
         }
     }
+    if opts.catch_up > 0 {
+        report.catch_up = Some(catch_up(&client, &opts, &users, &ws_url, target).await?);
+    }
     Ok(report)
+}
+
+/// The first user makes the backlog in its direct chat; its partner catches up.
+async fn catch_up(
+    client: &reqwest::Client,
+    opts: &Options,
+    users: &[setup::LoadUser],
+    ws_url: &str,
+    target: SocketAddr,
+) -> anyhow::Result<catchup::CatchUp> {
+    let sender = users.first().context("no users")?;
+    let chat = sender.direct.context("the first user has no direct chat")?;
+    let reader = users
+        .iter()
+        .skip(1)
+        .find(|u| u.direct == Some(chat))
+        .context("the partner of the first user")?;
+    eprintln!(
+        "catch-up: {} changes, then one member fetches them…",
+        opts.catch_up
+    );
+    let ws = conn::open(ws_url, target, opts.source_ips[0], &sender.token).await?;
+    catchup::measure(client, &opts.server, ws, chat, reader, opts.catch_up).await
 }
 
 fn max_mb(a: Option<f64>, b: Option<f64>) -> Option<f64> {

@@ -9,7 +9,8 @@ use std::time::Instant;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use natter_shared::ws::{ClientFrame, ServerFrame};
-use natter_shared::{ChatId, RequestId};
+use natter_shared::{ChatId, MessageId, RequestId};
+use rand::Rng;
 use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
@@ -22,6 +23,24 @@ pub enum Cmd {
     Send(ChatId),
 }
 
+/// Shares of the scheduled operations that change earlier messages instead of sending a new
+/// one (the rest are sends). Edits and deletes take one's own recent messages, reactions any
+/// recent message of the chat; with none at hand the operation is a send.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mix {
+    pub edit: f64,
+    pub react: f64,
+    pub delete: f64,
+}
+
+/// Recent messages a connection keeps per chat, for edits, deletes and reactions.
+const RECENT: usize = 64;
+/// Reactions drawn from these (20: never past the per-message limit).
+const EMOJI: [&str; 20] = [
+    "👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "🔥", "👀", "💯", "👏", "🤔", "😍", "🙌", "😅", "🤝",
+    "✅", "🚀", "😎", "🥳",
+];
+
 /// What one connection measured; merged into the report.
 pub struct ConnStats {
     /// send→ack, µs
@@ -32,6 +51,8 @@ pub struct ConnStats {
     pub acked: u64,
     pub delivered: u64,
     pub errors: HashMap<String, u64>,
+    /// Operations sent, by kind (send, edit, react, delete).
+    pub ops: HashMap<String, u64>,
     pub dropped_connection: bool,
 }
 
@@ -44,6 +65,7 @@ impl ConnStats {
             acked: 0,
             delivered: 0,
             errors: HashMap::new(),
+            ops: HashMap::new(),
             dropped_connection: false,
         }
     }
@@ -56,6 +78,9 @@ impl ConnStats {
         self.delivered += other.delivered;
         for (k, v) in &other.errors {
             *self.errors.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.ops {
+            *self.ops.entry(k.clone()).or_default() += v;
         }
         self.dropped_connection |= other.dropped_connection;
     }
@@ -102,21 +127,19 @@ pub async fn run(
     mut cmds: mpsc::Receiver<Cmd>,
     base: Instant,
     mut stop: watch::Receiver<bool>,
+    mix: Mix,
 ) -> ConnStats {
     let mut stats = ConnStats::new();
     let (mut sink, mut stream) = ws.split();
     let mut pending: HashMap<RequestId, Instant> = HashMap::new();
+    let mut recent = Recent::default();
     loop {
         tokio::select! {
             cmd = cmds.recv() => {
                 let Some(Cmd::Send(chat_id)) = cmd else { continue };
                 let request_id = RequestId::new_random();
-                let frame = ClientFrame::Message {
-                    chat_id,
-                    text: format!("load {}", base.elapsed().as_micros()),
-                    request_id,
-                    reply_to: None,
-                };
+                let (kind, frame) = recent.next_op(chat_id, request_id, mix, base);
+                *stats.ops.entry(kind.into()).or_default() += 1;
                 let Ok(text) = serde_json::to_string(&frame) else { continue };
                 pending.insert(request_id, Instant::now());
                 stats.sent += 1;
@@ -127,7 +150,7 @@ pub async fn run(
             }
             msg = stream.next() => {
                 match msg {
-                    Some(Ok(tungstenite::Message::Text(text))) => on_frame(text.as_str(), &mut pending, &mut stats, base),
+                    Some(Ok(tungstenite::Message::Text(text))) => on_frame(text.as_str(), &mut pending, &mut stats, &mut recent, base),
                     // the pong tungstenite queued goes out on the next flush
                     Some(Ok(tungstenite::Message::Ping(_))) => { let _ = sink.flush().await; }
                     Some(Ok(tungstenite::Message::Close(_)) | Err(_)) | None => {
@@ -144,10 +167,106 @@ pub async fn run(
     stats
 }
 
+/// The recent messages of each chat this connection knows: its own (for edits and deletes)
+/// and any (for reactions).
+#[derive(Default)]
+struct Recent {
+    own: HashMap<ChatId, Vec<MessageId>>,
+    any: HashMap<ChatId, Vec<MessageId>>,
+}
+
+impl Recent {
+    fn remember(list: &mut Vec<MessageId>, id: MessageId) {
+        if list.len() >= RECENT {
+            list.remove(0);
+        }
+        list.push(id);
+    }
+
+    fn saw(&mut self, chat: ChatId, id: MessageId, mine: bool) {
+        if mine {
+            Self::remember(self.own.entry(chat).or_default(), id);
+        }
+        Self::remember(self.any.entry(chat).or_default(), id);
+    }
+
+    /// The next operation on `chat` by the mix: its kind and frame.
+    fn next_op(
+        &mut self,
+        chat_id: ChatId,
+        request_id: RequestId,
+        mix: Mix,
+        base: Instant,
+    ) -> (&'static str, ClientFrame) {
+        let mut rng = rand::rng();
+        let roll: f64 = rng.random();
+        let own = self.own.get(&chat_id).filter(|l| !l.is_empty());
+        let any = self.any.get(&chat_id).filter(|l| !l.is_empty());
+        if roll < mix.edit
+            && let Some(own) = own
+        {
+            let message_id = own[rng.random_range(0..own.len())];
+            return (
+                "edit",
+                ClientFrame::Edit {
+                    chat_id,
+                    message_id,
+                    text: format!("edited {}", base.elapsed().as_micros()),
+                    request_id,
+                },
+            );
+        }
+        if roll >= mix.edit
+            && roll < mix.edit + mix.react
+            && let Some(any) = any
+        {
+            let message_id = any[rng.random_range(0..any.len())];
+            return (
+                "react",
+                ClientFrame::React {
+                    chat_id,
+                    message_id,
+                    emoji: EMOJI[rng.random_range(0..EMOJI.len())].into(),
+                    remove: rng.random_bool(0.3),
+                    request_id,
+                },
+            );
+        }
+        if roll >= mix.edit + mix.react
+            && roll < mix.edit + mix.react + mix.delete
+            && let Some(own) = self.own.get_mut(&chat_id).filter(|l| !l.is_empty())
+        {
+            let message_id = own.remove(rng.random_range(0..own.len()));
+            if let Some(any) = self.any.get_mut(&chat_id) {
+                any.retain(|m| *m != message_id);
+            }
+            return (
+                "delete",
+                ClientFrame::Delete {
+                    chat_id,
+                    message_id,
+                    for_everyone: true,
+                    request_id,
+                },
+            );
+        }
+        (
+            "send",
+            ClientFrame::Message {
+                chat_id,
+                text: format!("load {}", base.elapsed().as_micros()),
+                request_id,
+                reply_to: None,
+            },
+        )
+    }
+}
+
 fn on_frame(
     text: &str,
     pending: &mut HashMap<RequestId, Instant>,
     stats: &mut ConnStats,
+    recent: &mut Recent,
     base: Instant,
 ) {
     let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
@@ -155,13 +274,25 @@ fn on_frame(
         return;
     };
     match frame {
-        ServerFrame::MessageSent { request_id, .. } => {
+        ServerFrame::MessageSent {
+            request_id,
+            message,
+            ..
+        } => {
+            recent.saw(message.chat_id, message.id, true);
+            if let Some(at) = pending.remove(&request_id) {
+                stats.acked += 1;
+                let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
+            }
+        }
+        ServerFrame::ChangeApplied { request_id, .. } => {
             if let Some(at) = pending.remove(&request_id) {
                 stats.acked += 1;
                 let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
             }
         }
         ServerFrame::NewMessage { message, .. } => {
+            recent.saw(message.chat_id, message.id, false);
             if let Some(sent) = message
                 .text
                 .strip_prefix("load ")

@@ -3,6 +3,7 @@
 //! chats, and measures send→ack and send→delivery latency, throughput, errors, the server's
 //! memory, and REST latency of `GET /chats` and history.
 
+pub mod catchup;
 pub mod conn;
 pub mod report;
 pub mod rest;
@@ -54,6 +55,14 @@ pub struct Options {
     /// Connections opened at once during set-up.
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
+    /// Shares of operations that edit, react to and delete earlier messages instead of
+    /// sending (e.g. `0.15,0.10,0.05`; the rest are sends).
+    #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [0.0, 0.0, 0.0])]
+    pub mix: Vec<f64>,
+    /// After the run, make this many changes in one chat and time one member catching up on
+    /// them by `GET /chats/{id}/events` (0: skip).
+    #[arg(long, default_value_t = 0)]
+    pub catch_up: usize,
     /// Write the report as JSON to this file too.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -62,5 +71,14 @@ pub struct Options {
 impl Options {
     pub fn duration(&self) -> Duration {
         Duration::from_secs(self.duration)
+    }
+
+    pub fn mix(&self) -> conn::Mix {
+        let share = |i: usize| self.mix.get(i).copied().unwrap_or(0.0).clamp(0.0, 1.0);
+        conn::Mix {
+            edit: share(0),
+            react: share(1),
+            delete: share(2),
+        }
     }
 }

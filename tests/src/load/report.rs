@@ -64,6 +64,9 @@ pub struct Report {
     pub server_rss_mb_peak: Option<f64>,
     pub chats_rest: Option<RestFigures>,
     pub history_rest: Option<RestFigures>,
+    /// Operations sent by kind (send, edit, react, delete).
+    pub ops: HashMap<String, u64>,
+    pub catch_up: Option<super::catchup::CatchUp>,
 }
 
 impl Report {
@@ -85,6 +88,21 @@ impl Report {
             self.sent, self.acked, self.acked_per_s
         );
         println!("| deliveries | {} |", self.delivered);
+        if self.ops.len() > 1 {
+            let mut ops: Vec<_> = self.ops.iter().collect();
+            ops.sort();
+            println!("| operations | {ops:?} |");
+        }
+        if let Some(c) = &self.catch_up {
+            println!(
+                "| catch-up | {} events in {} requests, {:.1} MiB, {:.2} s ({:.0} events/s) |",
+                c.events,
+                c.requests,
+                c.bytes as f64 / (1024.0 * 1024.0),
+                c.seconds,
+                c.events_per_s
+            );
+        }
         println!("| errors | {:?} |", self.errors);
         if let (Some(idle), Some(peak)) = (self.server_rss_mb_idle, self.server_rss_mb_peak) {
             println!("| server RSS | {idle:.0} MiB with connections open, {peak:.0} MiB peak |");
