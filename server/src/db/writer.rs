@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ use natter_shared::api::EventKind;
 
 use super::DbPool;
 use super::messages::MessageRow;
-use super::schema::{chat_events, messages};
+use super::schema::messages;
 
 /// Most sends persisted in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -149,7 +149,7 @@ fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
         }
     };
     let items: Vec<Item<'_>> = batch.iter().map(Item::from).collect();
-    match conn.transaction(|conn| write(conn, &items)) {
+    match transact(&mut conn, &items) {
         Ok(results) => reply_all(batch, results),
         Err(e) if batch.len() == 1 => {
             tracing::error!(error = %e, "writer: send failed");
@@ -159,8 +159,7 @@ fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
             tracing::warn!(error = %e, size = batch.len(), "writer: batch failed; retrying one by one");
             for cmd in batch {
                 let item = [Item::from(&cmd)];
-                let result = conn
-                    .transaction(|conn| write(conn, &item))
+                let result = transact(&mut conn, &item)
                     .map_err(|e| {
                         tracing::error!(error = %e, "writer: send failed");
                         classify(&e)
@@ -168,6 +167,26 @@ fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
                     .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)));
                 let _ = cmd.reply.send(result);
             }
+        }
+    }
+}
+
+/// One transaction of `write`, tried again when it broke a unique index: another process
+/// committed the same request id after this one looked (both sent the same resend), and the
+/// next try finds the stored message and answers with it.
+fn transact(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+) -> QueryResult<Vec<Result<Persisted, SendRejected>>> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let mut tries = 0;
+    loop {
+        match conn.transaction(|conn| write(conn, items)) {
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if tries < 2 => {
+                tries += 1;
+                metrics::counter!("natter_writer_retries_total").increment(1);
+            }
+            other => return other,
         }
     }
 }
@@ -254,9 +273,8 @@ fn write(
     // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
     let now = Utc::now().trunc_subsecs(6);
     let mut next_seq = advance_chats(conn, items, &fresh, now)?;
-    let rows = insert_messages(conn, items, &fresh, &mut next_seq, now, &mut outcomes)?;
-    insert_created_events(conn, &rows)?;
-    mark_own_messages_read(conn, &rows)?;
+    let rows = new_messages(items, &fresh, &mut next_seq, now, &mut outcomes);
+    store_new_messages(conn, &rows)?;
     answer_duplicates(&duplicates, &mut outcomes);
     refuse_to_commit_late(items)?;
     Ok(outcomes
@@ -387,15 +405,14 @@ fn advance_chats(
     Ok(next_seq)
 }
 
-/// Inserts the new messages with consecutive seqs from `next_seq`.
-fn insert_messages(
-    conn: &mut PgConnection,
+/// The new messages, with consecutive seqs and event seqs from `next_seq`.
+fn new_messages(
     items: &[Item<'_>],
     fresh: &[usize],
     next_seq: &mut HashMap<Uuid, Next>,
     now: DateTime<Utc>,
     outcomes: &mut Outcomes,
-) -> QueryResult<Vec<MessageRow>> {
+) -> Vec<MessageRow> {
     let mut rows = Vec::with_capacity(fresh.len());
     for &i in fresh {
         let item = &items[i];
@@ -426,34 +443,54 @@ fn insert_messages(
         outcomes[i] = Some(Ok(Persisted::New(row.clone())));
         rows.push(row);
     }
-    for chunk in rows.chunks(1000) {
-        diesel::insert_into(messages::table)
-            .values(chunk)
-            .execute(conn)?;
-    }
-    Ok(rows)
+    rows
 }
 
-/// The `message_created` event of each new message.
-fn insert_created_events(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResult<()> {
-    let events: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            (
-                chat_events::chat_id.eq(r.chat_id),
-                chat_events::event_seq.eq(r.event_seq.unwrap_or(r.seq)),
-                chat_events::kind.eq(EventKind::MessageCreated.as_str()),
-                chat_events::actor_id.eq(r.sender_id),
-                chat_events::message_id.eq(Some(r.id)),
-                chat_events::created_at.eq(r.created_at),
-            )
-        })
-        .collect();
-    for chunk in events.chunks(1000) {
-        diesel::insert_into(chat_events::table)
-            .values(chunk)
-            .execute(conn)?;
+/// Stores the new messages, their `message_created` events, and moves each sender's read
+/// cursor up to their own newest message (one's own message is read), in one statement: the
+/// batch costs one round trip however many messages it holds, and arrays bind as a few
+/// parameters rather than one per value.
+fn store_new_messages(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
+    let col = |f: fn(&MessageRow) -> Uuid| rows.iter().map(f).collect::<Vec<Uuid>>();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    let event_seqs: Vec<i64> = rows.iter().map(|r| r.event_seq.unwrap_or(r.seq)).collect();
+    let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+    let replies: Vec<Option<Uuid>> = rows.iter().map(|r| r.reply_to).collect();
+    let forwarded_senders: Vec<Option<Uuid>> = rows.iter().map(|r| r.forwarded_sender).collect();
+    let forwarded_at: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.forwarded_at).collect();
+    let created_at = rows.first().map_or_else(Utc::now, |r| r.created_at);
+    diesel::sql_query(
+        "WITH m AS ( \
+           INSERT INTO messages (id, chat_id, seq, sender_id, text, reply_to, request_id, \
+             created_at, event_seq, forwarded_sender, forwarded_at) \
+           SELECT v.id, v.chat_id, v.seq, v.sender_id, v.text, v.reply_to, v.request_id, $8, \
+             v.event_seq, v.fs, v.fa \
+           FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, $10, $11) \
+             AS v(id, chat_id, seq, sender_id, text, reply_to, request_id, event_seq, fs, fa) \
+           RETURNING id, chat_id, seq, sender_id, event_seq), \
+         e AS ( \
+           INSERT INTO chat_events (chat_id, event_seq, kind, actor_id, message_id, created_at) \
+           SELECT chat_id, event_seq, $12, sender_id, id, $8 FROM m) \
+         UPDATE chat_members cm SET read_seq = GREATEST(cm.read_seq, o.seq) \
+         FROM (SELECT chat_id, sender_id, max(seq) AS seq FROM m GROUP BY chat_id, sender_id) o \
+         WHERE cm.chat_id = o.chat_id AND cm.user_id = o.sender_id",
+    )
+    .bind::<Array<SqlUuid>, _>(col(|r| r.id))
+    .bind::<Array<SqlUuid>, _>(col(|r| r.chat_id))
+    .bind::<Array<BigInt>, _>(&seqs)
+    .bind::<Array<SqlUuid>, _>(col(|r| r.sender_id))
+    .bind::<Array<Text>, _>(&texts)
+    .bind::<Array<Nullable<SqlUuid>>, _>(&replies)
+    .bind::<Array<SqlUuid>, _>(col(|r| r.request_id))
+    .bind::<Timestamptz, _>(created_at)
+    .bind::<Array<BigInt>, _>(&event_seqs)
+    .bind::<Array<Nullable<SqlUuid>>, _>(&forwarded_senders)
+    .bind::<Array<Nullable<Timestamptz>>, _>(&forwarded_at)
+    .bind::<Text, _>(EventKind::MessageCreated.as_str())
+    .execute(conn)?;
     Ok(())
 }
 
@@ -467,30 +504,6 @@ fn refuse_to_commit_late(items: &[Item<'_>]) -> QueryResult<()> {
         metrics::counter!("natter_writer_refused_total", "why" => "deadline").increment(1);
         return Err(diesel::result::Error::RollbackTransaction);
     }
-    Ok(())
-}
-
-/// One's own message is read: the sender's cursor moves up to it.
-fn mark_own_messages_read(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResult<()> {
-    let mut own: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for r in rows {
-        let seq = own.entry((r.chat_id, r.sender_id)).or_insert(0);
-        *seq = (*seq).max(r.seq);
-    }
-    if own.is_empty() {
-        return Ok(());
-    }
-    let (keys, seqs): (Vec<(Uuid, Uuid)>, Vec<i64>) = own.into_iter().unzip();
-    let (chats, senders): (Vec<Uuid>, Vec<Uuid>) = keys.into_iter().unzip();
-    diesel::sql_query(
-        "UPDATE chat_members m SET read_seq = GREATEST(m.read_seq, v.seq) \
-         FROM unnest($1, $2, $3) AS v(chat_id, user_id, seq) \
-         WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id",
-    )
-    .bind::<Array<SqlUuid>, _>(&chats)
-    .bind::<Array<SqlUuid>, _>(&senders)
-    .bind::<Array<BigInt>, _>(&seqs)
-    .execute(conn)?;
     Ok(())
 }
 
