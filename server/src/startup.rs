@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::cache::Redis;
+use crate::chat_list::marks::Marker;
 use crate::chat_list::{self, Invalidations};
 use crate::config::Settings;
 use crate::db;
@@ -59,7 +60,9 @@ impl Application {
         let redis = Redis::connect(&settings.redis_url, &settings.redis_prefix)?;
         let registry = Arc::new(Registry::default());
         let bus = Bus::new(redis.clone(), registry.clone());
-        let writer = Writer::start(pool.clone()).context("starting the message writer")?;
+        let invalidations = Arc::new(Invalidations::default());
+        let marker = Marker::new(redis.clone(), invalidations.clone());
+        let writer = Writer::start(pool.clone(), marker).context("starting the message writer")?;
         telemetry::metrics_recorder();
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
@@ -73,7 +76,7 @@ impl Application {
             registry,
             bus,
             writer,
-            invalidations: Invalidations::default(),
+            invalidations,
         });
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());

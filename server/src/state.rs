@@ -30,5 +30,5 @@ pub struct AppState {
     /// Group commit of message sends.
     pub writer: Writer,
     /// Chat-list cache entries to drop once Redis answers again.
-    pub invalidations: Invalidations,
+    pub invalidations: Arc<Invalidations>,
 }

@@ -311,6 +311,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "auth/tokens",
                 "auth/password",
                 "chat_list/invalidations",
+                "chat_list/marks",
                 "realtime/events",
                 "realtime/commands",
                 "realtime/registry",

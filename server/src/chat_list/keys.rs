@@ -6,8 +6,8 @@
 //! - [`list`] `cl:<user>` sorted set: chat id → last activity (µs); the list's order
 //! - [`reads`] `cl:<user>:r` hash: chat id → the user's read cursor
 //! - [`complete`] `cl:<user>:ok`: present while the two above hold every chat of the user
-//! - [`busy`] `cl:<user>:busy` sorted set: token → when (ms) a change of one of the user's
-//!   chats was marked in flight; while it is not empty the list is read from PostgreSQL
+//! - `cl:<user>:busy` (built in `marks`, which the writer uses too): tokens of changes in
+//!   flight on the user's chats; while it is not empty the list is read from PostgreSQL
 //! - [`chat`] `c:<chat>` hash: `meta` (JSON: kind, title, members, created), `last_seq`,
 //!   `updated_us`, `last` (the newest message, JSON), `last_ev` (the event seq `last` is as
 //!   of), `last_event_seq`
@@ -40,11 +40,6 @@ pub(super) fn reads(redis: &Redis, user: UserId) -> String {
 /// `cl:<user>:ok`: the marker of a complete cached list.
 pub(super) fn complete(redis: &Redis, user: UserId) -> String {
     redis.key(&format!("cl:{user}:ok"))
-}
-
-/// `cl:<user>:busy`: changes in flight on the user's chats.
-pub(super) fn busy(redis: &Redis, user: UserId) -> String {
-    redis.key(&format!("cl:{user}:busy"))
 }
 
 /// `c:<chat>`: a chat's meta and activity.

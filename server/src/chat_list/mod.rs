@@ -9,6 +9,7 @@
 
 pub mod invalidations;
 mod keys;
+pub mod marks;
 mod postgres;
 mod read;
 mod update;
@@ -18,6 +19,6 @@ pub(crate) use keys::partner_of;
 pub use postgres::{summary, summary_for};
 pub use read::{list, rebuild};
 pub use update::{
-    InFlight, STALE_MARK, abandon, begin, on_change, on_chat_created, on_message,
-    on_profile_changed, on_read, start_invalidator,
+    STALE_MARK, on_change, on_chat_created, on_message, on_profile_changed, on_read,
+    start_invalidator,
 };

@@ -10,8 +10,9 @@ use natter_shared::api::{
 use natter_shared::{ChatId, UserId};
 
 use super::keys::{self, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, partner_of, us};
+use super::marks::{self, now_ms};
 use super::postgres::from_db;
-use super::update::{STALE_MARK, now_ms};
+use super::update::STALE_MARK;
 use crate::db;
 use crate::error::ApiError;
 use crate::presence;
@@ -80,7 +81,7 @@ async fn repair(state: &AppState, user: UserId, cutoff: i64) -> anyhow::Result<(
     rebuild(state, user).await?;
     let mut conn = state.redis.conn();
     let removed: i64 = redis::cmd("ZREMRANGEBYSCORE")
-        .arg(keys::busy(&state.redis, user))
+        .arg(marks::busy(&state.redis, user))
         .arg("-inf")
         .arg(cutoff)
         .query_async(&mut conn)
@@ -188,7 +189,7 @@ async fn from_cache(
     let mut conn = state.redis.conn();
     let (ok, oldest_mark, total, ids): (bool, Vec<(String, f64)>, i64, Vec<String>) = redis::pipe()
         .exists(keys::complete(&state.redis, user))
-        .zrange_withscores(keys::busy(&state.redis, user), 0, 0)
+        .zrange_withscores(marks::busy(&state.redis, user), 0, 0)
         .zcard(&list)
         .zrevrange(&list, start, stop)
         .query_async(&mut conn)

@@ -5,12 +5,13 @@
 //!
 //! Why the list cannot stay behind PostgreSQL, crash point by crash point (a send, edit or
 //! delete of chat C with members M):
-//! 1. [`begin`] adds a token to `cl:<m>:busy` of every member before the change is written.
-//!    A crash before this: nothing was written.
+//! 1. A [`Mark`] adds a token to `cl:<m>:busy` of every member before the change is written
+//!    (the writer marks a batch of sends at once; a room marks an edit, delete, reaction or
+//!    pin). A crash before this: nothing was written.
 //! 2. The transaction commits. A crash between 1 and the commit: nothing was written; the
 //!    token stays, readers of M go to PostgreSQL (correct) until it is stale.
-//! 3. The cache is updated and, in the same pipeline after the updates, the token removed
-//!    ([`on_message`], [`on_change`]). A crash between 2 and 3: the cache is behind, but the
+//! 3. The cache is updated ([`on_message`], [`on_change`]), and then the token is removed
+//!    (when the last holder of the mark drops it; a failed update keeps it). A crash between 2 and 3: the cache is behind, but the
 //!    token stays, so every reader of M goes to PostgreSQL, from the next request on. A reader
 //!    that finds a token older than [`STALE_MARK`] rebuilds the list from PostgreSQL and then
 //!    removes the tokens older than that: a writer never commits a change marked longer ago
@@ -23,14 +24,14 @@
 //! stop sends) and the members' lists are remembered for dropping once Redis is back, as
 //! for any failed update.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::web;
 use natter_shared::api::Message;
 use natter_shared::{ChatId, UserId};
 
 use super::keys::{self, ADD_IF_COMPLETE, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, us};
+use super::marks::Mark;
 use crate::db::chats::ChatRow;
 use crate::state::AppState;
 
@@ -79,74 +80,6 @@ fn redis_failed(
 /// A mark older than this was left by a crashed process (see the module docs).
 pub const STALE_MARK: Duration = Duration::from_secs(30);
 
-/// A change in flight on its members' chat lists: made by [`begin`], ended by the cache
-/// update ([`on_message`], [`on_change`]) or by [`abandon`].
-pub struct InFlight {
-    token: String,
-    users: Arc<[UserId]>,
-    /// When the mark was made; `None` when Redis could not be reached.
-    pub marked_at: Option<Instant>,
-}
-
-/// Milliseconds since the epoch: marks are compared across processes.
-pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// Marks a change of one of the members' chats as in flight, before it is written.
-pub async fn begin(state: &AppState, members: &Arc<[UserId]>) -> InFlight {
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let now = now_ms();
-    let mut pipe = redis::pipe();
-    for m in members.iter() {
-        let busy = keys::busy(&state.redis, *m);
-        pipe.cmd("ZADD").arg(&busy).arg(now).arg(&token).ignore();
-        pipe.cmd("PEXPIRE")
-            .arg(&busy)
-            .arg(LIST_TTL.as_millis() as i64 * 2)
-            .ignore();
-    }
-    let mut conn = state.redis.conn();
-    let marked_at = match pipe.query_async::<()>(&mut conn).await {
-        Ok(()) => Some(Instant::now()),
-        Err(e) => {
-            redis_failed(state, "chat_list mark", &e, members, None);
-            None
-        }
-    };
-    InFlight {
-        token,
-        users: members.clone(),
-        marked_at,
-    }
-}
-
-/// Removes the mark of a change that was not made (refused or failed).
-pub async fn abandon(state: &AppState, flight: InFlight) {
-    let mut pipe = redis::pipe();
-    unmark(state, &flight, &mut pipe);
-    let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-        // the marks go stale and are cleared by a reader; lists read PostgreSQL meanwhile
-        metrics::counter!("natter_redis_errors_total", "op" => "chat_list unmark").increment(1);
-        tracing::debug!(error = %e, "cannot remove an in-flight mark");
-    }
-}
-
-fn unmark(state: &AppState, flight: &InFlight, pipe: &mut redis::Pipeline) {
-    if flight.marked_at.is_none() {
-        return;
-    }
-    for m in flight.users.iter() {
-        pipe.cmd("ZREM")
-            .arg(keys::busy(&state.redis, *m))
-            .arg(&flight.token)
-            .ignore();
-    }
-}
-
 /// After a message was stored (or found stored before, which repairs an entry a crash left
 /// behind): the chat's activity and every member's list order; then the mark goes.
 pub async fn on_message(
@@ -154,7 +87,7 @@ pub async fn on_message(
     members: &[UserId],
     message: &Message,
     event_seq: i64,
-    flight: &InFlight,
+    mark: &Mark,
 ) {
     let chat = message.chat_id;
     let last = match serde_json::to_string(message) {
@@ -192,9 +125,9 @@ pub async fn on_message(
         .arg(message.seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
-    unmark(state, flight, &mut pipe);
     let mut conn = state.redis.conn();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        mark.keep();
         redis_failed(state, "chat_list message", &e, members, Some(chat));
     }
 }
@@ -207,10 +140,13 @@ pub async fn on_change(
     members: &[UserId],
     message: &Message,
     event_seq: Option<i64>,
-    flight: &InFlight,
+    mark: &Mark,
 ) {
+    let Some(event_seq) = event_seq else {
+        return;
+    };
     let mut pipe = redis::pipe();
-    if let Some(event_seq) = event_seq {
+    {
         // the list's last message carries no reactions (as when built from PostgreSQL)
         let shown = natter_shared::api::Message {
             reactions: Vec::new(),
@@ -231,9 +167,9 @@ pub async fn on_change(
             .arg(event_seq)
             .ignore();
     }
-    unmark(state, flight, &mut pipe);
     let mut conn = state.redis.conn();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        mark.keep();
         redis_failed(
             state,
             "chat_list change",

@@ -8,8 +8,8 @@
 //! order. A `request_id` seen before returns the original message and consumes no seq.
 //! When a batch fails as a whole, its sends are retried one by one so only the culprit fails.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::mpsc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -18,21 +18,20 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlU
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use natter_shared::UserId;
 use natter_shared::api::EventKind;
 
 use super::DbPool;
 use super::messages::MessageRow;
 use super::schema::messages;
+use crate::chat_list::marks::{Mark, Marker};
 
 /// Most sends persisted in one transaction.
 pub const MAX_BATCH: usize = 512;
 /// Sends waiting beyond this are refused (503) rather than queued without bound.
 pub const QUEUE_CAPACITY: usize = 50_000;
-/// A send whose chat list was marked in flight longer ago than this is refused (503) rather
-/// than written: see [`COMMIT_DEADLINE`].
-pub const MARK_MAX_AGE: Duration = Duration::from_secs(10);
-/// A transaction holding a send marked longer ago than this rolls back instead of
-/// committing. Readers treat marks older than twice this as left by a crashed process
+/// A transaction whose sends were marked in flight longer ago than this rolls back instead
+/// of committing. Readers treat marks older than twice this as left by a crashed process
 /// (`chat_list::STALE_MARK`), so a mark they clear can no longer become a commit.
 pub const COMMIT_DEADLINE: Duration = Duration::from_secs(15);
 
@@ -46,11 +45,14 @@ pub struct SendCommand {
     pub reply_to: Option<Uuid>,
     /// A forwarded copy: the original's sender and time.
     pub forwarded: Option<(Uuid, DateTime<Utc>)>,
-    /// When the members' chat lists were marked in flight for this send (`None` when Redis
-    /// could not be reached).
-    pub marked_at: Option<Instant>,
-    pub reply: oneshot::Sender<Result<Persisted, SendRejected>>,
+    /// The chat's members: their lists are marked in flight while the batch is written.
+    pub members: Arc<[UserId]>,
+    pub reply: oneshot::Sender<Result<Written, SendRejected>>,
 }
+
+/// A send's answer: what was stored, and the batch's in-flight mark, to be dropped once the
+/// chat-list cache has the message.
+pub type Written = (Persisted, Arc<Mark>);
 
 /// A persisted send.
 #[derive(Debug, Clone)]
@@ -90,11 +92,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread; it ends when every handle is dropped.
-    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+    pub fn start(pool: DbPool, marker: Marker) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&pool, &rx))?;
+            .spawn(move || run(&pool, &marker, &rx))?;
         Ok(Self { tx })
     }
 
@@ -110,7 +112,7 @@ impl Writer {
     }
 }
 
-fn run(pool: &DbPool, rx: &mpsc::Receiver<SendCommand>) {
+fn run(pool: &DbPool, marker: &Marker, rx: &mpsc::Receiver<SendCommand>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -121,23 +123,13 @@ fn run(pool: &DbPool, rx: &mpsc::Receiver<SendCommand>) {
         }
         let started = Instant::now();
         let size = batch.len();
-        persist_batch(pool, batch);
+        persist_batch(pool, marker, batch);
         metrics::histogram!("natter_writer_batch_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("natter_writer_batch_size").record(size as f64);
     }
 }
 
-fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
-    let (batch, late): (Vec<SendCommand>, Vec<SendCommand>) = batch
-        .into_iter()
-        .partition(|c| c.marked_at.is_none_or(|at| at.elapsed() < MARK_MAX_AGE));
-    for cmd in late {
-        metrics::counter!("natter_writer_refused_total", "why" => "late").increment(1);
-        let _ = cmd.reply.send(Err(SendRejected::Overloaded));
-    }
-    if batch.is_empty() {
-        return;
-    }
+fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => {
@@ -148,23 +140,30 @@ fn persist_batch(pool: &DbPool, batch: Vec<SendCommand>) {
             return;
         }
     };
-    let items: Vec<Item<'_>> = batch.iter().map(Item::from).collect();
+    let members: BTreeSet<UserId> = batch
+        .iter()
+        .flat_map(|c| c.members.iter().copied())
+        .collect();
+    let mark = Arc::new(marker.mark_blocking(members.into_iter().collect()));
+    let marked_at = mark.marked_at();
+    let items: Vec<Item<'_>> = batch.iter().map(|c| Item::new(c, marked_at)).collect();
     match transact(&mut conn, &items) {
-        Ok(results) => reply_all(batch, results),
+        Ok(results) => reply_all(batch, results, &mark),
         Err(e) if batch.len() == 1 => {
             tracing::error!(error = %e, "writer: send failed");
-            reply_all(batch, vec![Err(classify(&e))]);
+            reply_all(batch, vec![Err(classify(&e))], &mark);
         }
         Err(e) => {
             tracing::warn!(error = %e, size = batch.len(), "writer: batch failed; retrying one by one");
             for cmd in batch {
-                let item = [Item::from(&cmd)];
+                let item = [Item::new(&cmd, marked_at)];
                 let result = transact(&mut conn, &item)
                     .map_err(|e| {
                         tracing::error!(error = %e, "writer: send failed");
                         classify(&e)
                     })
-                    .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)));
+                    .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)))
+                    .map(|p| (p, mark.clone()));
                 let _ = cmd.reply.send(result);
             }
         }
@@ -203,10 +202,14 @@ fn classify(e: &diesel::result::Error) -> SendRejected {
     }
 }
 
-fn reply_all(batch: Vec<SendCommand>, results: Vec<Result<Persisted, SendRejected>>) {
+fn reply_all(
+    batch: Vec<SendCommand>,
+    results: Vec<Result<Persisted, SendRejected>>,
+    mark: &Arc<Mark>,
+) {
     for (cmd, result) in batch.into_iter().zip(results) {
         // the asker may have gone (connection closed): its message is stored all the same
-        let _ = cmd.reply.send(result);
+        let _ = cmd.reply.send(result.map(|p| (p, mark.clone())));
     }
 }
 
@@ -221,8 +224,8 @@ struct Item<'a> {
     marked_at: Option<Instant>,
 }
 
-impl<'a> From<&'a SendCommand> for Item<'a> {
-    fn from(c: &'a SendCommand) -> Self {
+impl<'a> Item<'a> {
+    fn new(c: &'a SendCommand, marked_at: Option<Instant>) -> Self {
         Self {
             chat_id: c.chat_id,
             sender_id: c.sender_id,
@@ -230,7 +233,7 @@ impl<'a> From<&'a SendCommand> for Item<'a> {
             text: &c.text,
             reply_to: c.reply_to,
             forwarded: c.forwarded,
-            marked_at: c.marked_at,
+            marked_at,
         }
     }
 }

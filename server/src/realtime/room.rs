@@ -15,6 +15,7 @@ use tokio::sync::{OnceCell, oneshot};
 
 use super::commands::{ApplyChange, MarkRead, PostMessage, RoomHandle, SetTyping};
 use super::deliver::fan_out;
+use crate::chat_list::marks;
 use crate::db::changes::{self, ChangeRejected};
 use crate::db::writer::{Persisted, SendCommand, SendRejected};
 use crate::error::ApiError;
@@ -101,7 +102,6 @@ impl Handler<PostMessage> for ChatRoom {
             if !members.contains(&msg.sender) {
                 return Err(ApiError::not_found("chat"));
             }
-            let flight = chat_list::begin(&state, &members).await;
             let (reply, answer) = oneshot::channel();
             state.writer.submit(SendCommand {
                 chat_id: chat.0,
@@ -110,20 +110,13 @@ impl Handler<PostMessage> for ChatRoom {
                 text: msg.text.into_inner(),
                 reply_to: msg.reply_to.map(|m| m.0),
                 forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
-                marked_at: flight.marked_at,
+                members: members.clone(),
                 reply,
             });
-            let persisted = match answer.await {
-                Ok(Ok(p)) => p,
-                Ok(Err(r)) => {
-                    chat_list::abandon(&state, flight).await;
-                    return Err(rejected(r));
-                }
-                Err(_) => {
-                    chat_list::abandon(&state, flight).await;
-                    return Err(ApiError::Internal(anyhow::anyhow!("the writer stopped")));
-                }
-            };
+            let (persisted, mark) = answer
+                .await
+                .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer stopped")))?
+                .map_err(rejected)?;
             let row = persisted.message();
             let message = row.to_api();
             let event_seq = row.event_seq.unwrap_or(row.seq);
@@ -141,7 +134,9 @@ impl Handler<PostMessage> for ChatRoom {
                 );
             }
             // a resend updates the cache too: it repairs an entry a crash left behind
-            chat_list::on_message(&state, &members, &message, event_seq, &flight).await;
+            chat_list::on_message(&state, &members, &message, event_seq, &mark).await;
+            // the batch's mark goes when its last send has updated the cache
+            drop(mark);
             Ok(persisted)
         })
     }
@@ -158,29 +153,20 @@ impl Handler<ApplyChange> for ChatRoom {
             if !members.contains(&msg.actor) {
                 return Err(ApiError::not_found("chat"));
             }
-            let flight = chat_list::begin(&state, &members).await;
+            let mark = marks::mark(&state.redis, &state.invalidations, &members).await;
             let rules = changes::Rules {
                 edit_window: chrono::Duration::from_std(state.settings.edit_window)
                     .unwrap_or(chrono::Duration::MAX),
             };
-            let (actor, change, marked_at) = (msg.actor, msg.change, flight.marked_at);
+            let (actor, change, marked_at) = (msg.actor, msg.change, mark.marked_at());
             let outcome = db::run(&state.db, move |conn| {
                 Ok(changes::apply(
                     conn, chat.0, actor.0, &change, rules, marked_at,
                 )?)
             })
             .await;
-            let applied = match outcome {
-                Ok(Ok(a)) => a,
-                Ok(Err(r)) => {
-                    chat_list::abandon(&state, flight).await;
-                    return Err(change_rejected(r));
-                }
-                Err(e) => {
-                    chat_list::abandon(&state, flight).await;
-                    return Err(e);
-                }
-            };
+            // a refused or failed change drops its mark on the way out
+            let applied = outcome?.map_err(change_rejected)?;
             if let Some(event) = &applied.event {
                 metrics::counter!("natter_changes_total", "kind" => event.kind.as_str())
                     .increment(1);
@@ -195,7 +181,7 @@ impl Handler<ApplyChange> for ChatRoom {
                 );
             }
             let event_seq = applied.event.as_ref().map(|e| e.event_seq);
-            chat_list::on_change(&state, &members, &applied.public, event_seq, &flight).await;
+            chat_list::on_change(&state, &members, &applied.public, event_seq, &mark).await;
             Ok(applied)
         })
     }

@@ -1,0 +1,199 @@
+//! In-flight marks: while a change of a chat is between its commit and its chat-list cache
+//! update, each member's `cl:<user>:busy` holds a token, and readers of those lists go to
+//! PostgreSQL (see `chat_list::update` for why this is correct at every crash point).
+//!
+//! A [`Mark`] is made before the change is written and removed when the last holder drops it
+//! — after the cache update — unless an update failed ([`Mark::keep`]): then it stays and goes
+//! stale, and a reader repairs the list. Sends are marked by the writer, one mark per batch
+//! on its own connection ([`Marker`]); other changes by their room ([`mark`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use natter_shared::UserId;
+
+use super::invalidations::Invalidations;
+use crate::cache::Redis;
+
+/// How long the writer waits for Redis to take a mark before writing without one.
+const MARK_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// `cl:<user>:busy`: the tokens of changes in flight on the user's chats, scored by when
+/// they were made (ms since the epoch).
+pub fn busy(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:busy"))
+}
+
+/// Milliseconds since the epoch: marks are compared across processes.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// How long the busy sets live untouched (a safety net; marks are removed one by one).
+const BUSY_TTL_MS: i64 = 20 * 60 * 1000;
+
+/// A change in flight on the lists of `users`.
+pub struct Mark {
+    token: String,
+    users: Vec<UserId>,
+    at: Option<Instant>,
+    keep: AtomicBool,
+    redis: Redis,
+    runtime: tokio::runtime::Handle,
+}
+
+impl std::fmt::Debug for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mark")
+            .field("token", &self.token)
+            .field("users", &self.users.len())
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
+impl Mark {
+    /// When Redis took the mark; `None` when it could not (the change goes ahead unmarked
+    /// and the lists are dropped once Redis answers: see `Invalidations`).
+    pub fn marked_at(&self) -> Option<Instant> {
+        self.at
+    }
+
+    /// A cache update failed: the mark stays (readers go to PostgreSQL, then repair).
+    pub fn keep(&self) {
+        self.keep.store(true, Ordering::Relaxed);
+    }
+
+    fn add_commands(pipe: &mut redis::Pipeline, redis: &Redis, users: &[UserId], token: &str) {
+        let now = now_ms();
+        for u in users {
+            let key = busy(redis, *u);
+            pipe.cmd("ZADD").arg(&key).arg(now).arg(token).ignore();
+            pipe.cmd("PEXPIRE").arg(&key).arg(BUSY_TTL_MS).ignore();
+        }
+    }
+}
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        if self.at.is_none() || self.keep.load(Ordering::Relaxed) || self.users.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for u in &self.users {
+            pipe.cmd("ZREM")
+                .arg(busy(&self.redis, *u))
+                .arg(&self.token)
+                .ignore();
+        }
+        let mut conn = self.redis.conn();
+        self.runtime.spawn(async move {
+            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                // the mark goes stale and a reader clears it; lists read PostgreSQL meanwhile
+                metrics::counter!("natter_redis_errors_total", "op" => "chat_list unmark")
+                    .increment(1);
+                tracing::debug!(error = %e, "cannot remove an in-flight mark");
+            }
+        });
+    }
+}
+
+fn token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Marks a change by the members `users` from async code (a room), on the shared connection.
+pub async fn mark(redis: &Redis, invalidations: &Invalidations, users: &[UserId]) -> Mark {
+    let token = token();
+    let mut pipe = redis::pipe();
+    Mark::add_commands(&mut pipe, redis, users, &token);
+    let mut conn = redis.conn();
+    let at = match pipe.query_async::<()>(&mut conn).await {
+        Ok(()) => Some(Instant::now()),
+        Err(e) => {
+            unmarked(invalidations, users, &e);
+            None
+        }
+    };
+    Mark {
+        token,
+        users: users.to_vec(),
+        at,
+        keep: AtomicBool::new(false),
+        redis: redis.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    }
+}
+
+fn unmarked(invalidations: &Invalidations, users: &[UserId], e: &dyn std::fmt::Display) {
+    metrics::counter!("natter_redis_errors_total", "op" => "chat_list mark").increment(1);
+    tracing::warn!(error = %e, "cannot mark a change in flight; the lists will be dropped");
+    invalidations.note(users, None);
+}
+
+/// The writer's marker: a blocking connection of its own, so marking a batch is one round
+/// trip that never queues behind the rest of the server's Redis traffic.
+pub struct Marker {
+    redis: Redis,
+    invalidations: Arc<Invalidations>,
+    conn: Mutex<Option<redis::Connection>>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Marker {
+    /// Must be made inside the server's runtime (marks are removed on it).
+    pub fn new(redis: Redis, invalidations: Arc<Invalidations>) -> Self {
+        Self {
+            redis,
+            invalidations,
+            conn: Mutex::new(None),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    /// Marks a batch by `users` (blocking, at most about [`MARK_TIMEOUT`]).
+    pub fn mark_blocking(&self, users: Vec<UserId>) -> Mark {
+        let token = token();
+        let mut pipe = redis::pipe();
+        Mark::add_commands(&mut pipe, &self.redis, &users, &token);
+        let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let result = match slot.as_mut() {
+            Some(conn) => pipe.query::<()>(conn),
+            None => self.connect().and_then(|mut conn| {
+                let r = pipe.query::<()>(&mut conn);
+                *slot = Some(conn);
+                r
+            }),
+        };
+        let at = match result {
+            Ok(()) => Some(Instant::now()),
+            Err(e) => {
+                // a broken connection is made again next time
+                *slot = None;
+                unmarked(&self.invalidations, &users, &e);
+                None
+            }
+        };
+        Mark {
+            token,
+            users,
+            at,
+            keep: AtomicBool::new(false),
+            redis: self.redis.clone(),
+            runtime: self.runtime.clone(),
+        }
+    }
+
+    fn connect(&self) -> redis::RedisResult<redis::Connection> {
+        let conn = self
+            .redis
+            .client()
+            .get_connection_with_timeout(MARK_TIMEOUT)?;
+        conn.set_read_timeout(Some(MARK_TIMEOUT))?;
+        conn.set_write_timeout(Some(MARK_TIMEOUT))?;
+        Ok(conn)
+    }
+}
