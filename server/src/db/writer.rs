@@ -144,7 +144,9 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
         .iter()
         .flat_map(|c| c.members.iter().copied())
         .collect();
+    let marking = Instant::now();
     let mark = Arc::new(marker.mark_blocking(members.into_iter().collect()));
+    metrics::histogram!("natter_writer_mark_seconds").record(marking.elapsed().as_secs_f64());
     let marked_at = mark.marked_at();
     let items: Vec<Item<'_>> = batch.iter().map(|c| Item::new(c, marked_at)).collect();
     match transact(&mut conn, &items) {

@@ -133,10 +133,14 @@ impl Handler<PostMessage> for ChatRoom {
                     msg.conn,
                 );
             }
-            // a resend updates the cache too: it repairs an entry a crash left behind
-            chat_list::on_message(&state, &members, &message, event_seq, &mark).await;
-            // the batch's mark goes when its last send has updated the cache
-            drop(mark);
+            // the cache is updated beside the answer: readers go to PostgreSQL while the
+            // mark is held, so the ack need not wait for Redis. A resend updates it too,
+            // which repairs an entry a crash left behind.
+            actix_web::rt::spawn(async move {
+                chat_list::on_message(&state, &members, &message, event_seq, &mark).await;
+                // the batch's mark goes when its last send has updated the cache
+                drop(mark);
+            });
             Ok(persisted)
         })
     }
@@ -181,7 +185,11 @@ impl Handler<ApplyChange> for ChatRoom {
                 );
             }
             let event_seq = applied.event.as_ref().map(|e| e.event_seq);
-            chat_list::on_change(&state, &members, &applied.public, event_seq, &mark).await;
+            let public = applied.public.clone();
+            actix_web::rt::spawn(async move {
+                chat_list::on_change(&state, &members, &public, event_seq, &mark).await;
+                drop(mark);
+            });
             Ok(applied)
         })
     }

@@ -190,6 +190,14 @@ impl Recent {
         Self::remember(self.any.entry(chat).or_default(), id);
     }
 
+    fn forget(&mut self, chat: ChatId, id: MessageId) {
+        for lists in [&mut self.own, &mut self.any] {
+            if let Some(list) = lists.get_mut(&chat) {
+                list.retain(|m| *m != id);
+            }
+        }
+    }
+
     /// The next operation on `chat` by the mix: its kind and frame.
     fn next_op(
         &mut self,
@@ -283,6 +291,12 @@ fn on_frame(
             if let Some(at) = pending.remove(&request_id) {
                 stats.acked += 1;
                 let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
+            }
+        }
+        ServerFrame::ChatEvent { event } => {
+            // a message deleted by someone else is no longer a target
+            if let Some(m) = event.message.filter(|m| m.deleted) {
+                recent.forget(m.chat_id, m.id);
             }
         }
         ServerFrame::ChangeApplied { request_id, .. } => {

@@ -57,7 +57,7 @@ pub struct Options {
     pub connect_concurrency: usize,
     /// Shares of operations that edit, react to and delete earlier messages instead of
     /// sending (e.g. `0.15,0.10,0.05`; the rest are sends).
-    #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [0.0, 0.0, 0.0])]
+    #[arg(long, value_delimiter = ',', default_values_t = [0.0, 0.0, 0.0])]
     pub mix: Vec<f64>,
     /// After the run, make this many changes in one chat and time one member catching up on
     /// them by `GET /chats/{id}/events` (0: skip).

@@ -27,12 +27,23 @@ fn now_ms() -> i64 {
 fn set_cache_behind(app: &TestApp, chat: ChatId) {
     let mut r = redis();
     let key = format!("{}c:{chat}", app.redis_prefix);
-    let seq: Option<i64> = redis::cmd("HGET")
-        .arg(&key)
-        .arg("last_seq")
-        .query(&mut r)
-        .unwrap();
-    assert_eq!(seq, Some(2), "the cache held the second message");
+    // the cache is updated beside the send's answer: wait until it holds the second message
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seq: Option<i64> = redis::cmd("HGET")
+            .arg(&key)
+            .arg("last_seq")
+            .query(&mut r)
+            .unwrap();
+        if seq == Some(2) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cache never held the second message"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     redis::cmd("HSET")
         .arg(&key)
         .arg("last_seq")
