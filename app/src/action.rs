@@ -127,6 +127,58 @@ pub enum Action {
     /// A search result was picked in "new chat": open the direct chat with them.
     DirectChatRequested(UserId),
     GroupCreateRequested,
+    /// "Edit" on an own message (or Up in an empty composer): the composer edits it;
+    /// `None` cancels the edit.
+    EditStarted {
+        chat_id: ChatId,
+        message_id: Option<MessageId>,
+    },
+    /// The composer, editing, was submitted.
+    EditSubmitted {
+        chat_id: ChatId,
+        message_id: MessageId,
+        text: String,
+        request_id: RequestId,
+        now: DateTime<Utc>,
+    },
+    /// "Delete" on a message: asks for confirmation.
+    DeleteAsked {
+        chat_id: ChatId,
+        message_id: MessageId,
+    },
+    DeleteCancelled,
+    /// The confirmation answered: for everyone, or for me only.
+    DeleteConfirmed {
+        for_everyone: bool,
+        request_id: RequestId,
+    },
+    /// A reaction clicked (in the quick row or a chip): given, or taken back if mine.
+    ReactionToggled {
+        chat_id: ChatId,
+        message_id: MessageId,
+        emoji: String,
+        request_id: RequestId,
+    },
+    /// "Pin" / "Unpin".
+    PinToggled {
+        chat_id: ChatId,
+        message_id: MessageId,
+        request_id: RequestId,
+    },
+    /// Ctrl+click on a message: into or out of the selection.
+    SelectionToggled(MessageId),
+    SelectionCleared,
+    /// "Forward" on a message, or on the selection: the picker opens.
+    ForwardOpened {
+        chat_id: ChatId,
+        message_ids: Vec<MessageId>,
+    },
+    ForwardTargetToggled(ChatId),
+    ForwardClosed,
+    /// "Send" in the picker; each target's request id is derived from `request_id`.
+    ForwardSubmitted {
+        request_id: RequestId,
+    },
     PreferenceSet(Preference),
     ChatMuteSet {
         chat_id: ChatId,

@@ -6,9 +6,9 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
-    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, HistoryQuery, LoginRequest,
-    MessagePage, ReadRequest, ReadState, RefreshRequest, RegisterRequest, SessionList,
-    UpdateProfileRequest, User, UserSearchResponse,
+    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, EventPage, EventsQuery,
+    HistoryQuery, LoginRequest, MessagePage, Pins, ReadRequest, ReadState, RefreshRequest,
+    RegisterRequest, SessionList, UpdateProfileRequest, User, UserSearchResponse,
 };
 use natter_shared::{ChatId, ErrorBody, SessionId};
 
@@ -47,6 +47,13 @@ pub enum ApiCall {
     CreateChat(CreateChatRequest),
     /// `GET /chats/{id}`: the members and their read cursors.
     GetChat(ChatId),
+    /// `GET /chats/{id}/events?after=`: the changes a loaded chat missed.
+    Events {
+        chat_id: ChatId,
+        after: i64,
+    },
+    /// `GET /chats/{id}/pins`: the pinned messages, newest first.
+    Pins(ChatId),
 }
 
 /// The page size of `GET /chats` (the server's maximum).
@@ -72,7 +79,9 @@ impl ApiCall {
             | ApiCall::ListChats { .. }
             | ApiCall::History { .. }
             | ApiCall::SearchUsers { .. }
-            | ApiCall::GetChat(_) => Method::Get,
+            | ApiCall::GetChat(_)
+            | ApiCall::Events { .. }
+            | ApiCall::Pins(_) => Method::Get,
             ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
@@ -117,6 +126,11 @@ impl ApiCall {
             }
             ApiCall::CreateChat(_) => "/chats".into(),
             ApiCall::GetChat(chat_id) => format!("/chats/{chat_id}"),
+            ApiCall::Events { chat_id, after } => format!(
+                "/chats/{chat_id}/events?after={after}&limit={}",
+                EventsQuery::MAX_LIMIT
+            ),
+            ApiCall::Pins(chat_id) => format!("/chats/{chat_id}/pins"),
         }
     }
 
@@ -129,7 +143,10 @@ impl ApiCall {
             ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
             ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
-            ApiCall::SearchUsers { .. } | ApiCall::GetChat(_) => None,
+            ApiCall::SearchUsers { .. }
+            | ApiCall::GetChat(_)
+            | ApiCall::Events { .. }
+            | ApiCall::Pins(_) => None,
             ApiCall::Logout
             | ApiCall::ListSessions
             | ApiCall::RevokeSession(_)
@@ -156,6 +173,8 @@ impl ApiCall {
                 | ApiCall::MarkRead { .. }
                 | ApiCall::SearchUsers { .. }
                 | ApiCall::GetChat(_)
+                | ApiCall::Events { .. }
+                | ApiCall::Pins(_)
         )
     }
 }
@@ -191,6 +210,8 @@ impl fmt::Debug for ApiCall {
             ApiCall::SearchUsers { query } => write!(f, "SearchUsers({query:?})"),
             ApiCall::CreateChat(r) => write!(f, "CreateChat({r:?})"),
             ApiCall::GetChat(id) => write!(f, "GetChat({id})"),
+            ApiCall::Events { chat_id, after } => write!(f, "Events({chat_id}, after {after})"),
+            ApiCall::Pins(id) => write!(f, "Pins({id})"),
         }
     }
 }
@@ -224,6 +245,8 @@ pub enum ApiReply {
     Users(UserSearchResponse),
     Chat(Box<ChatSummary>),
     ChatDetails(Box<ChatDetails>),
+    Events(EventPage),
+    Pins(Pins),
 }
 
 /// Why a call did not succeed.

@@ -9,6 +9,8 @@ mod chat_list;
 mod compose;
 mod connection;
 mod directory;
+mod edits;
+mod events;
 mod forms;
 mod frames;
 mod history;
@@ -27,6 +29,7 @@ use natter_shared::ws::ClientFrame;
 pub use compose::TYPING_RESEND;
 pub use connection::ws_url;
 pub use directory::SEARCH_DEBOUNCE;
+pub use edits::last_own;
 pub use frames::TYPING_SHOWN;
 pub use history::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
 pub use outbox::SEND_TIMEOUT;
@@ -115,6 +118,55 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::GroupMemberToggled(user) => directory::toggle_member(state, user),
         Action::DirectChatRequested(user) => directory::request_direct(state, user),
         Action::GroupCreateRequested => directory::request_group(state),
+        Action::EditStarted {
+            chat_id,
+            message_id,
+        } => edits::start(state, chat_id, message_id),
+        Action::EditSubmitted {
+            chat_id,
+            message_id,
+            text,
+            request_id,
+            now,
+        } => edits::submit_edit(state, chat_id, message_id, &text, request_id, now),
+        Action::DeleteAsked {
+            chat_id,
+            message_id,
+        } => edits::ask_delete(state, chat_id, message_id),
+        Action::DeleteCancelled => {
+            state.message_actions.confirm_delete = None;
+            Vec::new()
+        }
+        Action::DeleteConfirmed {
+            for_everyone,
+            request_id,
+        } => edits::confirm_delete(state, for_everyone, request_id),
+        Action::ReactionToggled {
+            chat_id,
+            message_id,
+            emoji,
+            request_id,
+        } => edits::toggle_reaction(state, chat_id, message_id, emoji, request_id),
+        Action::PinToggled {
+            chat_id,
+            message_id,
+            request_id,
+        } => edits::toggle_pin(state, chat_id, message_id, request_id),
+        Action::SelectionToggled(id) => edits::toggle_selected(state, id),
+        Action::SelectionCleared => {
+            state.message_actions.selected.clear();
+            Vec::new()
+        }
+        Action::ForwardOpened {
+            chat_id,
+            message_ids,
+        } => edits::open_forward(state, chat_id, message_ids),
+        Action::ForwardTargetToggled(chat) => edits::toggle_target(state, chat),
+        Action::ForwardClosed => {
+            state.message_actions.forward = None;
+            Vec::new()
+        }
+        Action::ForwardSubmitted { request_id } => edits::submit_forward(state, request_id),
         Action::PreferenceSet(preference) => prefs::set(state, preference),
         Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
     }
@@ -160,8 +212,15 @@ fn call_finished(
             chat_list::listed(state, offset, sync, result)
         }
         (ApiCall::History { chat_id, query }, Ok(ApiReply::Messages(page))) => {
-            history::paged(state, chat_id, &query, page)
+            let latest = query.before.is_none() && query.after.is_none();
+            let mut effects = history::paged(state, chat_id, &query, page);
+            if latest {
+                effects.extend(events::page_loaded(state, chat_id));
+            }
+            effects
         }
+        (ApiCall::Events { chat_id, .. }, result) => events::fetched(state, chat_id, result),
+        (ApiCall::Pins(chat_id), result) => events::pins_loaded(state, chat_id, result),
         (ApiCall::History { chat_id, query }, result) => {
             history::failed(state, chat_id, &query, result)
         }
@@ -262,6 +321,7 @@ fn socket_event(state: &mut AppState, event: SocketEvent) -> Vec<Effect> {
 fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     let mut effects = connection::opened(state, at);
     effects.extend(outbox::flush(state, at));
+    effects.extend(edits::flush(state));
     effects.extend(chat_list::sync(state));
     effects.extend(reads::resend_reads(state));
     effects

@@ -19,9 +19,10 @@ pub mod connection;
 pub mod prefs;
 
 pub use chats::{
-    ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, ReadCursor, SendFailure,
+    ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, PendingChange, ReadCursor,
+    SendFailure,
 };
-pub use compose::{Draft, NewChat};
+pub use compose::{Draft, ForwardPicker, MessageActions, NewChat};
 pub use connection::{Connection, LinkStatus};
 pub use prefs::{Clock, Notified, Preference, Settings, Theme};
 
@@ -56,6 +57,8 @@ pub struct AppState {
     pub chat_filter: String,
     /// The "new chat" / "new group" dialog, when open.
     pub new_chat: Option<NewChat>,
+    /// The delete confirmation, forward picker and selection of message actions.
+    pub message_actions: MessageActions,
     /// Whether the window has keyboard focus (notifications for the open chat only when not).
     pub window_focused: bool,
     /// The wall clock as of this frame.
@@ -84,6 +87,7 @@ impl AppState {
             drafts: HashMap::new(),
             chat_filter: String::new(),
             new_chat: None,
+            message_actions: MessageActions::default(),
             window_focused: true,
             clock: Clock::default(),
             reopen: None,

@@ -84,6 +84,11 @@ pub fn message(n: u128, seq: i64, sender: UserId, text: &str, when: DateTime<Utc
         request_id: None,
         created_at: when,
         edited_at: None,
+        deleted: false,
+        hidden: false,
+        forwarded_from: None,
+        reactions: Vec::new(),
+        pinned_at: None,
     }
 }
 
@@ -111,6 +116,7 @@ pub fn direct_with_bob(
         updated_at: last.as_ref().map_or(created_at, |m| m.created_at),
         last_message: last,
         last_seq,
+        last_event_seq: last_seq,
         read_seq,
         unread_count: last_seq - read_seq,
         member_count: 2,

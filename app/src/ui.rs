@@ -8,6 +8,7 @@ mod composer;
 mod conversation;
 mod devices;
 pub mod format;
+mod message_actions;
 mod message_row;
 mod new_chat;
 mod prefix_sums;

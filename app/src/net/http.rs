@@ -195,6 +195,12 @@ pub fn decode(
             let details: ChatDetails = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::ChatDetails(Box::new(details)))
         }
+        ApiCall::Events { .. } => Ok(ApiReply::Events(
+            serde_json::from_slice(&response.bytes).map_err(bad)?,
+        )),
+        ApiCall::Pins(_) => Ok(ApiReply::Pins(
+            serde_json::from_slice(&response.bytes).map_err(bad)?,
+        )),
     }
 }
 

@@ -6,7 +6,7 @@ use natter_shared::ChatId;
 use natter_shared::api::{ChatDetails, ChatSummary, Message};
 
 use super::calls::{authed, error_of, my_id};
-use super::history;
+use super::{events, history};
 use crate::api::{ApiCall, ApiFailure, ApiReply, CHAT_PAGE};
 use crate::effect::Effect;
 use crate::state::{AppState, ChatEntry};
@@ -99,6 +99,7 @@ fn merge(state: &mut AppState, incoming: ChatSummary) -> Vec<Effect> {
                 summary.last_seq = old.last_seq;
                 summary.last_message = old.last_message;
             }
+            summary.last_event_seq = summary.last_event_seq.max(old.last_event_seq);
             summary.updated_at = summary.updated_at.max(old.updated_at);
             summary.read_seq = summary.read_seq.max(old.read_seq);
             summary.unread_count = (summary.last_seq - summary.read_seq).max(0);
@@ -108,7 +109,9 @@ fn merge(state: &mut AppState, incoming: ChatSummary) -> Vec<Effect> {
             state.chats.order.push(id);
         }
     }
-    history::ensure_caught_up(state, id)
+    let mut effects = history::ensure_caught_up(state, id);
+    effects.extend(events::ensure_caught_up(state, id));
+    effects
 }
 
 /// A chat was opened: show it, loading its latest page the first time.

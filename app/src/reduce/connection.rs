@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use natter_shared::API_PREFIX;
 
 use super::calls::start_refresh;
-use super::{chat_list, outbox};
+use super::{chat_list, edits, outbox};
 use crate::effect::{Effect, SocketCommand};
 use crate::state::connection::{
     BACK_ONLINE_SHOWN, CONNECT_TIMEOUT, SILENCE_LIMIT, backoff, jitter_seed,
@@ -152,6 +152,7 @@ pub(super) fn lost(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     link.last_heard = None;
     let conn = link.conn;
     outbox::requeue(state);
+    edits::requeue(state);
     chat_list::forget_typing(state);
     vec![
         Effect::Socket(SocketCommand::Close { conn }),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
-use super::{chat_list, outbox, prefs, reads};
+use super::{chat_list, edits, events, outbox, prefs, reads};
 use crate::effect::Effect;
 use crate::state::AppState;
 
@@ -16,21 +16,42 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
         ServerFrame::MessageSent {
             request_id,
             message,
-        } => outbox::acked(state, request_id, message),
-        ServerFrame::NewMessage { message } => {
+            event_seq,
+        } => {
+            let chat = message.chat_id;
+            let mut effects = outbox::acked(state, request_id, message);
+            effects.extend(events::seen(state, chat, event_seq));
+            effects
+        }
+        ServerFrame::NewMessage { message, event_seq } => {
             if let Some(entry) = state.chats.by_id.get_mut(&message.chat_id) {
                 entry.typing.remove(&message.sender_id);
             }
+            let chat = message.chat_id;
             let mut effects = prefs::notify(state, &message, at);
             effects.extend(chat_list::insert_message(state, message));
+            effects.extend(events::seen(state, chat, event_seq));
             effects
         }
+        ServerFrame::ChatEvent { event } => events::frame(state, event),
+        ServerFrame::ChangeApplied {
+            request_id,
+            chat_id,
+            result,
+        } => edits::applied(state, request_id, chat_id, result),
+        ServerFrame::Forwarded {
+            request_id,
+            messages,
+            event_seqs,
+        } => edits::forwarded(state, request_id, messages, event_seqs),
         ServerFrame::Error {
             request_id: Some(request_id),
             code,
             message,
         } => {
-            outbox::refused(state, request_id, code, message);
+            if !edits::refused(state, request_id, code, message.clone()) {
+                outbox::refused(state, request_id, code, message);
+            }
             Vec::new()
         }
         ServerFrame::Error { code, message, .. } => {

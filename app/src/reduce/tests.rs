@@ -3,6 +3,7 @@
 mod auth;
 mod chats;
 mod connection;
+mod events;
 mod outbox;
 mod screens;
 mod session;

@@ -30,6 +30,11 @@ pub struct ChatsState {
     pub open: Option<ChatId>,
     /// Sends not yet acknowledged, in the order they were made.
     pub outbox: Vec<Outgoing>,
+    /// Edits, deletes, reactions, pins and forwards not yet answered, in the order made;
+    /// they go out (again) in that order whenever the link is up.
+    pub changes: Vec<PendingChange>,
+    /// The last change the server refused, to show in its chat.
+    pub change_error: Option<(ChatId, UiError)>,
 }
 
 impl ChatsState {
@@ -80,6 +85,15 @@ pub struct ChatEntry {
     pub unread_marker: Option<i64>,
     /// Loaded messages' seq by id, for showing what a reply quotes.
     pub seq_of: HashMap<MessageId, i64>,
+    /// The last event of the chat's log applied to the loaded messages; `None` until the
+    /// latest page came (nothing loaded, nothing to apply).
+    pub event_seq: Option<i64>,
+    /// A `GET /chats/{id}/events` is in flight.
+    pub events_loading: bool,
+    /// The pinned messages, newest pin first (from `GET /chats/{id}/pins`, kept by events).
+    pub pins: Vec<Message>,
+    /// `GET /chats/{id}/pins` was asked for (once per session).
+    pub pins_requested: bool,
 }
 
 impl ChatEntry {
@@ -97,6 +111,10 @@ impl ChatEntry {
             members_requested: false,
             unread_marker: None,
             seq_of: HashMap::new(),
+            event_seq: None,
+            events_loading: false,
+            pins: Vec::new(),
+            pins_requested: false,
         }
     }
 
@@ -168,6 +186,19 @@ pub struct ReadCursor {
     pub wanted: i64,
     /// A `POST /chats/{id}/read` is in flight.
     pub in_flight: bool,
+}
+
+/// A change of a message (edit, delete, reaction, pin, forward) waiting for its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChange {
+    pub request_id: RequestId,
+    pub chat_id: ChatId,
+    /// The frame that makes it (sent again as it is after a reconnect).
+    pub frame: natter_shared::ws::ClientFrame,
+    /// On the wire (else it waits for the link).
+    pub sent: bool,
+    /// The message as it was before the local guess, put back if the server refuses.
+    pub before: Option<Message>,
 }
 
 /// A message sent from this device and not yet acknowledged.

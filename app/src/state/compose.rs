@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use natter_shared::api::{CreateChatRequest, User};
-use natter_shared::{ChatTitle, MessageId};
+use natter_shared::{ChatId, ChatTitle, MessageId};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
@@ -14,12 +14,34 @@ use super::UiError;
 pub struct Draft {
     pub text: String,
     pub reply_to: Option<MessageId>,
+    /// The own message being edited in the composer (its text is the draft's text).
+    pub editing: Option<MessageId>,
 }
 
 impl Draft {
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty() && self.reply_to.is_none()
+        self.text.is_empty() && self.reply_to.is_none() && self.editing.is_none()
     }
+}
+
+/// What the message actions have open: the delete confirmation, the forward picker and the
+/// multi-selection (Ctrl+click) of the open chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageActions {
+    /// "Delete?" asked about a message.
+    pub confirm_delete: Option<(ChatId, MessageId)>,
+    /// The forward picker: what is forwarded, and the chats picked so far.
+    pub forward: Option<ForwardPicker>,
+    /// Messages selected with Ctrl+click in the open chat, in the order picked.
+    pub selected: Vec<MessageId>,
+}
+
+/// The forward dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardPicker {
+    pub from: ChatId,
+    pub messages: Vec<MessageId>,
+    pub targets: Vec<ChatId>,
 }
 
 /// The "new chat" (one person) or "new group" (title and members) dialog.

@@ -28,6 +28,22 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
     let empty = Draft::default();
     let draft = state.drafts.get(&chat_id).unwrap_or(&empty);
     ui.add_space(4.0);
+    if let Some(editing) = draft.editing {
+        let escape = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
+        ui.horizontal(|ui| {
+            ui.weak(tr(lang, "message.editing"));
+            quote_ui(ui, state, entry, editing);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let cancel = ui.button("×").on_hover_text(tr(lang, "message.cancel"));
+                if cancel.clicked() || escape {
+                    actions.push(Action::EditStarted {
+                        chat_id,
+                        message_id: None,
+                    });
+                }
+            });
+        });
+    }
     if let Some(reply_to) = draft.reply_to {
         let escape = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
         ui.horizontal(|ui| {
@@ -93,6 +109,18 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
                     .desired_width(ui.available_width() - send_width - 8.0),
             )
             .labelled_by(label.id);
+        // Up in an empty composer edits my last message
+        if response.has_focus()
+            && text.is_empty()
+            && draft.editing.is_none()
+            && ui.input(|i| i.key_pressed(Key::ArrowUp))
+            && let Some(last) = crate::reduce::last_own(state, chat_id)
+        {
+            actions.push(Action::EditStarted {
+                chat_id,
+                message_id: Some(last),
+            });
+        }
         if response.changed() {
             actions.push(Action::ComposerEdited {
                 chat_id,
@@ -117,6 +145,17 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             .clicked();
         if submit {
             match MessageText::parse(&text) {
+                Ok(_) if draft.editing.is_some() => {
+                    if let Some(message_id) = draft.editing {
+                        actions.push(Action::EditSubmitted {
+                            chat_id,
+                            message_id,
+                            text,
+                            request_id: RequestId(uuid::Uuid::new_v4()),
+                            now: state.clock.now,
+                        });
+                    }
+                }
                 Ok(_) => actions.push(Action::MessageSubmitted {
                     chat_id,
                     text,

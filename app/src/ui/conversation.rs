@@ -51,7 +51,12 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
         });
         return;
     };
-    egui::Panel::top("conversation-header").show(ui, |ui| header_ui(ui, state, entry, actions));
+    egui::Panel::top("conversation-header").show(ui, |ui| {
+        header_ui(ui, state, entry, actions);
+        super::message_actions::pinned_bar_ui(ui, state, entry);
+    });
+    super::message_actions::delete_dialog_ui(ui.ctx(), state, actions);
+    super::message_actions::forward_dialog_ui(ui.ctx(), state, actions);
     egui::Panel::bottom("conversation-composer").show(ui, |ui| {
         composer_ui(ui, state, entry, actions);
     });

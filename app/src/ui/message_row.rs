@@ -13,7 +13,7 @@ use super::theme::{
 };
 use super::words;
 use crate::action::Action;
-use crate::i18n::tr;
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry, Outgoing, OutgoingState};
 
 /// A row of the message list.
@@ -35,7 +35,14 @@ impl Row<'_> {
             Row::Top => egui::Id::unique("top"),
             Row::Day(day) => egui::Id::unique(("day", *day)),
             Row::Unread => egui::Id::unique("unread"),
-            Row::Message(m) => egui::Id::unique(("m", m.seq, m.edited_at)),
+            Row::Message(m) => egui::Id::unique((
+                "m",
+                m.seq,
+                m.edited_at,
+                m.is_gone(),
+                m.reactions.len(),
+                m.forwarded_from.is_some(),
+            )),
             Row::Pending(o) => egui::Id::unique(("o", o.request_id, failed(o))),
         }
     }
@@ -45,6 +52,7 @@ impl Row<'_> {
         match self {
             Row::Top => 36.0,
             Row::Day(_) | Row::Unread => 30.0,
+            Row::Message(m) if m.is_gone() => 0.0,
             Row::Message(m) => 52.0 + 16.0 * (m.text.len() / 60) as f32,
             Row::Pending(o) => 52.0 + 16.0 * (o.text.len() / 60) as f32,
         }
@@ -79,6 +87,8 @@ pub fn row_ui(
         }
         Row::Day(day) => pill_ui(ui, &day_label(lang, &state.clock, day), false),
         Row::Unread => pill_ui(ui, &tr(lang, "conversation.new_messages"), true),
+        // a deleted message disappears (its seq stays, so history has no gap)
+        Row::Message(message) if message.is_gone() => {}
         Row::Message(message) => bubble_ui(ui, state, entry, Bubble::Stored(message), actions),
         Row::Pending(outgoing) => bubble_ui(ui, state, entry, Bubble::Pending(outgoing), actions),
     }
@@ -149,6 +159,21 @@ fn bubble_ui(
                         let name = entry.member_name(sender).unwrap_or("…");
                         ui.label(RichText::new(name).strong().color(avatar_color(sender.0)));
                     }
+                    if let Bubble::Stored(m) = &bubble
+                        && let Some(from) = &m.forwarded_from
+                    {
+                        let name = entry.member_name(from.sender_id).unwrap_or("…");
+                        ui.label(
+                            RichText::new(tr_args(
+                                lang,
+                                "message.forwarded_from",
+                                &[("name", name.to_owned())],
+                            ))
+                            .size(META_SIZE)
+                            .italics()
+                            .weak(),
+                        );
+                    }
                     if let Some(reply_to) = reply_to {
                         quote_ui(ui, state, entry, reply_to);
                     }
@@ -158,7 +183,19 @@ fn bubble_ui(
                             .wrap()
                             .selectable(false),
                     );
+                    if let Bubble::Stored(m) = &bubble {
+                        super::message_actions::reactions_ui(ui, state, entry, m, actions);
+                    }
                     ui.horizontal(|ui| {
+                        if let Bubble::Stored(m) = &bubble
+                            && m.edited_at.is_some()
+                        {
+                            ui.label(
+                                RichText::new(tr(lang, "message.edited"))
+                                    .size(META_SIZE)
+                                    .weak(),
+                            );
+                        }
                         let time = clock_time(&state.clock, created_at);
                         ui.label(RichText::new(time).size(META_SIZE).weak());
                         if own {
@@ -169,18 +206,20 @@ fn bubble_ui(
             });
         let response = frame.response.interact(Sense::click());
         if let Bubble::Stored(message) = &bubble {
+            let selected = state.message_actions.selected.contains(&message.id);
+            if selected {
+                ui.painter().rect_stroke(
+                    response.rect.expand(2.0),
+                    BUBBLE_RADIUS,
+                    egui::Stroke::new(2.0, ui.visuals().selection.stroke.color),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            if response.clicked() && ui.input(|i| i.modifiers.command) {
+                actions.push(Action::SelectionToggled(message.id));
+            }
             response.context_menu(|ui| {
-                if ui.button(tr(lang, "conversation.reply")).clicked() {
-                    actions.push(Action::ReplyChosen {
-                        chat_id: entry.summary.id,
-                        message_id: Some(message.id),
-                    });
-                    ui.close();
-                }
-                if ui.button(tr(lang, "conversation.copy")).clicked() {
-                    ui.ctx().copy_text(message.text.clone());
-                    ui.close();
-                }
+                super::message_actions::menu_ui(ui, state, entry, message, own, actions);
             });
         }
     });

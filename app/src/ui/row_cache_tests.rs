@@ -41,6 +41,11 @@ fn message(seq: i64, hours: i64) -> Message {
         request_id: None,
         created_at: start() + TimeDelta::hours(hours),
         edited_at: None,
+        deleted: false,
+        hidden: false,
+        forwarded_from: None,
+        reactions: Vec::new(),
+        pinned_at: None,
     }
 }
 
@@ -53,6 +58,7 @@ fn entry(count: i64) -> ChatEntry {
         partner: None,
         last_message: None,
         last_seq: count,
+        last_event_seq: count,
         read_seq: count,
         unread_count: 0,
         member_count: 3,

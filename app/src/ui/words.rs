@@ -33,6 +33,7 @@ pub fn validation_message(lang: Language, error: &ValidationError) -> String {
             tr(lang, "validation.username_characters")
         }
         (ValidationErrorKind::InvalidCharacters, _) => tr(lang, "validation.invalid_characters"),
+        (ValidationErrorKind::NotAnEmoji, _) => tr(lang, "validation.not_an_emoji"),
     }
 }
 
@@ -48,6 +49,11 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::NotFound => "server_error.not_found",
         ErrorCode::Forbidden => "server_error.forbidden",
         ErrorCode::PayloadTooLarge => "server_error.payload_too_large",
+        ErrorCode::NotYourMessage => "server_error.not_your_message",
+        ErrorCode::EditWindowExpired => "server_error.edit_window_expired",
+        ErrorCode::MessageDeleted => "server_error.message_deleted",
+        ErrorCode::TooManyReactions => "server_error.too_many_reactions",
+        ErrorCode::EventsExpired => "server_error.events_expired",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken

@@ -31,6 +31,7 @@ fn new_message(state: &mut AppState, seq: i64) -> Vec<Effect> {
     frame(
         state,
         ServerFrame::NewMessage {
+            event_seq: 0,
             message: message(1, seq, bob_id()),
         },
         at(seq),
@@ -348,7 +349,10 @@ fn a_new_chat_from_a_frame_joins_the_list() {
     unknown.chat_id = chat(7);
     let effects = frame(
         &mut state,
-        ServerFrame::NewMessage { message: unknown },
+        ServerFrame::NewMessage {
+            message: unknown,
+            event_seq: 0,
+        },
         at(2),
     );
     call_where(&effects, |c| matches!(c, ApiCall::ListChats { .. }));

@@ -71,6 +71,7 @@ fn a_message_sent_online_is_sending_until_its_ack_settles_it() {
     frame(
         &mut state,
         ServerFrame::MessageSent {
+            event_seq: 0,
             request_id: request(1),
             message: stored.clone(),
         },
@@ -195,6 +196,7 @@ fn an_ack_for_a_message_already_fetched_leaves_one_copy() {
     frame(
         &mut state,
         ServerFrame::NewMessage {
+            event_seq: 0,
             message: stored.clone(),
         },
         at(2),
@@ -202,6 +204,7 @@ fn an_ack_for_a_message_already_fetched_leaves_one_copy() {
     frame(
         &mut state,
         ServerFrame::MessageSent {
+            event_seq: 0,
             request_id: request(1),
             message: stored,
         },
@@ -230,6 +233,7 @@ fn a_send_that_timed_out_but_was_stored_is_settled_when_the_message_arrives() {
     frame(
         &mut state,
         ServerFrame::NewMessage {
+            event_seq: 0,
             message: stored.clone(),
         },
         at(30),

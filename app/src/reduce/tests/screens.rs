@@ -61,7 +61,14 @@ fn notifications(effects: &[Effect]) -> Vec<Notification> {
 
 fn incoming(state: &mut AppState, n: u128, seq: i64, secs: i64) -> Vec<Effect> {
     let message = message(n, seq, bob_id());
-    frame(state, ServerFrame::NewMessage { message }, at(secs))
+    frame(
+        state,
+        ServerFrame::NewMessage {
+            message,
+            event_seq: 0,
+        },
+        at(secs),
+    )
 }
 
 #[test]
@@ -334,7 +341,14 @@ fn muted_chats_and_own_messages_do_not_notify_and_previews_can_be_hidden() {
     reduce(&mut state, mute);
     assert!(notifications(&incoming(&mut state, 1, 2, 10)).is_empty());
     let own = message(2, 2, alice().id);
-    let effects = frame(&mut state, ServerFrame::NewMessage { message: own }, at(11));
+    let effects = frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: own,
+            event_seq: 0,
+        },
+        at(11),
+    );
     assert!(notifications(&effects).is_empty());
     reduce(
         &mut state,
