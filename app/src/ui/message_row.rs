@@ -329,11 +329,12 @@ pub fn quote_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, id: natter_sha
                     .unwrap_or("…")
                     .to_owned()
             };
-            (
-                name,
-                one_line(&quoted.text, 60),
-                avatar_color(quoted.sender_id.0),
-            )
+            let text = if quoted.is_gone() {
+                tr(lang, "message.deleted")
+            } else {
+                one_line(&quoted.text, 60)
+            };
+            (name, text, avatar_color(quoted.sender_id.0))
         }
         None => (
             tr(lang, "conversation.reply_unknown"),

@@ -91,6 +91,15 @@ async fn repair(state: &AppState, user: UserId, cutoff: i64) -> anyhow::Result<(
     Ok(())
 }
 
+/// What `HMGET` of [`CHAT_FIELDS`] answers.
+type CachedFields = (
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
 /// The `HMGET` fields of a cached chat, in the order they are asked for.
 const CHAT_FIELDS: [&str; 5] = ["meta", "last_seq", "updated_us", "last", "last_event_seq"];
 
@@ -112,13 +121,8 @@ impl CachedChat {
         fields: redis::Value,
         read_seq: Option<i64>,
     ) -> redis::RedisResult<Option<Self>> {
-        let (meta, last_seq, updated_us, last, last_event_seq): (
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            Option<i64>,
-        ) = redis::from_redis_value(fields)?;
+        let (meta, last_seq, updated_us, last, last_event_seq): CachedFields =
+            redis::from_redis_value(fields)?;
         let (Some(meta), Some(last_seq), Some(updated_us), Some(last_event_seq)) =
             (meta, last_seq, updated_us, last_event_seq)
         else {
