@@ -183,9 +183,6 @@ fn bubble_ui(
                             .wrap()
                             .selectable(false),
                     );
-                    if let Bubble::Stored(m) = &bubble {
-                        super::message_actions::reactions_ui(ui, state, entry, m, actions);
-                    }
                     ui.horizontal(|ui| {
                         if let Bubble::Stored(m) = &bubble
                             && m.edited_at.is_some()
@@ -223,6 +220,20 @@ fn bubble_ui(
             });
         }
     });
+    // under the bubble, not in it: the bubble's own click (its menu) would take theirs
+    if let Bubble::Stored(m) = &bubble
+        && !m.reactions.is_empty()
+    {
+        let layout = if own {
+            Layout::right_to_left(Align::Min)
+        } else {
+            Layout::left_to_right(Align::Min)
+        };
+        ui.with_layout(layout, |ui| {
+            ui.add_space(BUBBLE_EDGE + 4.0);
+            super::message_actions::reactions_ui(ui, state, entry, m, actions);
+        });
+    }
     if let Bubble::Pending(outgoing) = bubble
         && let OutgoingState::Failed(_) = &outgoing.state
     {
