@@ -107,7 +107,13 @@ pub fn after(
         .load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let message_rows: Vec<MessageRow> = rows.iter().filter_map(|(_, m)| m.clone()).collect();
+    // each message once (several events may carry the same one)
+    let mut seen = std::collections::HashSet::new();
+    let message_rows: Vec<MessageRow> = rows
+        .iter()
+        .filter_map(|(_, m)| m.clone())
+        .filter(|m| seen.insert(m.id))
+        .collect();
     let shown = messages::to_api_for(conn, &message_rows, viewer)?;
     let shown: std::collections::HashMap<Uuid, Message> =
         shown.into_iter().map(|m| (m.id.0, m)).collect();

@@ -69,7 +69,7 @@ pub fn to_api_for(
     viewer: Uuid,
 ) -> QueryResult<Vec<Message>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut reactions = reactions_of(conn, &ids)?;
+    let reactions = reactions_of(conn, &ids)?;
     let hidden: HashSet<Uuid> = hidden_messages::table
         .filter(hidden_messages::user_id.eq(viewer))
         .filter(hidden_messages::message_id.eq_any(&ids))
@@ -81,7 +81,7 @@ pub fn to_api_for(
         .iter()
         .map(|r| {
             let mut m = r.to_api();
-            m.reactions = reactions.remove(&r.id).unwrap_or_default();
+            m.reactions = reactions.get(&r.id).cloned().unwrap_or_default();
             if hidden.contains(&r.id) {
                 hide(&mut m);
             }
