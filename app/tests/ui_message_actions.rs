@@ -162,3 +162,34 @@ fn the_pinned_bar_shows_the_newest_pin() {
     harness.run_steps(4);
     harness.get_by_label("📌 Pinned message: Good morning");
 }
+
+#[test]
+fn clicking_the_pinned_bar_scrolls_to_the_pinned_message() {
+    let messages: Vec<_> = (1..=60)
+        .map(|s| {
+            message(
+                1,
+                s,
+                bob_id(),
+                &format!("line number {s}"),
+                at(-6000 + s * 60),
+            )
+        })
+        .collect();
+    let mut state = with_chats(vec![direct(1, messages.last().cloned(), 60)]);
+    open(&mut state, 1, messages.clone());
+    let mut pinned = messages[1].clone();
+    pinned.pinned_at = Some(at(-60));
+    state.chats.by_id.get_mut(&chat(1)).unwrap().pins = vec![pinned];
+    let mut harness = harness(state);
+    harness.run_steps(6);
+    assert!(
+        harness.query_by_label("line number 2").is_none(),
+        "the pinned message starts off screen"
+    );
+    harness
+        .get_by_label("📌 Pinned message: line number 2")
+        .click();
+    harness.run_steps(6);
+    harness.get_by_label("line number 2");
+}

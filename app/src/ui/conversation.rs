@@ -53,7 +53,10 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
     };
     egui::Panel::top("conversation-header").show(ui, |ui| {
         header_ui(ui, state, entry, actions);
-        super::message_actions::pinned_bar_ui(ui, state, entry);
+        if let Some(seq) = super::message_actions::pinned_bar_ui(ui, state, entry) {
+            let id = super::message_actions::jump_id(entry.summary.id);
+            ui.data_mut(|d| d.insert_temp(id, seq));
+        }
     });
     super::message_actions::delete_dialog_ui(ui.ctx(), state, actions);
     super::message_actions::forward_dialog_ui(ui.ctx(), state, actions);
@@ -147,7 +150,12 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
             ..Memory::default()
         };
     }
-    let scroll_to = if !memory.positioned && first_message.is_some() {
+    // the pinned bar asked for a message: scroll to it if it is loaded
+    let jump_to: Option<i64> =
+        ui.data_mut(|d| d.remove_temp(super::message_actions::jump_id(chat_id)));
+    let scroll_to = if let Some(row) = jump_to.and_then(|seq| cache.message_row(seq)) {
+        Some((cache.top(row) - 40.0).max(0.0))
+    } else if !memory.positioned && first_message.is_some() {
         Some(
             cache
                 .unread()
@@ -169,7 +177,8 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     let mut area = egui::ScrollArea::vertical()
         .id_salt(("conversation", chat_id))
         .auto_shrink([false, false])
-        .stick_to_bottom(true)
+        // a jump must not be undone by sticking to the bottom
+        .stick_to_bottom(jump_to.is_none())
         .animated(false);
     if let Some(y) = scroll_to {
         area = area.vertical_scroll_offset(y as f32);

@@ -244,11 +244,10 @@ pub fn forward_dialog_ui(ctx: &egui::Context, state: &AppState, actions: &mut Ve
     }
 }
 
-/// The newest pinned message under the chat header (with how many there are).
-pub fn pinned_bar_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry) {
-    let Some(newest) = entry.pins.iter().find(|m| !m.is_gone()) else {
-        return;
-    };
+/// The newest pinned message under the chat header (with how many there are). Answers its
+/// seq when clicked, for the conversation to scroll to.
+pub fn pinned_bar_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry) -> Option<i64> {
+    let newest = entry.pins.iter().find(|m| !m.is_gone())?;
     let lang = state.language;
     let count = entry.pins.len();
     let mut label = format!(
@@ -259,6 +258,14 @@ pub fn pinned_bar_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry) {
     if count > 1 {
         label.push_str(&format!("  (+{})", count - 1));
     }
-    ui.label(RichText::new(label).size(META_SIZE));
+    let clicked = ui
+        .add(egui::Button::new(RichText::new(label).size(META_SIZE)).frame(false))
+        .clicked();
     ui.separator();
+    clicked.then_some(newest.seq)
+}
+
+/// Where the conversation of `chat` is asked to scroll (the pinned bar sets it).
+pub fn jump_id(chat: ChatId) -> egui::Id {
+    egui::Id::unique(("natter-jump-to", chat))
 }
