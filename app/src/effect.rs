@@ -23,6 +23,9 @@ pub enum Effect {
     WakeAt(DateTime<Utc>),
     /// Show a desktop notification (it replaces the one shown for the same chat).
     Notify(Notification),
+    /// Take back the notification shown for a chat (its message was deleted), where the
+    /// notification service allows it.
+    Withdraw(ChatId),
 }
 
 /// A desktop notification, already in the person's language.

@@ -10,14 +10,30 @@ use natter_shared::ChatId;
 
 use crate::effect::Notification;
 
+/// What the notification thread is asked to do.
+pub enum NotifyCommand {
+    Show(Notification),
+    /// Close the chat's notification (its message was deleted).
+    Withdraw(ChatId),
+}
+
 /// Runs until the channel closes (the executor was dropped).
-pub fn notify_loop(requests: &Receiver<Notification>) {
-    let mut shown: HashMap<ChatId, u32> = HashMap::new();
+pub fn notify_loop(requests: &Receiver<NotifyCommand>) {
+    let mut shown: HashMap<ChatId, Shown> = HashMap::new();
     let mut available = true;
-    while let Ok(request) = requests.recv() {
+    while let Ok(command) = requests.recv() {
         if !available {
             continue;
         }
+        let request = match command {
+            NotifyCommand::Show(request) => request,
+            NotifyCommand::Withdraw(chat) => {
+                if let Some(handle) = shown.remove(&chat) {
+                    close(handle);
+                }
+                continue;
+            }
+        };
         let mut notification = notify_rust::Notification::new();
         notification
             .appname("Natter")
@@ -26,10 +42,10 @@ pub fn notify_loop(requests: &Receiver<Notification>) {
         if request.sound {
             notification.sound_name("message-new-instant");
         }
-        replace(&mut notification, shown.get(&request.chat_id).copied());
+        replace(&mut notification, shown.get(&request.chat_id).map(shown_id));
         match notification.show() {
             Ok(handle) => {
-                shown.insert(request.chat_id, handle_id(&handle));
+                shown.insert(request.chat_id, keep(handle));
             }
             Err(error) => {
                 tracing::warn!(
@@ -53,12 +69,35 @@ fn replace(notification: &mut notify_rust::Notification, previous: Option<u32>) 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
 fn replace(_notification: &mut notify_rust::Notification, _previous: Option<u32>) {}
 
+/// A shown notification, kept so it can be replaced and closed (freedesktop only; elsewhere
+/// notify-rust can do neither and nothing is kept).
 #[cfg(all(unix, not(target_os = "macos")))]
-fn handle_id(handle: &notify_rust::NotificationHandle) -> u32 {
+type Shown = notify_rust::NotificationHandle;
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+type Shown = ();
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn keep(handle: notify_rust::NotificationHandle) -> Shown {
+    handle
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn keep(_handle: notify_rust::NotificationHandle) -> Shown {}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn shown_id(handle: &Shown) -> u32 {
     handle.id()
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn handle_id(_handle: &notify_rust::NotificationHandle) -> u32 {
+fn shown_id(_handle: &Shown) -> u32 {
     0
 }
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn close(handle: Shown) {
+    handle.close();
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn close(_handle: Shown) {}

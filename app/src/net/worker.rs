@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::Action;
 use crate::api::ApiResponse;
-use crate::effect::{ApiRequest, Effect, Notification, SocketCommand};
+use crate::effect::{ApiRequest, Effect, SocketCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
 use crate::net::wake::Wake;
 use crate::net::{notify, socket, timer};
@@ -30,7 +30,7 @@ pub struct Executor {
     store: Sender<StoreCommand>,
     socket: Sender<SocketCommand>,
     timer: Sender<DateTime<Utc>>,
-    notify: Sender<Notification>,
+    notify: Sender<notify::NotifyCommand>,
 }
 
 impl Executor {
@@ -81,7 +81,14 @@ impl Executor {
             Effect::ClearSession => self.store.send(StoreCommand::Clear).is_ok(),
             Effect::Socket(command) => self.socket.send(command).is_ok(),
             Effect::WakeAt(at) => self.timer.send(at).is_ok(),
-            Effect::Notify(notification) => self.notify.send(notification).is_ok(),
+            Effect::Notify(notification) => self
+                .notify
+                .send(notify::NotifyCommand::Show(notification))
+                .is_ok(),
+            Effect::Withdraw(chat) => self
+                .notify
+                .send(notify::NotifyCommand::Withdraw(chat))
+                .is_ok(),
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");

@@ -33,7 +33,14 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             effects.extend(events::seen(state, chat, event_seq));
             effects
         }
-        ServerFrame::ChatEvent { event } => events::frame(state, event),
+        ServerFrame::ChatEvent { event } => {
+            let mut effects = match &event.message {
+                Some(m) if m.deleted => prefs::withdraw(state, m),
+                _ => Vec::new(),
+            };
+            effects.extend(events::frame(state, event));
+            effects
+        }
         ServerFrame::ChangeApplied {
             request_id,
             chat_id,

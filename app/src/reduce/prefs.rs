@@ -125,3 +125,15 @@ pub(super) fn notify(state: &mut AppState, message: &Message, at: DateTime<Utc>)
         sound: settings.sound,
     })]
 }
+
+/// A message was deleted for everyone: if it may be the one a shown notification is about
+/// (unread, in a chat with a notification), the notification is taken back.
+pub(super) fn withdraw(state: &mut AppState, message: &Message) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get(&message.chat_id) else {
+        return Vec::new();
+    };
+    if message.seq <= entry.summary.read_seq || state.notified.remove(&message.chat_id).is_none() {
+        return Vec::new();
+    }
+    vec![Effect::Withdraw(message.chat_id)]
+}

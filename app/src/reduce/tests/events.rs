@@ -255,3 +255,54 @@ fn a_refused_edit_puts_the_text_back_and_says_why() {
     assert!(state.chats.changes.is_empty());
     assert!(state.chats.change_error.is_some());
 }
+
+#[test]
+fn deleting_a_notified_message_withdraws_its_notification() {
+    let mut state = with_chats(vec![summary(1, 3, 3)]);
+    state.window_focused = false;
+    let incoming = message(1, 4, bob_id());
+    let shown = frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: incoming.clone(),
+            event_seq: 4,
+        },
+        at(10),
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|e| matches!(e, crate::effect::Effect::Notify(_)))
+    );
+    let gone = Message {
+        text: String::new(),
+        deleted: true,
+        ..incoming
+    };
+    let effects = frame(
+        &mut state,
+        ServerFrame::ChatEvent {
+            event: event(5, EventKind::MessageDeleted, gone.clone()),
+        },
+        at(11),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| *e == crate::effect::Effect::Withdraw(chat(1))),
+        "{effects:?}"
+    );
+    // a read message's deletion withdraws nothing
+    let effects = frame(
+        &mut state,
+        ServerFrame::ChatEvent {
+            event: event(6, EventKind::MessageDeleted, tombstone(2)),
+        },
+        at(12),
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, crate::effect::Effect::Withdraw(_)))
+    );
+}
