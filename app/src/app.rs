@@ -16,7 +16,9 @@ use crate::config::{APP_ID, Config};
 use crate::i18n::Language;
 use crate::net::Executor;
 use crate::reduce::reduce;
-use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Outgoing, OutgoingState, Settings, Theme};
+use crate::state::{
+    AppState, DEFAULT_SERVER_URL, Draft, Outgoing, OutgoingState, PendingChange, Settings, Theme,
+};
 use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
@@ -44,6 +46,16 @@ struct SavedOutbox {
     user_id: UserId,
     server_url: String,
     sends: Vec<SavedSend>,
+    /// Edits, deletes, reactions, pins and forwards not yet answered, as their frames.
+    #[serde(default)]
+    changes: Vec<SavedChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedChange {
+    request_id: RequestId,
+    chat_id: ChatId,
+    frame: natter_shared::ws::ClientFrame,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,12 +71,22 @@ impl SavedOutbox {
     /// What to keep of the state's outbox (nothing when signed out or nothing is pending).
     fn of(state: &AppState) -> Option<Self> {
         let session = state.session.as_ref()?;
-        if state.chats.outbox.is_empty() {
+        if state.chats.outbox.is_empty() && state.chats.changes.is_empty() {
             return None;
         }
         Some(Self {
             user_id: session.user_id,
             server_url: session.server_url.clone(),
+            changes: state
+                .chats
+                .changes
+                .iter()
+                .map(|c| SavedChange {
+                    request_id: c.request_id,
+                    chat_id: c.chat_id,
+                    frame: c.frame.clone(),
+                })
+                .collect(),
             sends: state
                 .chats
                 .outbox
@@ -80,11 +102,30 @@ impl SavedOutbox {
         })
     }
 
+    fn ours(&self, stored: Option<&StoredSession>) -> bool {
+        stored.is_some_and(|s| s.user_id == self.user_id && s.server_url == self.server_url)
+    }
+
+    /// The waiting changes, unsent, if they belong to the session being restored.
+    fn restore_changes(&self, stored: Option<&StoredSession>) -> Vec<PendingChange> {
+        if !self.ours(stored) {
+            return Vec::new();
+        }
+        self.changes
+            .iter()
+            .map(|c| PendingChange {
+                request_id: c.request_id,
+                chat_id: c.chat_id,
+                frame: c.frame.clone(),
+                sent: false,
+                before: None,
+            })
+            .collect()
+    }
+
     /// The sends, queued, if they belong to the session being restored.
     fn restore(self, stored: Option<&StoredSession>) -> Vec<Outgoing> {
-        let ours =
-            stored.is_some_and(|s| s.user_id == self.user_id && s.server_url == self.server_url);
-        if !ours {
+        if !self.ours(stored) {
             return Vec::new();
         }
         self.sends
@@ -140,6 +181,7 @@ impl NatterApp {
         state.drafts = remembered.drafts;
         state.reopen = remembered.open_chat;
         if let Some(saved) = remembered.outbox {
+            state.chats.changes = saved.restore_changes(stored.as_ref());
             state.chats.outbox = saved.restore(stored.as_ref());
         }
         let mut app = Self {
@@ -321,6 +363,38 @@ mod tests {
         assert_eq!(ids, original, "same sends, same order, same request ids");
         assert!(restored.iter().all(|o| o.state == OutgoingState::Queued));
         assert_eq!(restored[1].text, "on the wire when the app closed");
+    }
+
+    #[test]
+    fn unanswered_changes_survive_a_restart_in_their_order() {
+        let mut state = signed_in_with_pending_sends();
+        let frame = |n: u128| natter_shared::ws::ClientFrame::Pin {
+            chat_id: crate::testing::chat(1),
+            message_id: MessageId(Uuid::from_u128(n)),
+            unpin: false,
+            request_id: RequestId(Uuid::from_u128(500 + n)),
+        };
+        for n in [1, 2] {
+            state.chats.changes.push(PendingChange {
+                request_id: RequestId(Uuid::from_u128(500 + n)),
+                chat_id: crate::testing::chat(1),
+                frame: frame(n),
+                sent: n == 1,
+                before: None,
+            });
+        }
+        let saved = round_trip(&SavedOutbox::of(&state).unwrap());
+        let changes = saved.restore_changes(Some(&stored(user(1), SERVER)));
+        assert_eq!(
+            changes.iter().map(|c| c.frame.clone()).collect::<Vec<_>>(),
+            [frame(1), frame(2)]
+        );
+        assert!(changes.iter().all(|c| !c.sent), "all go out again");
+        assert!(
+            saved
+                .restore_changes(Some(&stored(user(2), SERVER)))
+                .is_empty()
+        );
     }
 
     #[test]
