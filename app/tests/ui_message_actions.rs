@@ -193,3 +193,38 @@ fn clicking_the_pinned_bar_scrolls_to_the_pinned_message() {
     harness.run_steps(6);
     harness.get_by_label("line number 2");
 }
+
+#[test]
+fn a_pin_older_than_the_loaded_messages_loads_older_pages_to_reach_it() {
+    let messages: Vec<_> = (31..=60)
+        .map(|s| {
+            message(
+                1,
+                s,
+                bob_id(),
+                &format!("line number {s}"),
+                at(-6000 + s * 60),
+            )
+        })
+        .collect();
+    let mut state = with_chats(vec![direct(1, messages.last().cloned(), 60)]);
+    open(&mut state, 1, messages);
+    let entry = state.chats.by_id.get_mut(&chat(1)).unwrap();
+    entry.history.reached_start = false;
+    let mut pinned = message(1, 5, bob_id(), "an old rule", at(-6000));
+    pinned.pinned_at = Some(at(-60));
+    entry.pins = vec![pinned];
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    harness
+        .get_by_label("📌 Pinned message: an old rule")
+        .click();
+    harness.run_steps(4);
+    assert!(
+        calls(harness.state()).iter().any(|c| matches!(
+            c,
+            natter::api::ApiCall::History { query, .. } if query.before == Some(31)
+        )),
+        "the page before the loaded ones is asked for"
+    );
+}

@@ -153,6 +153,15 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     // the pinned bar asked for a message: scroll to it if it is loaded
     let jump_to: Option<i64> =
         ui.data_mut(|d| d.remove_temp(super::message_actions::jump_id(chat_id)));
+    // not loaded yet: older pages come until it is (the request is kept meanwhile)
+    if let Some(seq) = jump_to
+        && cache.message_row(seq).is_none()
+        && !entry.history.reached_start
+        && entry.window_start().is_some_and(|first| seq < first)
+    {
+        actions.push(Action::OlderMessagesWanted(chat_id));
+        ui.data_mut(|d| d.insert_temp(super::message_actions::jump_id(chat_id), seq));
+    }
     let scroll_to = if let Some(row) = jump_to.and_then(|seq| cache.message_row(seq)) {
         Some((cache.top(row) - 40.0).max(0.0))
     } else if !memory.positioned && first_message.is_some() {
