@@ -228,3 +228,41 @@ fn a_pin_older_than_the_loaded_messages_loads_older_pages_to_reach_it() {
         "the page before the loaded ones is asked for"
     );
 }
+
+#[test]
+fn shift_f10_on_the_hovered_message_opens_its_menu() {
+    let mut harness = harness(conversation());
+    harness.run_steps(4);
+    harness.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F10);
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Reply").is_none(),
+        "no message under the pointer or focused: no menu"
+    );
+    harness
+        .get_all_by_label("And hello today")
+        .last()
+        .unwrap()
+        .hover();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F10);
+    harness.run_steps(2);
+    harness.get_by_label("Reply").click();
+    harness.run_steps(2);
+    let draft = harness.state().state.drafts.get(&chat(1)).cloned().unwrap();
+    assert_eq!(draft.reply_to, Some(id(3)));
+}
+
+#[test]
+fn the_menu_key_on_the_hovered_message_opens_its_menu() {
+    let mut harness = harness(conversation());
+    harness.run_steps(4);
+    harness.get_all_by_label("Morning!").last().unwrap().hover();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Menu);
+    harness.run_steps(2);
+    harness.get_by_label("Edit").click();
+    harness.run_steps(3);
+    let draft = harness.state().state.drafts.get(&chat(1)).cloned().unwrap();
+    assert_eq!(draft.editing, Some(id(2)));
+}

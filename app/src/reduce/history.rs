@@ -192,6 +192,15 @@ fn settle_outbox(state: &mut AppState, stored: &[RequestId]) {
 
 /// Stores a message and moves the summary forward with it.
 fn store(entry: &mut ChatEntry, message: Message, me: Option<UserId>) {
+    // deletion is final: a copy read before the delete (a page that raced the event, a late
+    // ack or `new_message`) must not bring the message back
+    if let Some(held) = entry.messages.get(&message.seq)
+        && held.id == message.id
+        && held.is_gone()
+        && !message.is_gone()
+    {
+        return;
+    }
     let summary = &mut entry.summary;
     if message.seq > summary.last_seq {
         summary.last_seq = message.seq;

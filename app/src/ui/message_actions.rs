@@ -1,6 +1,6 @@
 //! What can be done with a message: its context menu (right click on the bubble, or the
-//! menu key / Shift+F10 on a hovered bubble) with Reply, Edit, Delete, Forward, Copy,
-//! Pin/Unpin and a quick-reactions row; the reaction chips under a bubble; the delete
+//! menu key / Shift+F10 on a hovered or focused bubble) with Reply, Edit, Delete, Forward,
+//! Copy, Pin/Unpin and a quick-reactions row; the reaction chips under a bubble; the delete
 //! confirmation; the forward picker; and the pinned-message bar under the chat header.
 
 use egui::{RichText, Ui};
@@ -31,6 +31,40 @@ fn may_delete_for_everyone(state: &AppState, entry: &ChatEntry, message: &Messag
                 .members
                 .iter()
                 .any(|m| m.id == me && m.role == ChatRole::Admin))
+}
+
+/// Shows `add_contents` as the bubble's context menu: on a right click (at the pointer), or
+/// with Shift+F10 or the menu key while the bubble is hovered or has keyboard focus (Tab
+/// reaches it), under the bubble's corner. egui itself opens context menus only on clicks.
+pub fn context_menu_ui(ui: &Ui, response: &egui::Response, add_contents: impl FnOnce(&mut Ui)) {
+    let popup_id = egui::Popup::default_response_id(response);
+    let anchor_id = popup_id.with("natter-keyboard-anchor");
+    let by_key = (response.hovered() || response.has_focus())
+        && ui.input_mut(|i| {
+            i.consume_key(egui::Modifiers::SHIFT, egui::Key::F10)
+                || i.consume_key(egui::Modifiers::NONE, egui::Key::Menu)
+        });
+    let mut popup = egui::Popup::context_menu(response);
+    if by_key {
+        let at = ui
+            .ctx()
+            .pointer_hover_pos()
+            .filter(|_| response.hovered())
+            .unwrap_or_else(|| response.rect.left_bottom());
+        ui.data_mut(|d| d.insert_temp(anchor_id, at));
+        popup = popup.open_memory(Some(egui::SetOpenCommand::Bool(true)));
+    } else if response.secondary_clicked() {
+        ui.data_mut(|d| d.remove::<egui::Pos2>(anchor_id));
+    }
+    // a menu opened from the keyboard stays where it opened (the pointer may be anywhere)
+    if let Some(at) = ui.data(|d| d.get_temp::<egui::Pos2>(anchor_id)) {
+        if by_key || egui::Popup::is_id_open(ui.ctx(), popup_id) {
+            popup = popup.at_position(at);
+        } else {
+            ui.data_mut(|d| d.remove::<egui::Pos2>(anchor_id));
+        }
+    }
+    popup.show(add_contents);
 }
 
 /// The context menu of a stored message.

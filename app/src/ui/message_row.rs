@@ -215,7 +215,7 @@ fn bubble_ui(
             if response.clicked() && ui.input(|i| i.modifiers.command) {
                 actions.push(Action::SelectionToggled(message.id));
             }
-            response.context_menu(|ui| {
+            super::message_actions::context_menu_ui(ui, &response, |ui| {
                 super::message_actions::menu_ui(ui, state, entry, message, own, actions);
             });
         }

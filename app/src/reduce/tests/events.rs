@@ -306,3 +306,55 @@ fn deleting_a_notified_message_withdraws_its_notification() {
             .any(|e| matches!(e, crate::effect::Effect::Withdraw(_)))
     );
 }
+
+#[test]
+fn a_copy_read_before_a_delete_does_not_bring_the_message_back() {
+    let mut state = with_open_chat(3);
+    frame(
+        &mut state,
+        ServerFrame::ChatEvent {
+            event: event(4, EventKind::MessageDeleted, tombstone(2)),
+        },
+        at(10),
+    );
+    assert_eq!(text_of(&state, 2), Some((String::new(), true)));
+    // a history page read before the delete answers only now (it raced the event)
+    let effects = reduce(&mut state, Action::OlderMessagesWanted(chat(1)));
+    assert!(api(&effects).is_empty(), "the start is loaded: {effects:?}");
+    let stale = natter_shared::api::MessagePage {
+        messages: vec![message(1, 2, bob_id()), message(1, 3, bob_id())],
+        has_previous: false,
+        has_next: false,
+    };
+    let request = crate::effect::ApiRequest {
+        epoch: state.epoch,
+        server_url: URL.into(),
+        call: ApiCall::History {
+            chat_id: chat(1),
+            query: natter_shared::api::HistoryQuery {
+                limit: Some(200),
+                before: None,
+                after: Some(1),
+            },
+        },
+        access_token: Some("access-1".into()),
+        token_generation: 1,
+    };
+    reduce(&mut state, answer(&request, Ok(ApiReply::Messages(stale))));
+    assert_eq!(
+        text_of(&state, 2),
+        Some((String::new(), true)),
+        "still gone"
+    );
+    assert_eq!(text_of(&state, 3), Some(("message 3".into(), false)));
+    // nor does a late `new_message` copy of it
+    frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: message(1, 2, bob_id()),
+            event_seq: 2,
+        },
+        at(11),
+    );
+    assert_eq!(text_of(&state, 2), Some((String::new(), true)));
+}
