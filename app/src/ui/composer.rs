@@ -167,6 +167,12 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             }
         }
     });
+    // a change of a message the server refused (edit window passed, deleted meanwhile …)
+    if let Some((chat, error)) = &state.chats.change_error
+        && *chat == chat_id
+    {
+        error_line_ui(ui, &words::error_message(lang, error));
+    }
     if too_long && let Err(error) = MessageText::parse(&draft.text) {
         error_line_ui(ui, &words::validation_message(lang, &error));
     }

@@ -23,6 +23,25 @@ fn answer(applied: Applied) -> web::Json<ChangeResult> {
     })
 }
 
+/// The one path of every change request: validated, applied by the chat's room, answered.
+async fn apply(
+    state: &web::Data<AppState>,
+    auth: &AuthUser,
+    (chat, message): (Uuid, Uuid),
+    asked: Asked,
+) -> Result<web::Json<ChangeResult>, ApiError> {
+    let applied = actions::change(
+        state,
+        auth.user_id,
+        None,
+        ChatId(chat),
+        MessageId(message),
+        asked,
+    )
+    .await?;
+    Ok(answer(applied))
+}
+
 /// Edits one's own message within the edit window (`NATTER_EDIT_WINDOW_SECS`, 48 h by
 /// default). A `request_id` seen before for this message changes nothing.
 #[utoipa::path(tag = "messages", security(("bearer" = [])), request_body = EditMessageRequest,
@@ -47,16 +66,7 @@ pub async fn edit_message(
         text: body.text,
         request_id: body.request_id,
     };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// Deletes a message for everyone (`for_everyone=true`: one's own, or any in a group one is
@@ -80,16 +90,7 @@ pub async fn delete_message(
     let asked = Asked::Delete {
         for_everyone: query.for_everyone.unwrap_or(false),
     };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// Adds a reaction (one emoji; at most 20 different ones per message; giving the same again
@@ -114,16 +115,7 @@ pub async fn add_reaction(
         emoji: body.into_inner().emoji,
         remove: false,
     };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// Takes one's reaction back (one not given changes nothing).
@@ -147,16 +139,7 @@ pub async fn remove_reaction(
         emoji,
         remove: true,
     };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// Pins a message (several can be pinned; pinning again changes nothing).
@@ -175,16 +158,7 @@ pub async fn pin_message(
 ) -> Result<web::Json<ChangeResult>, ApiError> {
     let (chat, message) = path.into_inner();
     let asked = Asked::Pin { unpin: false };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// Unpins a message.
@@ -203,16 +177,7 @@ pub async fn unpin_message(
 ) -> Result<web::Json<ChangeResult>, ApiError> {
     let (chat, message) = path.into_inner();
     let asked = Asked::Pin { unpin: true };
-    let applied = actions::change(
-        &state,
-        auth.user_id,
-        None,
-        ChatId(chat),
-        MessageId(message),
-        asked,
-    )
-    .await?;
-    Ok(answer(applied))
+    apply(&state, &auth, (chat, message), asked).await
 }
 
 /// The pinned messages of a chat, newest pin first.
