@@ -184,6 +184,8 @@ pub enum Action {
         chat_id: ChatId,
         muted: bool,
     },
+    /// Groups: the info panel, members, invitations.
+    Group(GroupAction),
 }
 
 /// An event of WebSocket attempt `conn`, made in session `epoch`.
@@ -208,4 +210,28 @@ pub enum SocketEventKind {
     Unauthorized,
     /// The attempt failed or the link broke (or the server closed it).
     Lost(String),
+}
+
+/// What a person does to a group or in its info panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupAction {
+    PanelOpened(natter_shared::ChatId),
+    PanelClosed,
+    TitleEdited(String),
+    DescriptionEdited(String),
+    InfoSaved,
+    /// Something done to a member from their menu.
+    MemberActed {
+        user_id: natter_shared::UserId,
+        act: crate::state::groups::MemberAct,
+    },
+    LeaveAsked,
+    LeaveCancelled,
+    LeaveConfirmed,
+    InviteQueryEdited(String),
+    InviteSent(natter_shared::UserId),
+    InviteAnswered {
+        invite: natter_shared::InviteId,
+        accept: bool,
+    },
 }

@@ -7,10 +7,11 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
     AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, EventPage, EventsQuery,
-    HistoryQuery, LoginRequest, MessagePage, Pins, ReadRequest, ReadState, RefreshRequest,
-    RegisterRequest, SessionList, UpdateProfileRequest, User, UserSearchResponse,
+    HistoryQuery, InviteList, LoginRequest, MemberList, MessagePage, Pins, ReadRequest, ReadState,
+    RefreshRequest, RegisterRequest, SessionList, UpdateChatRequest, UpdateMemberRequest,
+    UpdateProfileRequest, User, UserRef, UserSearchResponse,
 };
-use natter_shared::{ChatId, ErrorBody, SessionId};
+use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 
 /// The REST calls the app makes.
 #[derive(Clone, PartialEq)]
@@ -54,6 +55,107 @@ pub enum ApiCall {
     },
     /// `GET /chats/{id}/pins`: the pinned messages, newest first.
     Pins(ChatId),
+    /// Running groups and answering invitations.
+    Group(GroupCall),
+}
+
+/// The calls of groups: members, roles, info, invitations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupCall {
+    /// `GET /invites`.
+    ListInvites,
+    /// `POST /invites/{id}/accept` or `/decline`.
+    Answer { invite: InviteId, accept: bool },
+    /// `GET /chats/{id}/members`.
+    Members(ChatId),
+    /// `PATCH /chats/{id}/members/{user}`.
+    UpdateMember {
+        chat_id: ChatId,
+        user_id: UserId,
+        body: UpdateMemberRequest,
+    },
+    /// `DELETE /chats/{id}/members/{user}` (one's own id: leave).
+    Remove { chat_id: ChatId, user_id: UserId },
+    /// `POST /chats/{id}/bans`.
+    Ban { chat_id: ChatId, user_id: UserId },
+    /// `POST /chats/{id}/owner`.
+    HandOver { chat_id: ChatId, user_id: UserId },
+    /// `PATCH /chats/{id}`.
+    UpdateChat {
+        chat_id: ChatId,
+        body: UpdateChatRequest,
+    },
+    /// `POST /chats/{id}/invites`.
+    Invite { chat_id: ChatId, user_id: UserId },
+}
+
+impl GroupCall {
+    /// The chat the call is about, if any.
+    pub fn chat(&self) -> Option<ChatId> {
+        match self {
+            GroupCall::ListInvites | GroupCall::Answer { .. } => None,
+            GroupCall::Members(c)
+            | GroupCall::UpdateMember { chat_id: c, .. }
+            | GroupCall::Remove { chat_id: c, .. }
+            | GroupCall::Ban { chat_id: c, .. }
+            | GroupCall::HandOver { chat_id: c, .. }
+            | GroupCall::UpdateChat { chat_id: c, .. }
+            | GroupCall::Invite { chat_id: c, .. } => Some(*c),
+        }
+    }
+
+    fn method(&self) -> Method {
+        match self {
+            GroupCall::ListInvites | GroupCall::Members(_) => Method::Get,
+            GroupCall::UpdateMember { .. } | GroupCall::UpdateChat { .. } => Method::Patch,
+            GroupCall::Remove { .. } => Method::Delete,
+            GroupCall::Answer { .. }
+            | GroupCall::Ban { .. }
+            | GroupCall::HandOver { .. }
+            | GroupCall::Invite { .. } => Method::Post,
+        }
+    }
+
+    fn path(&self) -> String {
+        match self {
+            GroupCall::ListInvites => "/invites".into(),
+            GroupCall::Answer { invite, accept } => {
+                let verb = if *accept { "accept" } else { "decline" };
+                format!("/invites/{invite}/{verb}")
+            }
+            GroupCall::Members(c) => format!("/chats/{c}/members?limit=1000"),
+            GroupCall::UpdateMember {
+                chat_id, user_id, ..
+            }
+            | GroupCall::Remove { chat_id, user_id } => {
+                format!("/chats/{chat_id}/members/{user_id}")
+            }
+            GroupCall::Ban { chat_id, .. } => format!("/chats/{chat_id}/bans"),
+            GroupCall::HandOver { chat_id, .. } => format!("/chats/{chat_id}/owner"),
+            GroupCall::UpdateChat { chat_id, .. } => format!("/chats/{chat_id}"),
+            GroupCall::Invite { chat_id, .. } => format!("/chats/{chat_id}/invites"),
+        }
+    }
+
+    fn body(&self) -> Option<Result<Vec<u8>, serde_json::Error>> {
+        match self {
+            GroupCall::UpdateMember { body, .. } => Some(serde_json::to_vec(body)),
+            GroupCall::UpdateChat { body, .. } => Some(serde_json::to_vec(body)),
+            GroupCall::Ban { user_id, .. }
+            | GroupCall::HandOver { user_id, .. }
+            | GroupCall::Invite { user_id, .. } => {
+                Some(serde_json::to_vec(&UserRef { user_id: *user_id }))
+            }
+            GroupCall::ListInvites
+            | GroupCall::Answer { .. }
+            | GroupCall::Members(_)
+            | GroupCall::Remove { .. } => None,
+        }
+    }
+
+    fn is_idempotent(&self) -> bool {
+        !matches!(self, GroupCall::Answer { .. })
+    }
 }
 
 /// The page size of `GET /chats` (the server's maximum).
@@ -82,6 +184,7 @@ impl ApiCall {
             | ApiCall::GetChat(_)
             | ApiCall::Events { .. }
             | ApiCall::Pins(_) => Method::Get,
+            ApiCall::Group(g) => g.method(),
             ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
@@ -131,6 +234,7 @@ impl ApiCall {
                 EventsQuery::MAX_LIMIT
             ),
             ApiCall::Pins(chat_id) => format!("/chats/{chat_id}/pins"),
+            ApiCall::Group(g) => g.path(),
         }
     }
 
@@ -143,6 +247,7 @@ impl ApiCall {
             ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
             ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
+            ApiCall::Group(g) => g.body(),
             ApiCall::SearchUsers { .. }
             | ApiCall::GetChat(_)
             | ApiCall::Events { .. }
@@ -161,6 +266,9 @@ impl ApiCall {
     /// Refresh is the dangerous one: a second send of a consumed refresh token revokes
     /// the session.
     pub fn is_idempotent(&self) -> bool {
+        if let ApiCall::Group(g) = self {
+            return g.is_idempotent();
+        }
         matches!(
             self,
             ApiCall::ListSessions
@@ -212,6 +320,7 @@ impl fmt::Debug for ApiCall {
             ApiCall::GetChat(id) => write!(f, "GetChat({id})"),
             ApiCall::Events { chat_id, after } => write!(f, "Events({chat_id}, after {after})"),
             ApiCall::Pins(id) => write!(f, "Pins({id})"),
+            ApiCall::Group(g) => write!(f, "Group({g:?})"),
         }
     }
 }
@@ -247,6 +356,8 @@ pub enum ApiReply {
     ChatDetails(Box<ChatDetails>),
     Events(EventPage),
     Pins(Pins),
+    Invites(InviteList),
+    Members(MemberList),
 }
 
 /// Why a call did not succeed.

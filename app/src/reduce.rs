@@ -13,6 +13,7 @@ mod edits;
 mod events;
 mod forms;
 mod frames;
+mod groups;
 mod history;
 mod outbox;
 mod prefs;
@@ -169,6 +170,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ForwardSubmitted { request_id } => edits::submit_forward(state, request_id),
         Action::PreferenceSet(preference) => prefs::set(state, preference),
         Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
+        Action::Group(action) => groups::act(state, action),
     }
 }
 
@@ -232,6 +234,12 @@ fn call_finished(
             chat_list::detailed(state, *details)
         }
         (ApiCall::GetChat(chat_id), _) => chat_list::detail_failed(state, chat_id),
+        (ApiCall::Group(call), result) => groups::finished(state, call, result),
+        (ApiCall::SearchUsers { query }, Ok(ApiReply::Users(found)))
+            if groups::found(state, &query, &found) =>
+        {
+            Vec::new()
+        }
         (call @ (ApiCall::SearchUsers { .. } | ApiCall::CreateChat(_)), result) => {
             directory::finished(state, call, result)
         }
@@ -324,5 +332,6 @@ fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     effects.extend(edits::flush(state));
     effects.extend(chat_list::sync(state));
     effects.extend(reads::resend_reads(state));
+    effects.extend(groups::load_invites(state));
     effects
 }

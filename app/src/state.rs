@@ -16,6 +16,7 @@ use crate::i18n::Language;
 pub mod chats;
 pub mod compose;
 pub mod connection;
+pub mod groups;
 pub mod prefs;
 
 pub use chats::{
@@ -24,6 +25,7 @@ pub use chats::{
 };
 pub use compose::{Draft, ForwardPicker, MessageActions, NewChat};
 pub use connection::{Connection, LinkStatus};
+pub use groups::{GroupPanel, GroupsState};
 pub use prefs::{Clock, Notified, Preference, Settings, Theme};
 
 /// The server URL used when nothing else is configured.

@@ -89,6 +89,8 @@ pub fn message(n: u128, seq: i64, sender: UserId, text: &str, when: DateTime<Utc
         forwarded_from: None,
         reactions: Vec::new(),
         pinned_at: None,
+        service: None,
+        mentions: Vec::new(),
     }
 }
 
@@ -119,6 +121,7 @@ pub fn direct_with_bob(
         last_event_seq: last_seq,
         read_seq,
         unread_count: last_seq - read_seq,
+        unread_mention: false,
         member_count: 2,
         created_at,
     }

@@ -57,6 +57,10 @@ pub struct Settings {
     /// `NATTER_EVENTS_RETAINED`: events kept per chat for catch-up; a client further behind
     /// gets 410 `events_expired` and reloads its history.
     pub events_retained: i64,
+    /// `NATTER_MEMBER_LIMIT`: most members a group can have (default 10,000).
+    pub member_limit: i64,
+    /// `NATTER_INVITE_TTL_SECS`: how long an invitation stays open (default 7 days).
+    pub invite_ttl: Duration,
     /// `RUST_LOG`: tracing filter directives.
     pub log_filter: String,
     /// `NATTER_LOG_FORMAT`: `human` or `json`.
@@ -190,6 +194,18 @@ impl Settings {
                 1,
                 1_000_000_000,
             )?,
+            member_limit: number(
+                "NATTER_MEMBER_LIMIT",
+                &var("NATTER_MEMBER_LIMIT", "10000"),
+                2,
+                10_000_000,
+            )?,
+            invite_ttl: Duration::from_secs(number(
+                "NATTER_INVITE_TTL_SECS",
+                &var("NATTER_INVITE_TTL_SECS", "604800"),
+                1,
+                10 * 365 * 86_400,
+            )?),
             log_filter: var("RUST_LOG", "info"),
             log_format,
         })

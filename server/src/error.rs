@@ -6,6 +6,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
+use natter_shared::api::Refusal;
 use natter_shared::{ErrorBody, ErrorCode, Field, ValidationError};
 
 /// The error type of every handler.
@@ -59,6 +60,17 @@ impl ApiError {
 
     pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::client(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 403 for what the group's permission table refused, with the refusal's own code.
+    pub fn refused(r: Refusal) -> Self {
+        let code = match r {
+            Refusal::RoleTooLow => ErrorCode::RoleTooLow,
+            Refusal::TargetTooHigh => ErrorCode::TargetRoleTooHigh,
+            Refusal::RoleAboveYours => ErrorCode::RoleAboveYours,
+            Refusal::Muted => ErrorCode::Muted,
+        };
+        Self::client(StatusCode::FORBIDDEN, code, r.to_string())
     }
 
     /// Adds the field a client error concerns.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod limits;
+pub mod members;
 pub mod openapi;
 pub mod presence;
 pub mod realtime;

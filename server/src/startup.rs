@@ -153,6 +153,15 @@ fn start_event_pruner(state: web::Data<AppState>) {
                 Ok(n) => tracing::info!(events = n, "old chat events pruned"),
                 Err(e) => tracing::warn!(error = %e, "cannot prune chat events"),
             }
+            match crate::db::run(&state.db, |conn| {
+                Ok(crate::db::invites::prune_expired(conn, chrono::Utc::now())?)
+            })
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(invites = n, "expired invitations removed"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove expired invitations"),
+            }
         }
     });
 }

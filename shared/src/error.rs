@@ -38,6 +38,26 @@ pub enum ErrorCode {
     NotYourMessage,
     /// 403: the edit window of the message has passed.
     EditWindowExpired,
+    /// 403: your role in the group does not allow this.
+    RoleTooLow,
+    /// 403: the member's role is equal to or above yours.
+    TargetRoleTooHigh,
+    /// 403: the role asked for is above yours, or is `owner` (hand ownership over instead).
+    RoleAboveYours,
+    /// 403: you are muted in this group: you can read, not send, react or pin.
+    Muted,
+    /// 403: the person is banned from this group.
+    Banned,
+    /// 409: the owner must hand the group over before leaving it.
+    OwnerMustHandOver,
+    /// 409: only groups have members to manage, info to edit and invitations.
+    NotAGroup,
+    /// 409: the person is already a member.
+    AlreadyMember,
+    /// 409: the group has as many members as it may.
+    MemberLimitReached,
+    /// 410: the invitation expired or was withdrawn.
+    InviteExpired,
     /// 409: the message was deleted; it cannot be edited, reacted to, pinned or forwarded.
     MessageDeleted,
     /// 409: the message already has the most distinct reactions it can.

@@ -63,6 +63,10 @@ id_newtype!(
     /// message instead of storing a second one.
     RequestId
 );
+id_newtype!(
+    /// An invitation to a group, or a message request of a direct chat.
+    InviteId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,10 +13,10 @@ pub mod validation;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ChatId, MessageId, RequestId, SessionId, UserId};
+pub use ids::{ChatId, InviteId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
-    Bio, ChatTitle, DisplayName, Emoji, Field, MessageText, Password, Username, ValidationError,
-    ValidationErrorKind,
+    Bio, ChatDescription, ChatTitle, DisplayName, Emoji, Field, MessageText, Password, Username,
+    ValidationError, ValidationErrorKind,
 };
 
 /// The path prefix of every REST endpoint.

@@ -27,6 +27,9 @@ pub enum Field {
     Emoji,
     MessageIds,
     After,
+    Description,
+    Role,
+    UserId,
 }
 
 impl Field {
@@ -47,6 +50,9 @@ impl Field {
             Field::Emoji => "emoji",
             Field::MessageIds => "message_ids",
             Field::After => "after",
+            Field::Description => "description",
+            Field::Role => "role",
+            Field::UserId => "user_id",
         }
     }
 }
@@ -330,10 +336,61 @@ impl fmt::Debug for ChatTitle {
     }
 }
 
+string_newtype!(
+    /// A group's description: up to 1000 characters after trimming (empty clears it); line
+    /// breaks and tabs are allowed, other control characters are not.
+    ChatDescription
+);
+
+impl ChatDescription {
+    pub const MAX: usize = 1000;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::Description, trimmed.chars().count(), 0, Self::MAX)?;
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(ValidationError::new(
+                Field::Description,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for ChatDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChatDescription({:?})", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ValidationErrorKind::*;
+
+    #[test]
+    fn descriptions() {
+        assert_eq!(
+            ChatDescription::parse("  ").map(|d| d.into_inner()),
+            Ok(String::new())
+        );
+        assert_eq!(
+            ChatDescription::parse("line one\nline two").map(|d| d.into_inner()),
+            Ok("line one\nline two".to_owned())
+        );
+        assert_eq!(
+            ChatDescription::parse("bell\u{7}").map_err(|e| e.kind),
+            Err(InvalidCharacters)
+        );
+        assert_eq!(
+            ChatDescription::parse(&"д".repeat(1001)).map_err(|e| e.kind),
+            Err(TooLong { max: 1000 })
+        );
+    }
 
     type Case = (
         &'static str,

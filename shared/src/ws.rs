@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::chats::ChatSummary;
 use crate::api::events::{ChangeResult, ChatEvent};
+use crate::api::groups::{DepartureReason, Invite};
 use crate::api::messages::Message;
 use crate::error::ErrorCode;
-use crate::ids::{ChatId, MessageId, RequestId, UserId};
+use crate::ids::{ChatId, InviteId, MessageId, RequestId, UserId};
 
 /// Client → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +137,22 @@ pub enum ServerFrame {
     },
     /// A chat you belong to was created or changed (as you see it).
     ChatUpdated { chat: ChatSummary },
+    /// You were invited into a group.
+    InviteReceived { invite: Invite },
+    /// An invitation you sent was accepted or declined (to the inviter), or an invitation
+    /// to you was answered on another device or withdrawn (to the invitee).
+    InviteAnswered {
+        invite_id: InviteId,
+        chat_id: ChatId,
+        user_id: UserId,
+        accepted: bool,
+    },
+    /// You are no longer a member of `chat_id` (you left on another device, were removed or
+    /// banned): nothing newer of it reaches you.
+    MembershipEnded {
+        chat_id: ChatId,
+        reason: DepartureReason,
+    },
 }
 
 #[cfg(test)]
@@ -165,6 +182,8 @@ mod tests {
             forwarded_from: None,
             reactions: Vec::new(),
             pinned_at: None,
+            service: None,
+            mentions: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use natter_shared::api::{
 use natter_shared::{API_PREFIX, ErrorBody};
 
 use crate::api::NetErrorKind;
-use crate::api::{ApiCall, ApiFailure, ApiReply, Method};
+use crate::api::{ApiCall, ApiFailure, ApiReply, GroupCall, Method};
 use crate::effect::ApiRequest;
 
 /// Sends one HTTP request and waits for the answer.
@@ -201,6 +201,27 @@ pub fn decode(
         ApiCall::Pins(_) => Ok(ApiReply::Pins(
             serde_json::from_slice(&response.bytes).map_err(bad)?,
         )),
+        ApiCall::Group(g) => match g {
+            GroupCall::ListInvites => Ok(ApiReply::Invites(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            )),
+            GroupCall::Members(_) => Ok(ApiReply::Members(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            )),
+            GroupCall::Answer { accept: true, .. } => Ok(ApiReply::Chat(Box::new(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            ))),
+            GroupCall::UpdateChat { .. } => Ok(ApiReply::ChatDetails(Box::new(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            ))),
+            // what these answer is read again with the member list
+            GroupCall::Answer { accept: false, .. }
+            | GroupCall::UpdateMember { .. }
+            | GroupCall::Remove { .. }
+            | GroupCall::Ban { .. }
+            | GroupCall::HandOver { .. }
+            | GroupCall::Invite { .. } => Ok(ApiReply::Empty),
+        },
     }
 }
 

@@ -60,7 +60,11 @@ pub(super) fn listed(
     chats.loaded = true;
     chats.error = None;
     let seen = std::mem::take(&mut chats.sync_seen);
-    chats.by_id.retain(|id, _| seen.contains(id));
+    // a group I am no longer in stays, read-only, for this session: what I had seen
+    let ended = &chats.groups.ended;
+    chats
+        .by_id
+        .retain(|id, _| seen.contains(id) || ended.contains_key(id));
     let by_id = &chats.by_id;
     chats.order.retain(|id| by_id.contains_key(id));
     if chats.open.is_some_and(|id| !chats.by_id.contains_key(&id)) {
@@ -154,6 +158,7 @@ pub(super) fn detailed(state: &mut AppState, details: ChatDetails) -> Vec<Effect
             }
         }
         entry.members = details.members;
+        entry.group = details.group;
     }
     effects
 }

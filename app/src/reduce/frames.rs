@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
-use super::{chat_list, edits, events, outbox, prefs, reads};
+use super::{chat_list, edits, events, groups, outbox, prefs, reads};
 use crate::effect::Effect;
 use crate::state::AppState;
 
@@ -29,6 +29,7 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             }
             let chat = message.chat_id;
             let mut effects = prefs::notify(state, &message, at);
+            effects.extend(groups::service_seen(state, &message));
             effects.extend(chat_list::insert_message(state, message));
             effects.extend(events::seen(state, chat, event_seq));
             effects
@@ -41,6 +42,9 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             effects.extend(events::frame(state, event));
             effects
         }
+        ServerFrame::InviteReceived { invite } => groups::invited(state, invite),
+        ServerFrame::InviteAnswered { invite_id, .. } => groups::invite_answered(state, invite_id),
+        ServerFrame::MembershipEnded { chat_id, reason } => groups::ended(state, chat_id, reason),
         ServerFrame::ChangeApplied {
             request_id,
             chat_id,

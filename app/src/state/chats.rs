@@ -35,6 +35,8 @@ pub struct ChatsState {
     pub changes: Vec<PendingChange>,
     /// The last change the server refused, to show in its chat.
     pub change_error: Option<(ChatId, UiError)>,
+    /// Invitations, the group info panel, chats I left.
+    pub groups: super::groups::GroupsState,
 }
 
 impl ChatsState {
@@ -94,6 +96,8 @@ pub struct ChatEntry {
     pub pins: Vec<Message>,
     /// `GET /chats/{id}/pins` was asked for (once per session).
     pub pins_requested: bool,
+    /// A group's info and rules (from `GET /chats/{id}`).
+    pub group: Option<natter_shared::api::GroupInfo>,
 }
 
 impl ChatEntry {
@@ -115,6 +119,7 @@ impl ChatEntry {
             events_loading: false,
             pins: Vec::new(),
             pins_requested: false,
+            group: None,
         }
     }
 

@@ -46,6 +46,8 @@ fn message(seq: i64, hours: i64) -> Message {
         forwarded_from: None,
         reactions: Vec::new(),
         pinned_at: None,
+        service: None,
+        mentions: Vec::new(),
     }
 }
 
@@ -61,6 +63,7 @@ fn entry(count: i64) -> ChatEntry {
         last_event_seq: count,
         read_seq: count,
         unread_count: 0,
+        unread_mention: false,
         member_count: 3,
         created_at: start(),
         updated_at: start(),

@@ -54,6 +54,16 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::MessageDeleted => "server_error.message_deleted",
         ErrorCode::TooManyReactions => "server_error.too_many_reactions",
         ErrorCode::EventsExpired => "server_error.events_expired",
+        ErrorCode::RoleTooLow => "server_error.role_too_low",
+        ErrorCode::TargetRoleTooHigh => "server_error.target_role_too_high",
+        ErrorCode::RoleAboveYours => "server_error.role_above_yours",
+        ErrorCode::Muted => "server_error.muted",
+        ErrorCode::Banned => "server_error.banned",
+        ErrorCode::OwnerMustHandOver => "server_error.owner_must_hand_over",
+        ErrorCode::NotAGroup => "server_error.not_a_group",
+        ErrorCode::AlreadyMember => "server_error.already_member",
+        ErrorCode::MemberLimitReached => "server_error.member_limit_reached",
+        ErrorCode::InviteExpired => "server_error.invite_expired",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken

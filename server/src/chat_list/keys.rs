@@ -37,6 +37,11 @@ pub(super) fn reads(redis: &Redis, user: UserId) -> String {
     redis.key(&format!("cl:{user}:r"))
 }
 
+/// `cl:<user>:m`: the seq of the newest message mentioning the user, per chat.
+pub(super) fn mentions(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:m"))
+}
+
 /// `cl:<user>:ok`: the marker of a complete cached list.
 pub(super) fn complete(redis: &Redis, user: UserId) -> String {
     redis.key(&format!("cl:{user}:ok"))
@@ -64,12 +69,15 @@ pub(super) struct ChatMeta {
 /// Moves a chat hash forward, never back. ARGV: 1 the message's seq, 2 `updated_us` (empty:
 /// keep), 3 the message (JSON, may be empty), 4 `meta` (empty: keep; then only an existing
 /// entry is updated, as one without meta would be unusable), 5 the TTL (ms), 6 the event seq
-/// the message is as of. `last` is replaced by a newer message, or by a newer state of the
+/// the message is as of, 7 (with `meta`) the chat's `members_version` the meta is as of: an
+/// older meta never replaces a newer one. `last` is replaced by a newer message, or by a newer state of the
 /// same message (an edit or delete of the newest one); `last_event_seq` only rises.
 pub(super) const SET_CHAT: &str = r"
 local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '-1')
 if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], 'meta', ARGV[4])
+  local mv = tonumber(ARGV[7] or '0')
+  local cur_mv = tonumber(redis.call('HGET', KEYS[1], 'meta_v') or '-1')
+  if mv >= cur_mv then redis.call('HSET', KEYS[1], 'meta', ARGV[4], 'meta_v', mv) end
 elseif cur < 0 then
   return 0
 end

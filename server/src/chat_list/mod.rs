@@ -10,12 +10,14 @@
 pub mod invalidations;
 mod keys;
 pub mod marks;
+mod members;
 mod postgres;
 mod read;
 mod update;
 
 pub use invalidations::Invalidations;
 pub(crate) use keys::partner_of;
+pub use members::on_members_changed;
 pub use postgres::{summary, summary_for};
 pub use read::{list, rebuild};
 pub use update::{

@@ -19,7 +19,7 @@ pub(super) async fn from_db(
     offset: i64,
     unread_only: bool,
 ) -> Result<ChatList, ApiError> {
-    let (chats, total, partners, counts, lasts) = db::run(&state.db, move |conn| {
+    let (chats, total, partners, counts, lasts, mentions) = db::run(&state.db, move |conn| {
         let (chats, total) = db::chats::list_for_user(conn, user.0, limit, offset, unread_only)?;
         let direct: Vec<uuid::Uuid> = chats
             .iter()
@@ -30,7 +30,8 @@ pub(super) async fn from_db(
         let partners = db::chats::partners(conn, &direct, user.0)?;
         let counts = db::chats::member_counts(conn, &all)?;
         let lasts = db::messages::last_messages(conn, chats.iter().map(|c| &c.0))?;
-        Ok((chats, total, partners, counts, lasts))
+        let mentions = db::messages::mention_seqs(conn, user.0, &all)?;
+        Ok((chats, total, partners, counts, lasts, mentions))
     })
     .await?;
     let partner_ids: Vec<UserId> = partners.iter().map(|p| UserId(p.1.id)).collect();
@@ -38,6 +39,7 @@ pub(super) async fn from_db(
     let partners: HashMap<uuid::Uuid, User> =
         partners.into_iter().map(|(c, u)| (c, u.to_api())).collect();
     let counts: HashMap<uuid::Uuid, i64> = counts.into_iter().collect();
+    let mentions: HashMap<uuid::Uuid, i64> = mentions.into_iter().collect();
     let lasts: HashMap<uuid::Uuid, Message> =
         lasts.into_iter().map(|m| (m.chat_id, m.to_api())).collect();
     let n = chats.len() as i64;
@@ -53,6 +55,7 @@ pub(super) async fn from_db(
                 counts.get(&chat.id).copied().unwrap_or(0),
                 partner,
                 lasts.get(&chat.id).cloned(),
+                mentions.get(&chat.id).copied().unwrap_or(0),
             )
         })
         .collect();
@@ -70,6 +73,7 @@ pub fn summary(
     member_count: i64,
     partner: Option<ChatPartner>,
     last_message: Option<Message>,
+    mention_seq: i64,
 ) -> ChatSummary {
     ChatSummary {
         id: ChatId(chat.id),
@@ -81,6 +85,7 @@ pub fn summary(
         last_event_seq: chat.last_event_seq,
         read_seq,
         unread_count: (chat.last_seq - read_seq).max(0),
+        unread_mention: mention_seq > read_seq,
         member_count,
         created_at: chat.created_at,
         updated_at: chat.updated_at,
@@ -108,10 +113,13 @@ pub async fn summary_for(
             .pop()
             .map_or(0, |c| c.1);
         let last = db::messages::last_messages(conn, [&row])?.pop();
-        Ok(Some((row, read_seq, partner, count, last)))
+        let mention = db::messages::mention_seqs(conn, user.0, &[row.id])?
+            .pop()
+            .map_or(0, |m| m.1);
+        Ok(Some((row, read_seq, partner, count, last, mention)))
     })
     .await?;
-    let Some((row, read_seq, partner, count, last)) = found else {
+    let Some((row, read_seq, partner, count, last, mention)) = found else {
         return Ok(None);
     };
     let partner = match partner {
@@ -128,5 +136,6 @@ pub async fn summary_for(
         count,
         partner,
         last.map(|m| m.to_api()),
+        mention,
     )))
 }

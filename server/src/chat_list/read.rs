@@ -112,6 +112,7 @@ struct CachedChat {
     last: Option<Message>,
     last_event_seq: i64,
     read_seq: i64,
+    mention_seq: i64,
 }
 
 impl CachedChat {
@@ -120,6 +121,7 @@ impl CachedChat {
         id: ChatId,
         fields: redis::Value,
         read_seq: Option<i64>,
+        mention_seq: Option<i64>,
     ) -> redis::RedisResult<Option<Self>> {
         let (meta, last_seq, updated_us, last, last_event_seq): CachedFields =
             redis::from_redis_value(fields)?;
@@ -142,6 +144,7 @@ impl CachedChat {
             last,
             last_event_seq,
             read_seq: read_seq.unwrap_or(0),
+            mention_seq: mention_seq.unwrap_or(0),
         }))
     }
 
@@ -167,6 +170,7 @@ impl CachedChat {
             last_event_seq: self.last_event_seq,
             read_seq: self.read_seq,
             unread_count: (self.last_seq - self.read_seq).max(0),
+            unread_mention: self.mention_seq > self.read_seq,
             member_count: self.meta.members.len() as i64,
             created_at: self.meta.created_at,
             updated_at: Utc
@@ -226,13 +230,21 @@ async fn from_cache(
         pipe.cmd("HMGET")
             .arg(keys::reads(&state.redis, user))
             .arg(&id_strings);
+        pipe.cmd("HMGET")
+            .arg(keys::mentions(&state.redis, user))
+            .arg(&id_strings);
         let mut rows: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let mentions: Vec<Option<i64>> = match rows.pop() {
+            Some(v) => redis::from_redis_value(v)?,
+            None => Vec::new(),
+        };
         let reads: Vec<Option<i64>> = match rows.pop() {
             Some(v) => redis::from_redis_value(v)?,
             None => Vec::new(),
         };
-        for ((id, fields), read) in ids.iter().zip(rows).zip(reads) {
-            match CachedChat::decode(*id, fields, read)? {
+        let mentions = mentions.into_iter().chain(std::iter::repeat(None));
+        for (((id, fields), read), mention) in ids.iter().zip(rows).zip(reads).zip(mentions) {
+            match CachedChat::decode(*id, fields, read, mention)? {
                 Some(chat) => chats.push(chat),
                 None => return Ok(Cached::Missing),
             }
@@ -329,12 +341,13 @@ async fn profiles(state: &AppState, ids: &[UserId]) -> redis::RedisResult<HashMa
 
 /// Loads a user's whole list from PostgreSQL into the cache and marks it complete.
 pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
-    let (chats, members, lasts) = db::run(&state.db, move |conn| {
+    let (chats, members, lasts, mentions) = db::run(&state.db, move |conn| {
         let (chats, _) = db::chats::list_for_user(conn, user.0, i64::MAX, 0, false)?;
         let ids: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
         let members = db::chats::members_of(conn, &ids)?;
         let lasts = db::messages::last_messages(conn, chats.iter().map(|c| &c.0))?;
-        Ok((chats, members, lasts))
+        let mentions = db::messages::mention_seqs(conn, user.0, &ids)?;
+        Ok((chats, members, lasts, mentions))
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -347,6 +360,16 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
     let list = keys::list(&state.redis, user);
     let reads = keys::reads(&state.redis, user);
     let mut pipe = redis::pipe();
+    for (chat, seq) in &mentions {
+        pipe.cmd("EVAL")
+            .arg(SET_MAX)
+            .arg(1)
+            .arg(keys::mentions(&state.redis, user))
+            .arg(chat.to_string())
+            .arg(*seq)
+            .arg(LIST_TTL.as_millis() as i64 * 2)
+            .ignore();
+    }
     for (chat, read_seq) in &chats {
         let meta = ChatMeta {
             kind: chat.kind,
@@ -368,6 +391,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .arg(serde_json::to_string(&meta)?)
             .arg(ENTRY_TTL.as_millis() as i64)
             .arg(chat.last_event_seq)
+            .arg(chat.members_version)
             .ignore();
         pipe.cmd("ZADD")
             .arg(&list)

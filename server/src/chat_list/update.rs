@@ -65,7 +65,7 @@ pub fn start_invalidator(state: web::Data<AppState>) {
     });
 }
 
-fn redis_failed(
+pub(super) fn redis_failed(
     state: &AppState,
     op: &'static str,
     e: &redis::RedisError,
@@ -114,6 +114,16 @@ pub async fn on_message(
             .arg("GT")
             .arg(at)
             .arg(chat.to_string())
+            .ignore();
+    }
+    for m in &message.mentions {
+        pipe.cmd("EVAL")
+            .arg(SET_MAX)
+            .arg(1)
+            .arg(keys::mentions(&state.redis, *m))
+            .arg(chat.to_string())
+            .arg(message.seq)
+            .arg(LIST_TTL.as_millis() as i64 * 2)
             .ignore();
     }
     // one's own message is read
@@ -220,6 +230,7 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
         .arg(meta)
         .arg(ENTRY_TTL.as_millis() as i64)
         .arg(chat.last_event_seq)
+        .arg(chat.members_version)
         .ignore();
     for m in members {
         pipe.cmd("EVAL")

@@ -8,13 +8,13 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use diesel::prelude::*;
-use natter_shared::api::{ChatKind, ChatRole, EventKind, Message};
+use natter_shared::api::{ChatKind, EventKind, GroupAction, GroupRules, Message, Refusal, may};
 use uuid::Uuid;
 
 use super::events::{self, EventRow};
+use super::members::{self, MemberRow};
 use super::messages::{self, MessageRow};
-use super::names::Stored;
-use super::schema::{chat_members, chats, hidden_messages, message_edits, message_reactions};
+use super::schema::{hidden_messages, message_edits, message_reactions};
 use super::writer::COMMIT_DEADLINE;
 
 /// One change, validated (the text and emoji are already parsed).
@@ -68,6 +68,14 @@ pub enum ChangeRejected {
     TooManyReactions,
     #[error("the server is overloaded; try again")]
     Late,
+    #[error("no such chat")]
+    NotMember,
+    #[error("you are muted in this group")]
+    Muted,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("service messages cannot be changed")]
+    Service,
 }
 
 /// The rules from settings.
@@ -83,6 +91,8 @@ pub struct Applied {
     pub message: Message,
     pub public: Message,
     pub event: Option<EventRow>,
+    /// The chat's `members_version` at the commit.
+    pub members_version: i64,
 }
 
 /// Applies `change` by `actor` (a member: the room checked) to a message of `chat_id`.
@@ -95,19 +105,19 @@ pub fn apply(
     marked_at: Option<Instant>,
 ) -> QueryResult<Result<Applied, ChangeRejected>> {
     conn.transaction(|conn| {
-        let kind: Option<Stored<ChatKind>> = chats::table
-            .find(chat_id)
-            .select(chats::kind)
-            .for_update()
-            .first::<String>(conn)
-            .optional()?
-            .and_then(|k| ChatKind::parse(&k).map(Stored));
-        let Some(Stored(kind)) = kind else {
-            return Ok(Err(ChangeRejected::NotFound));
+        let Some(chat) = members::lock_chat(conn, chat_id)? else {
+            return Ok(Err(ChangeRejected::NotMember));
+        };
+        let Some(me) = members::member(conn, chat_id, actor)? else {
+            return Ok(Err(ChangeRejected::NotMember));
         };
         let Some(row) = messages::find(conn, chat_id, change.message_id())? else {
             return Ok(Err(ChangeRejected::NotFound));
         };
+        if let Err(r) = allowed(chat.kind, &me, &row, change, members::rules_of(&chat)) {
+            return Ok(Err(r));
+        }
+        let kind = chat.kind;
         // PostgreSQL keeps microseconds: so must the answer
         let now = Utc::now().trunc_subsecs(6);
         let outcome = match change {
@@ -154,11 +164,54 @@ pub fn apply(
             message,
             public,
             event,
+            members_version: chat.members_version,
         }))
     })
 }
 
 type Outcome = Result<Option<EventRow>, ChangeRejected>;
+
+/// What the actor's role and muting allow, before the change's own rules (the sender's
+/// window for edits, the reaction limit …). Direct chats have no roles: both may pin.
+fn allowed(
+    kind: ChatKind,
+    me: &MemberRow,
+    row: &MessageRow,
+    change: &Change,
+    rules: GroupRules,
+) -> Result<(), ChangeRejected> {
+    if row.service.is_some()
+        && !matches!(
+            change,
+            Change::Delete {
+                for_everyone: false,
+                ..
+            }
+        )
+    {
+        return Err(ChangeRejected::Service);
+    }
+    let muting = matches!(
+        change,
+        Change::Edit { .. } | Change::React { .. } | Change::Pin { .. }
+    );
+    if me.muted && muting {
+        return Err(ChangeRejected::Muted);
+    }
+    if kind != ChatKind::Group {
+        return Ok(());
+    }
+    match change {
+        Change::Pin { .. } => may(me.role, me.muted, GroupAction::Pin, None, rules)?,
+        Change::Delete {
+            for_everyone: true, ..
+        } if row.sender_id != me.user_id => {
+            may(me.role, me.muted, GroupAction::DeleteOthers, None, rules)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
 
 fn edit(
     conn: &mut PgConnection,
@@ -217,16 +270,9 @@ fn delete_for_everyone(
     if row.deleted_at.is_some() {
         return Ok(Ok(None));
     }
-    if row.sender_id != actor {
-        let role: Option<String> = chat_members::table
-            .find((row.chat_id, actor))
-            .select(chat_members::role)
-            .first(conn)
-            .optional()?;
-        let admin = role.as_deref().and_then(ChatRole::parse) == Some(ChatRole::Admin);
-        if !(kind == ChatKind::Group && admin) {
-            return Ok(Err(ChangeRejected::NotYours));
-        }
+    // in a group, `allowed` checked the role of one deleting someone else's message
+    if row.sender_id != actor && kind != ChatKind::Group {
+        return Ok(Err(ChangeRejected::NotYours));
     }
     // erased, not hidden: only the seq (and who sent it, when) stays
     diesel::update(messages::table.find(row.id))

@@ -24,6 +24,10 @@ pub struct ChatRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_event_seq: i64,
+    pub description: String,
+    pub invite_policy: String,
+    pub pin_policy: String,
+    pub members_version: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -98,7 +102,7 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
     })
 }
 
-/// A group with `creator` as admin and `members` (distinct, without the creator).
+/// A group with `creator` as owner and `members` (distinct, without the creator).
 pub fn create_group(
     conn: &mut PgConnection,
     creator: Uuid,
@@ -119,7 +123,7 @@ pub fn create_group(
         let mut rows = vec![NewMember {
             chat_id: chat.id,
             user_id: creator,
-            role: ChatRole::Admin.into(),
+            role: ChatRole::Owner.into(),
         }];
         rows.extend(members.iter().map(|&user_id| NewMember {
             chat_id: chat.id,
@@ -164,24 +168,25 @@ pub fn member_ids(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Vec<Uui
         .load(conn)
 }
 
-/// The members of a chat with their profiles, role and read cursor.
+/// The members of a chat with their profiles, role, muting and read cursor.
 pub fn members(
     conn: &mut PgConnection,
     chat_id: Uuid,
-) -> QueryResult<Vec<(UserRow, ChatRole, i64)>> {
-    let rows: Vec<(UserRow, Stored<ChatRole>, i64)> = chat_members::table
+) -> QueryResult<Vec<(UserRow, ChatRole, bool, i64)>> {
+    let rows: Vec<(UserRow, Stored<ChatRole>, bool, i64)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq(chat_id))
         .order(users::username.asc())
         .select((
             UserRow::as_select(),
             chat_members::role,
+            chat_members::muted,
             chat_members::read_seq,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(user, role, read_seq)| (user, role.0, read_seq))
+        .map(|(user, role, muted, read_seq)| (user, role.0, muted, read_seq))
         .collect())
 }
 

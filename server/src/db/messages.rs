@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use natter_shared::api::{ForwardedFrom, Message, Reaction};
+use natter_shared::api::{ForwardedFrom, Message, Reaction, ServiceAction};
 use natter_shared::{ChatId, MessageId, RequestId, UserId};
 use uuid::Uuid;
 
@@ -31,6 +31,9 @@ pub struct MessageRow {
     pub forwarded_at: Option<DateTime<Utc>>,
     pub pinned_at: Option<DateTime<Utc>>,
     pub pinned_by: Option<Uuid>,
+    /// A service message's action, as JSON of [`ServiceAction`].
+    pub service: Option<String>,
+    pub mentions: Vec<Uuid>,
 }
 
 impl MessageRow {
@@ -57,6 +60,11 @@ impl MessageRow {
             },
             reactions: Vec::new(),
             pinned_at: self.pinned_at,
+            service: self
+                .service
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<ServiceAction>(s).ok()),
+            mentions: self.mentions.iter().copied().map(UserId).collect(),
         }
     }
 }
@@ -213,6 +221,31 @@ pub fn page(conn: &mut PgConnection, chat_id: Uuid, w: Window) -> QueryResult<Ve
 }
 
 /// The last message of each of `chats` (chats without messages have none).
+/// For each of `chat_ids`, the newest seq of a message that mentions `user` (chats with
+/// none are left out). Backed by the GIN index on `mentions`.
+pub fn mention_seqs(
+    conn: &mut PgConnection,
+    user: Uuid,
+    chat_ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, i64)>> {
+    if chat_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    messages::table
+        .filter(messages::chat_id.eq_any(chat_ids))
+        .filter(messages::mentions.contains(vec![user]))
+        .filter(messages::mentions.ne(Vec::<Uuid>::new()))
+        .filter(messages::deleted_at.is_null())
+        .group_by(messages::chat_id)
+        .select((messages::chat_id, diesel::dsl::max(messages::seq)))
+        .load::<(Uuid, Option<i64>)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .filter_map(|(c, s)| s.map(|s| (c, s)))
+                .collect()
+        })
+}
+
 pub fn last_messages<'a>(
     conn: &mut PgConnection,
     chats: impl IntoIterator<Item = &'a super::chats::ChatRow>,

@@ -3,6 +3,8 @@
 pub mod changes;
 pub mod chats;
 pub mod events;
+pub mod invites;
+pub mod members;
 pub mod messages;
 pub mod names;
 pub mod pool;

@@ -13,12 +13,45 @@ diesel::table! {
 }
 
 diesel::table! {
+    chat_bans (chat_id, user_id) {
+        chat_id -> Uuid,
+        user_id -> Uuid,
+        actor_id -> Uuid,
+        banned_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chat_departures (chat_id, user_id) {
+        chat_id -> Uuid,
+        user_id -> Uuid,
+        reason -> Text,
+        actor_id -> Uuid,
+        last_seq -> Int8,
+        last_event_seq -> Int8,
+        departed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chat_invites (id) {
+        id -> Uuid,
+        chat_id -> Uuid,
+        invitee_id -> Uuid,
+        inviter_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     chat_members (chat_id, user_id) {
         chat_id -> Uuid,
         user_id -> Uuid,
         role -> Text,
         read_seq -> Int8,
         joined_at -> Timestamptz,
+        muted -> Bool,
     }
 }
 
@@ -33,6 +66,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_event_seq -> Int8,
+        description -> Text,
+        invite_policy -> Text,
+        pin_policy -> Text,
+        members_version -> Int8,
     }
 }
 
@@ -78,6 +115,8 @@ diesel::table! {
         forwarded_at -> Nullable<Timestamptz>,
         pinned_at -> Nullable<Timestamptz>,
         pinned_by -> Nullable<Uuid>,
+        service -> Nullable<Text>,
+        mentions -> Array<Uuid>,
     }
 }
 
@@ -118,6 +157,9 @@ diesel::table! {
 diesel::joinable!(chat_events -> chats (chat_id));
 diesel::joinable!(chat_events -> messages (message_id));
 diesel::joinable!(chat_events -> users (actor_id));
+diesel::joinable!(chat_bans -> chats (chat_id));
+diesel::joinable!(chat_departures -> chats (chat_id));
+diesel::joinable!(chat_invites -> chats (chat_id));
 diesel::joinable!(chat_members -> chats (chat_id));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(chats -> users (created_by));
@@ -133,7 +175,10 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    chat_bans,
+    chat_departures,
     chat_events,
+    chat_invites,
     chat_members,
     chats,
     hidden_messages,

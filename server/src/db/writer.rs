@@ -45,14 +45,25 @@ pub struct SendCommand {
     pub reply_to: Option<Uuid>,
     /// A forwarded copy: the original's sender and time.
     pub forwarded: Option<(Uuid, DateTime<Utc>)>,
+    /// Members mentioned with `@username` (the room resolved them).
+    pub mentions: Vec<Uuid>,
     /// The chat's members: their lists are marked in flight while the batch is written.
     pub members: Arc<[UserId]>,
+    /// The chat's `members_version` the room read `members` at: when the chat's has moved
+    /// since, the sender's membership is checked again in the transaction.
+    pub members_version: i64,
     pub reply: oneshot::Sender<Result<Written, SendRejected>>,
 }
 
-/// A send's answer: what was stored, and the batch's in-flight mark, to be dropped once the
-/// chat-list cache has the message.
-pub type Written = (Persisted, Arc<Mark>);
+/// A send's answer: what was stored, the batch's in-flight mark (to be dropped once the
+/// chat-list cache has the message), and the chat's `members_version` at the commit (the
+/// room reloads its members when it differs from the one it sent).
+#[derive(Debug)]
+pub struct Written {
+    pub persisted: Persisted,
+    pub mark: Arc<Mark>,
+    pub members_version: i64,
+}
 
 /// A persisted send.
 #[derive(Debug, Clone)]
@@ -82,6 +93,10 @@ pub enum SendRejected {
     Overloaded,
     #[error("the database is unavailable")]
     Unavailable,
+    #[error("no such chat")]
+    NotMember,
+    #[error("you are muted in this group")]
+    Muted,
 }
 
 /// The handle rooms submit sends through.
@@ -165,7 +180,11 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
                         classify(&e)
                     })
                     .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)))
-                    .map(|p| (p, mark.clone()));
+                    .map(|(persisted, members_version)| Written {
+                        persisted,
+                        mark: mark.clone(),
+                        members_version,
+                    });
                 let _ = cmd.reply.send(result);
             }
         }
@@ -175,10 +194,7 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
 /// One transaction of `write`, tried again when it broke a unique index: another process
 /// committed the same request id after this one looked (both sent the same resend), and the
 /// next try finds the stored message and answers with it.
-fn transact(
-    conn: &mut PgConnection,
-    items: &[Item<'_>],
-) -> QueryResult<Vec<Result<Persisted, SendRejected>>> {
+fn transact(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<Vec<ItemResult>> {
     use diesel::result::{DatabaseErrorKind, Error};
     let mut tries = 0;
     loop {
@@ -204,16 +220,21 @@ fn classify(e: &diesel::result::Error) -> SendRejected {
     }
 }
 
-fn reply_all(
-    batch: Vec<SendCommand>,
-    results: Vec<Result<Persisted, SendRejected>>,
-    mark: &Arc<Mark>,
-) {
+fn reply_all(batch: Vec<SendCommand>, results: Vec<ItemResult>, mark: &Arc<Mark>) {
     for (cmd, result) in batch.into_iter().zip(results) {
         // the asker may have gone (connection closed): its message is stored all the same
-        let _ = cmd.reply.send(result.map(|p| (p, mark.clone())));
+        let _ = cmd
+            .reply
+            .send(result.map(|(persisted, members_version)| Written {
+                persisted,
+                mark: mark.clone(),
+                members_version,
+            }));
     }
 }
+
+/// One item's answer: what was stored and the chat's `members_version` at the commit.
+type ItemResult = Result<(Persisted, i64), SendRejected>;
 
 /// The part of a command the transaction needs.
 struct Item<'a> {
@@ -223,6 +244,8 @@ struct Item<'a> {
     text: &'a str,
     reply_to: Option<Uuid>,
     forwarded: Option<(Uuid, DateTime<Utc>)>,
+    mentions: &'a [Uuid],
+    members_version: i64,
     marked_at: Option<Instant>,
 }
 
@@ -235,6 +258,8 @@ impl<'a> Item<'a> {
             text: &c.text,
             reply_to: c.reply_to,
             forwarded: c.forwarded,
+            mentions: &c.mentions,
+            members_version: c.members_version,
             marked_at,
         }
     }
@@ -267,12 +292,11 @@ struct Duplicate {
 }
 
 /// One transaction's work: results in the order of `items`.
-fn write(
-    conn: &mut PgConnection,
-    items: &[Item<'_>],
-) -> QueryResult<Vec<Result<Persisted, SendRejected>>> {
+fn write(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<Vec<ItemResult>> {
     let mut outcomes: Outcomes = vec![None; items.len()];
+    let versions = lock_chats(conn, items)?;
     let duplicates = answer_stored_request_ids(conn, items, &mut outcomes)?;
+    refuse_former_members(conn, items, &versions, &mut outcomes)?;
     refuse_foreign_replies(conn, items, &mut outcomes)?;
     let fresh = fresh_items(&outcomes, &duplicates);
     // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
@@ -284,8 +308,69 @@ fn write(
     refuse_to_commit_late(items)?;
     Ok(outcomes
         .into_iter()
-        .map(|r| r.unwrap_or(Err(SendRejected::Unavailable)))
+        .zip(items)
+        .map(|(r, item)| {
+            let version = versions.get(&item.chat_id).copied().unwrap_or_default();
+            r.unwrap_or(Err(SendRejected::Unavailable))
+                .map(|p| (p, version))
+        })
         .collect())
+}
+
+/// Locks the batch's chats in id order (so writers of several processes never deadlock,
+/// and no membership change interleaves) and answers their `members_version`.
+fn lock_chats(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<HashMap<Uuid, i64>> {
+    use super::schema::chats;
+    let ids: BTreeSet<Uuid> = items.iter().map(|i| i.chat_id).collect();
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(chats::table
+        .filter(chats::id.eq_any(&ids))
+        .order(chats::id)
+        .select((chats::id, chats::members_version))
+        .for_update()
+        .load::<(Uuid, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A send the room checked against members that have changed since (someone left, was
+/// removed or muted meanwhile) is checked again against the locked chat's members.
+fn refuse_former_members(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    versions: &HashMap<Uuid, i64>,
+    outcomes: &mut Outcomes,
+) -> QueryResult<()> {
+    use super::schema::chat_members;
+    let stale: Vec<usize> = (0..items.len())
+        .filter(|&i| outcomes[i].is_none())
+        .filter(|&i| versions.get(&items[i].chat_id) != Some(&items[i].members_version))
+        .collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let chats: Vec<Uuid> = stale.iter().map(|&i| items[i].chat_id).collect();
+    let senders: Vec<Uuid> = stale.iter().map(|&i| items[i].sender_id).collect();
+    let found: HashMap<(Uuid, Uuid), bool> = chat_members::table
+        .filter(chat_members::chat_id.eq_any(&chats))
+        .filter(chat_members::user_id.eq_any(&senders))
+        .select((
+            chat_members::chat_id,
+            chat_members::user_id,
+            chat_members::muted,
+        ))
+        .load::<(Uuid, Uuid, bool)>(conn)?
+        .into_iter()
+        .map(|(c, u, muted)| ((c, u), muted))
+        .collect();
+    for i in stale {
+        match found.get(&(items[i].chat_id, items[i].sender_id)) {
+            None => outcomes[i] = Some(Err(SendRejected::NotMember)),
+            Some(true) => outcomes[i] = Some(Err(SendRejected::Muted)),
+            Some(false) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Request ids stored before answer with the original message (or `RequestIdReused` when it
@@ -442,6 +527,8 @@ fn new_messages(
             forwarded_at: item.forwarded.map(|f| f.1),
             pinned_at: None,
             pinned_by: None,
+            service: None,
+            mentions: item.mentions.to_vec(),
         };
         next.seq += 1;
         next.event_seq += 1;
@@ -466,15 +553,27 @@ fn store_new_messages(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResu
     let replies: Vec<Option<Uuid>> = rows.iter().map(|r| r.reply_to).collect();
     let forwarded_senders: Vec<Option<Uuid>> = rows.iter().map(|r| r.forwarded_sender).collect();
     let forwarded_at: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.forwarded_at).collect();
+    // mentions travel as comma-joined text: arrays of arrays do not unnest row by row
+    let mentions: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.mentions
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
     let created_at = rows.first().map_or_else(Utc::now, |r| r.created_at);
     diesel::sql_query(
         "WITH m AS ( \
            INSERT INTO messages (id, chat_id, seq, sender_id, text, reply_to, request_id, \
-             created_at, event_seq, forwarded_sender, forwarded_at) \
+             created_at, event_seq, forwarded_sender, forwarded_at, mentions) \
            SELECT v.id, v.chat_id, v.seq, v.sender_id, v.text, v.reply_to, v.request_id, $8, \
-             v.event_seq, v.fs, v.fa \
-           FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, $10, $11) \
-             AS v(id, chat_id, seq, sender_id, text, reply_to, request_id, event_seq, fs, fa) \
+             v.event_seq, v.fs, v.fa, string_to_array(v.mentions, ',')::uuid[] \
+           FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $13) \
+             AS v(id, chat_id, seq, sender_id, text, reply_to, request_id, event_seq, fs, fa, \
+               mentions) \
            RETURNING id, chat_id, seq, sender_id, event_seq), \
          e AS ( \
            INSERT INTO chat_events (chat_id, event_seq, kind, actor_id, message_id, created_at) \
@@ -495,6 +594,7 @@ fn store_new_messages(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResu
     .bind::<Array<Nullable<SqlUuid>>, _>(&forwarded_senders)
     .bind::<Array<Nullable<Timestamptz>>, _>(&forwarded_at)
     .bind::<Text, _>(EventKind::MessageCreated.as_str())
+    .bind::<Array<Text>, _>(&mentions)
     .execute(conn)?;
     Ok(())
 }

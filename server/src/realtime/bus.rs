@@ -38,6 +38,8 @@ enum BusEvent {
     },
     /// Close every connection of a signed-out session.
     CloseSession { session: SessionId },
+    /// The members of a chat changed: its room must read them again.
+    MembersChanged { chat: ChatId },
 }
 
 /// Publishes to and receives from the other processes.
@@ -84,6 +86,12 @@ impl Bus {
     pub fn close_session(&self, session: SessionId) {
         self.registry.close_session(session);
         self.publish(self.users_channel(), BusEvent::CloseSession { session });
+    }
+
+    /// Tells every process's room of `chat` (this one's included) that its members changed.
+    pub fn members_changed(&self, chat: ChatId) {
+        self.registry.members_changed(chat);
+        self.publish(self.chat_channel(chat), BusEvent::MembersChanged { chat });
     }
 
     /// `ev:chat:<chat>`: events about one chat.
@@ -179,6 +187,7 @@ impl Bus {
                 self.registry.deliver_all(&recipients, &frame.into(), None);
             }
             BusEvent::CloseSession { session } => self.registry.close_session(session),
+            BusEvent::MembersChanged { chat } => self.registry.members_changed(chat),
         }
     }
 }

@@ -50,6 +50,12 @@ pub struct MarkRead {
     pub seq: i64,
 }
 
+/// Who is a member, or what they may do, changed (here or on another process): the room
+/// reads its members again before its next delivery.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MembersChanged;
+
 /// A running room of this process.
 #[derive(Clone)]
 pub struct RoomHandle {
@@ -57,6 +63,7 @@ pub struct RoomHandle {
     pub change: Recipient<ApplyChange>,
     pub typing: Recipient<SetTyping>,
     pub read: Recipient<MarkRead>,
+    pub members_changed: Recipient<MembersChanged>,
 }
 
 impl RoomHandle {

@@ -147,6 +147,20 @@ impl Registry {
         addr
     }
 
+    /// The running room of a chat, if there is one here.
+    pub fn running_room(&self, chat: ChatId) -> Option<RoomHandle> {
+        let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        rooms.get(&chat).filter(|a| a.connected()).cloned()
+    }
+
+    /// Tells this process's room of `chat`, if it runs, that its members changed.
+    pub fn members_changed(&self, chat: ChatId) {
+        if let Some(room) = self.running_room(chat) {
+            room.members_changed
+                .do_send(super::commands::MembersChanged);
+        }
+    }
+
     /// Forgets a stopped room (unless a newer one took its place).
     pub fn room_stopped(&self, chat: ChatId) {
         let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());

@@ -3,21 +3,24 @@
 //! connections here and, through the bus, on the other processes. Started on demand by the
 //! first send/typing/read, stopped after a quiet spell.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web::web;
+use natter_shared::api::ChatKind;
 use natter_shared::api::ReadState;
 use natter_shared::ws::ServerFrame;
 use natter_shared::{ChatId, ErrorCode, UserId};
-use tokio::sync::{OnceCell, oneshot};
+use tokio::sync::oneshot;
+use uuid::Uuid;
 
-use super::commands::{ApplyChange, MarkRead, PostMessage, RoomHandle, SetTyping};
+use super::commands::{ApplyChange, MarkRead, MembersChanged, PostMessage, RoomHandle, SetTyping};
 use super::deliver::fan_out;
 use crate::chat_list::marks;
 use crate::db::changes::{self, ChangeRejected};
-use crate::db::writer::{Persisted, SendCommand, SendRejected};
+use crate::db::writer::{Persisted, SendCommand, SendRejected, Written};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{chat_list, db};
@@ -29,8 +32,50 @@ const IDLE_AFTER: Duration = Duration::from_secs(300);
 pub struct ChatRoom {
     chat_id: ChatId,
     state: web::Data<AppState>,
-    members: Arc<OnceCell<Arc<[UserId]>>>,
+    members: Cell,
     last_active: Instant,
+}
+
+/// The members as the room last read them (`None`: read them again).
+type Cell = Arc<Mutex<Option<Arc<Members>>>>;
+
+/// Who the room delivers to, as of the chat's `members_version`.
+struct Members {
+    version: i64,
+    kind: ChatKind,
+    ids: Arc<[UserId]>,
+    muted: HashSet<UserId>,
+    by_username: HashMap<String, UserId>,
+}
+
+impl Members {
+    /// The members `@username`s in `text` name (groups only), each once.
+    fn mentioned(&self, text: &str) -> Vec<Uuid> {
+        if self.kind != ChatKind::Group {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        let mut prev: Option<char> = None;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+            prev = Some(c);
+            if !starts {
+                continue;
+            }
+            let rest = &text[i + 1..];
+            let end = rest
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '.'))
+                .unwrap_or(rest.len());
+            let name = rest[..end].trim_end_matches('.').to_ascii_lowercase();
+            if let Some(id) = self.by_username.get(&name)
+                && !found.contains(&id.0)
+            {
+                found.push(id.0);
+            }
+        }
+        found
+    }
 }
 
 impl ChatRoom {
@@ -38,7 +83,7 @@ impl ChatRoom {
         Self {
             chat_id,
             state,
-            members: Arc::new(OnceCell::new()),
+            members: Arc::default(),
             last_active: Instant::now(),
         }
     }
@@ -52,7 +97,8 @@ pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> RoomHandle {
             post: room.clone().recipient(),
             change: room.clone().recipient(),
             typing: room.clone().recipient(),
-            read: room.recipient(),
+            read: room.clone().recipient(),
+            members_changed: room.recipient(),
         }
     })
 }
@@ -75,20 +121,56 @@ impl Actor for ChatRoom {
     }
 }
 
-async fn members(
-    state: &AppState,
-    cell: &OnceCell<Arc<[UserId]>>,
-    chat: ChatId,
-) -> Result<Arc<[UserId]>, ApiError> {
-    cell.get_or_try_init(|| async {
-        let ids = db::run(&state.db, move |conn| {
-            Ok(db::chats::member_ids(conn, chat.0)?)
-        })
-        .await?;
-        Ok::<_, ApiError>(ids.into_iter().map(UserId).collect::<Arc<[UserId]>>())
+impl Handler<MembersChanged> for ChatRoom {
+    type Result = ();
+
+    fn handle(&mut self, _: MembersChanged, _: &mut Self::Context) {
+        forget(&self.members);
+    }
+}
+
+fn forget(cell: &Cell) {
+    *cell.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// The members, read from PostgreSQL when the room has none (or they changed).
+async fn members(state: &AppState, cell: &Cell, chat: ChatId) -> Result<Arc<Members>, ApiError> {
+    if let Some(m) = cell.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        return Ok(m);
+    }
+    let roster = db::run(&state.db, move |conn| {
+        Ok(db::members::roster(conn, chat.0)?)
     })
-    .await
-    .cloned()
+    .await?
+    .ok_or_else(|| ApiError::not_found("chat"))?;
+    let members = Arc::new(Members {
+        version: roster.version,
+        kind: roster.kind,
+        ids: roster.members.iter().map(|m| m.0).collect(),
+        muted: roster.members.iter().filter(|m| m.2).map(|m| m.0).collect(),
+        by_username: roster.members.iter().map(|m| (m.1.clone(), m.0)).collect(),
+    });
+    let mut slot = cell.lock().unwrap_or_else(|p| p.into_inner());
+    // a newer read (after a change) wins over an older one finishing late
+    if slot.as_ref().is_none_or(|m| m.version <= members.version) {
+        *slot = Some(members.clone());
+    }
+    Ok(members)
+}
+
+/// The members as of `version` (a commit's): read again when the room's are older.
+async fn members_at(
+    state: &AppState,
+    cell: &Cell,
+    chat: ChatId,
+    had: Arc<Members>,
+    version: i64,
+) -> Result<Arc<Members>, ApiError> {
+    if had.version == version {
+        return Ok(had);
+    }
+    forget(cell);
+    members(state, cell, chat).await
 }
 
 impl Handler<PostMessage> for ChatRoom {
@@ -99,9 +181,13 @@ impl Handler<PostMessage> for ChatRoom {
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
         Box::pin(async move {
             let members = members(&state, &cell, chat).await?;
-            if !members.contains(&msg.sender) {
+            if !members.ids.contains(&msg.sender) {
                 return Err(ApiError::not_found("chat"));
             }
+            if members.muted.contains(&msg.sender) {
+                return Err(ApiError::refused(natter_shared::api::Refusal::Muted));
+            }
+            let mentions = members.mentioned(msg.text.as_str());
             let (reply, answer) = oneshot::channel();
             state.writer.submit(SendCommand {
                 chat_id: chat.0,
@@ -110,13 +196,24 @@ impl Handler<PostMessage> for ChatRoom {
                 text: msg.text.into_inner(),
                 reply_to: msg.reply_to.map(|m| m.0),
                 forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
-                members: members.clone(),
+                mentions,
+                members: members.ids.clone(),
+                members_version: members.version,
                 reply,
             });
-            let (persisted, mark) = answer
+            let Written {
+                persisted,
+                mark,
+                members_version,
+            } = answer
                 .await
                 .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer stopped")))?
                 .map_err(rejected)?;
+            // members changed while it was written: deliver to those of the commit
+            let members = members_at(&state, &cell, chat, members, members_version)
+                .await?
+                .ids
+                .clone();
             let row = persisted.message();
             let message = row.to_api();
             let event_seq = row.event_seq.unwrap_or(row.seq);
@@ -153,11 +250,11 @@ impl Handler<ApplyChange> for ChatRoom {
         self.last_active = Instant::now();
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
         Box::pin(async move {
-            let members = members(&state, &cell, chat).await?;
-            if !members.contains(&msg.actor) {
+            let had = members(&state, &cell, chat).await?;
+            if !had.ids.contains(&msg.actor) {
                 return Err(ApiError::not_found("chat"));
             }
-            let mark = marks::mark(&state.redis, &state.invalidations, &members).await;
+            let mark = marks::mark(&state.redis, &state.invalidations, &had.ids).await;
             let rules = changes::Rules {
                 edit_window: chrono::Duration::from_std(state.settings.edit_window)
                     .unwrap_or(chrono::Duration::MAX),
@@ -171,6 +268,10 @@ impl Handler<ApplyChange> for ChatRoom {
             .await;
             // a refused or failed change drops its mark on the way out
             let applied = outcome?.map_err(change_rejected)?;
+            let members = members_at(&state, &cell, chat, had, applied.members_version)
+                .await?
+                .ids
+                .clone();
             if let Some(event) = &applied.event {
                 metrics::counter!("natter_changes_total", "kind" => event.kind.as_str())
                     .increment(1);
@@ -212,6 +313,12 @@ pub fn change_rejected(r: ChangeRejected) -> ApiError {
             ApiError::conflict(ErrorCode::TooManyReactions, message)
         }
         ChangeRejected::Late => ApiError::Unavailable(anyhow::anyhow!(message)),
+        ChangeRejected::NotMember => ApiError::not_found("chat"),
+        ChangeRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
+        ChangeRejected::Refused(r) => ApiError::refused(r),
+        ChangeRejected::Service => {
+            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
+        }
     }
 }
 
@@ -227,6 +334,8 @@ fn rejected(r: SendRejected) -> ApiError {
         SendRejected::Overloaded | SendRejected::Unavailable => {
             ApiError::Unavailable(anyhow::anyhow!(r))
         }
+        SendRejected::NotMember => ApiError::not_found("chat"),
+        SendRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
     }
 }
 
@@ -240,7 +349,7 @@ impl Handler<SetTyping> for ChatRoom {
             let Ok(members) = members(&state, &cell, chat).await else {
                 return;
             };
-            if !members.contains(&msg.user) {
+            if !members.ids.contains(&msg.user) {
                 return;
             }
             let frame = ServerFrame::Typing {
@@ -251,7 +360,7 @@ impl Handler<SetTyping> for ChatRoom {
             fan_out(
                 &state,
                 Some(chat),
-                members.iter().copied().filter(|m| *m != msg.user),
+                members.ids.iter().copied().filter(|m| *m != msg.user),
                 &frame,
                 None,
             );
@@ -274,7 +383,7 @@ impl Handler<MarkRead> for ChatRoom {
             .await?
             .ok_or_else(|| ApiError::not_found("chat"))?;
             if moved.after > moved.before {
-                let members = members(&state, &cell, chat).await?;
+                let members = members(&state, &cell, chat).await?.ids.clone();
                 let frame = ServerFrame::Read {
                     chat_id: chat,
                     user_id: user,

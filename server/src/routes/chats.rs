@@ -149,7 +149,7 @@ async fn announce(
             .find(|other| *other != member)
             .and_then(|other| partners.get(other))
             .cloned();
-        let summary = chat_list::summary(chat, 0, members.len() as i64, partner, None);
+        let summary = chat_list::summary(chat, 0, members.len() as i64, partner, None, 0);
         if *member == creator {
             creators_view = Some(summary.clone());
         }
@@ -197,26 +197,47 @@ pub async fn get_chat(
     auth: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<ChatDetails>, ApiError> {
-    let chat = ChatId(path.into_inner());
-    let summary = chat_list::summary_for(&state, chat, auth.user_id)
+    Ok(web::Json(
+        details(&state, ChatId(path.into_inner()), auth.user_id).await?,
+    ))
+}
+
+/// A chat as `user` sees it, with its members and (for groups) its info.
+pub async fn details(
+    state: &AppState,
+    chat: ChatId,
+    user: UserId,
+) -> Result<ChatDetails, ApiError> {
+    let summary = chat_list::summary_for(state, chat, user)
         .await?
         .ok_or_else(|| ApiError::not_found("chat"))?;
-    let rows = db::run(&state.db, move |conn| Ok(db::chats::members(conn, chat.0)?)).await?;
+    let (rows, row) = db::run(&state.db, move |conn| {
+        let rows = db::chats::members(conn, chat.0)?;
+        let row = db::chats::membership(conn, chat.0, user.0)?.map(|r| r.0);
+        Ok((rows, row))
+    })
+    .await?;
+    let count = rows.len() as i64;
     let members = rows
         .into_iter()
-        .map(|(u, role, read_seq)| {
+        .map(|(u, role, muted, read_seq)| {
             let user = u.to_api();
             ChatMember {
                 id: user.id,
                 username: user.username,
                 display_name: user.display_name,
                 role,
+                muted,
                 read_seq,
             }
         })
         .collect();
-    Ok(web::Json(ChatDetails {
+    let group = row
+        .filter(|r| r.kind == ChatKind::Group)
+        .map(|r| db::members::group_info(&r, count, state.settings.member_limit));
+    Ok(ChatDetails {
         chat: summary,
         members,
-    }))
+        group,
+    })
 }

@@ -47,15 +47,23 @@ pub async fn list_events(
     let (chat, user) = (path.into_inner(), auth.user_id.0);
     let retained = state.settings.events_retained;
     let page = db::run(&state.db, move |conn| {
-        db::chats::membership(conn, chat, user)?.ok_or_else(|| ApiError::not_found("chat"))?;
-        Ok(db::events::after(
-            conn,
-            chat,
-            after,
-            i64::from(limit),
-            retained,
-            user,
-        )?)
+        // a former member reads the log up to their departure, nothing newer
+        let cap = match db::chats::membership(conn, chat, user)? {
+            Some(_) => None,
+            None => match db::members::departure(conn, chat, user)? {
+                Some(d) if after < d.last_event_seq => Some(d.last_event_seq),
+                _ => return Err(ApiError::not_found("chat")),
+            },
+        };
+        let page = db::events::after(conn, chat, after, i64::from(limit), retained, user)?;
+        Ok(match (page, cap) {
+            (Page::Events(mut events, has_more, last), Some(cap)) => {
+                events.retain(|e| e.event_seq <= cap);
+                let more = has_more && events.last().is_some_and(|e| e.event_seq < cap);
+                Page::Events(events, more, last.min(cap))
+            }
+            (page, _) => page,
+        })
     })
     .await?;
     match page {

@@ -52,11 +52,29 @@ pub async fn list_messages(
         after: q.after,
     };
     let (last_seq, rows) = db::run(&state.db, move |conn| {
-        let (chat, _) =
-            db::chats::membership(conn, chat, user)?.ok_or_else(|| ApiError::not_found("chat"))?;
-        let rows = db::messages::page(conn, chat.id, window)?;
+        let (last_seq, window) = match db::chats::membership(conn, chat, user)? {
+            Some((chat, _)) => (chat.last_seq, window),
+            // a former member reads up to their departure, nothing newer
+            None => {
+                let d = db::members::departure(conn, chat, user)?
+                    .filter(|d| window.after.is_none_or(|a| a < d.last_seq))
+                    .ok_or_else(|| ApiError::not_found("chat"))?;
+                let before = window
+                    .before
+                    .map_or(d.last_seq + 1, |b| b.min(d.last_seq + 1));
+                (
+                    d.last_seq,
+                    Window {
+                        before: Some(before),
+                        ..window
+                    },
+                )
+            }
+        };
+        let mut rows = db::messages::page(conn, chat, window)?;
+        rows.retain(|r| r.seq <= last_seq);
         let shown = db::messages::to_api_for(conn, &rows, user)?;
-        Ok((chat.last_seq, shown))
+        Ok((last_seq, shown))
     })
     .await?;
     // seqs run 1..=last_seq with no gaps, so the edges tell what lies beyond the page

@@ -6,6 +6,8 @@ pub mod chats;
 pub mod events;
 pub mod extractor_errors;
 pub mod health;
+pub mod invites;
+pub mod members;
 pub mod messages;
 pub mod metrics;
 pub mod users;
@@ -41,6 +43,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(chats::create_chat)
                 .service(chats::list_chats)
                 .service(chats::get_chat)
+                .service(members::update_chat)
+                .service(members::list_members)
+                .service(members::update_member)
+                .service(members::remove_member)
+                .service(members::ban_user)
+                .service(members::unban_user)
+                .service(members::hand_over)
+                .service(invites::invite_user)
+                .service(invites::list_invites)
+                .service(invites::accept_invite)
+                .service(invites::decline_invite)
                 .service(messages::list_messages)
                 .service(messages::send_message)
                 .service(messages::mark_read)

@@ -16,12 +16,28 @@ crate::named_enum!(
 );
 
 crate::named_enum!(
-    /// A member's role in a chat.
+    /// A member's role in a chat, from the most to the least powerful. A group has one
+    /// `owner` (its creator until handed over); direct chats have two `member`s.
+    /// What each may do is [`crate::api::groups::may`].
     pub enum ChatRole {
+        Owner = "owner",
         Admin = "admin",
+        Moderator = "moderator",
         Member = "member",
     }
 );
+
+impl ChatRole {
+    /// Higher is more powerful: owner 3, admin 2, moderator 1, member 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            ChatRole::Owner => 3,
+            ChatRole::Admin => 2,
+            ChatRole::Moderator => 1,
+            ChatRole::Member => 0,
+        }
+    }
+}
 
 /// `POST /chats`: `{partner_id}` opens the direct chat with that user (created once, the same
 /// chat every time after); `{title, member_ids}` creates a group with the caller as admin.
@@ -119,6 +135,9 @@ pub struct ChatSummary {
     pub read_seq: i64,
     /// `last_seq - read_seq`.
     pub unread_count: i64,
+    /// An unread message mentions the caller (the `@` badge).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unread_mention: bool,
     pub member_count: i64,
     pub created_at: DateTime<Utc>,
     /// Last activity: creation or the newest message.
@@ -164,6 +183,8 @@ pub struct ChatMember {
     pub username: Username,
     pub display_name: Option<DisplayName>,
     pub role: ChatRole,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
     pub read_seq: i64,
 }
 
@@ -173,4 +194,7 @@ pub struct ChatMember {
 pub struct ChatDetails {
     pub chat: ChatSummary,
     pub members: Vec<ChatMember>,
+    /// A group's info and rules (absent for direct chats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<crate::api::groups::GroupInfo>,
 }

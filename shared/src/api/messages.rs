@@ -41,6 +41,13 @@ pub struct Message {
     /// When the message was pinned (absent when it is not pinned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned_at: Option<DateTime<Utc>>,
+    /// A service message ("Alice added Bob"): what happened; `text` is empty and the app
+    /// draws it in its words, centred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<crate::api::groups::ServiceAction>,
+    /// Members this message mentions with `@username` (resolved by the server).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
 }
 
 impl Message {

@@ -3,11 +3,13 @@
 pub mod auth;
 pub mod chats;
 pub mod events;
+pub mod groups;
 pub mod messages;
 pub mod users;
 
 pub use auth::*;
 pub use chats::*;
 pub use events::*;
+pub use groups::*;
 pub use messages::*;
 pub use users::*;

@@ -377,11 +377,13 @@ fn opening_a_chat_marks_where_unread_begins_and_loads_its_members() {
         username: Username::parse(name).unwrap(),
         display_name: None,
         role: ChatRole::Member,
+        muted: false,
         read_seq,
     };
     let details = ChatDetails {
         chat: summary(1, 9, 6),
         members: vec![member(alice().id, "alice", 6), member(bob_id(), "bob", 8)],
+        group: None,
     };
     reduce(
         &mut state,

@@ -1,0 +1,719 @@
+//! Membership of groups: roles, muting, leaving, removing and banning, handing over, the
+//! group's info, and the service messages that tell the history about each change.
+//!
+//! Each change runs in one transaction that locks the chat row (as sends do), checks the
+//! permission table (`natter_shared::api::may`), applies the change, raises the chat's
+//! `members_version` when who is a member or what they may do changed, and appends the
+//! service message with the chat's next seq and its `message_created` event: the history,
+//! the log and the membership cannot disagree, and a send that committed after a removal was
+//! checked against the removal (`db::writer` re-checks senders when the version moved).
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use natter_shared::api::{
+    ChatKind, ChatRole, DepartureReason, EventKind, GroupAction, GroupInfo, GroupRules,
+    InvitePolicy, PinPolicy, Refusal, ServiceAction, may,
+};
+use natter_shared::{ChatDescription, ChatTitle, UserId};
+use uuid::Uuid;
+
+use super::chats::ChatRow;
+use super::messages::MessageRow;
+use super::names::Stored;
+use super::schema::{
+    chat_bans, chat_departures, chat_events, chat_members, chats, messages, users,
+};
+
+/// A member's row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = chat_members)]
+pub struct MemberRow {
+    pub user_id: Uuid,
+    #[diesel(deserialize_as = Stored<ChatRole>)]
+    pub role: ChatRole,
+    pub muted: bool,
+    pub read_seq: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Who a room delivers to and checks senders against, as of `version`.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    pub version: i64,
+    pub kind: ChatKind,
+    /// `(member, username, muted)`.
+    pub members: Vec<(UserId, String, bool)>,
+}
+
+/// The chat's members with their usernames (for `@mentions`), at its `members_version`.
+pub fn roster(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Option<Roster>> {
+    conn.transaction(|conn| {
+        let Some((version, kind)) = chats::table
+            .find(chat_id)
+            .select((chats::members_version, chats::kind))
+            .first::<(i64, Stored<ChatKind>)>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let members = chat_members::table
+            .inner_join(users::table)
+            .filter(chat_members::chat_id.eq(chat_id))
+            .select((chat_members::user_id, users::username, chat_members::muted))
+            .load::<(Uuid, String, bool)>(conn)?
+            .into_iter()
+            .map(|(u, name, muted)| (UserId(u), name, muted))
+            .collect();
+        Ok(Some(Roster {
+            version,
+            kind: kind.0,
+            members,
+        }))
+    })
+}
+
+/// The group's rules as stored.
+pub fn rules_of(chat: &ChatRow) -> GroupRules {
+    GroupRules {
+        invite: InvitePolicy::parse(&chat.invite_policy).unwrap_or(InvitePolicy::Members),
+        pin: PinPolicy::parse(&chat.pin_policy).unwrap_or(PinPolicy::Admins),
+    }
+}
+
+/// The group's info as `GET /chats/{id}` shows it.
+pub fn group_info(chat: &ChatRow, member_count: i64, member_limit: i64) -> GroupInfo {
+    GroupInfo {
+        title: chat.title.clone().unwrap_or_default(),
+        description: chat.description.clone(),
+        rules: rules_of(chat),
+        member_count,
+        member_limit,
+    }
+}
+
+/// One member's row, if they are one.
+pub fn member(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    user: Uuid,
+) -> QueryResult<Option<MemberRow>> {
+    chat_members::table
+        .find((chat_id, user))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A page of members with their profiles: the most powerful first, then by username.
+pub fn page(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<(MemberRow, super::users::UserRow)>, i64)> {
+    let total: i64 = chat_members::table
+        .filter(chat_members::chat_id.eq(chat_id))
+        .count()
+        .get_result(conn)?;
+    let rank = diesel::dsl::sql::<diesel::sql_types::Integer>(
+        "CASE chat_members.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
+         WHEN 'moderator' THEN 2 ELSE 3 END",
+    );
+    let rows = chat_members::table
+        .inner_join(users::table)
+        .filter(chat_members::chat_id.eq(chat_id))
+        .order((rank.asc(), users::username.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select((MemberRow::as_select(), super::users::UserRow::as_select()))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Where a former member stands: what they may still read.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct Departure {
+    pub last_seq: i64,
+    pub last_event_seq: i64,
+}
+
+/// The departure of a former member, if `user` left, was removed or was banned.
+pub fn departure(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    user: Uuid,
+) -> QueryResult<Option<Departure>> {
+    chat_departures::table
+        .find((chat_id, user))
+        .select((chat_departures::last_seq, chat_departures::last_event_seq))
+        .first(conn)
+        .optional()
+}
+
+/// Whether `user` is banned from the chat.
+pub fn is_banned(conn: &mut PgConnection, chat_id: Uuid, user: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(chat_bans::table.find((chat_id, user)))).get_result(conn)
+}
+
+/// A change of a group's membership or info, by one member.
+#[derive(Debug, Clone)]
+pub enum MemberOp {
+    /// `role` and/or `muted` for `target`.
+    Update {
+        target: Uuid,
+        role: Option<ChatRole>,
+        muted: Option<bool>,
+    },
+    /// Remove `target`; the actor's own id: leave.
+    Remove {
+        target: Uuid,
+    },
+    Ban {
+        target: Uuid,
+    },
+    Unban {
+        target: Uuid,
+    },
+    HandOver {
+        target: Uuid,
+    },
+    EditInfo {
+        title: Option<ChatTitle>,
+        description: Option<ChatDescription>,
+        invite: Option<InvitePolicy>,
+        pin: Option<PinPolicy>,
+    },
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum GroupRejected {
+    #[error("no such chat")]
+    ChatNotFound,
+    #[error("no such member in this chat")]
+    MemberNotFound,
+    #[error("no such user")]
+    UserNotFound,
+    #[error("only groups have members to manage")]
+    NotAGroup,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("the owner must hand the group over to someone before leaving it")]
+    OwnerMustHandOver,
+    #[error("this person is already a member")]
+    AlreadyMember,
+    #[error("this person is banned from the group")]
+    Banned,
+    #[error("the group has as many members as it may")]
+    MemberLimit,
+    #[error("this invitation has expired or was withdrawn")]
+    InviteExpired,
+}
+
+/// What a change did, for the announcements after the commit.
+#[derive(Debug, Clone, Default)]
+pub struct Changed {
+    /// The service messages it added, in order (their `event_seq` is set).
+    pub service: Vec<MessageRow>,
+    /// The members after the change.
+    pub members: Vec<UserId>,
+    /// Someone who is no longer a member, and why.
+    pub departed: Option<(UserId, DepartureReason)>,
+    /// Someone who became a member.
+    pub joined: Option<UserId>,
+    /// The chat after the change.
+    pub chat: Option<ChatRow>,
+}
+
+/// The result of a change: done, or refused with nothing written.
+pub type Outcome = QueryResult<Result<Changed, GroupRejected>>;
+
+/// Locks a chat row and answers it.
+pub fn lock_chat(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Option<ChatRow>> {
+    chats::table
+        .find(chat_id)
+        .select(ChatRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Applies `op` by `actor` to group `chat_id`.
+pub fn apply(conn: &mut PgConnection, chat_id: Uuid, actor: Uuid, op: &MemberOp) -> Outcome {
+    conn.transaction(|conn| {
+        let Some(chat) = lock_chat(conn, chat_id)? else {
+            return Ok(Err(GroupRejected::ChatNotFound));
+        };
+        let Some(me) = member(conn, chat_id, actor)? else {
+            return Ok(Err(GroupRejected::ChatNotFound));
+        };
+        if chat.kind != ChatKind::Group {
+            return Ok(Err(GroupRejected::NotAGroup));
+        }
+        let rules = rules_of(&chat);
+        let now = Utc::now().trunc_subsecs(6);
+        let mut changed = Changed::default();
+        let result = match op {
+            MemberOp::Update {
+                target,
+                role,
+                muted,
+            } => update(
+                conn,
+                &chat,
+                &me,
+                *target,
+                *role,
+                *muted,
+                rules,
+                now,
+                &mut changed,
+            )?,
+            MemberOp::Remove { target } if *target == actor => {
+                leave(conn, &chat, &me, now, &mut changed)?
+            }
+            MemberOp::Remove { target } => remove(
+                conn,
+                &chat,
+                &me,
+                *target,
+                DepartureReason::Removed,
+                rules,
+                now,
+                &mut changed,
+            )?,
+            MemberOp::Ban { target } => ban(conn, &chat, &me, *target, rules, now, &mut changed)?,
+            MemberOp::Unban { target } => {
+                match may(me.role, me.muted, GroupAction::Ban, None, rules) {
+                    Err(r) => Err(r.into()),
+                    Ok(()) => {
+                        diesel::delete(chat_bans::table.find((chat_id, *target))).execute(conn)?;
+                        Ok(())
+                    }
+                }
+            }
+            MemberOp::HandOver { target } => {
+                hand_over(conn, &chat, &me, *target, rules, now, &mut changed)?
+            }
+            MemberOp::EditInfo {
+                title,
+                description,
+                invite,
+                pin,
+            } => match may(me.role, me.muted, GroupAction::EditInfo, None, rules) {
+                Err(r) => Err(r.into()),
+                Ok(()) => {
+                    edit_info(
+                        conn,
+                        &chat,
+                        actor,
+                        title.as_ref(),
+                        description.as_ref(),
+                        *invite,
+                        *pin,
+                        now,
+                        &mut changed,
+                    )?;
+                    Ok(())
+                }
+            },
+        };
+        if let Err(r) = result {
+            return Ok(Err(r));
+        }
+        finish(conn, chat_id, &mut changed)?;
+        Ok(Ok(changed))
+    })
+}
+
+/// Reads back what the announcements need: the chat and its members after the change.
+pub fn finish(conn: &mut PgConnection, chat_id: Uuid, changed: &mut Changed) -> QueryResult<()> {
+    changed.chat = chats::table
+        .find(chat_id)
+        .select(ChatRow::as_select())
+        .first(conn)
+        .optional()?;
+    changed.members = super::chats::member_ids(conn, chat_id)?
+        .into_iter()
+        .map(UserId)
+        .collect();
+    Ok(())
+}
+
+type Step = Result<(), GroupRejected>;
+
+#[allow(clippy::too_many_arguments)]
+fn update(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    me: &MemberRow,
+    target: Uuid,
+    role: Option<ChatRole>,
+    muted: Option<bool>,
+    rules: GroupRules,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<Step> {
+    let Some(them) = member(conn, chat.id, target)? else {
+        return Ok(Err(GroupRejected::MemberNotFound));
+    };
+    if let Some(to) = role.filter(|r| *r != them.role) {
+        if let Err(r) = may(
+            me.role,
+            me.muted,
+            GroupAction::ChangeRole { to },
+            Some(them.role),
+            rules,
+        ) {
+            return Ok(Err(r.into()));
+        }
+    }
+    if muted.is_some_and(|m| m != them.muted) {
+        if let Err(r) = may(me.role, me.muted, GroupAction::Mute, Some(them.role), rules) {
+            return Ok(Err(r.into()));
+        }
+    }
+    let row = chat_members::table.find((chat.id, target));
+    if let Some(to) = role.filter(|r| *r != them.role) {
+        diesel::update(row)
+            .set(chat_members::role.eq(Stored(to)))
+            .execute(conn)?;
+        let action = ServiceAction::RoleChanged {
+            user_id: UserId(target),
+            role: to,
+        };
+        changed.service.push(service_message(
+            conn, chat.id, me.user_id, &action, true, now,
+        )?);
+    }
+    if let Some(m) = muted.filter(|m| *m != them.muted) {
+        diesel::update(row)
+            .set(chat_members::muted.eq(m))
+            .execute(conn)?;
+        let action = ServiceAction::Muted {
+            user_id: UserId(target),
+            muted: m,
+        };
+        changed.service.push(service_message(
+            conn, chat.id, me.user_id, &action, true, now,
+        )?);
+    }
+    Ok(Ok(()))
+}
+
+fn leave(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    me: &MemberRow,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<Step> {
+    if me.role == ChatRole::Owner {
+        let others: i64 = chat_members::table
+            .filter(chat_members::chat_id.eq(chat.id))
+            .filter(chat_members::user_id.ne(me.user_id))
+            .count()
+            .get_result(conn)?;
+        if others > 0 {
+            return Ok(Err(GroupRejected::OwnerMustHandOver));
+        }
+    }
+    depart(
+        conn,
+        chat.id,
+        me.user_id,
+        me.user_id,
+        DepartureReason::Left,
+        now,
+        changed,
+    )?;
+    Ok(Ok(()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn remove(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    me: &MemberRow,
+    target: Uuid,
+    reason: DepartureReason,
+    rules: GroupRules,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<Step> {
+    let Some(them) = member(conn, chat.id, target)? else {
+        return Ok(Err(GroupRejected::MemberNotFound));
+    };
+    let action = if reason == DepartureReason::Banned {
+        GroupAction::Ban
+    } else {
+        GroupAction::Remove
+    };
+    if let Err(r) = may(me.role, me.muted, action, Some(them.role), rules) {
+        return Ok(Err(r.into()));
+    }
+    depart(conn, chat.id, target, me.user_id, reason, now, changed)?;
+    Ok(Ok(()))
+}
+
+fn ban(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    me: &MemberRow,
+    target: Uuid,
+    rules: GroupRules,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<Step> {
+    let exists: bool =
+        diesel::select(diesel::dsl::exists(users::table.find(target))).get_result(conn)?;
+    if !exists {
+        return Ok(Err(GroupRejected::UserNotFound));
+    }
+    if target == me.user_id {
+        return Ok(Err(Refusal::TargetTooHigh.into()));
+    }
+    if member(conn, chat.id, target)?.is_some() {
+        if let Err(r) = remove(
+            conn,
+            chat,
+            me,
+            target,
+            DepartureReason::Banned,
+            rules,
+            now,
+            changed,
+        )? {
+            return Ok(Err(r));
+        }
+    } else if let Err(r) = may(me.role, me.muted, GroupAction::Ban, None, rules) {
+        return Ok(Err(r.into()));
+    }
+    diesel::insert_into(chat_bans::table)
+        .values((
+            chat_bans::chat_id.eq(chat.id),
+            chat_bans::user_id.eq(target),
+            chat_bans::actor_id.eq(me.user_id),
+            chat_bans::banned_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    super::invites::withdraw(conn, chat.id, target)?;
+    Ok(Ok(()))
+}
+
+fn hand_over(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    me: &MemberRow,
+    target: Uuid,
+    rules: GroupRules,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<Step> {
+    if let Err(r) = may(me.role, me.muted, GroupAction::HandOver, None, rules) {
+        return Ok(Err(r.into()));
+    }
+    if target == me.user_id {
+        return Ok(Ok(()));
+    }
+    if member(conn, chat.id, target)?.is_none() {
+        return Ok(Err(GroupRejected::MemberNotFound));
+    }
+    // the old owner steps down first: one owner per group, always
+    diesel::update(chat_members::table.find((chat.id, me.user_id)))
+        .set(chat_members::role.eq(Stored(ChatRole::Admin)))
+        .execute(conn)?;
+    diesel::update(chat_members::table.find((chat.id, target)))
+        .set(chat_members::role.eq(Stored(ChatRole::Owner)))
+        .execute(conn)?;
+    let action = ServiceAction::OwnerChanged {
+        user_id: UserId(target),
+    };
+    changed.service.push(service_message(
+        conn, chat.id, me.user_id, &action, true, now,
+    )?);
+    Ok(Ok(()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn edit_info(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    actor: Uuid,
+    title: Option<&ChatTitle>,
+    description: Option<&ChatDescription>,
+    invite: Option<InvitePolicy>,
+    pin: Option<PinPolicy>,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<()> {
+    let row = chats::table.find(chat.id);
+    if let Some(t) = title.filter(|t| chat.title.as_deref() != Some(t.as_str())) {
+        diesel::update(row)
+            .set(chats::title.eq(t.as_str()))
+            .execute(conn)?;
+        let action = ServiceAction::TitleChanged {
+            title: t.as_str().to_owned(),
+        };
+        changed
+            .service
+            .push(service_message(conn, chat.id, actor, &action, false, now)?);
+    }
+    if let Some(d) = description.filter(|d| chat.description != d.as_str()) {
+        diesel::update(row)
+            .set(chats::description.eq(d.as_str()))
+            .execute(conn)?;
+        changed.service.push(service_message(
+            conn,
+            chat.id,
+            actor,
+            &ServiceAction::DescriptionChanged,
+            false,
+            now,
+        )?);
+    }
+    if let Some(p) = invite {
+        diesel::update(row)
+            .set(chats::invite_policy.eq(p.as_str()))
+            .execute(conn)?;
+    }
+    if let Some(p) = pin {
+        diesel::update(row)
+            .set(chats::pin_policy.eq(p.as_str()))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `user` is no longer a member: their row goes, their departure is recorded at the service
+/// message that tells of it (the last thing they may read).
+pub fn depart(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    user: Uuid,
+    actor: Uuid,
+    reason: DepartureReason,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<()> {
+    diesel::delete(chat_members::table.find((chat_id, user))).execute(conn)?;
+    let action = ServiceAction::Departed {
+        user_id: UserId(user),
+        reason,
+    };
+    let message = service_message(conn, chat_id, actor, &action, true, now)?;
+    diesel::insert_into(chat_departures::table)
+        .values((
+            chat_departures::chat_id.eq(chat_id),
+            chat_departures::user_id.eq(user),
+            chat_departures::reason.eq(reason.as_str()),
+            chat_departures::actor_id.eq(actor),
+            chat_departures::last_seq.eq(message.seq),
+            chat_departures::last_event_seq.eq(message.event_seq.unwrap_or(0)),
+            chat_departures::departed_at.eq(now),
+        ))
+        .on_conflict((chat_departures::chat_id, chat_departures::user_id))
+        .do_update()
+        .set((
+            chat_departures::reason.eq(reason.as_str()),
+            chat_departures::actor_id.eq(actor),
+            chat_departures::last_seq.eq(message.seq),
+            chat_departures::last_event_seq.eq(message.event_seq.unwrap_or(0)),
+            chat_departures::departed_at.eq(now),
+        ))
+        .execute(conn)?;
+    changed.service.push(message);
+    changed.departed = Some((UserId(user), reason));
+    Ok(())
+}
+
+/// Appends a service message to a locked chat: the next seq, its `message_created` event,
+/// and (when `members_changed`) a new `members_version`.
+pub fn service_message(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    actor: Uuid,
+    action: &ServiceAction,
+    members_changed: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<MessageRow> {
+    let bump = i64::from(members_changed);
+    let (seq, event_seq): (i64, i64) = diesel::update(chats::table.find(chat_id))
+        .set((
+            chats::last_seq.eq(chats::last_seq + 1),
+            chats::last_event_seq.eq(chats::last_event_seq + 1),
+            chats::members_version.eq(chats::members_version + bump),
+            chats::updated_at.eq(now),
+        ))
+        .returning((chats::last_seq, chats::last_event_seq))
+        .get_result(conn)?;
+    let service = serde_json::to_string(action)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let row = MessageRow {
+        id: Uuid::new_v4(),
+        chat_id,
+        seq,
+        sender_id: actor,
+        text: String::new(),
+        reply_to: None,
+        request_id: Uuid::new_v4(),
+        created_at: now,
+        edited_at: None,
+        event_seq: Some(event_seq),
+        deleted_at: None,
+        forwarded_sender: None,
+        forwarded_at: None,
+        pinned_at: None,
+        pinned_by: None,
+        service: Some(service),
+        mentions: Vec::new(),
+    };
+    diesel::insert_into(messages::table)
+        .values(&row)
+        .execute(conn)?;
+    diesel::insert_into(chat_events::table)
+        .values((
+            chat_events::chat_id.eq(chat_id),
+            chat_events::event_seq.eq(event_seq),
+            chat_events::kind.eq(EventKind::MessageCreated.as_str()),
+            chat_events::actor_id.eq(actor),
+            chat_events::message_id.eq(Some(row.id)),
+            chat_events::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// Adds `user` as a plain member (joining by invitation): a former member comes back with
+/// role `member` whatever they had before.
+pub fn join(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    user: Uuid,
+    invited_by: Option<Uuid>,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<()> {
+    diesel::insert_into(chat_members::table)
+        .values((
+            chat_members::chat_id.eq(chat_id),
+            chat_members::user_id.eq(user),
+            chat_members::role.eq(Stored(ChatRole::Member)),
+            chat_members::joined_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::delete(chat_departures::table.find((chat_id, user))).execute(conn)?;
+    let action = ServiceAction::Joined {
+        user_id: UserId(user),
+        invited_by: invited_by.map(UserId),
+    };
+    let message = service_message(conn, chat_id, user, &action, true, now)?;
+    // the newcomer has read what is there when they come in
+    diesel::update(chat_members::table.find((chat_id, user)))
+        .set(chat_members::read_seq.eq(message.seq))
+        .execute(conn)?;
+    changed.service.push(message);
+    changed.joined = Some(UserId(user));
+    Ok(())
+}
