@@ -322,6 +322,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "auth",
                 "limits",
                 "presence",
+                "members",
                 "chat_list",
                 "realtime/deliver",
             ],

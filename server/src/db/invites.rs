@@ -222,16 +222,6 @@ pub fn answer(
     })
 }
 
-/// Withdraws any open invitation of `user` into `chat_id` (they were banned).
-pub fn withdraw(conn: &mut PgConnection, chat_id: Uuid, user: Uuid) -> QueryResult<usize> {
-    diesel::delete(
-        chat_invites::table
-            .filter(chat_invites::chat_id.eq(chat_id))
-            .filter(chat_invites::invitee_id.eq(user)),
-    )
-    .execute(conn)
-}
-
 /// Deletes invitations that expired before `before`; answers how many.
 pub fn prune_expired(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(chat_invites::table.filter(chat_invites::expires_at.lt(before))).execute(conn)

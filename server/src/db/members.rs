@@ -21,7 +21,7 @@ use super::chats::ChatRow;
 use super::messages::MessageRow;
 use super::names::Stored;
 use super::schema::{
-    chat_bans, chat_departures, chat_events, chat_members, chats, messages, users,
+    chat_bans, chat_departures, chat_events, chat_invites, chat_members, chats, messages, users,
 };
 
 /// A member's row.
@@ -498,7 +498,7 @@ fn ban(
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    super::invites::withdraw(conn, chat.id, target)?;
+    withdraw_invite(conn, chat.id, target)?;
     Ok(Ok(()))
 }
 
@@ -626,6 +626,16 @@ pub fn depart(
     changed.service.push(message);
     changed.departed = Some((UserId(user), reason));
     Ok(())
+}
+
+/// Withdraws any open invitation of `user` into `chat_id` (they were banned).
+fn withdraw_invite(conn: &mut PgConnection, chat_id: Uuid, user: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        chat_invites::table
+            .filter(chat_invites::chat_id.eq(chat_id))
+            .filter(chat_invites::invitee_id.eq(user)),
+    )
+    .execute(conn)
 }
 
 /// Appends a service message to a locked chat: the next seq, its `message_created` event,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::groups::ChatRole;
 use crate::api::messages::Message;
 use crate::ids::{ChatId, UserId};
 use crate::validation::{DisplayName, Username};
@@ -14,30 +15,6 @@ crate::named_enum!(
         Group = "group",
     }
 );
-
-crate::named_enum!(
-    /// A member's role in a chat, from the most to the least powerful. A group has one
-    /// `owner` (its creator until handed over); direct chats have two `member`s.
-    /// What each may do is [`crate::api::groups::may`].
-    pub enum ChatRole {
-        Owner = "owner",
-        Admin = "admin",
-        Moderator = "moderator",
-        Member = "member",
-    }
-);
-
-impl ChatRole {
-    /// Higher is more powerful: owner 3, admin 2, moderator 1, member 0.
-    pub fn rank(self) -> u8 {
-        match self {
-            ChatRole::Owner => 3,
-            ChatRole::Admin => 2,
-            ChatRole::Moderator => 1,
-            ChatRole::Member => 0,
-        }
-    }
-}
 
 /// `POST /chats`: `{partner_id}` opens the direct chat with that user (created once, the same
 /// chat every time after); `{title, member_ids}` creates a group with the caller as admin.

@@ -5,9 +5,32 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::chats::ChatRole;
 use crate::ids::{ChatId, InviteId, UserId};
 use crate::validation::{DisplayName, Username};
+
+crate::named_enum!(
+    /// A member's role in a chat, from the most to the least powerful. A group has one
+    /// `owner` (its creator until handed over); direct chats have two `member`s.
+    /// What each may do is [`crate::api::groups::may`].
+    pub enum ChatRole {
+        Owner = "owner",
+        Admin = "admin",
+        Moderator = "moderator",
+        Member = "member",
+    }
+);
+
+impl ChatRole {
+    /// Higher is more powerful: owner 3, admin 2, moderator 1, member 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            ChatRole::Owner => 3,
+            ChatRole::Admin => 2,
+            ChatRole::Moderator => 1,
+            ChatRole::Member => 0,
+        }
+    }
+}
 
 crate::named_enum!(
     /// Who may invite people into a group.

@@ -313,7 +313,7 @@ async fn a_group_admin_may_delete_anyones_message_a_member_may_not() {
         .await;
     let m = app.send_text(&member.token, group.id, "spam").await;
     let by_member = delete(&app, &other.token, group.id, m.id, true).await;
-    assert_error(by_member, 403, ErrorCode::NotYourMessage).await;
+    assert_error(by_member, 403, ErrorCode::RoleTooLow).await;
     let by_admin: ChangeResult =
         json_with_status(delete(&app, &admin.token, group.id, m.id, true).await, 200).await;
     assert!(by_admin.message.deleted);

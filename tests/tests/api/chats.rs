@@ -117,7 +117,7 @@ async fn a_group_has_its_creator_as_admin_and_its_members() {
     )
     .await;
     let roles: Vec<(UserId, ChatRole)> = details.members.iter().map(|m| (m.id, m.role)).collect();
-    assert!(roles.contains(&(owner.user.id, ChatRole::Admin)));
+    assert!(roles.contains(&(owner.user.id, ChatRole::Owner)));
     assert!(roles.contains(&(a.user.id, ChatRole::Member)));
     assert_eq!(roles.len(), 3);
 }

@@ -6,6 +6,7 @@
 mod changes;
 mod chats;
 mod events;
+mod groups;
 mod health;
 mod list_truth;
 mod login;

@@ -36,6 +36,17 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/chats/{id}/pins"),
     ("post", "/api/v1/chats/{id}/forward"),
     ("get", "/api/v1/chats/{id}/events"),
+    ("patch", "/api/v1/chats/{id}"),
+    ("get", "/api/v1/chats/{id}/members"),
+    ("patch", "/api/v1/chats/{id}/members/{user_id}"),
+    ("delete", "/api/v1/chats/{id}/members/{user_id}"),
+    ("post", "/api/v1/chats/{id}/bans"),
+    ("delete", "/api/v1/chats/{id}/bans/{user_id}"),
+    ("post", "/api/v1/chats/{id}/owner"),
+    ("post", "/api/v1/chats/{id}/invites"),
+    ("get", "/api/v1/invites"),
+    ("post", "/api/v1/invites/{id}/accept"),
+    ("post", "/api/v1/invites/{id}/decline"),
     ("get", "/api/v1/ws"),
 ];
 

@@ -1,0 +1,875 @@
+//! Groups people run: the permission table as a matrix (every action × actor role × target
+//! role, each refusal a 403 with its code), invitations, leaving and what a former member
+//! may still read, bans, muting, mentions, and a strangers' view.
+
+use natter_shared::api::{
+    ChatDetails, ChatList, ChatRole, ChatSummary, DepartureReason, GroupAction, GroupRules, Invite,
+    InviteList, MemberList, Message, Refusal, ServiceAction, may,
+};
+use natter_shared::ws::ServerFrame;
+use natter_shared::{ChatId, ErrorCode, UserId};
+use natter_tests::{TestApp, WsClient, assert_error, json_with_status};
+use serde_json::json;
+
+async fn busy_app() -> TestApp {
+    TestApp::spawn_with(|v| {
+        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "100000".into());
+        v.insert("NATTER_RATE_REST_PER_MIN".into(), "100000".into());
+    })
+    .await
+}
+
+async fn patch_member(
+    app: &TestApp,
+    token: &str,
+    chat: ChatId,
+    user: UserId,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.client
+        .patch(app.api(&format!("/chats/{chat}/members/{user}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn remove(app: &TestApp, token: &str, chat: ChatId, user: UserId) -> reqwest::Response {
+    app.client
+        .delete(app.api(&format!("/chats/{chat}/members/{user}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.api(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn pin(
+    app: &TestApp,
+    token: &str,
+    chat: ChatId,
+    m: natter_shared::MessageId,
+) -> reqwest::Response {
+    app.client
+        .put(app.api(&format!("/chats/{chat}/pins/{m}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn code_of(r: Refusal) -> ErrorCode {
+    match r {
+        Refusal::RoleTooLow => ErrorCode::RoleTooLow,
+        Refusal::TargetTooHigh => ErrorCode::TargetRoleTooHigh,
+        Refusal::RoleAboveYours => ErrorCode::RoleAboveYours,
+        Refusal::Muted => ErrorCode::Muted,
+    }
+}
+
+const ROLES: [ChatRole; 4] = [
+    ChatRole::Owner,
+    ChatRole::Admin,
+    ChatRole::Moderator,
+    ChatRole::Member,
+];
+
+/// A group whose owner is `owner`, with `actor` in `actor_role` and `target` in
+/// `target_role` (an owner actor is the owner itself; an owner target is the owner).
+async fn roles_group(
+    app: &TestApp,
+    owner: &natter_shared::api::AuthTokens,
+    actor: UserId,
+    actor_role: ChatRole,
+    target: UserId,
+    target_role: ChatRole,
+) -> ChatId {
+    let chat = app
+        .group_chat(&owner.token, "matrix", &[actor, target])
+        .await
+        .id;
+    for (who, role) in [(actor, actor_role), (target, target_role)] {
+        if role != ChatRole::Owner && role != ChatRole::Member {
+            let r = patch_member(app, &owner.token, chat, who, json!({"role": role})).await;
+            assert_eq!(r.status(), 200, "setting up {role}");
+        }
+    }
+    chat
+}
+
+#[actix_web::test]
+async fn the_permission_table_is_what_the_server_enforces_for_every_role_pair() {
+    let app = busy_app().await;
+    let rules = GroupRules::default();
+    let mut checked = 0;
+    for actor_role in ROLES {
+        for target_role in [ChatRole::Admin, ChatRole::Moderator, ChatRole::Member] {
+            let owner = app.signed_in_user().await;
+            let actor_t = app.signed_in_user().await;
+            let target_t = app.signed_in_user().await;
+            let (actor, actor_id) = if actor_role == ChatRole::Owner {
+                (&owner, owner.user.id)
+            } else {
+                (&actor_t, actor_t.user.id)
+            };
+            let target = target_t.user.id;
+            let cases: Vec<(GroupAction, serde_json::Value)> = vec![
+                (GroupAction::Mute, json!({"muted": true})),
+                (
+                    GroupAction::ChangeRole {
+                        to: ChatRole::Moderator,
+                    },
+                    json!({"role": "moderator"}),
+                ),
+                (
+                    GroupAction::ChangeRole {
+                        to: ChatRole::Admin,
+                    },
+                    json!({"role": "admin"}),
+                ),
+            ];
+            for (action, body) in cases {
+                let chat =
+                    roles_group(&app, &owner, actor_id, actor_role, target, target_role).await;
+                let expected = may(actor_role, false, action, Some(target_role), rules);
+                let resp = patch_member(&app, &actor.token, chat, target, body).await;
+                let no_change =
+                    matches!(action, GroupAction::ChangeRole { to } if to == target_role);
+                match expected {
+                    Ok(()) => {
+                        assert_eq!(resp.status(), 200, "{actor_role} {action:?} {target_role}")
+                    }
+                    Err(_) if no_change => assert!(resp.status() == 200 || resp.status() == 403),
+                    Err(r) => {
+                        assert_error(resp, 403, code_of(r)).await;
+                    }
+                }
+                checked += 1;
+            }
+            for (action, ban) in [(GroupAction::Remove, false), (GroupAction::Ban, true)] {
+                let chat =
+                    roles_group(&app, &owner, actor_id, actor_role, target, target_role).await;
+                let resp = if ban {
+                    post(
+                        &app,
+                        &actor.token,
+                        &format!("/chats/{chat}/bans"),
+                        json!({"user_id": target}),
+                    )
+                    .await
+                } else {
+                    remove(&app, &actor.token, chat, target).await
+                };
+                match may(actor_role, false, action, Some(target_role), rules) {
+                    Ok(()) => {
+                        assert_eq!(resp.status(), 204, "{actor_role} {action:?} {target_role}");
+                        // gone: their history is capped, their list lost the chat
+                        let list = app.chats(&target_t.token, "").await;
+                        assert!(list.chats.iter().all(|c| c.id != chat));
+                    }
+                    Err(r) => {
+                        assert_error(resp, 403, code_of(r)).await;
+                        let list = app.chats(&target_t.token, "").await;
+                        assert!(list.chats.iter().any(|c| c.id == chat), "still a member");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        // actions on the group itself
+        let owner = app.signed_in_user().await;
+        let actor_t = app.signed_in_user().await;
+        let other = app.signed_in_user().await;
+        let (actor, actor_id) = if actor_role == ChatRole::Owner {
+            (&owner, owner.user.id)
+        } else {
+            (&actor_t, actor_t.user.id)
+        };
+        let chat = roles_group(
+            &app,
+            &owner,
+            actor_id,
+            actor_role,
+            other.user.id,
+            ChatRole::Member,
+        )
+        .await;
+        let edit = app
+            .client
+            .patch(app.api(&format!("/chats/{chat}")))
+            .bearer_auth(&actor.token)
+            .json(&json!({"title": "renamed", "description": "about"}))
+            .send()
+            .await
+            .unwrap();
+        match may(actor_role, false, GroupAction::EditInfo, None, rules) {
+            Ok(()) => {
+                let d: ChatDetails = json_with_status(edit, 200).await;
+                let g = d.group.expect("a group has info");
+                assert_eq!(
+                    (g.title.as_str(), g.description.as_str()),
+                    ("renamed", "about")
+                );
+            }
+            Err(r) => {
+                assert_error(edit, 403, code_of(r)).await;
+            }
+        }
+        let m = app.send_text(&other.token, chat, "someone else's").await;
+        let del = app
+            .client
+            .delete(app.api(&format!(
+                "/chats/{chat}/messages/{}?for_everyone=true",
+                m.id
+            )))
+            .bearer_auth(&actor.token)
+            .send()
+            .await
+            .unwrap();
+        match may(actor_role, false, GroupAction::DeleteOthers, None, rules) {
+            Ok(()) => assert_eq!(del.status(), 200, "{actor_role} deletes others'"),
+            Err(r) => {
+                assert_error(del, 403, code_of(r)).await;
+            }
+        }
+        let mine = app.send_text(&actor.token, chat, "pin me").await;
+        let pinned = pin(&app, &actor.token, chat, mine.id).await;
+        match may(actor_role, false, GroupAction::Pin, None, rules) {
+            Ok(()) => assert_eq!(pinned.status(), 200, "{actor_role} pins"),
+            Err(r) => {
+                assert_error(pinned, 403, code_of(r)).await;
+            }
+        }
+        checked += 3;
+    }
+    assert_eq!(checked, 4 * 3 * 5 + 4 * 3);
+}
+
+#[actix_web::test]
+async fn ownership_is_handed_over_and_the_owner_cannot_just_leave() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    let leave = remove(&app, &owner.token, chat, owner.user.id).await;
+    assert_error(leave, 409, ErrorCode::OwnerMustHandOver).await;
+    // nobody but the owner hands over; owner is never given as a role
+    let r = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/owner"),
+        json!({"user_id": bob.user.id}),
+    )
+    .await;
+    assert_error(r, 403, ErrorCode::RoleTooLow).await;
+    let r = patch_member(
+        &app,
+        &owner.token,
+        chat,
+        bob.user.id,
+        json!({"role": "owner"}),
+    )
+    .await;
+    assert_error(r, 403, ErrorCode::RoleAboveYours).await;
+    let r = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/owner"),
+        json!({"user_id": bob.user.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    let members: MemberList = json_with_status(
+        app.get_authed(&format!("/chats/{chat}/members"), &owner.token)
+            .await,
+        200,
+    )
+    .await;
+    let role_of = |id: UserId| members.members.iter().find(|m| m.id == id).map(|m| m.role);
+    assert_eq!(role_of(bob.user.id), Some(ChatRole::Owner));
+    assert_eq!(role_of(owner.user.id), Some(ChatRole::Admin));
+    assert_eq!(
+        members.members[0].id, bob.user.id,
+        "the owner is listed first"
+    );
+    let history = app.history(&owner.token, chat, "").await;
+    assert!(matches!(
+        history.messages.last().and_then(|m| m.service.clone()),
+        Some(ServiceAction::OwnerChanged { user_id }) if user_id == bob.user.id
+    ));
+    let leave = remove(&app, &owner.token, chat, owner.user.id).await;
+    assert_eq!(leave.status(), 204, "the former owner may leave now");
+}
+
+#[actix_web::test]
+async fn a_member_who_leaves_keeps_what_they_saw_and_gets_nothing_newer() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    app.send_text(&owner.token, chat, "before").await;
+    let mut ws = WsClient::connect(&app.ws_url(), &bob.token).await;
+    let r = remove(&app, &bob.token, chat, bob.user.id).await;
+    assert_eq!(r.status(), 204);
+    let ended = ws
+        .recv_until(|f| matches!(f, ServerFrame::MembershipEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        ServerFrame::MembershipEnded {
+            chat_id: chat,
+            reason: DepartureReason::Left
+        }
+    );
+    app.send_text(&owner.token, chat, "after").await;
+    // what they had: "before" and their own "left" message, nothing newer
+    let page = app.history(&bob.token, chat, "").await;
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["before", ""]);
+    assert!(!page.has_next);
+    let last = page.messages.last().map(|m| m.seq).unwrap_or(0);
+    let newer = app
+        .get_authed(&format!("/chats/{chat}/messages?after={last}"), &bob.token)
+        .await;
+    assert_error(newer, 404, ErrorCode::NotFound).await;
+    let events = app
+        .get_authed(&format!("/chats/{chat}/events?after=0"), &bob.token)
+        .await;
+    let events: natter_shared::api::EventPage = json_with_status(events, 200).await;
+    assert_eq!(events.events.len(), 2, "the log up to the departure");
+    let send = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/messages"),
+        json!({"text": "hi", "request_id": uuid::Uuid::new_v4()}),
+    )
+    .await;
+    assert_error(send, 404, ErrorCode::NotFound).await;
+    let members = app
+        .get_authed(&format!("/chats/{chat}/members"), &bob.token)
+        .await;
+    assert_error(members, 404, ErrorCode::NotFound).await;
+    // the "after" never reached the old socket: the next frame is the one sent after this
+    let mine = app
+        .send_text(
+            &bob.token,
+            app.direct_chat(&bob.token, owner.user.id).await.id,
+            "probe",
+        )
+        .await;
+    let next = ws
+        .recv_until(|f| {
+            matches!(
+                f,
+                ServerFrame::NewMessage { .. } | ServerFrame::MessageSent { .. }
+            )
+        })
+        .await;
+    match next {
+        ServerFrame::NewMessage { message, .. } => {
+            assert_eq!(message.id, mine.id, "nothing of the group after leaving")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[actix_web::test]
+async fn invitations_are_received_live_accepted_declined_and_refused_for_the_banned() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let carol = app.signed_in_user().await;
+    let dave = app.signed_in_user().await;
+    let chat = app.group_chat(&owner.token, "club", &[]).await.id;
+    app.send_text(&owner.token, chat, "history").await;
+    let mut carol_ws = WsClient::connect(&app.ws_url(), &carol.token).await;
+    let mut owner_ws = WsClient::connect(&app.ws_url(), &owner.token).await;
+    let invite: Invite = json_with_status(
+        post(
+            &app,
+            &owner.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": carol.user.id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(invite.chat_title, "club");
+    let live = carol_ws
+        .recv_until(|f| matches!(f, ServerFrame::InviteReceived { .. }))
+        .await;
+    assert_eq!(
+        live,
+        ServerFrame::InviteReceived {
+            invite: invite.clone()
+        }
+    );
+    let listed: InviteList =
+        json_with_status(app.get_authed("/invites", &carol.token).await, 200).await;
+    assert_eq!(listed.invites, vec![invite.clone()]);
+    // not a member until accepted
+    assert!(app.chats(&carol.token, "").await.chats.is_empty());
+    let again = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": owner.user.id}),
+    )
+    .await;
+    assert_error(again, 409, ErrorCode::AlreadyMember).await;
+    // someone else cannot answer it
+    let theirs = post(
+        &app,
+        &dave.token,
+        &format!("/invites/{}/accept", invite.id),
+        json!({}),
+    )
+    .await;
+    assert_error(theirs, 404, ErrorCode::NotFound).await;
+
+    let joined: ChatSummary = json_with_status(
+        post(
+            &app,
+            &carol.token,
+            &format!("/invites/{}/accept", invite.id),
+            json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(joined.id, chat);
+    assert_eq!(joined.unread_count, 0);
+    let answered = owner_ws
+        .recv_until(|f| matches!(f, ServerFrame::InviteAnswered { .. }))
+        .await;
+    assert!(matches!(
+        answered,
+        ServerFrame::InviteAnswered { accepted: true, .. }
+    ));
+    let page = app.history(&carol.token, chat, "").await;
+    assert_eq!(
+        page.messages[0].text, "history",
+        "the group comes with its history"
+    );
+    assert!(matches!(
+        page.messages.last().and_then(|m| m.service.clone()),
+        Some(ServiceAction::Joined { user_id, invited_by: Some(by) }) if user_id == carol.user.id && by == owner.user.id
+    ));
+    assert!(
+        app.chats(&carol.token, "")
+            .await
+            .chats
+            .iter()
+            .any(|c| c.id == chat)
+    );
+    let used = post(
+        &app,
+        &carol.token,
+        &format!("/invites/{}/accept", invite.id),
+        json!({}),
+    )
+    .await;
+    assert_error(used, 404, ErrorCode::NotFound).await;
+
+    // declined: the inviter is told, nothing joins
+    let invite: Invite = json_with_status(
+        post(
+            &app,
+            &carol.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": dave.user.id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let mut carol_ws2 = WsClient::connect(&app.ws_url(), &carol.token).await;
+    let r = post(
+        &app,
+        &dave.token,
+        &format!("/invites/{}/decline", invite.id),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    let told = carol_ws2
+        .recv_until(|f| matches!(f, ServerFrame::InviteAnswered { .. }))
+        .await;
+    assert!(
+        matches!(told, ServerFrame::InviteAnswered { accepted: false, user_id, .. } if user_id == dave.user.id)
+    );
+    assert!(app.chats(&dave.token, "").await.chats.is_empty());
+
+    // banned: no invitation, and a ban withdraws an open one
+    let r = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/bans"),
+        json!({"user_id": dave.user.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    let r = post(
+        &app,
+        &carol.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": dave.user.id}),
+    )
+    .await;
+    assert_error(r, 403, ErrorCode::Banned).await;
+    let r = app
+        .client
+        .delete(app.api(&format!("/chats/{chat}/bans/{}", dave.user.id)))
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = post(
+        &app,
+        &carol.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": dave.user.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+
+    // strangers and bad input
+    let stranger = app.signed_in_user().await;
+    let r = post(
+        &app,
+        &stranger.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": stranger.user.id}),
+    )
+    .await;
+    assert_error(r, 404, ErrorCode::NotFound).await;
+    let r = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": uuid::Uuid::new_v4()}),
+    )
+    .await;
+    assert_error(r, 404, ErrorCode::NotFound).await;
+    let r = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user": 1}),
+    )
+    .await;
+    assert_error(r, 400, ErrorCode::InvalidJson).await;
+    let direct = app.direct_chat(&owner.token, carol.user.id).await.id;
+    let r = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{direct}/invites"),
+        json!({"user_id": dave.user.id}),
+    )
+    .await;
+    assert_error(r, 409, ErrorCode::NotAGroup).await;
+}
+
+#[actix_web::test]
+async fn an_invitation_expires_and_a_group_that_restricts_invites_refuses_members() {
+    let app = TestApp::spawn_with(|v| {
+        v.insert("NATTER_INVITE_TTL_SECS".into(), "1".into());
+    })
+    .await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let carol = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    let invite: Invite = json_with_status(
+        post(
+            &app,
+            &owner.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": carol.user.id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    // the expiry is a time, not an event: wait it out
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let listed: InviteList =
+        json_with_status(app.get_authed("/invites", &carol.token).await, 200).await;
+    assert!(
+        listed.invites.is_empty(),
+        "an expired invitation is not listed"
+    );
+    let r = post(
+        &app,
+        &carol.token,
+        &format!("/invites/{}/accept", invite.id),
+        json!({}),
+    )
+    .await;
+    assert_error(r, 410, ErrorCode::InviteExpired).await;
+    let r = app
+        .client
+        .patch(app.api(&format!("/chats/{chat}")))
+        .bearer_auth(&owner.token)
+        .json(&json!({"invite_policy": "admins"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/invites"),
+        json!({"user_id": carol.user.id}),
+    )
+    .await;
+    assert_error(r, 403, ErrorCode::RoleTooLow).await;
+}
+
+#[actix_web::test]
+async fn a_re_invited_former_admin_comes_back_as_a_member() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    patch_member(
+        &app,
+        &owner.token,
+        chat,
+        bob.user.id,
+        json!({"role": "admin"}),
+    )
+    .await;
+    assert_eq!(
+        remove(&app, &owner.token, chat, bob.user.id).await.status(),
+        204
+    );
+    let invite: Invite = json_with_status(
+        post(
+            &app,
+            &owner.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": bob.user.id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let _: ChatSummary = json_with_status(
+        post(
+            &app,
+            &bob.token,
+            &format!("/invites/{}/accept", invite.id),
+            json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let members: MemberList = json_with_status(
+        app.get_authed(&format!("/chats/{chat}/members"), &bob.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(members.my_role, ChatRole::Member);
+    let page = app.history(&bob.token, chat, "after=0&limit=100").await;
+    assert!(
+        page.messages.iter().any(|m| m.service.is_some()),
+        "service messages are history"
+    );
+}
+
+#[actix_web::test]
+async fn a_muted_member_reads_but_cannot_send_react_or_pin() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    let r = app
+        .client
+        .patch(app.api(&format!("/chats/{chat}")))
+        .bearer_auth(&owner.token)
+        .json(&json!({"pin_policy": "everyone"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let m = app.send_text(&owner.token, chat, "read me").await;
+    let r = patch_member(
+        &app,
+        &owner.token,
+        chat,
+        bob.user.id,
+        json!({"muted": true}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let send = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/messages"),
+        json!({"text": "hi", "request_id": uuid::Uuid::new_v4()}),
+    )
+    .await;
+    assert_error(send, 403, ErrorCode::Muted).await;
+    let react = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/messages/{}/reactions", m.id),
+        json!({"emoji": "👍"}),
+    )
+    .await;
+    assert_error(react, 403, ErrorCode::Muted).await;
+    let pinned = pin(&app, &bob.token, chat, m.id).await;
+    assert_error(pinned, 403, ErrorCode::Muted).await;
+    let page = app.history(&bob.token, chat, "").await;
+    assert!(page.messages.iter().any(|x| x.id == m.id), "still reads");
+    // over the socket too
+    let mut ws = WsClient::connect(&app.ws_url(), &bob.token).await;
+    let rid = natter_shared::RequestId::new_random();
+    ws.send(&natter_shared::ws::ClientFrame::Message {
+        chat_id: chat,
+        text: "hi".into(),
+        request_id: rid,
+        reply_to: None,
+    })
+    .await;
+    let refused = ws
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await;
+    assert!(matches!(
+        refused,
+        ServerFrame::Error {
+            code: ErrorCode::Muted,
+            ..
+        }
+    ));
+    patch_member(
+        &app,
+        &owner.token,
+        chat,
+        bob.user.id,
+        json!({"muted": false}),
+    )
+    .await;
+    let sent = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/messages"),
+        json!({"text": "back", "request_id": uuid::Uuid::new_v4()}),
+    )
+    .await;
+    assert_eq!(sent.status(), 201);
+    // service messages cannot be edited, reacted to or pinned
+    let service = app
+        .history(&owner.token, chat, "")
+        .await
+        .messages
+        .into_iter()
+        .find(|x| x.service.is_some())
+        .expect("a service message");
+    let react = post(
+        &app,
+        &owner.token,
+        &format!("/chats/{chat}/messages/{}/reactions", service.id),
+        json!({"emoji": "👍"}),
+    )
+    .await;
+    assert_error(react, 403, ErrorCode::Forbidden).await;
+}
+
+#[actix_web::test]
+async fn a_mention_is_resolved_and_badges_the_chat_until_read_from_cache_and_postgres() {
+    let app = busy_app().await;
+    let owner = app.signed_in_user().await;
+    let bob = app.signed_in_user().await;
+    let chat = app
+        .group_chat(&owner.token, "club", &[bob.user.id])
+        .await
+        .id;
+    // both lists cached before the mention
+    app.chats(&bob.token, "").await;
+    let text = format!(
+        "hey @{}, and @nobody_here",
+        bob.user.username.as_str().to_uppercase()
+    );
+    let m: Message = app.send_text(&owner.token, chat, &text).await;
+    assert_eq!(m.mentions, vec![bob.user.id]);
+    let listed = |l: &ChatList| {
+        l.chats
+            .iter()
+            .find(|c| c.id == chat)
+            .map(|c| c.unread_mention)
+    };
+    assert_eq!(
+        listed(&app.chats(&bob.token, "").await),
+        Some(true),
+        "cached list"
+    );
+    app.flush_redis();
+    assert_eq!(
+        listed(&app.chats(&bob.token, "").await),
+        Some(true),
+        "from PostgreSQL"
+    );
+    assert_eq!(
+        listed(&app.chats(&owner.token, "").await),
+        Some(false),
+        "not the sender's"
+    );
+    let r = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/read"),
+        json!({"seq": m.seq}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        listed(&app.chats(&bob.token, "").await),
+        Some(false),
+        "read: no badge"
+    );
+    // an email address is no mention; a direct chat has none
+    let m = app
+        .send_text(
+            &owner.token,
+            chat,
+            &format!("mail x@{}", bob.user.username.as_str()),
+        )
+        .await;
+    assert!(m.mentions.is_empty());
+}
