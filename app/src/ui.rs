@@ -8,6 +8,7 @@ mod composer;
 mod conversation;
 mod devices;
 pub mod format;
+pub mod group_info;
 mod message_actions;
 mod message_row;
 mod new_chat;

@@ -69,6 +69,7 @@ pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         }
     });
     ui.separator();
+    super::group_info::invitations_ui(ui, state, actions);
     if count == 0 {
         let key = if !state.chats.loaded {
             "chats.loading"
@@ -223,6 +224,18 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         ui.put(badge, label);
         preview_right = badge.left() - 8.0;
     }
+    // an unread message mentions me: "@" beside the count
+    if entry.summary.unread_mention {
+        let size = egui::vec2(20.0, 20.0);
+        let at =
+            egui::Rect::from_min_size(egui::pos2(preview_right - size.x, bottom - size.y), size);
+        painter.rect_filled(at, 10.0, UNREAD_BADGE);
+        let label = egui::Label::new(RichText::new("@").color(Color32::WHITE).size(SMALL_SIZE))
+            .selectable(false)
+            .sense(Sense::hover());
+        ui.put(at, label);
+        preview_right = at.left() - 8.0;
+    }
 
     // preview, bottom left: "typing…", else the last message (with its sender in groups)
     let preview_rect = egui::Rect::from_min_max(
@@ -259,6 +272,10 @@ fn preview_text(state: &AppState, entry: &ChatEntry) -> (String, bool) {
     let Some(message) = &entry.summary.last_message else {
         return (tr(lang, "chats.no_messages"), false);
     };
+    if let Some(action) = &message.service {
+        let text = super::group_info::service_text(state, entry, message.sender_id, action);
+        return (one_line(&text, 80), false);
+    }
     let me = state.session.as_ref().map(|s| s.user_id);
     let text = one_line(&message.text, 80);
     let sender = if Some(message.sender_id) == me {

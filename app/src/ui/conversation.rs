@@ -60,8 +60,17 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
     });
     super::message_actions::delete_dialog_ui(ui.ctx(), state, actions);
     super::message_actions::forward_dialog_ui(ui.ctx(), state, actions);
+    super::group_info::panel_ui(ui.ctx(), state, actions);
     egui::Panel::bottom("conversation-composer").show(ui, |ui| {
-        composer_ui(ui, state, entry, actions);
+        match super::group_info::ended_text(state, entry) {
+            // no longer a member: what was seen stays, nothing can be sent
+            Some(text) => {
+                ui.add_space(10.0);
+                ui.vertical_centered(|ui| ui.weak(text));
+                ui.add_space(10.0);
+            }
+            None => composer_ui(ui, state, entry, actions),
+        }
     });
     egui::CentralPanel::no_frame().show(ui, |ui| messages_ui(ui, state, entry, actions));
 }
@@ -85,6 +94,14 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("…", |ui| {
+                let ended = state.chats.groups.ended.contains_key(&id);
+                if entry.summary.kind == natter_shared::api::ChatKind::Group
+                    && !ended
+                    && ui.button(tr(lang, "group.info")).clicked()
+                {
+                    actions.push(Action::Group(crate::action::GroupAction::PanelOpened(id)));
+                    ui.close();
+                }
                 mute_item_ui(ui, state, id, actions);
                 if ui.button(tr(lang, "conversation.close")).clicked() {
                     actions.push(Action::ChatClosed);

@@ -53,6 +53,7 @@ impl Row<'_> {
             Row::Top => 36.0,
             Row::Day(_) | Row::Unread => 30.0,
             Row::Message(m) if m.is_gone() => 0.0,
+            Row::Message(m) if m.service.is_some() => 30.0,
             Row::Message(m) => 52.0 + 16.0 * (m.text.len() / 60) as f32,
             Row::Pending(o) => 52.0 + 16.0 * (o.text.len() / 60) as f32,
         }
@@ -89,6 +90,13 @@ pub fn row_ui(
         Row::Unread => pill_ui(ui, &tr(lang, "conversation.new_messages"), true),
         // a deleted message disappears (its seq stays, so history has no gap)
         Row::Message(message) if message.is_gone() => {}
+        // "Alice added Bob": centred, like a day separator
+        Row::Message(message) if message.service.is_some() => {
+            if let Some(action) = &message.service {
+                let text = super::group_info::service_text(state, entry, message.sender_id, action);
+                pill_ui(ui, &text, false);
+            }
+        }
         Row::Message(message) => bubble_ui(ui, state, entry, Bubble::Stored(message), actions),
         Row::Pending(outgoing) => bubble_ui(ui, state, entry, Bubble::Pending(outgoing), actions),
     }

@@ -357,21 +357,21 @@ fn update(
     let Some(them) = member(conn, chat.id, target)? else {
         return Ok(Err(GroupRejected::MemberNotFound));
     };
-    if let Some(to) = role.filter(|r| *r != them.role) {
-        if let Err(r) = may(
+    if let Some(to) = role.filter(|r| *r != them.role)
+        && let Err(r) = may(
             me.role,
             me.muted,
             GroupAction::ChangeRole { to },
             Some(them.role),
             rules,
-        ) {
-            return Ok(Err(r.into()));
-        }
+        )
+    {
+        return Ok(Err(r.into()));
     }
-    if muted.is_some_and(|m| m != them.muted) {
-        if let Err(r) = may(me.role, me.muted, GroupAction::Mute, Some(them.role), rules) {
-            return Ok(Err(r.into()));
-        }
+    if muted.is_some_and(|m| m != them.muted)
+        && let Err(r) = may(me.role, me.muted, GroupAction::Mute, Some(them.role), rules)
+    {
+        return Ok(Err(r.into()));
     }
     let row = chat_members::table.find((chat.id, target));
     if let Some(to) = role.filter(|r| *r != them.role) {

@@ -56,8 +56,7 @@ impl Members {
         }
         let mut found = Vec::new();
         let mut prev: Option<char> = None;
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in text.char_indices() {
             let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
             prev = Some(c);
             if !starts {
