@@ -12,7 +12,8 @@ use natter_shared::{ChatId, ErrorCode, UserId};
 use uuid::Uuid;
 
 use crate::chat_list::{self, marks};
-use crate::db::members::{Changed, GroupRejected, MemberOp};
+use crate::db::members::{Changed, GroupRejected};
+use crate::db::membership::MemberOp;
 use crate::db::{self, invites};
 use crate::error::ApiError;
 use crate::realtime::deliver::fan_out;
@@ -67,7 +68,7 @@ pub async fn change(
     };
     let mark = mark_members(state, chat, target).await?;
     let changed = db::run(&state.db, move |conn| {
-        Ok(db::members::apply(conn, chat.0, actor.0, &op)?)
+        Ok(db::membership::apply(conn, chat.0, actor.0, &op)?)
     })
     .await?
     .map_err(rejected)?;

@@ -47,6 +47,23 @@ pub(super) fn complete(redis: &Redis, user: UserId) -> String {
     redis.key(&format!("cl:{user}:ok"))
 }
 
+/// `cl:<user>:rb`: the token of the rebuild under way; a new chat of the user deletes it, so
+/// a rebuild that read PostgreSQL before the chat existed does not mark the list complete.
+pub(super) fn rebuilding(redis: &Redis, user: UserId) -> String {
+    redis.key(&format!("cl:{user}:rb"))
+}
+
+/// Marks a list complete (KEYS[2], TTL ARGV[2] ms) only if the rebuild's token (KEYS[1])
+/// is still ARGV[1]: nothing was added to the user's chats while it read PostgreSQL.
+pub(super) const COMPLETE_IF_UNTOUCHED: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], 1, 'PX', ARGV[2])
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+";
+
 /// `c:<chat>`: a chat's meta and activity.
 pub(super) fn chat(redis: &Redis, chat: ChatId) -> String {
     redis.key(&format!("c:{chat}"))

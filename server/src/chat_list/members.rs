@@ -73,6 +73,7 @@ pub async fn on_members_changed(
     }
     if let Some(u) = joined {
         pipe.del(keys::complete(&state.redis, u)).ignore();
+        pipe.del(keys::rebuilding(&state.redis, u)).ignore();
     }
     if let Some(u) = departed {
         pipe.zrem(keys::list(&state.redis, u), id.to_string())

@@ -9,7 +9,9 @@ use natter_shared::api::{
 };
 use natter_shared::{ChatId, UserId};
 
-use super::keys::{self, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, partner_of, us};
+use super::keys::{
+    self, COMPLETE_IF_UNTOUCHED, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, partner_of, us,
+};
 use super::marks::{self, now_ms};
 use super::postgres::from_db;
 use super::update::STALE_MARK;
@@ -341,6 +343,19 @@ async fn profiles(state: &AppState, ids: &[UserId]) -> redis::RedisResult<HashMa
 
 /// Loads a user's whole list from PostgreSQL into the cache and marks it complete.
 pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
+    // a chat created for the user from now on deletes this token (see `keys::rebuilding`)
+    let token = uuid::Uuid::new_v4().to_string();
+    let rebuilding = keys::rebuilding(&state.redis, user);
+    {
+        let mut conn = state.redis.conn();
+        redis::cmd("SET")
+            .arg(&rebuilding)
+            .arg(&token)
+            .arg("PX")
+            .arg(LIST_TTL.as_millis() as i64)
+            .query_async::<()>(&mut conn)
+            .await?;
+    }
     let (chats, members, lasts, mentions) = db::run(&state.db, move |conn| {
         let (chats, _) = db::chats::list_for_user(conn, user.0, i64::MAX, 0, false)?;
         let ids: Vec<uuid::Uuid> = chats.iter().map(|c| c.0.id).collect();
@@ -412,10 +427,12 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         .arg(&list)
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
-    pipe.cmd("SET")
+    pipe.cmd("EVAL")
+        .arg(COMPLETE_IF_UNTOUCHED)
+        .arg(2)
+        .arg(&rebuilding)
         .arg(keys::complete(&state.redis, user))
-        .arg(1)
-        .arg("PX")
+        .arg(&token)
         .arg(LIST_TTL.as_millis() as i64)
         .ignore();
     let mut conn = state.redis.conn();

@@ -15,7 +15,7 @@
 //!    token stays, so every reader of M goes to PostgreSQL, from the next request on. A reader
 //!    that finds a token older than [`STALE_MARK`] rebuilds the list from PostgreSQL and then
 //!    removes the tokens older than that: a writer never commits a change marked longer ago
-//!    than `db::writer::COMMIT_DEADLINE` (half of it), so everything such a token stood for
+//!    than `db::batch::COMMIT_DEADLINE` (half of it), so everything such a token stood for
 //!    is committed or never will be, and the rebuild saw it.
 //! 4. After 3 the cache holds the change; its updates only move values forward, so a late
 //!    or repeated update cannot take it back.
@@ -241,6 +241,8 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
             .arg(us(chat.updated_at))
             .arg(id.to_string())
             .ignore();
+        // a rebuild under way read PostgreSQL before this chat: it must not complete
+        pipe.del(keys::rebuilding(&state.redis, *m)).ignore();
     }
     let mut conn = state.redis.conn();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {

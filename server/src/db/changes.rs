@@ -11,11 +11,11 @@ use diesel::prelude::*;
 use natter_shared::api::{ChatKind, EventKind, GroupAction, GroupRules, Message, Refusal, may};
 use uuid::Uuid;
 
+use super::batch::COMMIT_DEADLINE;
 use super::events::{self, EventRow};
 use super::members::{self, MemberRow};
 use super::messages::{self, MessageRow};
 use super::schema::{hidden_messages, message_edits, message_reactions};
-use super::writer::COMMIT_DEADLINE;
 
 /// One change, validated (the text and emoji are already parsed).
 #[derive(Debug, Clone)]

@@ -1,10 +1,12 @@
 //! PostgreSQL through diesel: the pool, the blocking helper, and one module per table.
 
+pub mod batch;
 pub mod changes;
 pub mod chats;
 pub mod events;
 pub mod invites;
 pub mod members;
+pub mod membership;
 pub mod messages;
 pub mod names;
 pub mod pool;

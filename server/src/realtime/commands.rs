@@ -7,8 +7,8 @@ use natter_shared::api::ReadState;
 use natter_shared::{MessageId, MessageText, RequestId, UserId};
 
 use super::events::ConnId;
+use crate::db::batch::Persisted;
 use crate::db::changes::{Applied, Change};
-use crate::db::writer::Persisted;
 use crate::error::ApiError;
 
 /// Send a message (from a WebSocket connection `conn`, or over REST).

@@ -11,7 +11,7 @@ use natter_shared::{ChatDescription, ChatId, ChatTitle, ErrorBody, ErrorCode, Us
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::{self, members::MemberOp};
+use crate::db::{self, membership::MemberOp};
 use crate::error::ApiError;
 use crate::members;
 use crate::presence;

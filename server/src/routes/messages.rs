@@ -6,7 +6,7 @@ use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, MessageText};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::writer::Persisted;
+use crate::db::batch::Persisted;
 use crate::db::{self, messages::Window};
 use crate::error::ApiError;
 use crate::limits;

@@ -8,6 +8,7 @@ mod chats;
 mod events;
 mod groups;
 mod health;
+mod invites;
 mod list_truth;
 mod login;
 mod malformed;
