@@ -234,4 +234,14 @@ pub enum GroupAction {
         invite: natter_shared::InviteId,
         accept: bool,
     },
+    /// A message request accepted or declined.
+    RequestAnswered {
+        chat_id: natter_shared::ChatId,
+        accept: bool,
+    },
+    /// Someone blocked (`on`) or unblocked.
+    BlockSet {
+        user_id: natter_shared::UserId,
+        on: bool,
+    },
 }

@@ -87,13 +87,18 @@ pub enum GroupCall {
     },
     /// `POST /chats/{id}/invites`.
     Invite { chat_id: ChatId, user_id: UserId },
+    /// `POST /chats/{id}/request/accept` or `/decline`.
+    AnswerRequest { chat_id: ChatId, accept: bool },
+    /// `PUT /users/{id}/block` (`on`) or `DELETE` it.
+    Block { user_id: UserId, on: bool },
 }
 
 impl GroupCall {
     /// The chat the call is about, if any.
     pub fn chat(&self) -> Option<ChatId> {
         match self {
-            GroupCall::ListInvites | GroupCall::Answer { .. } => None,
+            GroupCall::ListInvites | GroupCall::Answer { .. } | GroupCall::Block { .. } => None,
+            GroupCall::AnswerRequest { chat_id, .. } => Some(*chat_id),
             GroupCall::Members(c)
             | GroupCall::UpdateMember { chat_id: c, .. }
             | GroupCall::Remove { chat_id: c, .. }
@@ -108,11 +113,13 @@ impl GroupCall {
         match self {
             GroupCall::ListInvites | GroupCall::Members(_) => Method::Get,
             GroupCall::UpdateMember { .. } | GroupCall::UpdateChat { .. } => Method::Patch,
-            GroupCall::Remove { .. } => Method::Delete,
+            GroupCall::Remove { .. } | GroupCall::Block { on: false, .. } => Method::Delete,
+            GroupCall::Block { on: true, .. } => Method::Put,
             GroupCall::Answer { .. }
             | GroupCall::Ban { .. }
             | GroupCall::HandOver { .. }
-            | GroupCall::Invite { .. } => Method::Post,
+            | GroupCall::Invite { .. }
+            | GroupCall::AnswerRequest { .. } => Method::Post,
         }
     }
 
@@ -134,6 +141,11 @@ impl GroupCall {
             GroupCall::HandOver { chat_id, .. } => format!("/chats/{chat_id}/owner"),
             GroupCall::UpdateChat { chat_id, .. } => format!("/chats/{chat_id}"),
             GroupCall::Invite { chat_id, .. } => format!("/chats/{chat_id}/invites"),
+            GroupCall::AnswerRequest { chat_id, accept } => {
+                let verb = if *accept { "accept" } else { "decline" };
+                format!("/chats/{chat_id}/request/{verb}")
+            }
+            GroupCall::Block { user_id, .. } => format!("/users/{user_id}/block"),
         }
     }
 
@@ -149,12 +161,17 @@ impl GroupCall {
             GroupCall::ListInvites
             | GroupCall::Answer { .. }
             | GroupCall::Members(_)
-            | GroupCall::Remove { .. } => None,
+            | GroupCall::Remove { .. }
+            | GroupCall::AnswerRequest { .. }
+            | GroupCall::Block { .. } => None,
         }
     }
 
     fn is_idempotent(&self) -> bool {
-        !matches!(self, GroupCall::Answer { .. })
+        !matches!(
+            self,
+            GroupCall::Answer { .. } | GroupCall::AnswerRequest { .. }
+        )
     }
 }
 
@@ -166,6 +183,7 @@ pub const CHAT_PAGE: u32 = 200;
 pub enum Method {
     Get,
     Post,
+    Put,
     Patch,
     Delete,
 }

@@ -122,6 +122,8 @@ pub fn direct_with_bob(
         read_seq,
         unread_count: last_seq - read_seq,
         unread_mention: false,
+        request_from: None,
+        blocked: false,
         member_count: 2,
         created_at,
     }

@@ -39,6 +39,10 @@ pub fn rejected(r: GroupRejected) -> ApiError {
         GroupRejected::InviteExpired => {
             ApiError::client(StatusCode::GONE, ErrorCode::InviteExpired, message)
         }
+        GroupRejected::NoRequest => ApiError::conflict(ErrorCode::NotARequest, message),
+        GroupRejected::Blocked => {
+            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::Blocked, message)
+        }
     }
 }
 
@@ -101,11 +105,14 @@ pub async fn announce(
     changed: &Changed,
     mark: marks::Mark,
 ) {
-    if changed
-        .service
-        .iter()
-        .any(|m| m.to_api().service.is_some_and(|s| s.changes_members()))
-    {
+    let members_changed = changed.members_changed
+        || changed.departed.is_some()
+        || changed.joined.is_some()
+        || changed
+            .service
+            .iter()
+            .any(|m| m.to_api().service.is_some_and(|s| s.changes_members()));
+    if members_changed {
         state.bus.members_changed(chat);
     }
     let departed = changed.departed.map(|d| d.0);
@@ -135,16 +142,21 @@ pub async fn announce(
             None,
         );
     }
-    if let Some(user) = changed.joined
-        && let Ok(Some(summary)) = chat_list::summary_for(state, chat, user).await
-    {
-        fan_out(
-            state,
-            Some(chat),
-            [user],
-            &ServerFrame::ChatUpdated { chat: summary },
-            None,
-        );
+    let updated: Vec<UserId> = if changed.resummarize {
+        changed.members.clone()
+    } else {
+        changed.joined.into_iter().collect()
+    };
+    for user in updated {
+        if let Ok(Some(summary)) = chat_list::summary_for(state, chat, user).await {
+            fan_out(
+                state,
+                Some(chat),
+                [user],
+                &ServerFrame::ChatUpdated { chat: summary },
+                None,
+            );
+        }
     }
     metrics::counter!("natter_member_changes_total").increment(changed.service.len() as u64);
     let Some(row) = &changed.chat else {

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     Muted,
     /// 403: the person is banned from this group.
     Banned,
+    /// 403: one of you blocks the other.
+    Blocked,
     /// 409: the owner must hand the group over before leaving it.
     OwnerMustHandOver,
     /// 409: only groups have members to manage, info to edit and invitations.
@@ -58,6 +60,8 @@ pub enum ErrorCode {
     MemberLimitReached,
     /// 410: the invitation expired or was withdrawn.
     InviteExpired,
+    /// 409: the chat is not a message request to you (accepted already, or yours).
+    NotARequest,
     /// 409: the message was deleted; it cannot be edited, reacted to, pinned or forwarded.
     MessageDeleted,
     /// 409: the message already has the most distinct reactions it can.

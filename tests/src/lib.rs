@@ -210,6 +210,18 @@ impl TestApp {
         open_direct_chat(&self.client, &self.api("/chats"), token, partner).await
     }
 
+    /// Accepts the message request of a direct chat opened by a stranger; panics unless 200.
+    pub async fn accept_request(&self, token: &str, chat: ChatId) {
+        let resp = self
+            .client
+            .post(self.api(&format!("/chats/{chat}/request/accept")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(resp.status(), 200, "accepting the request of {chat}");
+    }
+
     /// Creates a group; panics unless 201.
     pub async fn group_chat(&self, token: &str, title: &str, members: &[UserId]) -> ChatSummary {
         let resp = self

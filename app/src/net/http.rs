@@ -119,6 +119,7 @@ pub fn build(request: &ApiRequest) -> Result<ehttp::Request, ApiFailure> {
     let method = match request.call.method() {
         Method::Get => ehttp::Method::GET,
         Method::Post => ehttp::Method::POST,
+        Method::Put => ehttp::Method::PUT,
         Method::Patch => ehttp::Method::PATCH,
         Method::Delete => ehttp::Method::DELETE,
     };
@@ -208,7 +209,8 @@ pub fn decode(
             GroupCall::Members(_) => Ok(ApiReply::Members(
                 serde_json::from_slice(&response.bytes).map_err(bad)?,
             )),
-            GroupCall::Answer { accept: true, .. } => Ok(ApiReply::Chat(Box::new(
+            GroupCall::Answer { accept: true, .. }
+            | GroupCall::AnswerRequest { accept: true, .. } => Ok(ApiReply::Chat(Box::new(
                 serde_json::from_slice(&response.bytes).map_err(bad)?,
             ))),
             GroupCall::UpdateChat { .. } => Ok(ApiReply::ChatDetails(Box::new(
@@ -220,7 +222,9 @@ pub fn decode(
             | GroupCall::Remove { .. }
             | GroupCall::Ban { .. }
             | GroupCall::HandOver { .. }
-            | GroupCall::Invite { .. } => Ok(ApiReply::Empty),
+            | GroupCall::Invite { .. }
+            | GroupCall::AnswerRequest { accept: false, .. }
+            | GroupCall::Block { .. } => Ok(ApiReply::Empty),
         },
     }
 }

@@ -39,6 +39,13 @@ pub(super) fn act(state: &mut AppState, action: GroupAction) -> Vec<Effect> {
         GroupAction::InviteQueryEdited(q) => search(state, q),
         GroupAction::InviteSent(user_id) => invite(state, user_id),
         GroupAction::InviteAnswered { invite, accept } => answer(state, invite, accept),
+        GroupAction::RequestAnswered { chat_id, accept } => authed(
+            state,
+            ApiCall::Group(GroupCall::AnswerRequest { chat_id, accept }),
+        ),
+        GroupAction::BlockSet { user_id, on } => {
+            authed(state, ApiCall::Group(GroupCall::Block { user_id, on }))
+        }
     }
 }
 
@@ -216,6 +223,9 @@ pub(super) fn finished(
                 p.members = Some(list);
             }
             Vec::new()
+        }
+        (GroupCall::AnswerRequest { .. }, Ok(ApiReply::Chat(chat))) => {
+            chat_list::upsert(state, *chat)
         }
         (GroupCall::UpdateChat { .. }, Ok(ApiReply::ChatDetails(details))) => {
             chat_list::detailed(state, *details)

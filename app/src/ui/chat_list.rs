@@ -70,6 +70,7 @@ pub fn chat_list_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     });
     ui.separator();
     super::group_info::invitations_ui(ui, state, actions);
+    super::group_info::requests_ui(ui, state, actions);
     if count == 0 {
         let key = if !state.chats.loaded {
             "chats.loading"

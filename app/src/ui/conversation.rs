@@ -62,7 +62,10 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
     super::message_actions::forward_dialog_ui(ui.ctx(), state, actions);
     super::group_info::panel_ui(ui.ctx(), state, actions);
     egui::Panel::bottom("conversation-composer").show(ui, |ui| {
-        match super::group_info::ended_text(state, entry) {
+        if let Some(text) = super::group_info::pending_request_text(state, entry) {
+            ui.vertical_centered(|ui| ui.weak(text));
+        }
+        match super::group_info::no_composer_text(state, entry) {
             // no longer a member: what was seen stays, nothing can be sent
             Some(text) => {
                 ui.add_space(10.0);
@@ -103,6 +106,17 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
                     ui.close();
                 }
                 mute_item_ui(ui, state, id, actions);
+                if let Some(partner) = &entry.summary.partner {
+                    let on = !entry.summary.blocked;
+                    let key = if on { "group.block" } else { "group.unblock" };
+                    if ui.button(tr(lang, key)).clicked() {
+                        actions.push(Action::Group(crate::action::GroupAction::BlockSet {
+                            user_id: partner.id,
+                            on,
+                        }));
+                        ui.close();
+                    }
+                }
                 if ui.button(tr(lang, "conversation.close")).clicked() {
                     actions.push(Action::ChatClosed);
                     ui.close();

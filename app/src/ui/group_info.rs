@@ -188,6 +188,80 @@ pub fn invitations_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) 
     ui.separator();
 }
 
+/// Message requests to me (direct chats opened by someone I share no chat with), with
+/// Accept, Decline and Block.
+pub fn requests_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    let me = state.session.as_ref().map(|s| s.user_id);
+    let requests: Vec<&ChatEntry> = state
+        .chats
+        .ordered()
+        .filter(|e| e.summary.request_from.is_some() && e.summary.request_from != me)
+        .filter(|e| !state.chats.groups.ended.contains_key(&e.summary.id))
+        .collect();
+    if requests.is_empty() {
+        return;
+    }
+    let lang = state.language;
+    ui.strong(tr(lang, "group.requests"));
+    for entry in requests {
+        let chat_id = entry.summary.id;
+        ui.label(tr_args(
+            lang,
+            "group.request_from",
+            &[("name", entry.title().to_owned())],
+        ));
+        if let Some(last) = &entry.summary.last_message {
+            ui.weak(super::format::one_line(&last.text, 80));
+        }
+        ui.horizontal(|ui| {
+            if ui.button(tr(lang, "group.accept")).clicked() {
+                actions.push(Action::Group(GroupAction::RequestAnswered {
+                    chat_id,
+                    accept: true,
+                }));
+            }
+            if ui.button(tr(lang, "group.decline")).clicked() {
+                actions.push(Action::Group(GroupAction::RequestAnswered {
+                    chat_id,
+                    accept: false,
+                }));
+            }
+            if let Some(from) = entry.summary.request_from
+                && ui.button(tr(lang, "group.block")).clicked()
+            {
+                actions.push(Action::Group(GroupAction::BlockSet {
+                    user_id: from,
+                    on: true,
+                }));
+            }
+        });
+    }
+    ui.separator();
+}
+
+/// What the composer's place says instead, when nothing can be sent: I left the group, or
+/// one of us blocks the other.
+pub fn no_composer_text(state: &AppState, entry: &ChatEntry) -> Option<String> {
+    ended_text(state, entry).or_else(|| {
+        entry
+            .summary
+            .blocked
+            .then(|| tr(state.language, "group.blocked_chat"))
+    })
+}
+
+/// Above the composer of a request I sent and that is not accepted yet.
+pub fn pending_request_text(state: &AppState, entry: &ChatEntry) -> Option<String> {
+    let me = state.session.as_ref().map(|s| s.user_id)?;
+    (entry.summary.request_from == Some(me)).then(|| {
+        tr_args(
+            state.language,
+            "group.request_pending",
+            &[("name", entry.title().to_owned())],
+        )
+    })
+}
+
 /// What I may do to `member`, in menu order.
 pub fn allowed_acts(list: &MemberList, me: UserId, member: &MemberInfo) -> Vec<MemberAct> {
     if member.id == me {

@@ -64,6 +64,8 @@ fn entry(count: i64) -> ChatEntry {
         read_seq: count,
         unread_count: 0,
         unread_mention: false,
+        request_from: None,
+        blocked: false,
         member_count: 3,
         created_at: start(),
         updated_at: start(),

@@ -64,6 +64,8 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::AlreadyMember => "server_error.already_member",
         ErrorCode::MemberLimitReached => "server_error.member_limit_reached",
         ErrorCode::InviteExpired => "server_error.invite_expired",
+        ErrorCode::Blocked => "server_error.blocked",
+        ErrorCode::NotARequest => "server_error.not_a_request",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken

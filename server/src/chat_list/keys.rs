@@ -81,6 +81,24 @@ pub(super) struct ChatMeta {
     pub(super) title: Option<String>,
     pub(super) members: Vec<UserId>,
     pub(super) created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub(super) request_from: Option<UserId>,
+    #[serde(default)]
+    pub(super) blocked: bool,
+}
+
+impl ChatMeta {
+    /// The meta of `chat` with `members`.
+    pub(super) fn of(chat: &crate::db::chats::ChatRow, members: Vec<UserId>) -> Self {
+        Self {
+            kind: chat.kind,
+            title: chat.title.clone(),
+            members,
+            created_at: chat.created_at,
+            request_from: chat.request_from.map(UserId),
+            blocked: chat.blocked,
+        }
+    }
 }
 
 /// Moves a chat hash forward, never back. ARGV: 1 the message's seq, 2 `updated_us` (empty:

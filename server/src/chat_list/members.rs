@@ -24,12 +24,7 @@ pub async fn on_members_changed(
     mark: &Mark,
 ) {
     let id = ChatId(chat.id);
-    let meta = ChatMeta {
-        kind: chat.kind,
-        title: chat.title.clone(),
-        members: members.to_vec(),
-        created_at: chat.created_at,
-    };
+    let meta = ChatMeta::of(chat, members.to_vec());
     let Ok(meta) = serde_json::to_string(&meta) else {
         return;
     };

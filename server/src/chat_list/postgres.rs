@@ -43,7 +43,7 @@ pub(super) async fn from_db(
     let lasts: HashMap<uuid::Uuid, Message> =
         lasts.into_iter().map(|m| (m.chat_id, m.to_api())).collect();
     let n = chats.len() as i64;
-    let chats = chats
+    let chats: Vec<ChatSummary> = chats
         .into_iter()
         .map(|(chat, read_seq)| {
             let partner = partners
@@ -60,7 +60,7 @@ pub(super) async fn from_db(
         })
         .collect();
     Ok(ChatList {
-        chats,
+        chats: chats.into_iter().map(|c| shown_to(c, user)).collect(),
         total,
         has_more: offset + n < total,
     })
@@ -87,9 +87,23 @@ pub fn summary(
         unread_count: (chat.last_seq - read_seq).max(0),
         unread_mention: mention_seq > read_seq,
         member_count,
+        request_from: chat.request_from.map(UserId),
+        blocked: chat.blocked,
         created_at: chat.created_at,
         updated_at: chat.updated_at,
     }
+}
+
+/// A summary as `viewer` may see it: while a message request from `viewer` is pending, or
+/// when one blocks the other, the partner's presence is hidden.
+pub fn shown_to(mut summary: ChatSummary, viewer: UserId) -> ChatSummary {
+    if (summary.request_from == Some(viewer) || summary.blocked)
+        && let Some(p) = &mut summary.partner
+    {
+        p.online = false;
+        p.last_seen_at = None;
+    }
+    summary
 }
 
 /// The summary of one chat for `user`, from PostgreSQL (`GET /chats/{id}`, `chat_updated`).
@@ -130,12 +144,15 @@ pub async fn summary_for(
         }
         None => None,
     };
-    Ok(Some(summary(
-        &row,
-        read_seq,
-        count,
-        partner,
-        last.map(|m| m.to_api()),
-        mention,
+    Ok(Some(shown_to(
+        summary(
+            &row,
+            read_seq,
+            count,
+            partner,
+            last.map(|m| m.to_api()),
+            mention,
+        ),
+        user,
     )))
 }

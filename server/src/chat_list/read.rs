@@ -174,6 +174,8 @@ impl CachedChat {
             unread_count: (self.last_seq - self.read_seq).max(0),
             unread_mention: self.mention_seq > self.read_seq,
             member_count: self.meta.members.len() as i64,
+            request_from: self.meta.request_from,
+            blocked: self.meta.blocked,
             created_at: self.meta.created_at,
             updated_at: Utc
                 .timestamp_micros(self.updated_us)
@@ -278,7 +280,7 @@ async fn from_cache(
             None if chat.meta.kind == ChatKind::Direct => return Ok(Cached::Missing),
             None => None,
         };
-        summaries.push(chat.into_summary(partner));
+        summaries.push(super::postgres::shown_to(chat.into_summary(partner), user));
     }
     Ok(Cached::List(ChatList {
         has_more: offset + (summaries.len() as i64) < total,
@@ -386,12 +388,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .ignore();
     }
     for (chat, read_seq) in &chats {
-        let meta = ChatMeta {
-            kind: chat.kind,
-            title: chat.title.clone(),
-            members: by_chat.remove(&chat.id).unwrap_or_default(),
-            created_at: chat.created_at,
-        };
+        let meta = ChatMeta::of(chat, by_chat.remove(&chat.id).unwrap_or_default());
         let last = lasts
             .get(&chat.id)
             .and_then(|m| serde_json::to_string(m).ok())

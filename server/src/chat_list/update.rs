@@ -209,12 +209,7 @@ pub async fn on_read(state: &AppState, user: UserId, chat: ChatId, seq: i64) {
 
 /// After a chat was created: it joins each member's cached list.
 pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId]) {
-    let meta = ChatMeta {
-        kind: chat.kind,
-        title: chat.title.clone(),
-        members: members.to_vec(),
-        created_at: chat.created_at,
-    };
+    let meta = ChatMeta::of(chat, members.to_vec());
     let Ok(meta) = serde_json::to_string(&meta) else {
         return;
     };

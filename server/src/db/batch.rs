@@ -52,6 +52,8 @@ pub enum SendRejected {
     NotMember,
     #[error("you are muted in this group")]
     Muted,
+    #[error("one of you blocks the other")]
+    Blocked,
 }
 
 /// One item's answer: what was stored and the chat's `members_version` at the commit.
@@ -115,7 +117,7 @@ pub fn write(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<Vec<Ite
         .into_iter()
         .zip(items)
         .map(|(r, item)| {
-            let version = versions.get(&item.chat_id).copied().unwrap_or_default();
+            let version = versions.get(&item.chat_id).map_or(0, |v| v.0);
             r.unwrap_or(Err(SendRejected::Unavailable))
                 .map(|p| (p, version))
         })
@@ -124,17 +126,21 @@ pub fn write(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<Vec<Ite
 
 /// Locks the batch's chats in id order (so writers of several processes never deadlock,
 /// and no membership change interleaves) and answers their `members_version`.
-fn lock_chats(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<HashMap<Uuid, i64>> {
+fn lock_chats(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+) -> QueryResult<HashMap<Uuid, (i64, bool)>> {
     use super::schema::chats;
     let ids: BTreeSet<Uuid> = items.iter().map(|i| i.chat_id).collect();
     let ids: Vec<Uuid> = ids.into_iter().collect();
     Ok(chats::table
         .filter(chats::id.eq_any(&ids))
         .order(chats::id)
-        .select((chats::id, chats::members_version))
+        .select((chats::id, chats::members_version, chats::blocked))
         .for_update()
-        .load::<(Uuid, i64)>(conn)?
+        .load::<(Uuid, i64, bool)>(conn)?
         .into_iter()
+        .map(|(id, version, blocked)| (id, (version, blocked)))
         .collect())
 }
 
@@ -143,14 +149,20 @@ fn lock_chats(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<HashMa
 fn refuse_former_members(
     conn: &mut PgConnection,
     items: &[Item<'_>],
-    versions: &HashMap<Uuid, i64>,
+    versions: &HashMap<Uuid, (i64, bool)>,
     outcomes: &mut Outcomes,
 ) -> QueryResult<()> {
     use super::schema::chat_members;
     let stale: Vec<usize> = (0..items.len())
         .filter(|&i| outcomes[i].is_none())
-        .filter(|&i| versions.get(&items[i].chat_id) != Some(&items[i].members_version))
+        .filter(|&i| versions.get(&items[i].chat_id).map(|v| v.0) != Some(items[i].members_version))
         .collect();
+    // a blocked direct chat takes nothing, whatever the room knew
+    for (i, item) in items.iter().enumerate() {
+        if outcomes[i].is_none() && versions.get(&item.chat_id).is_some_and(|v| v.1) {
+            outcomes[i] = Some(Err(SendRejected::Blocked));
+        }
+    }
     if stale.is_empty() {
         return Ok(());
     }

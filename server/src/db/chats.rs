@@ -28,6 +28,8 @@ pub struct ChatRow {
     pub invite_policy: String,
     pub pin_policy: String,
     pub members_version: i64,
+    pub request_from: Option<Uuid>,
+    pub blocked: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -38,6 +40,7 @@ struct NewChat<'a> {
     title: Option<&'a str>,
     created_by: Uuid,
     direct_key: Option<&'a str>,
+    request_from: Option<Uuid>,
 }
 
 #[derive(Debug, Insertable)]
@@ -60,6 +63,7 @@ pub fn direct_key(a: Uuid, b: Uuid) -> String {
 pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(ChatRow, bool)> {
     let key = direct_key(a, b);
     conn.transaction(|conn| {
+        let strangers = !share_a_chat(conn, a, b)?;
         let inserted: Option<ChatRow> = diesel::insert_into(chats::table)
             .values(NewChat {
                 id: Uuid::new_v4(),
@@ -67,6 +71,7 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
                 title: None,
                 created_by: a,
                 direct_key: Some(&key),
+                request_from: strangers.then_some(a),
             })
             .on_conflict(chats::direct_key)
             .do_nothing()
@@ -95,7 +100,33 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
                 let chat = chats::table
                     .filter(chats::direct_key.eq(&key))
                     .select(ChatRow::as_select())
+                    .for_update()
                     .first(conn)?;
+                // one of the two declined (or left) it: opening it again asks again
+                let mut readded = false;
+                for (who, opener) in [(a, a), (b, a)] {
+                    let added = diesel::insert_into(chat_members::table)
+                        .values(NewMember {
+                            chat_id: chat.id,
+                            user_id: who,
+                            role: ChatRole::Member.into(),
+                        })
+                        .on_conflict_do_nothing()
+                        .execute(conn)?;
+                    if added > 0 && who != opener {
+                        readded = true;
+                    }
+                }
+                if readded {
+                    let chat = diesel::update(chats::table.find(chat.id))
+                        .set((
+                            chats::request_from.eq(Some(a)),
+                            chats::members_version.eq(chats::members_version + 1),
+                        ))
+                        .returning(ChatRow::as_returning())
+                        .get_result(conn)?;
+                    return Ok((chat, true));
+                }
                 Ok((chat, false))
             }
         }
@@ -117,6 +148,7 @@ pub fn create_group(
                 title: Some(title),
                 created_by: creator,
                 direct_key: None,
+                request_from: None,
             })
             .returning(ChatRow::as_returning())
             .get_result(conn)?;
@@ -190,19 +222,59 @@ pub fn members(
         .collect())
 }
 
-/// Everyone who shares at least one chat with `user_id` (for presence).
+/// Groups up to this size tell their members when one comes online or goes offline; in
+/// bigger ones presence is read when asked for (the member list), or every connect would
+/// send a frame to thousands.
+pub const PRESENCE_GROUP_MAX: i64 = 200;
+
+/// Everyone told when `user_id` comes online or goes offline: who shares a direct chat or a
+/// group of at most [`PRESENCE_GROUP_MAX`] members with them, but not the sender of a
+/// message request to them still pending, and nobody either of them blocks.
 pub fn contacts(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>> {
-    let (mine, others) = diesel::alias!(chat_members as mine, chat_members as others);
-    mine.inner_join(
-        others.on(others
-            .field(chat_members::chat_id)
-            .eq(mine.field(chat_members::chat_id))),
+    #[derive(QueryableByName)]
+    struct Contact {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: Uuid,
+    }
+    let rows: Vec<Contact> = diesel::sql_query(
+        "SELECT DISTINCT o.user_id FROM chat_members m \
+         JOIN chat_members o ON o.chat_id = m.chat_id AND o.user_id <> m.user_id \
+         JOIN chats c ON c.id = m.chat_id \
+         WHERE m.user_id = $1 AND (c.request_from IS NULL OR c.request_from = $1) \
+         AND (c.kind = 'direct' OR (SELECT count(*) FROM chat_members x \
+           WHERE x.chat_id = c.id) <= $2) \
+         AND NOT EXISTS (SELECT 1 FROM user_blocks b \
+           WHERE (b.blocker_id = $1 AND b.blocked_id = o.user_id) \
+              OR (b.blocker_id = o.user_id AND b.blocked_id = $1))",
     )
-    .filter(mine.field(chat_members::user_id).eq(user_id))
-    .filter(others.field(chat_members::user_id).ne(user_id))
-    .select(others.field(chat_members::user_id))
-    .distinct()
-    .load(conn)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .bind::<diesel::sql_types::BigInt, _>(PRESENCE_GROUP_MAX)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.user_id).collect())
+}
+
+/// The direct chat with this key, if there is one.
+pub fn direct_chat(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Uuid>> {
+    chats::table
+        .filter(chats::direct_key.eq(key))
+        .select(chats::id)
+        .first(conn)
+        .optional()
+}
+
+/// Whether `a` and `b` are both members of some chat.
+pub fn share_a_chat(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    let (mine, others) = diesel::alias!(chat_members as mine, chat_members as others);
+    diesel::select(diesel::dsl::exists(
+        mine.inner_join(
+            others.on(others
+                .field(chat_members::chat_id)
+                .eq(mine.field(chat_members::chat_id))),
+        )
+        .filter(mine.field(chat_members::user_id).eq(a))
+        .filter(others.field(chat_members::user_id).eq(b)),
+    ))
+    .get_result(conn)
 }
 
 /// A read cursor before and after a move, and the chat's last seq.

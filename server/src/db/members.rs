@@ -41,6 +41,10 @@ pub struct MemberRow {
 pub struct Roster {
     pub version: i64,
     pub kind: ChatKind,
+    /// A direct chat one of whose two blocks the other: it delivers nothing.
+    pub blocked: bool,
+    /// A pending message request: who sent it.
+    pub request_from: Option<UserId>,
     /// `(member, username, muted)`.
     pub members: Vec<(UserId, String, bool)>,
 }
@@ -48,10 +52,15 @@ pub struct Roster {
 /// The chat's members with their usernames (for `@mentions`), at its `members_version`.
 pub fn roster(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Option<Roster>> {
     conn.transaction(|conn| {
-        let Some((version, kind)) = chats::table
+        let Some((version, kind, blocked, request_from)) = chats::table
             .find(chat_id)
-            .select((chats::members_version, chats::kind))
-            .first::<(i64, Stored<ChatKind>)>(conn)
+            .select((
+                chats::members_version,
+                chats::kind,
+                chats::blocked,
+                chats::request_from,
+            ))
+            .first::<(i64, Stored<ChatKind>, bool, Option<Uuid>)>(conn)
             .optional()?
         else {
             return Ok(None);
@@ -67,6 +76,8 @@ pub fn roster(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Option<Rost
         Ok(Some(Roster {
             version,
             kind: kind.0,
+            blocked,
+            request_from: request_from.map(UserId),
             members,
         }))
     })
@@ -178,6 +189,10 @@ pub enum GroupRejected {
     MemberLimit,
     #[error("this invitation has expired or was withdrawn")]
     InviteExpired,
+    #[error("this chat is not a message request to you")]
+    NoRequest,
+    #[error("one of you blocks the other")]
+    Blocked,
 }
 
 /// What a change did, for the announcements after the commit.
@@ -193,6 +208,10 @@ pub struct Changed {
     pub joined: Option<UserId>,
     /// The chat after the change.
     pub chat: Option<ChatRow>,
+    /// Rooms must read the chat's members again (who is in it, muted, blocked).
+    pub members_changed: bool,
+    /// Every member gets the chat's new summary (`chat_updated`).
+    pub resummarize: bool,
 }
 
 /// The result of a change: done, or refused with nothing written.

@@ -10,6 +10,7 @@ pub mod membership;
 pub mod messages;
 pub mod names;
 pub mod pool;
+pub mod requests;
 #[rustfmt::skip]
 pub mod schema;
 pub mod sessions;

@@ -70,6 +70,8 @@ diesel::table! {
         invite_policy -> Text,
         pin_policy -> Text,
         members_version -> Int8,
+        request_from -> Nullable<Uuid>,
+        blocked -> Bool,
     }
 }
 
@@ -142,6 +144,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_blocks (blocker_id, blocked_id) {
+        blocker_id -> Uuid,
+        blocked_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         username -> Text,
@@ -187,5 +197,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     refresh_tokens,
     sessions,
+    user_blocks,
     users,
 );

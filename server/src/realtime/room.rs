@@ -44,6 +44,8 @@ type Cell = Arc<Mutex<Option<Arc<Members>>>>;
 struct Members {
     version: i64,
     kind: ChatKind,
+    blocked: bool,
+    request_from: Option<UserId>,
     ids: Arc<[UserId]>,
     muted: HashSet<UserId>,
     by_username: HashMap<String, UserId>,
@@ -146,6 +148,8 @@ async fn members(state: &AppState, cell: &Cell, chat: ChatId) -> Result<Arc<Memb
     let members = Arc::new(Members {
         version: roster.version,
         kind: roster.kind,
+        blocked: roster.blocked,
+        request_from: roster.request_from,
         ids: roster.members.iter().map(|m| m.0).collect(),
         muted: roster.members.iter().filter(|m| m.2).map(|m| m.0).collect(),
         by_username: roster.members.iter().map(|m| (m.1.clone(), m.0)).collect(),
@@ -186,6 +190,9 @@ impl Handler<PostMessage> for ChatRoom {
             }
             if members.muted.contains(&msg.sender) {
                 return Err(ApiError::refused(natter_shared::api::Refusal::Muted));
+            }
+            if members.blocked {
+                return Err(blocked());
             }
             let mentions = members.mentioned(msg.text.as_str());
             let (reply, answer) = oneshot::channel();
@@ -322,6 +329,14 @@ pub fn change_rejected(r: ChangeRejected) -> ApiError {
     }
 }
 
+fn blocked() -> ApiError {
+    ApiError::client(
+        actix_web::http::StatusCode::FORBIDDEN,
+        ErrorCode::Blocked,
+        "one of you blocks the other",
+    )
+}
+
 fn rejected(r: SendRejected) -> ApiError {
     use actix_web::http::StatusCode;
     match r {
@@ -335,6 +350,7 @@ fn rejected(r: SendRejected) -> ApiError {
             ApiError::Unavailable(anyhow::anyhow!(r))
         }
         SendRejected::NotMember => ApiError::not_found("chat"),
+        SendRejected::Blocked => blocked(),
         SendRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
     }
 }
@@ -383,7 +399,12 @@ impl Handler<MarkRead> for ChatRoom {
             .await?
             .ok_or_else(|| ApiError::not_found("chat"))?;
             if moved.after > moved.before {
-                let members = members(&state, &cell, chat).await?.ids.clone();
+                let all = members(&state, &cell, chat).await?;
+                // the sender of a pending request does not see whether it was read
+                let members: Vec<UserId> = match all.request_from {
+                    Some(from) if from != user => vec![user],
+                    _ => all.ids.to_vec(),
+                };
                 let frame = ServerFrame::Read {
                     chat_id: chat,
                     user_id: user,

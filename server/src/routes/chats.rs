@@ -72,6 +72,11 @@ async fn open_direct(state: &AppState, me: UserId, partner: UserId) -> Result<Op
         if db::users::find(conn, partner.0)?.is_none() {
             return Err(ApiError::not_found("user"));
         }
+        if db::requests::blocked_between(conn, me.0, partner.0)? {
+            return Err(crate::members::rejected(
+                db::members::GroupRejected::Blocked,
+            ));
+        }
         Ok(db::chats::open_direct(conn, me.0, partner.0)?)
     })
     .await?;
@@ -149,7 +154,10 @@ async fn announce(
             .find(|other| *other != member)
             .and_then(|other| partners.get(other))
             .cloned();
-        let summary = chat_list::summary(chat, 0, members.len() as i64, partner, None, 0);
+        let summary = chat_list::shown_to(
+            chat_list::summary(chat, 0, members.len() as i64, partner, None, 0),
+            *member,
+        );
         if *member == creator {
             creators_view = Some(summary.clone());
         }
@@ -218,14 +226,21 @@ pub async fn details(
     })
     .await?;
     let count = rows.len() as i64;
+    // while my request is pending, I do not see whether they read it
+    let hide_reads = summary.request_from == Some(user);
     let members = rows
         .into_iter()
         .map(|(u, role, muted, read_seq)| {
-            let user = u.to_api();
+            let user_api = u.to_api();
+            let read_seq = if hide_reads && user_api.id != user {
+                0
+            } else {
+                read_seq
+            };
             ChatMember {
-                id: user.id,
-                username: user.username,
-                display_name: user.display_name,
+                id: user_api.id,
+                username: user_api.username,
+                display_name: user_api.display_name,
                 role,
                 muted,
                 read_seq,

@@ -10,6 +10,7 @@ pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod metrics;
+pub mod requests;
 pub mod users;
 pub mod ws;
 
@@ -36,6 +37,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auth::logout)
                 .service(auth::list_sessions)
                 .service(auth::revoke_session)
+                .service(requests::list_blocks)
+                .service(requests::block_user)
+                .service(requests::unblock_user)
+                .service(requests::accept_request)
+                .service(requests::decline_request)
                 .service(users::get_me)
                 .service(users::update_me)
                 .service(users::search_users)

@@ -116,6 +116,14 @@ pub struct ChatSummary {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unread_mention: bool,
     pub member_count: i64,
+    /// A direct chat that is still a message request: who opened it. The other person sees
+    /// it among their requests (accept, decline or block); the one who opened it sees
+    /// neither their presence nor their reads until it is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_from: Option<UserId>,
+    /// One of the two blocks the other: nothing is delivered either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
     pub created_at: DateTime<Utc>,
     /// Last activity: creation or the newest message.
     pub updated_at: DateTime<Utc>,

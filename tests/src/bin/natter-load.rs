@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use futures_util::{StreamExt, stream};
 use natter_tests::load::conn::{self, Cmd, ConnStats};
-use natter_tests::load::report::{Latency, Report, RestFigures, rss_mb};
+use natter_tests::load::report::{Latency, Report, RestFigures, cpu_seconds, rss_mb};
 use natter_tests::load::{Options, catchup, rest, setup};
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
@@ -132,8 +132,40 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         ))
     });
 
+    // membership churn beside the messages: remove a member, have them join again
+    let churn = (opts.churn > 0).then(|| {
+        let (client, server, users) = (client.clone(), opts.server.clone(), users.clone());
+        let n = opts.churn;
+        tokio::spawn(async move {
+            let mut took = natter_tests::load::conn::histogram();
+            let Some(chat) = users.first().and_then(|u| u.group) else {
+                return (0usize, took);
+            };
+            let owner = users[0].token.clone();
+            let members: Vec<_> = users
+                .iter()
+                .skip(1)
+                .filter(|u| u.group == Some(chat))
+                .collect();
+            let mut done = 0;
+            for u in members.iter().rev().cycle().take(n) {
+                let at = Instant::now();
+                let removed = setup::remove_member(&client, &server, &owner, chat, u.id).await;
+                let _ = took.record(at.elapsed().as_micros().max(1) as u64);
+                let at = Instant::now();
+                let joined = setup::join_by_invite(&client, &server, &owner, chat, u).await;
+                let _ = took.record(at.elapsed().as_micros().max(1) as u64);
+                if removed.is_ok() && joined.is_ok() {
+                    done += 1;
+                }
+            }
+            (done, took)
+        })
+    });
+
     // the scheduler: every millisecond, the messages due by now
     let send_started = Instant::now();
+    let cpu_before = opts.server_pid.and_then(cpu_seconds);
     let mut peak_rss = report.server_rss_mb_idle;
     if opts.rate > 0 && !senders.is_empty() {
         let mut rng = rand::rng();
@@ -174,7 +206,20 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     } else {
         tokio::time::sleep(opts.duration()).await;
     }
+    if let Some(task) = churn
+        && let Ok((done, took)) = task.await
+    {
+        report.churn = Some((
+            done,
+            Latency::of(&took),
+            send_started.elapsed().as_secs_f64(),
+        ));
+    }
     report.send_s = send_started.elapsed().as_secs_f64();
+    report.server_cpu_s = match (cpu_before, opts.server_pid.and_then(cpu_seconds)) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
     tokio::time::sleep(DRAIN).await;
     if let Some(pid) = opts.server_pid {
         report.server_rss_mb_peak = max_mb(peak_rss, rss_mb(pid));
@@ -199,6 +244,13 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     report.ack = Latency::of(&total.ack);
     report.delivery = Latency::of(&total.delivery);
+    {
+        let mut last = natter_tests::load::conn::histogram();
+        for us in total.per_message.values() {
+            let _ = last.record(*us);
+        }
+        report.last_delivery = Latency::of(&last);
+    }
     for (handle, slot) in [
         (rest_chats, &mut report.chats_rest),
         (rest_history, &mut report.history_rest),

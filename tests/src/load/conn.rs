@@ -54,6 +54,9 @@ pub struct ConnStats {
     /// Operations sent, by kind (send, edit, react, delete).
     pub ops: HashMap<String, u64>,
     pub dropped_connection: bool,
+    /// send→delivery of each message to this connection, µs, by message id; merged by the
+    /// latest, so the report can say how long a message took to reach its last member.
+    pub per_message: HashMap<natter_shared::MessageId, u64>,
 }
 
 impl ConnStats {
@@ -67,6 +70,7 @@ impl ConnStats {
             errors: HashMap::new(),
             ops: HashMap::new(),
             dropped_connection: false,
+            per_message: HashMap::new(),
         }
     }
 
@@ -83,6 +87,10 @@ impl ConnStats {
             *self.ops.entry(k.clone()).or_default() += v;
         }
         self.dropped_connection |= other.dropped_connection;
+        for (id, us) in &other.per_message {
+            let latest = self.per_message.entry(*id).or_default();
+            *latest = (*latest).max(*us);
+        }
     }
 }
 
@@ -314,9 +322,9 @@ fn on_frame(
             {
                 stats.delivered += 1;
                 let now = base.elapsed().as_micros();
-                let _ = stats
-                    .delivery
-                    .record(now.saturating_sub(sent).max(1) as u64);
+                let took = now.saturating_sub(sent).max(1) as u64;
+                let _ = stats.delivery.record(took);
+                stats.per_message.insert(message.id, took);
             }
         }
         ServerFrame::Error {

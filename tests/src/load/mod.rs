@@ -63,6 +63,10 @@ pub struct Options {
     /// them by `GET /chats/{id}/events` (0: skip).
     #[arg(long, default_value_t = 0)]
     pub catch_up: usize,
+    /// While sending, the first group's owner removes this many members one by one and has
+    /// each join again (invite, accept) (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub churn: usize,
     /// Write the report as JSON to this file too.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,

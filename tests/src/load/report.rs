@@ -60,6 +60,10 @@ pub struct Report {
     pub errors: HashMap<String, u64>,
     pub ack: Latency,
     pub delivery: Latency,
+    /// send→delivery to the last member reached, per message.
+    pub last_delivery: Latency,
+    /// The server process's CPU time during the sending phase, s.
+    pub server_cpu_s: Option<f64>,
     pub server_rss_mb_idle: Option<f64>,
     pub server_rss_mb_peak: Option<f64>,
     pub chats_rest: Option<RestFigures>,
@@ -67,6 +71,9 @@ pub struct Report {
     /// Operations sent by kind (send, edit, react, delete).
     pub ops: HashMap<String, u64>,
     pub catch_up: Option<super::catchup::CatchUp>,
+    /// Members removed and joined again during the run, the latency of each of those
+    /// requests (remove; invite and accept), and when the churn had finished, s.
+    pub churn: Option<(usize, Latency, f64)>,
 }
 
 impl Report {
@@ -104,6 +111,12 @@ impl Report {
             );
         }
         println!("| errors | {:?} |", self.errors);
+        if let Some(cpu) = self.server_cpu_s {
+            println!(
+                "| server CPU while sending | {cpu:.1} s ({:.0} % of one core) |",
+                100.0 * cpu / self.send_s.max(0.001)
+            );
+        }
         if let (Some(idle), Some(peak)) = (self.server_rss_mb_idle, self.server_rss_mb_peak) {
             println!("| server RSS | {idle:.0} MiB with connections open, {peak:.0} MiB peak |");
         }
@@ -112,6 +125,15 @@ impl Report {
         );
         println!("{}", self.ack.row("send → ack"));
         println!("{}", self.delivery.row("send → delivery"));
+        println!("{}", self.last_delivery.row("send → last member"));
+        if let Some((done, took, at)) = &self.churn {
+            println!(
+                "{}",
+                took.row(&format!(
+                    "member removed / joined again ({done} each, done at {at:.1} s)"
+                ))
+            );
+        }
         for (name, r) in [
             ("GET /chats", &self.chats_rest),
             ("GET history", &self.history_rest),
@@ -127,6 +149,17 @@ impl Report {
             }
         }
     }
+}
+
+/// The CPU time (user + system) a process has used, s, from /proc (Linux; 100 ticks/s).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name, which is in parentheses and may hold spaces
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// The resident memory of a process, from /proc (Linux).

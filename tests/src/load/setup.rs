@@ -3,7 +3,7 @@
 
 use futures_util::{StreamExt, stream};
 use natter_shared::api::{
-    AuthTokens, ChatSummary, CreateChatRequest, LoginRequest, RegisterRequest,
+    AuthTokens, ChatSummary, CreateChatRequest, Invite, LoginRequest, RegisterRequest, UserRef,
 };
 use natter_shared::{API_PREFIX, ChatId, UserId};
 
@@ -65,6 +65,49 @@ async fn create_chat(
     Ok(resp.json::<ChatSummary>().await?.id)
 }
 
+/// `user` joins group `chat` the way a person does past creation: the owner invites, the
+/// invitee accepts.
+pub async fn join_by_invite(
+    client: &reqwest::Client,
+    server: &str,
+    owner_token: &str,
+    chat: ChatId,
+    user: &LoadUser,
+) -> anyhow::Result<()> {
+    let resp = client
+        .post(api(server, &format!("/chats/{chat}/invites")))
+        .bearer_auth(owner_token)
+        .json(&UserRef { user_id: user.id })
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status() == 201, "invite: {}", resp.status());
+    let invite: Invite = resp.json().await?;
+    let resp = client
+        .post(api(server, &format!("/invites/{}/accept", invite.id)))
+        .bearer_auth(&user.token)
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status() == 200, "accept: {}", resp.status());
+    Ok(())
+}
+
+/// Removes `user` from group `chat` (by its owner).
+pub async fn remove_member(
+    client: &reqwest::Client,
+    server: &str,
+    owner_token: &str,
+    chat: ChatId,
+    user: UserId,
+) -> anyhow::Result<()> {
+    let resp = client
+        .delete(api(server, &format!("/chats/{chat}/members/{user}")))
+        .bearer_auth(owner_token)
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status() == 204, "remove: {}", resp.status());
+    Ok(())
+}
+
 /// Registers `n` users and creates their chats, `concurrency` requests at a time.
 pub async fn users_and_chats(
     client: &reqwest::Client,
@@ -114,11 +157,17 @@ pub async fn users_and_chats(
             .map(<[usize]>::to_vec)
             .filter(|g| g.len() >= 2)
             .collect();
+        // created with as many as creation takes; the rest are invited and accept
+        let at_creation = CreateChatRequest::MEMBERS_MAX - 1;
         let made: Vec<anyhow::Result<ChatId>> = stream::iter(groups.iter())
             .map(|g| {
                 let body = CreateChatRequest::Group {
                     title: "load group".into(),
-                    member_ids: g[1..].iter().map(|&i| users[i].id).collect(),
+                    member_ids: g[1..]
+                        .iter()
+                        .take(at_creation)
+                        .map(|&i| users[i].id)
+                        .collect(),
                 };
                 let token = users[g[0]].token.clone();
                 async move { create_chat(client, server, &token, &body).await }
@@ -131,6 +180,13 @@ pub async fn users_and_chats(
             for &i in g {
                 users[i].group = Some(chat);
             }
+            let owner = users[g[0]].token.clone();
+            let late: Vec<anyhow::Result<()>> = stream::iter(g.iter().skip(1 + at_creation))
+                .map(|&i| join_by_invite(client, server, &owner, chat, &users[i]))
+                .buffered(concurrency)
+                .collect()
+                .await;
+            late.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         }
     }
     Ok(users)

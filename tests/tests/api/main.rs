@@ -16,6 +16,7 @@ mod messages;
 mod openapi;
 mod promises;
 mod register;
+mod requests;
 mod sessions;
 mod tokens;
 mod users;

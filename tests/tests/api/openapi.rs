@@ -47,6 +47,11 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/invites"),
     ("post", "/api/v1/invites/{id}/accept"),
     ("post", "/api/v1/invites/{id}/decline"),
+    ("post", "/api/v1/chats/{id}/request/accept"),
+    ("post", "/api/v1/chats/{id}/request/decline"),
+    ("put", "/api/v1/users/{id}/block"),
+    ("delete", "/api/v1/users/{id}/block"),
+    ("get", "/api/v1/users/me/blocks"),
     ("get", "/api/v1/ws"),
 ];
 

@@ -148,6 +148,7 @@ async fn typing_and_reads_reach_the_other_members() {
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app.direct_chat(&alice.token, bob.user.id).await;
+    app.accept_request(&bob.token, chat.id).await;
     app.send_text(&alice.token, chat.id, "read me").await;
     let mut alice_ws = WsClient::connect(&app.ws_url(), &alice.token).await;
     let mut bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
@@ -195,7 +196,9 @@ async fn presence_tells_contacts_when_someone_comes_and_goes() {
     let app = TestApp::spawn().await;
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
-    app.direct_chat(&alice.token, bob.user.id).await;
+    let chat = app.direct_chat(&alice.token, bob.user.id).await;
+    // strangers: Alice's chat is a request, and she sees Bob once he accepts it
+    app.accept_request(&bob.token, chat.id).await;
     let mut alice_ws = WsClient::connect(&app.ws_url(), &alice.token).await;
     let bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
     let online = alice_ws
