@@ -210,3 +210,56 @@ fn a_chat_i_was_removed_from_stays_readable_without_a_composer() {
     harness.get_by_label("You were removed from this group");
     harness.get_all_by_label("Who brings cake?").next().unwrap();
 }
+
+#[test]
+fn a_message_request_is_answered_from_the_chat_list_and_a_blocked_chat_has_no_composer() {
+    let mut request = direct(1, Some(message(1, 1, bob_id(), "Who are YOU?", at(-60))), 0);
+    request.request_from = Some(bob_id());
+    let mut blocked = group(2, "unused", None);
+    blocked.kind = natter_shared::api::ChatKind::Direct;
+    blocked.title = None;
+    blocked.partner = direct(3, None, 0).partner;
+    blocked.id = chat(3);
+    blocked.blocked = true;
+    let mut state = with_chats(vec![request, blocked]);
+    open(&mut state, 3, Vec::new());
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    harness.get_by_label("Message requests");
+    harness.get_by_label("You can no longer message each other here");
+    harness.get_by_label("Block").click();
+    harness.run_steps(2);
+    assert!(calls(harness.state()).iter().any(|c| matches!(
+        c,
+        ApiCall::Group(GroupCall::Block { user_id, on: true }) if *user_id == bob_id()
+    )));
+    harness.get_all_by_label("Accept").next().unwrap().click();
+    harness.run_steps(2);
+    assert!(calls(harness.state()).iter().any(|c| matches!(
+        c,
+        ApiCall::Group(GroupCall::AnswerRequest { chat_id, accept: true }) if *chat_id == chat(1)
+    )));
+}
+
+#[test]
+fn typing_at_in_a_group_offers_the_members_and_a_click_completes_the_name() {
+    let mut state = tea_party(None);
+    reduce(
+        &mut state,
+        Action::ComposerEdited {
+            chat_id: chat(2),
+            text: "thanks @b".into(),
+            now: at(0),
+        },
+    );
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    assert!(
+        harness.query_by_label("@carol").is_none(),
+        "only names that fit"
+    );
+    harness.get_by_label("@bob").click();
+    harness.run_steps(2);
+    let draft = harness.state().state.drafts.get(&chat(2)).cloned().unwrap();
+    assert_eq!(draft.text, "thanks @bob ");
+}

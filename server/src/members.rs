@@ -39,6 +39,10 @@ pub fn rejected(r: GroupRejected) -> ApiError {
         GroupRejected::InviteExpired => {
             ApiError::client(StatusCode::GONE, ErrorCode::InviteExpired, message)
         }
+        GroupRejected::LinkNotFound => ApiError::not_found("join link"),
+        GroupRejected::LinkExpired => {
+            ApiError::client(StatusCode::GONE, ErrorCode::LinkExpired, message)
+        }
         GroupRejected::NoRequest => ApiError::conflict(ErrorCode::NotARequest, message),
         GroupRejected::Blocked => {
             ApiError::client(StatusCode::FORBIDDEN, ErrorCode::Blocked, message)

@@ -62,6 +62,8 @@ pub enum ErrorCode {
     InviteExpired,
     /// 409: the chat is not a message request to you (accepted already, or yours).
     NotARequest,
+    /// 410: the join link expired, was used up or revoked.
+    LinkExpired,
     /// 409: the message was deleted; it cannot be edited, reacted to, pinned or forwarded.
     MessageDeleted,
     /// 409: the message already has the most distinct reactions it can.

@@ -30,6 +30,8 @@ pub enum Field {
     Description,
     Role,
     UserId,
+    ExpiresInSecs,
+    MaxUses,
 }
 
 impl Field {
@@ -53,6 +55,8 @@ impl Field {
             Field::Description => "description",
             Field::Role => "role",
             Field::UserId => "user_id",
+            Field::ExpiresInSecs => "expires_in_secs",
+            Field::MaxUses => "max_uses",
         }
     }
 }

@@ -22,6 +22,70 @@ fn composer_id(chat: ChatId) -> egui::Id {
     egui::Id::unique(("natter-composer", chat))
 }
 
+/// Typing `@` and the start of a name in a group offers the members it may be (Tab or a
+/// click completes it).
+fn mention_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    text: &str,
+    actions: &mut Vec<Action>,
+) {
+    if entry.summary.kind != natter_shared::api::ChatKind::Group {
+        return;
+    }
+    let me = state.session.as_ref().map(|s| s.user_id);
+    let Some((start, names)) = mention_candidates(text, entry, me) else {
+        return;
+    };
+    let chat_id = entry.summary.id;
+    let tab = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Tab));
+    let mut chosen = tab.then(|| names[0].clone());
+    ui.horizontal(|ui| {
+        for name in &names {
+            if ui.small_button(format!("@{name}")).clicked() {
+                chosen = Some(name.clone());
+            }
+        }
+    });
+    if let Some(name) = chosen {
+        actions.push(Action::ComposerEdited {
+            chat_id,
+            text: format!("{}@{name} ", &text[..start]),
+            now: state.clock.now,
+        });
+    }
+}
+
+/// When the draft ends in `@` and the start of a username, where that `@` is and the
+/// members' usernames it may complete to (at most five, not mine).
+pub fn mention_candidates(
+    text: &str,
+    entry: &ChatEntry,
+    me: Option<natter_shared::UserId>,
+) -> Option<(usize, Vec<String>)> {
+    let start = text.rfind('@')?;
+    let typed = &text[start + 1..];
+    let before = text[..start].chars().next_back();
+    if before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        || !typed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return None;
+    }
+    let typed = typed.to_ascii_lowercase();
+    let names: Vec<String> = entry
+        .members
+        .iter()
+        .filter(|m| Some(m.id) != me)
+        .map(|m| m.username.as_str().to_owned())
+        .filter(|n| n.starts_with(&typed) && *n != typed)
+        .take(5)
+        .collect();
+    (!names.is_empty()).then_some((start, names))
+}
+
 pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
     let lang = state.language;
     let chat_id = entry.summary.id;
@@ -167,6 +231,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             }
         }
     });
+    mention_ui(ui, state, entry, &draft.text, actions);
     // a change of a message the server refused (edit window passed, deleted meanwhile …)
     if let Some((chat, error)) = &state.chats.change_error
         && *chat == chat_id

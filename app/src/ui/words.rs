@@ -66,6 +66,7 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::InviteExpired => "server_error.invite_expired",
         ErrorCode::Blocked => "server_error.blocked",
         ErrorCode::NotARequest => "server_error.not_a_request",
+        ErrorCode::LinkExpired => "server_error.link_expired",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken

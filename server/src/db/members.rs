@@ -193,6 +193,10 @@ pub enum GroupRejected {
     NoRequest,
     #[error("one of you blocks the other")]
     Blocked,
+    #[error("no such join link")]
+    LinkNotFound,
+    #[error("this join link has expired, was used up or revoked")]
+    LinkExpired,
 }
 
 /// What a change did, for the announcements after the commit.

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod chats;
 pub mod events;
 pub mod invites;
+pub mod links;
 pub mod members;
 pub mod membership;
 pub mod messages;

@@ -45,6 +45,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    chat_links (token) {
+        token -> Text,
+        chat_id -> Uuid,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        max_uses -> Nullable<Int4>,
+        uses -> Int4,
+        needs_approval -> Bool,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     chat_members (chat_id, user_id) {
         chat_id -> Uuid,
         user_id -> Uuid,
@@ -80,6 +94,15 @@ diesel::table! {
         user_id -> Uuid,
         message_id -> Uuid,
         chat_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    join_requests (chat_id, user_id) {
+        chat_id -> Uuid,
+        user_id -> Uuid,
+        token -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -170,7 +193,9 @@ diesel::joinable!(chat_events -> users (actor_id));
 diesel::joinable!(chat_bans -> chats (chat_id));
 diesel::joinable!(chat_departures -> chats (chat_id));
 diesel::joinable!(chat_invites -> chats (chat_id));
+diesel::joinable!(chat_links -> chats (chat_id));
 diesel::joinable!(chat_members -> chats (chat_id));
+diesel::joinable!(join_requests -> chat_links (token));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(chats -> users (created_by));
 diesel::joinable!(hidden_messages -> chats (chat_id));
@@ -189,9 +214,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_departures,
     chat_events,
     chat_invites,
+    chat_links,
     chat_members,
     chats,
     hidden_messages,
+    join_requests,
     message_edits,
     message_reactions,
     messages,

@@ -7,6 +7,7 @@ pub mod events;
 pub mod extractor_errors;
 pub mod health;
 pub mod invites;
+pub mod links;
 pub mod members;
 pub mod messages;
 pub mod metrics;
@@ -60,6 +61,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(invites::list_invites)
                 .service(invites::accept_invite)
                 .service(invites::decline_invite)
+                .service(links::create_link)
+                .service(links::list_links)
+                .service(links::revoke_link)
+                .service(links::join_by_link)
+                .service(links::list_join_requests)
+                .service(links::approve_join)
+                .service(links::decline_join)
                 .service(messages::list_messages)
                 .service(messages::send_message)
                 .service(messages::mark_read)

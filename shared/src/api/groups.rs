@@ -341,6 +341,67 @@ impl ServiceAction {
     }
 }
 
+/// `POST /chats/{id}/links`: a join link; absent fields: no expiry, no use limit, no approval.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateLinkRequest {
+    /// 60 s to a year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<u64>,
+    /// 1–100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_approval: bool,
+}
+
+impl CreateLinkRequest {
+    pub const EXPIRY_MIN_SECS: u64 = 60;
+    pub const EXPIRY_MAX_SECS: u64 = 366 * 86_400;
+    pub const MAX_USES: u32 = 100_000;
+}
+
+/// A join link as its group's admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JoinLink {
+    /// What `POST /join/{token}` takes.
+    pub token: String,
+    pub chat_id: ChatId,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub needs_approval: bool,
+    pub revoked: bool,
+}
+
+/// `POST /join/{token}`: joined (the chat also arrives as `chat_updated`), or asked to join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum JoinResult {
+    Joined {
+        chat_id: ChatId,
+    },
+    /// The group's admins approve who comes by this link.
+    Requested {
+        chat_id: ChatId,
+    },
+}
+
+/// Someone waiting for approval to join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JoinRequest {
+    pub user: PersonRef,
+    pub created_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ mod events;
 mod groups;
 mod health;
 mod invites;
+mod links;
 mod list_truth;
 mod login;
 mod malformed;

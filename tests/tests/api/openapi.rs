@@ -52,6 +52,13 @@ const CONTRACT: &[(&str, &str)] = &[
     ("put", "/api/v1/users/{id}/block"),
     ("delete", "/api/v1/users/{id}/block"),
     ("get", "/api/v1/users/me/blocks"),
+    ("post", "/api/v1/chats/{id}/links"),
+    ("get", "/api/v1/chats/{id}/links"),
+    ("delete", "/api/v1/chats/{id}/links/{token}"),
+    ("post", "/api/v1/join/{token}"),
+    ("get", "/api/v1/chats/{id}/join-requests"),
+    ("post", "/api/v1/chats/{id}/join-requests/{user_id}/approve"),
+    ("post", "/api/v1/chats/{id}/join-requests/{user_id}/decline"),
     ("get", "/api/v1/ws"),
 ];
 
