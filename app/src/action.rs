@@ -244,4 +244,8 @@ pub enum GroupAction {
         user_id: natter_shared::UserId,
         on: bool,
     },
+    LinkCreated,
+    LinkRevoked(String),
+    JoinTokenEdited(String),
+    JoinSubmitted,
 }

@@ -6,10 +6,11 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
-    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, EventPage, EventsQuery,
-    HistoryQuery, InviteList, LoginRequest, MemberList, MessagePage, Pins, ReadRequest, ReadState,
-    RefreshRequest, RegisterRequest, SessionList, UpdateChatRequest, UpdateMemberRequest,
-    UpdateProfileRequest, User, UserRef, UserSearchResponse,
+    AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, CreateLinkRequest,
+    EventPage, EventsQuery, HistoryQuery, InviteList, JoinLink, JoinResult, LoginRequest,
+    MemberList, MessagePage, Pins, ReadRequest, ReadState, RefreshRequest, RegisterRequest,
+    SessionList, UpdateChatRequest, UpdateMemberRequest, UpdateProfileRequest, User, UserRef,
+    UserSearchResponse,
 };
 use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 
@@ -91,6 +92,14 @@ pub enum GroupCall {
     AnswerRequest { chat_id: ChatId, accept: bool },
     /// `PUT /users/{id}/block` (`on`) or `DELETE` it.
     Block { user_id: UserId, on: bool },
+    /// `GET /chats/{id}/links`.
+    Links(ChatId),
+    /// `POST /chats/{id}/links` (no expiry, no limit).
+    CreateLink(ChatId),
+    /// `DELETE /chats/{id}/links/{token}`.
+    RevokeLink { chat_id: ChatId, token: String },
+    /// `POST /join/{token}`.
+    Join(String),
 }
 
 impl GroupCall {
@@ -98,7 +107,11 @@ impl GroupCall {
     pub fn chat(&self) -> Option<ChatId> {
         match self {
             GroupCall::ListInvites | GroupCall::Answer { .. } | GroupCall::Block { .. } => None,
-            GroupCall::AnswerRequest { chat_id, .. } => Some(*chat_id),
+            GroupCall::AnswerRequest { chat_id, .. }
+            | GroupCall::Links(chat_id)
+            | GroupCall::CreateLink(chat_id)
+            | GroupCall::RevokeLink { chat_id, .. } => Some(*chat_id),
+            GroupCall::Join(_) => None,
             GroupCall::Members(c)
             | GroupCall::UpdateMember { chat_id: c, .. }
             | GroupCall::Remove { chat_id: c, .. }
@@ -111,7 +124,9 @@ impl GroupCall {
 
     fn method(&self) -> Method {
         match self {
-            GroupCall::ListInvites | GroupCall::Members(_) => Method::Get,
+            GroupCall::ListInvites | GroupCall::Members(_) | GroupCall::Links(_) => Method::Get,
+            GroupCall::RevokeLink { .. } => Method::Delete,
+            GroupCall::CreateLink(_) | GroupCall::Join(_) => Method::Post,
             GroupCall::UpdateMember { .. } | GroupCall::UpdateChat { .. } => Method::Patch,
             GroupCall::Remove { .. } | GroupCall::Block { on: false, .. } => Method::Delete,
             GroupCall::Block { on: true, .. } => Method::Put,
@@ -146,6 +161,11 @@ impl GroupCall {
                 format!("/chats/{chat_id}/request/{verb}")
             }
             GroupCall::Block { user_id, .. } => format!("/users/{user_id}/block"),
+            GroupCall::Links(c) | GroupCall::CreateLink(c) => format!("/chats/{c}/links"),
+            GroupCall::RevokeLink { chat_id, token } => {
+                format!("/chats/{chat_id}/links/{}", percent_encode(token))
+            }
+            GroupCall::Join(token) => format!("/join/{}", percent_encode(token)),
         }
     }
 
@@ -163,14 +183,21 @@ impl GroupCall {
             | GroupCall::Members(_)
             | GroupCall::Remove { .. }
             | GroupCall::AnswerRequest { .. }
-            | GroupCall::Block { .. } => None,
+            | GroupCall::Block { .. }
+            | GroupCall::Links(_)
+            | GroupCall::RevokeLink { .. }
+            | GroupCall::Join(_) => None,
+            GroupCall::CreateLink(_) => Some(serde_json::to_vec(&CreateLinkRequest::default())),
         }
     }
 
     fn is_idempotent(&self) -> bool {
         !matches!(
             self,
-            GroupCall::Answer { .. } | GroupCall::AnswerRequest { .. }
+            GroupCall::Answer { .. }
+                | GroupCall::AnswerRequest { .. }
+                | GroupCall::CreateLink(_)
+                | GroupCall::Join(_)
         )
     }
 }
@@ -376,6 +403,8 @@ pub enum ApiReply {
     Pins(Pins),
     Invites(InviteList),
     Members(MemberList),
+    Links(Vec<JoinLink>),
+    Joined(JoinResult),
 }
 
 /// Why a call did not succeed.

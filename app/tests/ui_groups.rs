@@ -164,6 +164,14 @@ fn an_admin_is_offered_what_admins_may_do_and_nothing_on_the_owner() {
         c,
         ApiCall::Group(GroupCall::Remove { user_id, .. }) if *user_id == bob_id()
     )));
+    // admins manage the join links
+    harness.get_by_label("Create a join link").click();
+    harness.run_steps(2);
+    assert!(
+        calls(harness.state())
+            .iter()
+            .any(|c| matches!(c, ApiCall::Group(GroupCall::CreateLink(c)) if *c == chat(2)))
+    );
 }
 
 #[test]
@@ -175,6 +183,10 @@ fn a_member_gets_no_member_menu_and_leaves_after_confirming() {
     assert!(
         harness.query_by_label("Remove from group").is_none(),
         "a member may not"
+    );
+    assert!(
+        harness.query_by_label("Create a join link").is_none(),
+        "nor make links"
     );
     harness.get_by_label("Leave group").click();
     harness.run_steps(2);
@@ -262,4 +274,24 @@ fn typing_at_in_a_group_offers_the_members_and_a_click_completes_the_name() {
     harness.run_steps(2);
     let draft = harness.state().state.drafts.get(&chat(2)).cloned().unwrap();
     assert_eq!(draft.text, "thanks @bob ");
+}
+
+#[test]
+fn a_pasted_join_link_is_followed_by_its_token() {
+    let mut state = with_chats(vec![direct(1, None, 0)]);
+    reduce(&mut state, Action::NewChatOpened { group: true });
+    let mut harness = harness(state);
+    harness.run_steps(3);
+    harness.get_by_label("Join a group by its link").focus();
+    harness.run();
+    harness
+        .get_by_label("Join a group by its link")
+        .type_text("natter://join/abc123");
+    harness.run_steps(2);
+    harness.get_by_label("Join").click();
+    harness.run_steps(2);
+    assert!(calls(harness.state()).iter().any(|c| matches!(
+        c,
+        ApiCall::Group(GroupCall::Join(token)) if token == "abc123"
+    )));
 }

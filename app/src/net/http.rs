@@ -213,6 +213,12 @@ pub fn decode(
             | GroupCall::AnswerRequest { accept: true, .. } => Ok(ApiReply::Chat(Box::new(
                 serde_json::from_slice(&response.bytes).map_err(bad)?,
             ))),
+            GroupCall::Links(_) => Ok(ApiReply::Links(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            )),
+            GroupCall::Join(_) => Ok(ApiReply::Joined(
+                serde_json::from_slice(&response.bytes).map_err(bad)?,
+            )),
             GroupCall::UpdateChat { .. } => Ok(ApiReply::ChatDetails(Box::new(
                 serde_json::from_slice(&response.bytes).map_err(bad)?,
             ))),
@@ -224,7 +230,9 @@ pub fn decode(
             | GroupCall::HandOver { .. }
             | GroupCall::Invite { .. }
             | GroupCall::AnswerRequest { accept: false, .. }
-            | GroupCall::Block { .. } => Ok(ApiReply::Empty),
+            | GroupCall::Block { .. }
+            | GroupCall::CreateLink(_)
+            | GroupCall::RevokeLink { .. } => Ok(ApiReply::Empty),
         },
     }
 }

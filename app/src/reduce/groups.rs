@@ -46,6 +46,31 @@ pub(super) fn act(state: &mut AppState, action: GroupAction) -> Vec<Effect> {
         GroupAction::BlockSet { user_id, on } => {
             authed(state, ApiCall::Group(GroupCall::Block { user_id, on }))
         }
+        GroupAction::LinkCreated => match panel_chat(state) {
+            Some(chat) => authed(state, ApiCall::Group(GroupCall::CreateLink(chat))),
+            None => Vec::new(),
+        },
+        GroupAction::LinkRevoked(token) => match panel_chat(state) {
+            Some(chat_id) => authed(
+                state,
+                ApiCall::Group(GroupCall::RevokeLink { chat_id, token }),
+            ),
+            None => Vec::new(),
+        },
+        GroupAction::JoinTokenEdited(t) => {
+            state.chats.groups.join_token = t;
+            state.chats.groups.join_outcome = None;
+            Vec::new()
+        }
+        GroupAction::JoinSubmitted => {
+            // a pasted link works as well as the bare token: its last part is the token
+            let typed = state.chats.groups.join_token.trim();
+            let token = typed.rsplit('/').next().unwrap_or(typed).to_owned();
+            if token.is_empty() {
+                return Vec::new();
+            }
+            authed(state, ApiCall::Group(GroupCall::Join(token)))
+        }
     }
 }
 
@@ -219,9 +244,40 @@ pub(super) fn finished(
             }
         }
         (GroupCall::Members(chat), Ok(ApiReply::Members(list))) => {
+            let manages = natter_shared::api::may(
+                list.my_role,
+                list.my_muted,
+                natter_shared::api::GroupAction::EditInfo,
+                None,
+                list.rules,
+            )
+            .is_ok();
             if let Some(p) = groups.panel.as_mut().filter(|p| p.chat == chat) {
                 p.members = Some(list);
+                if manages {
+                    return authed(state, ApiCall::Group(GroupCall::Links(chat)));
+                }
             }
+            Vec::new()
+        }
+        (GroupCall::Links(chat), Ok(ApiReply::Links(links))) => {
+            if let Some(p) = groups.panel.as_mut().filter(|p| p.chat == chat) {
+                p.links = links;
+            }
+            Vec::new()
+        }
+        (GroupCall::CreateLink(chat) | GroupCall::RevokeLink { chat_id: chat, .. }, Ok(_)) => {
+            authed(state, ApiCall::Group(GroupCall::Links(chat)))
+        }
+        (GroupCall::Join(_), result) => {
+            groups.join_outcome = Some(match result {
+                Ok(ApiReply::Joined(natter_shared::api::JoinResult::Joined { .. })) => {
+                    groups.join_token.clear();
+                    Ok(true)
+                }
+                Ok(_) => Ok(false),
+                Err(failure) => Err(ui_error(&failure)),
+            });
             Vec::new()
         }
         (GroupCall::AnswerRequest { .. }, Ok(ApiReply::Chat(chat))) => {

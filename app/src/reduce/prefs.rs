@@ -65,9 +65,12 @@ fn on_screen(state: &AppState, chat: ChatId) -> bool {
 pub(super) fn notify(state: &mut AppState, message: &Message, at: DateTime<Utc>) -> Vec<Effect> {
     let me = state.session.as_ref().map(|s| s.user_id);
     let settings = &state.settings;
+    // a mention gets through a muted chat (not notifications turned off altogether)
+    let mentioned = me.is_some_and(|me| message.mentions.contains(&me));
     if !settings.notifications
         || Some(message.sender_id) == me
-        || settings.is_muted(message.chat_id)
+        || (settings.is_muted(message.chat_id) && !mentioned)
+        || message.service.is_some()
         || on_screen(state, message.chat_id)
     {
         return Vec::new();

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use natter_shared::api::{ChatRole, DepartureReason, GroupAction, Invite, MemberList, User};
+use natter_shared::api::{
+    ChatRole, DepartureReason, GroupAction, Invite, JoinLink, MemberList, User,
+};
 use natter_shared::{ChatId, InviteId, UserId};
 
 use super::UiError;
@@ -21,6 +23,10 @@ pub struct GroupsState {
     pub panel: Option<GroupPanel>,
     /// Chats I am no longer a member of (this session), and why: read-only.
     pub ended: HashMap<ChatId, DepartureReason>,
+    /// "Join a group by its link", as typed.
+    pub join_token: String,
+    /// What the last join by link did (or why it failed).
+    pub join_outcome: Option<Result<bool, UiError>>,
 }
 
 /// The info panel of one group: its members, the edit fields, the invite search.
@@ -41,6 +47,8 @@ pub struct GroupPanel {
     pub confirm_leave: bool,
     /// The last refusal, shown in the panel.
     pub error: Option<UiError>,
+    /// The group's join links (admins and above), once loaded.
+    pub links: Vec<JoinLink>,
 }
 
 impl GroupPanel {
@@ -56,6 +64,7 @@ impl GroupPanel {
             invited: Vec::new(),
             confirm_leave: false,
             error: None,
+            links: Vec::new(),
         }
     }
 }

@@ -389,6 +389,10 @@ fn panel_body_ui(ui: &mut Ui, state: &AppState, panel: &GroupPanel, actions: &mu
         invite_ui(ui, state, panel, actions);
         ui.separator();
     }
+    if may_edit {
+        links_ui(ui, state, panel, actions);
+        ui.separator();
+    }
     if panel.confirm_leave {
         ui.label(tr(lang, "group.leave_confirm"));
         ui.horizontal(|ui| {
@@ -452,6 +456,62 @@ fn member_row_ui(
         }
         ui.weak(role);
     });
+}
+
+/// The group's join links: each token with how many came by it, revoke; make a new one.
+fn links_ui(ui: &mut Ui, state: &AppState, panel: &GroupPanel, actions: &mut Vec<Action>) {
+    let lang = state.language;
+    ui.label(tr(lang, "group.links"));
+    for link in panel.links.iter().filter(|l| !l.revoked) {
+        ui.horizontal(|ui| {
+            ui.monospace(&link.token);
+            ui.weak(tr_args(
+                lang,
+                "group.link_uses",
+                &[("uses", link.uses.to_string())],
+            ));
+            if ui.small_button(tr(lang, "group.revoke")).clicked() {
+                actions.push(Action::Group(GroupAction::LinkRevoked(link.token.clone())));
+            }
+        });
+    }
+    if ui.button(tr(lang, "group.create_link")).clicked() {
+        actions.push(Action::Group(GroupAction::LinkCreated));
+    }
+}
+
+/// "Join a group by its link" (in the new group dialog).
+pub fn join_by_link_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    let lang = state.language;
+    let groups = &state.chats.groups;
+    let label = ui.label(tr(lang, "group.join_by_link"));
+    ui.horizontal(|ui| {
+        let mut token = groups.join_token.clone();
+        if ui
+            .add(egui::TextEdit::singleline(&mut token).desired_width(240.0))
+            .labelled_by(label.id)
+            .changed()
+        {
+            actions.push(Action::Group(GroupAction::JoinTokenEdited(token)));
+        }
+        let ready = !groups.join_token.trim().is_empty();
+        if ui
+            .add_enabled(ready, egui::Button::new(tr(lang, "group.join")))
+            .clicked()
+        {
+            actions.push(Action::Group(GroupAction::JoinSubmitted));
+        }
+    });
+    match &groups.join_outcome {
+        Some(Ok(true)) => {
+            ui.weak(tr(lang, "group.joined_ok"));
+        }
+        Some(Ok(false)) => {
+            ui.weak(tr(lang, "group.join_requested"));
+        }
+        Some(Err(e)) => super::widgets::error_line_ui(ui, &words::error_message(lang, e)),
+        None => {}
+    }
 }
 
 fn invite_ui(ui: &mut Ui, state: &AppState, panel: &GroupPanel, actions: &mut Vec<Action>) {

@@ -59,6 +59,10 @@ pub fn new_chat_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         if let Some(error) = &dialog.error {
             error_line_ui(ui, &words::error_message(lang, error));
         }
+        if dialog.group {
+            ui.separator();
+            super::group_info::join_by_link_ui(ui, state, actions);
+        }
         ui.separator();
         ui.horizontal(|ui| {
             if dialog.group {

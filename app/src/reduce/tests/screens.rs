@@ -367,6 +367,52 @@ fn muted_chats_and_own_messages_do_not_notify_and_previews_can_be_hidden() {
 }
 
 #[test]
+fn a_mention_notifies_even_in_a_muted_chat_and_service_messages_never_do() {
+    let mut state = with_chats(vec![summary(1, 1, 1)]);
+    reduce(
+        &mut state,
+        Action::ChatMuteSet {
+            chat_id: chat(1),
+            muted: true,
+        },
+    );
+    assert!(
+        notifications(&incoming(&mut state, 1, 2, 10)).is_empty(),
+        "muted"
+    );
+    let mut mention = message(1, 3, bob_id());
+    mention.mentions = vec![alice().id];
+    let effects = frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: mention,
+            event_seq: 0,
+        },
+        at(20),
+    );
+    assert_eq!(
+        notifications(&effects).len(),
+        1,
+        "a mention gets through the mute"
+    );
+    let mut service = message(1, 4, bob_id());
+    service.service = Some(natter_shared::api::ServiceAction::DescriptionChanged);
+    service.mentions = vec![alice().id];
+    let effects = frame(
+        &mut state,
+        ServerFrame::NewMessage {
+            message: service,
+            event_seq: 0,
+        },
+        at(40),
+    );
+    assert!(
+        notifications(&effects).is_empty(),
+        "service messages are no news"
+    );
+}
+
+#[test]
 fn opening_a_chat_marks_where_unread_begins_and_loads_its_members() {
     let mut state = with_chats(vec![summary(1, 9, 6)]);
     let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
