@@ -123,18 +123,33 @@ async fn the_permission_table_is_what_the_server_enforces_for_every_role_pair() 
     let rules = GroupRules::default();
     let mut checked = 0;
     for actor_role in ROLES {
-        for target_role in [ChatRole::Admin, ChatRole::Moderator, ChatRole::Member] {
+        for target_role in ROLES {
+            if actor_role == ChatRole::Owner && target_role == ChatRole::Owner {
+                continue; // one owner: that would be oneself
+            }
             let owner = app.signed_in_user().await;
             let actor_t = app.signed_in_user().await;
-            let target_t = app.signed_in_user().await;
+            let other_t = app.signed_in_user().await;
             let (actor, actor_id) = if actor_role == ChatRole::Owner {
                 (&owner, owner.user.id)
             } else {
                 (&actor_t, actor_t.user.id)
             };
+            // the owner as the target is the group's owner itself
+            let target_t = if target_role == ChatRole::Owner {
+                &owner
+            } else {
+                &other_t
+            };
             let target = target_t.user.id;
             let cases: Vec<(GroupAction, serde_json::Value)> = vec![
                 (GroupAction::Mute, json!({"muted": true})),
+                (
+                    GroupAction::ChangeRole {
+                        to: ChatRole::Member,
+                    },
+                    json!({"role": "member"}),
+                ),
                 (
                     GroupAction::ChangeRole {
                         to: ChatRole::Moderator,
@@ -260,9 +275,52 @@ async fn the_permission_table_is_what_the_server_enforces_for_every_role_pair() 
                 assert_error(pinned, 403, code_of(r)).await;
             }
         }
-        checked += 3;
+        // invitations when the group keeps them to admins; handing the group over
+        let r = app
+            .client
+            .patch(app.api(&format!("/chats/{chat}")))
+            .bearer_auth(&owner.token)
+            .json(&json!({"invite_policy": "admins"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let guest = app.signed_in_user().await;
+        let restricted = GroupRules {
+            invite: natter_shared::api::InvitePolicy::Admins,
+            ..rules
+        };
+        let invited = post(
+            &app,
+            &actor.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": guest.user.id}),
+        )
+        .await;
+        match may(actor_role, false, GroupAction::Invite, None, restricted) {
+            Ok(()) => assert_eq!(invited.status(), 201, "{actor_role} invites"),
+            Err(r) => {
+                assert_error(invited, 403, code_of(r)).await;
+            }
+        }
+        let handed = post(
+            &app,
+            &actor.token,
+            &format!("/chats/{chat}/owner"),
+            json!({"user_id": other.user.id}),
+        )
+        .await;
+        match may(actor_role, false, GroupAction::HandOver, None, rules) {
+            Ok(()) => assert_eq!(handed.status(), 204, "{actor_role} hands over"),
+            Err(r) => {
+                assert_error(handed, 403, code_of(r)).await;
+            }
+        }
+        checked += 5;
     }
-    assert_eq!(checked, 4 * 3 * 5 + 4 * 3);
+    // every actor role × every target role (but the owner on itself) × 6 member actions,
+    // and 5 actions on the group for each actor role
+    assert_eq!(checked, (4 * 4 - 1) * 6 + 4 * 5);
 }
 
 #[actix_web::test]

@@ -125,6 +125,38 @@ async fn a_link_lets_people_in_until_it_is_used_up_or_revoked() {
     assert_error(r, 410, ErrorCode::LinkExpired).await;
     let r = post(&app, &dave.token, "/join/nonsense", json!({})).await;
     assert_error(r, 404, ErrorCode::NotFound).await;
+    // a link past its expiry (moved back in time: the expiry is a time, not an event)
+    let timed: JoinLink = json_with_status(
+        post(
+            &app,
+            &owner.token,
+            &format!("/chats/{chat}/links"),
+            json!({"expires_in_secs": 60}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert!(timed.expires_at.is_some());
+    {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn =
+            diesel::PgConnection::establish(&natter_tests::db_url(&app.db_name)).unwrap();
+        diesel::sql_query(format!(
+            "UPDATE chat_links SET expires_at = now() - interval '1 second' WHERE token = '{}'",
+            timed.token
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let r = post(
+        &app,
+        &dave.token,
+        &format!("/join/{}", timed.token),
+        json!({}),
+    )
+    .await;
+    assert_error(r, 410, ErrorCode::LinkExpired).await;
     // the banned do not come back by link
     let fresh: JoinLink = json_with_status(
         post(
