@@ -74,7 +74,7 @@ pub async fn change(
         | MemberOp::HandOver { target } => Some(*target),
         MemberOp::EditInfo { .. } => None,
     };
-    let mark = mark_members(state, chat, target).await?;
+    let mark = mark_members(state, chat, actor, target).await?;
     let changed = db::run(&state.db, move |conn| {
         Ok(db::membership::apply(conn, chat.0, actor.0, &op)?)
     })
@@ -84,14 +84,32 @@ pub async fn change(
     Ok(changed)
 }
 
-/// Marks the lists of the chat's members (and `extra`) in flight before a change.
+/// Marks the lists of the chat's members (and `extra`) in flight before a change by
+/// `actor`, who must be a member (anyone else is a 404 before any work is done).
 pub async fn mark_members(
     state: &AppState,
     chat: ChatId,
+    actor: UserId,
+    extra: Option<Uuid>,
+) -> Result<marks::Mark, ApiError> {
+    mark_chat(state, chat, Some(actor), extra).await
+}
+
+/// Marks the lists of the chat's members (and `extra`) in flight; with `actor`, only when
+/// they are a member. Without, the caller has checked the right to change the chat (an
+/// invitation's invitee, a link's holder).
+pub async fn mark_chat(
+    state: &AppState,
+    chat: ChatId,
+    actor: Option<UserId>,
     extra: Option<Uuid>,
 ) -> Result<marks::Mark, ApiError> {
     let mut users: Vec<UserId> = db::run(&state.db, move |conn| {
-        Ok(db::chats::member_ids(conn, chat.0)?)
+        let ids = db::chats::member_ids(conn, chat.0)?;
+        if actor.is_some_and(|a| !ids.contains(&a.0)) {
+            return Err(ApiError::not_found("chat"));
+        }
+        Ok(ids)
     })
     .await?
     .into_iter()

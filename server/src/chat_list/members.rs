@@ -35,12 +35,9 @@ pub async fn on_members_changed(
             serde_json::to_string(m).unwrap_or_default(),
             e,
         ),
-        None => (
-            chat.last_seq,
-            String::new(),
-            String::new(),
-            chat.last_event_seq,
-        ),
+        // no new message: a seq below any (even a missing entry's -1) never replaces the
+        // newest one; only the meta changes
+        None => (i64::MIN, String::new(), String::new(), chat.last_event_seq),
     };
     let mut pipe = redis::pipe();
     pipe.cmd("EVAL")
@@ -71,6 +68,8 @@ pub async fn on_members_changed(
         pipe.del(keys::rebuilding(&state.redis, u)).ignore();
     }
     if let Some(u) = departed {
+        // a rebuild under way may have read the chat before it went: it must not complete
+        pipe.del(keys::rebuilding(&state.redis, u)).ignore();
         pipe.zrem(keys::list(&state.redis, u), id.to_string())
             .ignore();
         pipe.hdel(keys::reads(&state.redis, u), id.to_string())

@@ -249,8 +249,9 @@ async fn from_cache(
         let mentions = mentions.into_iter().chain(std::iter::repeat(None));
         for (((id, fields), read), mention) in ids.iter().zip(rows).zip(reads).zip(mentions) {
             match CachedChat::decode(*id, fields, read, mention)? {
-                Some(chat) => chats.push(chat),
-                None => return Ok(Cached::Missing),
+                // an entry that does not count the user among its members is stale for them
+                Some(chat) if chat.meta.members.contains(&user) => chats.push(chat),
+                _ => return Ok(Cached::Missing),
             }
         }
     }

@@ -76,6 +76,8 @@ pub enum ChangeRejected {
     Refused(#[from] Refusal),
     #[error("service messages cannot be changed")]
     Service,
+    #[error("one of you blocks the other")]
+    Blocked,
 }
 
 /// The rules from settings.
@@ -114,6 +116,16 @@ pub fn apply(
         let Some(row) = messages::find(conn, chat_id, change.message_id())? else {
             return Ok(Err(ChangeRejected::NotFound));
         };
+        let for_me_only = matches!(
+            change,
+            Change::Delete {
+                for_everyone: false,
+                ..
+            }
+        );
+        if chat.blocked && !for_me_only {
+            return Ok(Err(ChangeRejected::Blocked));
+        }
         if let Err(r) = allowed(chat.kind, &me, &row, change, members::rules_of(&chat)) {
             return Ok(Err(r));
         }

@@ -202,6 +202,19 @@ pub fn answer(
         if invite.expires_at <= Utc::now() {
             return Ok(Some(Err(GroupRejected::InviteExpired)));
         }
+        // the inviter must still be allowed to invite: one who left, was removed, or lost
+        // the right under the group's rules has withdrawn the invitation
+        let chat = lock_chat(conn, invite.chat_id)?;
+        let inviter = members::member(conn, invite.chat_id, invite.inviter_id)?;
+        let still = match (&chat, &inviter) {
+            (Some(c), Some(m)) => {
+                may(m.role, m.muted, GroupAction::Invite, None, rules_of(c)).is_ok()
+            }
+            _ => false,
+        };
+        if !still {
+            return Ok(Some(Err(GroupRejected::InviteExpired)));
+        }
         if members::is_banned(conn, invite.chat_id, invitee)? {
             return Ok(Some(Err(GroupRejected::Banned)));
         }

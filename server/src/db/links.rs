@@ -298,6 +298,16 @@ pub fn answer(
         if !approve {
             return Ok(Ok(changed));
         }
+        if members::member(conn, chat_id, user)?.is_some() {
+            return Ok(Err(GroupRejected::AlreadyMember));
+        }
+        let link: LinkRow = chat_links::table
+            .find(&token)
+            .select(LinkRow::as_select())
+            .first(conn)?;
+        if !link.usable(Utc::now()) {
+            return Ok(Err(GroupRejected::LinkExpired));
+        }
         if members::is_banned(conn, chat_id, user)? {
             return Ok(Err(GroupRejected::Banned));
         }

@@ -358,7 +358,7 @@ fn edit_info(
         };
         changed
             .service
-            .push(service_message(conn, chat.id, actor, &action, false, now)?);
+            .push(service_message(conn, chat.id, actor, &action, true, now)?);
     }
     if let Some(d) = description.filter(|d| chat.description != d.as_str()) {
         diesel::update(row)

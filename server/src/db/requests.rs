@@ -31,6 +31,21 @@ pub fn blocked_between(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult
     .get_result(conn)
 }
 
+/// Which of `others` `me` blocks or is blocked by.
+pub fn blocked_among(conn: &mut PgConnection, me: Uuid, others: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    let blocked: Vec<Uuid> = user_blocks::table
+        .filter(user_blocks::blocker_id.eq(me))
+        .filter(user_blocks::blocked_id.eq_any(others))
+        .select(user_blocks::blocked_id)
+        .load(conn)?;
+    let blockers: Vec<Uuid> = user_blocks::table
+        .filter(user_blocks::blocked_id.eq(me))
+        .filter(user_blocks::blocker_id.eq_any(others))
+        .select(user_blocks::blocker_id)
+        .load(conn)?;
+    Ok(blocked.into_iter().chain(blockers).collect())
+}
+
 /// The pending request chat `chat_id` as its recipient `me` sees it, locked.
 fn pending_for(
     conn: &mut PgConnection,

@@ -323,6 +323,7 @@ pub fn change_rejected(r: ChangeRejected) -> ApiError {
         ChangeRejected::NotMember => ApiError::not_found("chat"),
         ChangeRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
         ChangeRejected::Refused(r) => ApiError::refused(r),
+        ChangeRejected::Blocked => blocked(),
         ChangeRejected::Service => {
             ApiError::client(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
         }
@@ -365,7 +366,8 @@ impl Handler<SetTyping> for ChatRoom {
             let Ok(members) = members(&state, &cell, chat).await else {
                 return;
             };
-            if !members.ids.contains(&msg.user) {
+            // a blocked direct chat relays nothing, not even typing
+            if !members.ids.contains(&msg.user) || members.blocked {
                 return;
             }
             let frame = ServerFrame::Typing {
@@ -403,6 +405,7 @@ impl Handler<MarkRead> for ChatRoom {
                 // the sender of a pending request does not see whether it was read
                 let members: Vec<UserId> = match all.request_from {
                     Some(from) if from != user => vec![user],
+                    _ if all.blocked => vec![user],
                     _ => all.ids.to_vec(),
                 };
                 let frame = ServerFrame::Read {

@@ -109,6 +109,12 @@ async fn create_group(
     let others: Vec<Uuid> = others.into_iter().collect();
     let (chat, others) = db::run(&state.db, move |conn| {
         let found = db::chats::existing_users(conn, &others)?;
+        // nobody is put into a group with someone who blocks them, or whom they block
+        if !db::requests::blocked_among(conn, me.0, &others)?.is_empty() {
+            return Err(crate::members::rejected(
+                db::members::GroupRejected::Blocked,
+            ));
+        }
         if let Some(missing) = others.iter().find(|o| !found.contains(o)) {
             return Err(ApiError::invalid_field(
                 Field::MemberIds,

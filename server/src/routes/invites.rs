@@ -133,7 +133,7 @@ async fn answer(
     })
     .await?
     .ok_or_else(|| ApiError::not_found("invitation"))?;
-    let mark = members::mark_members(state, ChatId(chat), Some(me.0)).await?;
+    let mark = members::mark_chat(state, ChatId(chat), None, Some(me.0)).await?;
     let answered = db::run(&state.db, move |conn| {
         Ok(db::invites::answer(conn, id, me.0, accept, limits)?)
     })

@@ -136,7 +136,7 @@ pub async fn join_by_link(
     })
     .await?
     .ok_or_else(|| ApiError::not_found("join link"))?;
-    let mark = members::mark_members(&state, ChatId(chat), Some(me.0)).await?;
+    let mark = members::mark_chat(&state, ChatId(chat), None, Some(me.0)).await?;
     let followed = db::run(&state.db, move |conn| {
         Ok(db::links::follow(conn, &token, me.0, limit)?)
     })
@@ -219,7 +219,7 @@ async fn answer(
     approve: bool,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.settings.member_limit;
-    let mark = members::mark_members(state, ChatId(chat), Some(user)).await?;
+    let mark = members::mark_members(state, ChatId(chat), me, Some(user)).await?;
     let changed = db::run(&state.db, move |conn| {
         Ok(db::links::answer(conn, chat, me.0, user, approve, limit)?)
     })

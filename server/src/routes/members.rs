@@ -44,13 +44,20 @@ pub async fn list_members(
     }
     let offset = i64::from(query.offset.unwrap_or(0));
     let me = auth.user_id.0;
-    let (chat_row, mine, (rows, total)) = db::run(&state.db, move |conn| {
+    let (chat_row, mine, (rows, total), hidden) = db::run(&state.db, move |conn| {
         let (chat_row, _) =
             db::chats::membership(conn, chat, me)?.ok_or_else(|| ApiError::not_found("chat"))?;
         let mine =
             db::members::member(conn, chat, me)?.ok_or_else(|| ApiError::not_found("chat"))?;
+        if chat_row.kind != natter_shared::api::ChatKind::Group {
+            return Err(crate::members::rejected(
+                db::members::GroupRejected::NotAGroup,
+            ));
+        }
         let page = db::members::page(conn, chat, i64::from(limit), offset)?;
-        Ok((chat_row, mine, page))
+        let ids: Vec<Uuid> = page.0.iter().map(|(m, _)| m.user_id).collect();
+        let hidden = db::requests::blocked_among(conn, me, &ids)?;
+        Ok((chat_row, mine, page, hidden))
     })
     .await?;
     let ids: Vec<UserId> = rows.iter().map(|(m, _)| UserId(m.user_id)).collect();
@@ -60,7 +67,9 @@ pub async fn list_members(
         .map(|(m, u)| {
             let user = u.to_api();
             MemberInfo {
-                online: online.get(&user.id).copied().unwrap_or(false),
+                // across a block, nobody sees whether the other is online
+                online: !hidden.contains(&user.id.0)
+                    && online.get(&user.id).copied().unwrap_or(false),
                 id: user.id,
                 username: user.username,
                 display_name: user.display_name,

@@ -30,7 +30,7 @@ pub async fn accept_request(
 ) -> Result<web::Json<ChatSummary>, ApiError> {
     let chat = ChatId(path.into_inner());
     let me = auth.user_id;
-    let mark = members::mark_members(&state, chat, None).await?;
+    let mark = members::mark_members(&state, chat, me, None).await?;
     let changed = db::run(&state.db, move |conn| {
         Ok(db::requests::accept(conn, chat.0, me.0)?)
     })
@@ -59,7 +59,7 @@ pub async fn decline_request(
 ) -> Result<HttpResponse, ApiError> {
     let chat = ChatId(path.into_inner());
     let me = auth.user_id;
-    let mark = members::mark_members(&state, chat, None).await?;
+    let mark = members::mark_members(&state, chat, me, None).await?;
     let changed = db::run(&state.db, move |conn| {
         Ok(db::requests::decline(conn, chat.0, me.0)?)
     })
@@ -115,7 +115,7 @@ async fn set_block(
     })
     .await?;
     let mark = match chat {
-        Some(c) => Some(members::mark_members(state, ChatId(c), None).await?),
+        Some(c) => Some(members::mark_chat(state, ChatId(c), None, None).await?),
         None => None,
     };
     let changed = db::run(&state.db, move |conn| {

@@ -173,6 +173,34 @@ async fn invitations_are_received_live_accepted_declined_and_refused_for_the_ban
     .await;
     assert_eq!(r.status(), 201);
 
+    // an invitation from someone who has since left the group is withdrawn
+    let frank = app.signed_in_user().await;
+    let from_carol: Invite = json_with_status(
+        post(
+            &app,
+            &carol.token,
+            &format!("/chats/{chat}/invites"),
+            json!({"user_id": frank.user.id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        remove(&app, &carol.token, chat, carol.user.id)
+            .await
+            .status(),
+        204
+    );
+    let r = post(
+        &app,
+        &frank.token,
+        &format!("/invites/{}/accept", from_carol.id),
+        json!({}),
+    )
+    .await;
+    assert_error(r, 410, ErrorCode::InviteExpired).await;
+
     // strangers and bad input
     let stranger = app.signed_in_user().await;
     let r = post(

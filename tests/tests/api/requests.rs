@@ -215,6 +215,44 @@ async fn blocking_stops_the_chat_both_ways_hides_presence_and_refuses_new_chats_
     let list = app.chats(&bob.token, "").await;
     let direct = list.chats.iter().find(|c| c.id == chat).unwrap();
     assert!(!direct.partner.as_ref().unwrap().online);
+    // nor edits or reactions into it, nor a new group with the other in it
+    let mine = app
+        .history(&bob.token, chat, "")
+        .await
+        .messages
+        .into_iter()
+        .find(|m| m.text == "before")
+        .unwrap();
+    let edit = app
+        .client
+        .patch(app.api(&format!("/chats/{chat}/messages/{}", mine.id)))
+        .bearer_auth(&bob.token)
+        .json(&json!({"text": "abuse", "request_id": uuid::Uuid::new_v4()}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(edit, 403, ErrorCode::Blocked).await;
+    let react = post(
+        &app,
+        &bob.token,
+        &format!("/chats/{chat}/messages/{}/reactions", mine.id),
+        json!({"emoji": "👎"}),
+    )
+    .await;
+    assert_error(react, 403, ErrorCode::Blocked).await;
+    let r = app
+        .client
+        .post(app.api("/chats"))
+        .bearer_auth(&bob.token)
+        .json(&json!({"title": "trap", "member_ids": [alice.user.id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 403, ErrorCode::Blocked).await;
+    let members = app
+        .get_authed(&format!("/chats/{chat}/members"), &alice.token)
+        .await;
+    assert_error(members, 409, ErrorCode::NotAGroup).await;
     // no new chat, no invitation, either way
     let r = app
         .client
