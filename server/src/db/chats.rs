@@ -41,6 +41,7 @@ struct NewChat<'a> {
     created_by: Uuid,
     direct_key: Option<&'a str>,
     request_from: Option<Uuid>,
+    blocked: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -63,7 +64,11 @@ pub fn direct_key(a: Uuid, b: Uuid) -> String {
 pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(ChatRow, bool)> {
     let key = direct_key(a, b);
     conn.transaction(|conn| {
+        lock_pair(conn, a, b)?;
         let strangers = !share_a_chat(conn, a, b)?;
+        // a block made while this chat is being opened: the flag is set here, in the same
+        // transaction that makes or locks the chat (a block locks the chat to set it too)
+        let blocked = blocked_between(conn, a, b)?;
         let inserted: Option<ChatRow> = diesel::insert_into(chats::table)
             .values(NewChat {
                 id: Uuid::new_v4(),
@@ -72,6 +77,7 @@ pub fn open_direct(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<(Ch
                 created_by: a,
                 direct_key: Some(&key),
                 request_from: strangers.then_some(a),
+                blocked,
             })
             .on_conflict(chats::direct_key)
             .do_nothing()
@@ -149,6 +155,7 @@ pub fn create_group(
                 created_by: creator,
                 direct_key: None,
                 request_from: None,
+                blocked: false,
             })
             .returning(ChatRow::as_returning())
             .get_result(conn)?;
@@ -260,6 +267,35 @@ pub fn direct_chat(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Uui
         .select(chats::id)
         .first(conn)
         .optional()
+}
+
+/// Whether `a` blocks `b` or `b` blocks `a`.
+pub fn blocked_between(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        super::schema::user_blocks::table.filter(
+            super::schema::user_blocks::blocker_id
+                .eq(a)
+                .and(super::schema::user_blocks::blocked_id.eq(b))
+                .or(super::schema::user_blocks::blocker_id
+                    .eq(b)
+                    .and(super::schema::user_blocks::blocked_id.eq(a))),
+        ),
+    ))
+    .get_result(conn)
+}
+
+/// Locks the two users' rows (in id order): opening their direct chat and blocking between
+/// them take this first, so a block and an opening of the chat cannot miss each other.
+pub fn lock_pair(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<()> {
+    let mut ids = [a, b];
+    ids.sort();
+    users::table
+        .filter(users::id.eq_any(ids))
+        .order(users::id)
+        .select(users::id)
+        .for_update()
+        .load::<Uuid>(conn)?;
+    Ok(())
 }
 
 /// Whether `a` and `b` are both members of some chat.

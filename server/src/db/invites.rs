@@ -91,7 +91,7 @@ pub fn invite(
         if members::is_banned(conn, chat_id, invitee)? {
             return Ok(Err(GroupRejected::Banned));
         }
-        if super::requests::blocked_between(conn, inviter, invitee)? {
+        if super::chats::blocked_between(conn, inviter, invitee)? {
             return Ok(Err(GroupRejected::Blocked));
         }
         if member_count(conn, chat_id)? >= limits.member_limit {

@@ -12,24 +12,9 @@ use natter_shared::UserId;
 use natter_shared::api::{ChatKind, DepartureReason};
 use uuid::Uuid;
 
-use super::chats::{ChatRow, direct_key};
+use super::chats::{ChatRow, blocked_between, direct_key};
 use super::members::{Changed, GroupRejected, finish, lock_chat, member};
 use super::schema::{chat_departures, chat_members, chats, user_blocks, users};
-
-/// Whether `a` blocks `b` or `b` blocks `a`.
-pub fn blocked_between(conn: &mut PgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        user_blocks::table.filter(
-            user_blocks::blocker_id
-                .eq(a)
-                .and(user_blocks::blocked_id.eq(b))
-                .or(user_blocks::blocker_id
-                    .eq(b)
-                    .and(user_blocks::blocked_id.eq(a))),
-        ),
-    ))
-    .get_result(conn)
-}
 
 /// Which of `others` `me` blocks or is blocked by.
 pub fn blocked_among(conn: &mut PgConnection, me: Uuid, others: &[Uuid]) -> QueryResult<Vec<Uuid>> {
@@ -162,6 +147,7 @@ pub fn set_block(
         if !exists || blocker == blocked {
             return Ok(Err(GroupRejected::UserNotFound));
         }
+        super::chats::lock_pair(conn, blocker, blocked)?;
         if on {
             diesel::insert_into(user_blocks::table)
                 .values((

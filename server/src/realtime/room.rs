@@ -38,7 +38,15 @@ pub struct ChatRoom {
 }
 
 /// The members as the room last read them (`None`: read them again).
-type Cell = Arc<Mutex<Option<Arc<Members>>>>;
+type Cell = Arc<Mutex<Slot>>;
+
+/// The members last read, and how many times they were forgotten: a read that began before
+/// the latest change is not kept (it may predate it).
+#[derive(Default)]
+struct Slot {
+    members: Option<Arc<Members>>,
+    generation: u64,
+}
 
 /// Who the room delivers to, as of the chat's `members_version`.
 struct Members {
@@ -132,14 +140,20 @@ impl Handler<MembersChanged> for ChatRoom {
 }
 
 fn forget(cell: &Cell) {
-    *cell.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    let mut slot = cell.lock().unwrap_or_else(|p| p.into_inner());
+    slot.members = None;
+    slot.generation += 1;
 }
 
 /// The members, read from PostgreSQL when the room has none (or they changed).
 async fn members(state: &AppState, cell: &Cell, chat: ChatId) -> Result<Arc<Members>, ApiError> {
-    if let Some(m) = cell.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-        return Ok(m);
-    }
+    let generation = {
+        let slot = cell.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = slot.members.clone() {
+            return Ok(m);
+        }
+        slot.generation
+    };
     let roster = db::run(&state.db, move |conn| {
         Ok(db::members::roster(conn, chat.0)?)
     })
@@ -155,9 +169,14 @@ async fn members(state: &AppState, cell: &Cell, chat: ChatId) -> Result<Arc<Memb
         by_username: roster.members.iter().map(|m| (m.1.clone(), m.0)).collect(),
     });
     let mut slot = cell.lock().unwrap_or_else(|p| p.into_inner());
-    // a newer read (after a change) wins over an older one finishing late
-    if slot.as_ref().is_none_or(|m| m.version <= members.version) {
-        *slot = Some(members.clone());
+    // kept only if nothing changed since the read began, and never over a newer one
+    if slot.generation == generation
+        && slot
+            .members
+            .as_ref()
+            .is_none_or(|m| m.version <= members.version)
+    {
+        slot.members = Some(members.clone());
     }
     Ok(members)
 }

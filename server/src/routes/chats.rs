@@ -72,7 +72,7 @@ async fn open_direct(state: &AppState, me: UserId, partner: UserId) -> Result<Op
         if db::users::find(conn, partner.0)?.is_none() {
             return Err(ApiError::not_found("user"));
         }
-        if db::requests::blocked_between(conn, me.0, partner.0)? {
+        if db::chats::blocked_between(conn, me.0, partner.0)? {
             return Err(crate::members::rejected(
                 db::members::GroupRejected::Blocked,
             ));
