@@ -244,6 +244,8 @@ pub enum GroupAction {
         user_id: natter_shared::UserId,
         on: bool,
     },
+    /// A chat I am no longer in leaves my list.
+    EndedDismissed(natter_shared::ChatId),
     LinkCreated,
     LinkRevoked(String),
     JoinTokenEdited(String),

@@ -39,6 +39,51 @@ struct Remembered {
     /// Sends not yet acknowledged when the app closed: they go out on the next connection,
     /// with their original request ids, if the same person is signed in to the same server.
     outbox: Option<SavedOutbox>,
+    /// Groups the person is no longer in, with what they had seen: kept in the list.
+    ended: Option<SavedEnded>,
+}
+
+/// The chats a person left or was removed from, as they were then, for whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedEnded {
+    user_id: UserId,
+    server_url: String,
+    chats: Vec<(
+        natter_shared::api::ChatSummary,
+        natter_shared::api::DepartureReason,
+    )>,
+}
+
+impl SavedEnded {
+    fn of(state: &AppState) -> Option<Self> {
+        let session = state.session.as_ref()?;
+        let groups = &state.chats.groups;
+        let chats: Vec<_> = groups
+            .ended_summaries
+            .iter()
+            .filter_map(|(id, s)| groups.ended.get(id).map(|r| (s.clone(), *r)))
+            .collect();
+        (!chats.is_empty()).then(|| Self {
+            user_id: session.user_id,
+            server_url: session.server_url.clone(),
+            chats,
+        })
+    }
+
+    /// Back into the state, if they belong to the session being restored.
+    fn restore(self, state: &mut AppState, stored: Option<&StoredSession>) {
+        if !stored.is_some_and(|s| s.user_id == self.user_id && s.server_url == self.server_url) {
+            return;
+        }
+        for (summary, reason) in self.chats {
+            state.chats.groups.ended.insert(summary.id, reason);
+            state
+                .chats
+                .groups
+                .ended_summaries
+                .insert(summary.id, summary);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +229,9 @@ impl NatterApp {
             state.chats.changes = saved.restore_changes(stored.as_ref());
             state.chats.outbox = saved.restore(stored.as_ref());
         }
+        if let Some(ended) = remembered.ended {
+            ended.restore(&mut state, stored.as_ref());
+        }
         let mut app = Self {
             state,
             inbox,
@@ -258,6 +306,7 @@ impl eframe::App for NatterApp {
             drafts: self.state.drafts.clone(),
             open_chat: self.state.chats.open.or(self.state.reopen),
             outbox: SavedOutbox::of(&self.state),
+            ended: SavedEnded::of(&self.state),
         };
         eframe::set_value(storage, STORAGE_KEY, &remembered);
     }
@@ -426,5 +475,47 @@ mod tests {
         let mut state = signed_in_with_pending_sends();
         state.session = None;
         assert_eq!(SavedOutbox::of(&state), None);
+    }
+
+    #[test]
+    fn groups_one_was_removed_from_survive_a_restart_for_the_same_person_only() {
+        let mut state = signed_in_with_pending_sends();
+        let chat = ChatId(Uuid::from_u128(77));
+        let summary = natter_shared::api::ChatSummary {
+            id: chat,
+            kind: natter_shared::api::ChatKind::Group,
+            title: Some("club".into()),
+            partner: None,
+            last_message: None,
+            last_seq: 4,
+            last_event_seq: 4,
+            read_seq: 4,
+            unread_count: 0,
+            unread_mention: false,
+            member_count: 3,
+            request_from: None,
+            blocked: false,
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        };
+        let reason = natter_shared::api::DepartureReason::Removed;
+        state.chats.groups.ended.insert(chat, reason);
+        state
+            .chats
+            .groups
+            .ended_summaries
+            .insert(chat, summary.clone());
+        let saved = SavedEnded::of(&state).unwrap();
+        let saved: SavedEnded =
+            serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+        let mut mine = AppState::new(Language::English, SERVER.into(), "d".into());
+        saved
+            .clone()
+            .restore(&mut mine, Some(&stored(user(1), SERVER)));
+        assert_eq!(mine.chats.groups.ended.get(&chat), Some(&reason));
+        assert_eq!(mine.chats.groups.ended_summaries.get(&chat), Some(&summary));
+        let mut theirs = AppState::new(Language::English, SERVER.into(), "d".into());
+        saved.restore(&mut theirs, Some(&stored(user(2), SERVER)));
+        assert!(theirs.chats.groups.ended.is_empty(), "another person's");
     }
 }

@@ -295,3 +295,39 @@ fn a_pasted_join_link_is_followed_by_its_token() {
         ApiCall::Group(GroupCall::Join(token)) if token == "abc123"
     )));
 }
+
+#[test]
+fn a_group_i_was_removed_from_stays_listed_read_only_after_a_restart_until_dismissed() {
+    // as restored from what the app kept: a group Alice was removed from
+    let mut state = with_chats(vec![direct(1, None, 0)]);
+    let gone = group(
+        2,
+        "Tea party",
+        Some(message(2, 5, bob_id(), "see you", at(-60))),
+    );
+    state
+        .chats
+        .groups
+        .ended
+        .insert(chat(2), DepartureReason::Removed);
+    state.chats.groups.ended_summaries.insert(chat(2), gone);
+    // the next list sync (the server lists it no more) brings it back from what was kept
+    let opened = natter::testing::socket(&mut state, SocketEventKind::Opened, at(2));
+    let sync = natter::testing::call(&opened, |c| matches!(c, ApiCall::ListChats { .. }));
+    let list = natter_shared::api::ChatList {
+        chats: vec![direct(1, None, 0)],
+        total: 1,
+        has_more: false,
+    };
+    natter::testing::finish(&mut state, sync, ApiReply::Chats(list), at(3));
+    assert!(state.chats.by_id.contains_key(&chat(2)), "kept in the list");
+    reduce(&mut state, Action::ChatOpened(chat(2)));
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    harness.get_by_label("You were removed from this group");
+    harness.get_all_by_label("…").last().unwrap().click();
+    harness.run_steps(2);
+    harness.get_by_label("Remove from the list").click();
+    harness.run_steps(2);
+    assert!(!harness.state().state.chats.by_id.contains_key(&chat(2)));
+}

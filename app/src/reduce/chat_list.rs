@@ -67,6 +67,18 @@ pub(super) fn listed(
         .retain(|id, _| seen.contains(id) || ended.contains_key(id));
     let by_id = &chats.by_id;
     chats.order.retain(|id| by_id.contains_key(id));
+    // and one I went from before a restart comes back from what was kept of it
+    let missing: Vec<ChatSummary> = chats
+        .groups
+        .ended_summaries
+        .iter()
+        .filter(|(id, _)| !chats.by_id.contains_key(id))
+        .map(|(_, s)| s.clone())
+        .collect();
+    for summary in missing {
+        effects.extend(upsert(state, summary));
+    }
+    let chats = &mut state.chats;
     if chats.open.is_some_and(|id| !chats.by_id.contains_key(&id)) {
         chats.open = None;
     }

@@ -46,6 +46,17 @@ pub(super) fn act(state: &mut AppState, action: GroupAction) -> Vec<Effect> {
         GroupAction::BlockSet { user_id, on } => {
             authed(state, ApiCall::Group(GroupCall::Block { user_id, on }))
         }
+        GroupAction::EndedDismissed(chat) => {
+            let groups = &mut state.chats.groups;
+            groups.ended.remove(&chat);
+            groups.ended_summaries.remove(&chat);
+            state.chats.by_id.remove(&chat);
+            state.chats.order.retain(|c| *c != chat);
+            if state.chats.open == Some(chat) {
+                state.chats.open = None;
+            }
+            Vec::new()
+        }
         GroupAction::LinkCreated => match panel_chat(state) {
             Some(chat) => authed(state, ApiCall::Group(GroupCall::CreateLink(chat))),
             None => Vec::new(),
@@ -330,6 +341,10 @@ pub(super) fn invite_answered(state: &mut AppState, invite: InviteId) -> Vec<Eff
 /// `membership_ended`: the chat stays, read-only, with what I had seen.
 pub(super) fn ended(state: &mut AppState, chat: ChatId, reason: DepartureReason) -> Vec<Effect> {
     state.chats.groups.ended.insert(chat, reason);
+    if let Some(entry) = state.chats.by_id.get(&chat) {
+        let summary = entry.summary.clone();
+        state.chats.groups.ended_summaries.insert(chat, summary);
+    }
     if panel_chat(state) == Some(chat) {
         state.chats.groups.panel = None;
     }
@@ -348,6 +363,7 @@ pub(super) fn service_seen(state: &mut AppState, message: &Message) -> Vec<Effec
         && Some(*user_id) == me
     {
         state.chats.groups.ended.remove(&chat);
+        state.chats.groups.ended_summaries.remove(&chat);
     }
     let mut effects = Vec::new();
     if let Some(entry) = state.chats.by_id.get_mut(&chat) {

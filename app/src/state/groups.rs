@@ -21,8 +21,11 @@ pub struct GroupsState {
     pub answering: Vec<InviteId>,
     /// The group info panel, when open.
     pub panel: Option<GroupPanel>,
-    /// Chats I am no longer a member of (this session), and why: read-only.
+    /// Chats I am no longer a member of, and why: read-only, kept in the list (and across
+    /// restarts) with what I had seen, until I remove them.
     pub ended: HashMap<ChatId, DepartureReason>,
+    /// Those chats as they were when I went (the server lists them no more).
+    pub ended_summaries: HashMap<ChatId, natter_shared::api::ChatSummary>,
     /// "Join a group by its link", as typed.
     pub join_token: String,
     /// What the last join by link did (or why it failed).

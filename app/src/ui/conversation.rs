@@ -98,6 +98,12 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("…", |ui| {
                 let ended = state.chats.groups.ended.contains_key(&id);
+                if ended && ui.button(tr(lang, "group.dismiss")).clicked() {
+                    actions.push(Action::Group(crate::action::GroupAction::EndedDismissed(
+                        id,
+                    )));
+                    ui.close();
+                }
                 if entry.summary.kind == natter_shared::api::ChatKind::Group
                     && !ended
                     && ui.button(tr(lang, "group.info")).clicked()
