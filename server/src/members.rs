@@ -7,6 +7,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
+use natter_shared::api::Message;
 use natter_shared::ws::ServerFrame;
 use natter_shared::{ChatId, ErrorCode, UserId};
 use uuid::Uuid;
@@ -127,27 +128,32 @@ pub async fn announce(
     changed: &Changed,
     mark: marks::Mark,
 ) {
+    // each service message as the API shows it (with its event seq), decoded once
+    let service: Vec<(Message, i64)> = changed
+        .service
+        .iter()
+        .map(|m| (m.to_api(), m.event_seq.unwrap_or(m.seq)))
+        .collect();
     let members_changed = changed.members_changed
         || changed.departed.is_some()
         || changed.joined.is_some()
-        || changed
-            .service
+        || service
             .iter()
-            .any(|m| m.to_api().service.is_some_and(|s| s.changes_members()));
+            .any(|(m, _)| m.service.as_ref().is_some_and(|s| s.changes_members()));
     if members_changed {
         state.bus.members_changed(chat);
     }
     let departed = changed.departed.map(|d| d.0);
     let mut recipients = changed.members.clone();
     recipients.extend(departed.filter(|d| !recipients.contains(d)));
-    for row in &changed.service {
+    for (message, event_seq) in &service {
         fan_out(
             state,
             Some(chat),
             recipients.iter().copied(),
             &ServerFrame::NewMessage {
-                message: row.to_api(),
-                event_seq: row.event_seq.unwrap_or(row.seq),
+                message: message.clone(),
+                event_seq: *event_seq,
             },
             None,
         );
@@ -184,15 +190,11 @@ pub async fn announce(
     let Some(row) = &changed.chat else {
         return;
     };
-    let last = changed
-        .service
-        .last()
-        .map(|m| (m.to_api(), m.event_seq.unwrap_or(m.seq)));
     chat_list::on_members_changed(
         state,
         row,
         &changed.members,
-        last.as_ref().map(|(m, e)| (m, *e)),
+        service.last().map(|(m, e)| (m, *e)),
         changed.joined,
         departed,
         &mark,

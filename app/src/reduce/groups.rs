@@ -216,7 +216,6 @@ fn answer(state: &mut AppState, invite: InviteId, accept: bool) -> Vec<Effect> {
 
 /// The link opened: the invitations are read (again).
 pub(super) fn load_invites(state: &mut AppState) -> Vec<Effect> {
-    state.chats.groups.invites_requested = true;
     authed(state, ApiCall::Group(GroupCall::ListInvites))
 }
 
@@ -232,10 +231,8 @@ pub(super) fn finished(
             groups.invites = list.invites;
             Vec::new()
         }
-        (GroupCall::ListInvites, _) => {
-            groups.invites_requested = false;
-            Vec::new()
-        }
+        // a failed read is done again when the link next opens
+        (GroupCall::ListInvites, _) => Vec::new(),
         (GroupCall::Answer { invite, .. }, result) => {
             groups.answering.retain(|i| *i != invite);
             match result {

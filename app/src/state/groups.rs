@@ -15,8 +15,6 @@ use super::UiError;
 pub struct GroupsState {
     /// Open invitations to me, newest first (from `GET /invites`, kept by frames).
     pub invites: Vec<Invite>,
-    /// `GET /invites` was asked for this connection.
-    pub invites_requested: bool,
     /// Invitations being answered (their buttons are off).
     pub answering: Vec<InviteId>,
     /// The group info panel, when open.

@@ -62,11 +62,6 @@ pub fn service_text(
         )
     };
     match action {
-        ServiceAction::Created { title } => tr_args(
-            lang,
-            "group.created",
-            &[("actor", actor_name.clone()), ("title", title.clone())],
-        ),
         ServiceAction::Joined {
             user_id,
             invited_by: Some(by),

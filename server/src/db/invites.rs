@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::chats::ChatRow;
 use super::members::{self, Changed, GroupRejected, lock_chat, rules_of};
-use super::schema::{chat_invites, chat_members, chats, users};
+use super::schema::{chat_invites, chats, users};
 use super::users::UserRow;
 
 /// A row of `chat_invites`.
@@ -94,7 +94,7 @@ pub fn invite(
         if super::chats::blocked_between(conn, inviter, invitee)? {
             return Ok(Err(GroupRejected::Blocked));
         }
-        if member_count(conn, chat_id)? >= limits.member_limit {
+        if members::count(conn, chat_id)? >= limits.member_limit {
             return Ok(Err(GroupRejected::MemberLimit));
         }
         let now = Utc::now().trunc_subsecs(6);
@@ -118,13 +118,6 @@ pub fn invite(
             .get_result(conn)?;
         Ok(Ok(row))
     })
-}
-
-fn member_count(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<i64> {
-    chat_members::table
-        .filter(chat_members::chat_id.eq(chat_id))
-        .count()
-        .get_result(conn)
 }
 
 /// The open invitations of `invitee`, newest first, with their chats and inviters.
@@ -221,7 +214,7 @@ pub fn answer(
         if members::member(conn, invite.chat_id, invitee)?.is_some() {
             return Ok(Some(Err(GroupRejected::AlreadyMember)));
         }
-        if member_count(conn, invite.chat_id)? >= limits.member_limit {
+        if members::count(conn, invite.chat_id)? >= limits.member_limit {
             return Ok(Some(Err(GroupRejected::MemberLimit)));
         }
         let now = Utc::now().trunc_subsecs(6);

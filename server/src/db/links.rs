@@ -10,7 +10,7 @@ use natter_shared::{ChatId, UserId};
 use uuid::Uuid;
 
 use super::members::{self, Changed, GroupRejected, finish, lock_chat, rules_of};
-use super::schema::{chat_links, chat_members, join_requests, users};
+use super::schema::{chat_links, join_requests, users};
 use super::users::UserRow;
 
 /// A row of `chat_links`.
@@ -209,7 +209,7 @@ pub fn follow(
         if members::is_banned(conn, chat_id, user)? {
             return Ok(Err(GroupRejected::Banned));
         }
-        if member_count(conn, chat_id)? >= member_limit {
+        if members::count(conn, chat_id)? >= member_limit {
             return Ok(Err(GroupRejected::MemberLimit));
         }
         if link.needs_approval {
@@ -232,13 +232,6 @@ pub fn follow(
         finish(conn, chat_id, &mut changed)?;
         Ok(Ok(Followed::Joined(Box::new(changed))))
     })
-}
-
-fn member_count(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<i64> {
-    chat_members::table
-        .filter(chat_members::chat_id.eq(chat_id))
-        .count()
-        .get_result(conn)
 }
 
 /// The people waiting to join group `chat_id` (its admins only), the earliest first.
@@ -311,7 +304,7 @@ pub fn answer(
         if members::is_banned(conn, chat_id, user)? {
             return Ok(Err(GroupRejected::Banned));
         }
-        if member_count(conn, chat_id)? >= member_limit {
+        if members::count(conn, chat_id)? >= member_limit {
             return Ok(Err(GroupRejected::MemberLimit));
         }
         diesel::update(chat_links::table.find(&token))

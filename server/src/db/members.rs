@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use natter_shared::UserId;
 use natter_shared::api::{
-    ChatKind, ChatRole, DepartureReason, EventKind, GroupInfo, GroupRules, InvitePolicy, PinPolicy,
-    Refusal, ServiceAction,
+    ChatKind, ChatRole, DepartureReason, EventKind, GroupInfo, GroupRules, InvitePolicy,
+    MemberInfo, PinPolicy, Refusal, ServiceAction,
 };
 use uuid::Uuid;
 
@@ -34,6 +34,21 @@ pub struct MemberRow {
     pub muted: bool,
     pub read_seq: i64,
     pub joined_at: DateTime<Utc>,
+}
+
+impl MemberRow {
+    /// The member as the member list shows them: `user` is their profile.
+    pub fn to_api(&self, user: natter_shared::api::User, online: bool) -> MemberInfo {
+        MemberInfo {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: self.role,
+            muted: self.muted,
+            online,
+            joined_at: self.joined_at,
+        }
+    }
 }
 
 /// Who a room delivers to and checks senders against, as of `version`.
@@ -161,6 +176,14 @@ pub fn departure(
         .optional()
 }
 
+/// How many members the chat has.
+pub fn count(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<i64> {
+    chat_members::table
+        .filter(chat_members::chat_id.eq(chat_id))
+        .count()
+        .get_result(conn)
+}
+
 /// Whether `user` is banned from the chat.
 pub fn is_banned(conn: &mut PgConnection, chat_id: Uuid, user: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(chat_bans::table.find((chat_id, user)))).get_result(conn)
@@ -262,14 +285,35 @@ pub fn depart(
         reason,
     };
     let message = service_message(conn, chat_id, actor, &action, true, now)?;
+    let seen = Departure {
+        last_seq: message.seq,
+        last_event_seq: message.event_seq.unwrap_or(0),
+    };
+    record_departure(conn, chat_id, user, actor, reason, seen, now)?;
+    changed.service.push(message);
+    changed.departed = Some((UserId(user), reason));
+    Ok(())
+}
+
+/// Records (or renews) that `user` left `chat_id`, having seen up to `seen`: what a former
+/// member may still read.
+pub fn record_departure(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    user: Uuid,
+    actor: Uuid,
+    reason: DepartureReason,
+    seen: Departure,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::insert_into(chat_departures::table)
         .values((
             chat_departures::chat_id.eq(chat_id),
             chat_departures::user_id.eq(user),
             chat_departures::reason.eq(reason.as_str()),
             chat_departures::actor_id.eq(actor),
-            chat_departures::last_seq.eq(message.seq),
-            chat_departures::last_event_seq.eq(message.event_seq.unwrap_or(0)),
+            chat_departures::last_seq.eq(seen.last_seq),
+            chat_departures::last_event_seq.eq(seen.last_event_seq),
             chat_departures::departed_at.eq(now),
         ))
         .on_conflict((chat_departures::chat_id, chat_departures::user_id))
@@ -277,13 +321,11 @@ pub fn depart(
         .set((
             chat_departures::reason.eq(reason.as_str()),
             chat_departures::actor_id.eq(actor),
-            chat_departures::last_seq.eq(message.seq),
-            chat_departures::last_event_seq.eq(message.event_seq.unwrap_or(0)),
+            chat_departures::last_seq.eq(seen.last_seq),
+            chat_departures::last_event_seq.eq(seen.last_event_seq),
             chat_departures::departed_at.eq(now),
         ))
         .execute(conn)?;
-    changed.service.push(message);
-    changed.departed = Some((UserId(user), reason));
     Ok(())
 }
 

@@ -13,8 +13,10 @@ use natter_shared::api::{ChatKind, DepartureReason};
 use uuid::Uuid;
 
 use super::chats::{ChatRow, blocked_between, direct_key};
-use super::members::{Changed, GroupRejected, finish, lock_chat, member};
-use super::schema::{chat_departures, chat_members, chats, user_blocks, users};
+use super::members::{
+    Changed, Departure, GroupRejected, finish, lock_chat, member, record_departure,
+};
+use super::schema::{chat_members, chats, user_blocks, users};
 
 /// Which of `others` `me` blocks or is blocked by.
 pub fn blocked_among(conn: &mut PgConnection, me: Uuid, others: &[Uuid]) -> QueryResult<Vec<Uuid>> {
@@ -99,24 +101,11 @@ fn leave_request(
 ) -> QueryResult<Result<Changed, GroupRejected>> {
     let now = Utc::now().trunc_subsecs(6);
     diesel::delete(chat_members::table.find((chat.id, me))).execute(conn)?;
-    diesel::insert_into(chat_departures::table)
-        .values((
-            chat_departures::chat_id.eq(chat.id),
-            chat_departures::user_id.eq(me),
-            chat_departures::reason.eq(DepartureReason::Left.as_str()),
-            chat_departures::actor_id.eq(me),
-            chat_departures::last_seq.eq(chat.last_seq),
-            chat_departures::last_event_seq.eq(chat.last_event_seq),
-            chat_departures::departed_at.eq(now),
-        ))
-        .on_conflict((chat_departures::chat_id, chat_departures::user_id))
-        .do_update()
-        .set((
-            chat_departures::last_seq.eq(chat.last_seq),
-            chat_departures::last_event_seq.eq(chat.last_event_seq),
-            chat_departures::departed_at.eq(now),
-        ))
-        .execute(conn)?;
+    let seen = Departure {
+        last_seq: chat.last_seq,
+        last_event_seq: chat.last_event_seq,
+    };
+    record_departure(conn, chat.id, me, me, DepartureReason::Left, seen, now)?;
     diesel::update(chats::table.find(chat.id))
         .set(chats::members_version.eq(chats::members_version + 1))
         .execute(conn)?;

@@ -66,17 +66,10 @@ pub async fn list_members(
         .into_iter()
         .map(|(m, u)| {
             let user = u.to_api();
-            MemberInfo {
-                // across a block, nobody sees whether the other is online
-                online: !hidden.contains(&user.id.0)
-                    && online.get(&user.id).copied().unwrap_or(false),
-                id: user.id,
-                username: user.username,
-                display_name: user.display_name,
-                role: m.role,
-                muted: m.muted,
-                joined_at: m.joined_at,
-            }
+            // across a block, nobody sees whether the other is online
+            let shown =
+                !hidden.contains(&user.id.0) && online.get(&user.id).copied().unwrap_or(false);
+            m.to_api(user, shown)
         })
         .collect();
     Ok(web::Json(MemberList {
@@ -121,15 +114,8 @@ pub async fn update_member(
     .await?;
     let user = user.to_api();
     let online = presence::online(&state, &[user.id]).await;
-    Ok(web::Json(MemberInfo {
-        online: online.get(&user.id).copied().unwrap_or(false),
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: row.role,
-        muted: row.muted,
-        joined_at: row.joined_at,
-    }))
+    let shown = online.get(&user.id).copied().unwrap_or(false);
+    Ok(web::Json(row.to_api(user, shown)))
 }
 
 /// Removes a member (moderators and above, of lower roles); one's own id leaves the group.

@@ -306,8 +306,6 @@ pub struct InviteList {
 #[serde(tag = "action", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServiceAction {
-    /// The group was created.
-    Created { title: String },
     /// `user_id` joined (accepting an invitation from `invited_by`).
     Joined {
         user_id: UserId,

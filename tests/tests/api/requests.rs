@@ -2,7 +2,7 @@
 
 use natter_shared::ErrorCode;
 use natter_shared::api::{ChatDetails, ChatSummary, User};
-use natter_shared::ws::{PresenceEvent, ServerFrame};
+use natter_shared::ws::ServerFrame;
 use natter_tests::{WsClient, assert_error, json_with_status};
 use serde_json::json;
 
@@ -198,7 +198,7 @@ async fn blocking_stops_the_chat_both_ways_hides_presence_and_refuses_new_chats_
         );
     }
     // Bob comes online: Alice (who blocks him) is not told, and he does not see her
-    let mut bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
+    let bob_ws = WsClient::connect(&app.ws_url(), &bob.token).await;
     let probe = app.send_text(&bob.token, group, "probe").await;
     let first = alice_ws
         .recv_until(|f| {
@@ -295,17 +295,7 @@ async fn blocking_stops_the_chat_both_ways_hides_presence_and_refuses_new_chats_
     assert_eq!(sent.status(), 201);
     let r = put_block(&app, &alice.token, alice.user.id, true).await;
     assert_error(r, 404, ErrorCode::NotFound).await;
-    let _ = bob_ws
-        .recv_until(|f| {
-            matches!(
-                f,
-                ServerFrame::Presence {
-                    event: PresenceEvent::UserOnline,
-                    ..
-                } | ServerFrame::NewMessage { .. }
-            )
-        })
-        .await;
+    bob_ws.close().await;
 }
 
 #[actix_web::test]
