@@ -97,3 +97,58 @@ ensure_redis() {
   export NATTER_REDIS_URL="$local_url"
   say "Redis (project-local): $local_url"
 }
+
+# port_open PORT — whether something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ensure_s3 — a real S3-compatible server for the tests (s3s-fs: checks signatures, starts at
+# once); exports NATTER_TEST_S3_ENDPOINT, NATTER_TEST_S3_ACCESS_KEY, NATTER_TEST_S3_SECRET_KEY.
+ensure_s3() {
+  local port="${NATTER_LOCAL_S3_PORT:-59001}" dir="$NATTER_STATE/s3"
+  export NATTER_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+  export NATTER_TEST_S3_ACCESS_KEY="natter-test" NATTER_TEST_S3_SECRET_KEY="natter-test-secret"
+  if port_open "$port"; then say "S3 (s3s-fs): $NATTER_TEST_S3_ENDPOINT"; return; fi
+  if ! command -v s3s-fs >/dev/null; then
+    say "installing s3s-fs (the S3-compatible test server; about a minute)"
+    cargo install --locked s3s-fs@0.14.1 --features binary >/dev/null 2>&1 || die "cargo install s3s-fs failed"
+  fi
+  mkdir -p "$dir/data"
+  nohup s3s-fs --host 127.0.0.1 --port "$port" --access-key "$NATTER_TEST_S3_ACCESS_KEY" \
+    --secret-key "$NATTER_TEST_S3_SECRET_KEY" "$dir/data" >"$dir/s3s.log" 2>&1 &
+  echo $! >"$dir/s3s.pid"
+  local i
+  for i in $(seq 1 100); do port_open "$port" && break; sleep 0.1; done
+  port_open "$port" || die "s3s-fs did not start (see $dir/s3s.log)"
+  say "S3 (s3s-fs, project-local): $NATTER_TEST_S3_ENDPOINT"
+}
+
+# The EICAR test file: every scanner reports it; harmless.
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+# ensure_clamd — a real clamd with a signature database of our own (no internet for
+# freshclam): one hash signature for the EICAR file. Exports NATTER_TEST_CLAMAV_ADDR.
+ensure_clamd() {
+  local port="${NATTER_LOCAL_CLAMD_PORT:-53310}" dir="$NATTER_STATE/clamd"
+  export NATTER_TEST_CLAMAV_ADDR="127.0.0.1:$port"
+  if port_open "$port"; then say "clamd: $NATTER_TEST_CLAMAV_ADDR"; return; fi
+  command -v clamd >/dev/null || apt_install clamav-daemon
+  mkdir -p "$dir/db"
+  printf '%s' "$EICAR" >"$dir/eicar.txt"
+  echo "$(md5sum "$dir/eicar.txt" | cut -d' ' -f1):$(stat -c %s "$dir/eicar.txt"):Natter-Test-EICAR" >"$dir/db/custom.hdb"
+  cat >"$dir/clamd.conf" <<CONF
+DatabaseDirectory $dir/db
+TCPSocket $port
+TCPAddr 127.0.0.1
+Foreground yes
+LogFile $dir/clamd.log
+StreamMaxLength 1100M
+MaxFileSize 1100M
+MaxScanSize 1100M
+CONF
+  nohup clamd -c "$dir/clamd.conf" >"$dir/clamd.out" 2>&1 &
+  echo $! >"$dir/clamd.pid"
+  local i
+  for i in $(seq 1 300); do port_open "$port" && break; sleep 0.1; done
+  port_open "$port" || die "clamd did not start (see $dir/clamd.log)"
+  say "clamd (project-local): $NATTER_TEST_CLAMAV_ADDR"
+}

@@ -52,6 +52,7 @@ pub fn user(
     created_at: DateTime<Utc>,
 ) -> User {
     User {
+        avatar: None,
         id,
         username: Username::parse(username).unwrap(),
         display_name: display_name.map(|d| DisplayName::parse(d).unwrap()),
@@ -75,6 +76,7 @@ pub fn tokens(user: User, access: &str, refresh: &str) -> AuthTokens {
 /// Message `seq` of chat `n`.
 pub fn message(n: u128, seq: i64, sender: UserId, text: &str, when: DateTime<Utc>) -> Message {
     Message {
+        attachments: Vec::new(),
         id: MessageId(Uuid::from_u128(n * 1_000_000 + seq as u128)),
         chat_id: chat(n),
         seq,

@@ -6,14 +6,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// A setting that is present but unusable; start-up stops with this one line.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid setting {var}={value:?}: {problem}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub value: String,
-    pub problem: String,
-}
+pub use crate::file_settings::{FileSettings, S3Settings, Storage as StorageKind};
+pub use crate::setting_parse::ConfigError;
+use crate::setting_parse::{invalid, number, require_scheme};
 
 /// Human-readable or JSON log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +60,8 @@ pub struct Settings {
     pub log_filter: String,
     /// `NATTER_LOG_FORMAT`: `human` or `json`.
     pub log_format: LogFormat,
+    /// Uploads, storage, limits and scanning (`NATTER_FILES_DIR`, `NATTER_S3_*`, …).
+    pub files: FileSettings,
 }
 
 /// Only for local development; start-up warns when it is in use.
@@ -208,46 +205,13 @@ impl Settings {
             )?),
             log_filter: var("RUST_LOG", "info"),
             log_format,
+            files: FileSettings::from_lookup(&var, |k| get(k).filter(|v| !v.trim().is_empty()))?,
         })
     }
 
     /// True when the development JWT secret is in use.
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret == DEV_JWT_SECRET
-    }
-}
-
-fn invalid(var: &'static str, value: &str, problem: &str) -> ConfigError {
-    ConfigError {
-        var,
-        value: value.to_owned(),
-        problem: problem.to_owned(),
-    }
-}
-
-fn require_scheme(var: &'static str, value: &str, schemes: &[&str]) -> Result<(), ConfigError> {
-    if schemes.iter().any(|s| value.starts_with(s)) {
-        Ok(())
-    } else {
-        Err(invalid(
-            var,
-            value,
-            &format!("expected a URL starting with {}", schemes.join(" or ")),
-        ))
-    }
-}
-
-fn number<T>(var: &'static str, value: &str, min: T, max: T) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
-{
-    match value.trim().parse::<T>() {
-        Ok(n) if n >= min && n <= max => Ok(n),
-        _ => Err(invalid(
-            var,
-            value,
-            &format!("expected a whole number from {min} to {max}"),
-        )),
     }
 }
 

@@ -14,7 +14,12 @@ use natter_shared::{ErrorBody, ErrorCode, Field, ValidationError};
 pub enum ApiError {
     /// A 4xx the client can act on.
     #[error("{status}: {}", body.error.message)]
-    Client { status: StatusCode, body: ErrorBody },
+    Client {
+        status: StatusCode,
+        body: ErrorBody,
+        /// Headers the answer carries besides the body (`Tus-Version`, `Content-Range` …).
+        headers: Vec<(&'static str, String)>,
+    },
     /// 429 with `Retry-After`.
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
@@ -31,6 +36,7 @@ impl ApiError {
         Self::Client {
             status,
             body: ErrorBody::new(code, message),
+            headers: Vec::new(),
         }
     }
 
@@ -43,6 +49,7 @@ impl ApiError {
         Self::Client {
             status: StatusCode::BAD_REQUEST,
             body: ErrorBody::new(ErrorCode::ValidationFailed, message).with_field(field),
+            headers: Vec::new(),
         }
     }
 
@@ -76,12 +83,25 @@ impl ApiError {
     /// Adds the field a client error concerns.
     pub fn with_field(self, field: Field) -> Self {
         match self {
-            Self::Client { status, body } => Self::Client {
+            Self::Client {
+                status,
+                body,
+                headers,
+            } => Self::Client {
                 status,
                 body: body.with_field(field),
+                headers,
             },
             other => other,
         }
+    }
+
+    /// Adds a header to a client error's answer.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        if let Self::Client { headers, .. } = &mut self {
+            headers.push((name, value));
+        }
+        self
     }
 
     /// The code, for logs and tests.
@@ -121,6 +141,11 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::Client { headers, .. } = self {
+            for (name, value) in headers {
+                response.insert_header((*name, value.as_str()));
+            }
         }
         response.json(self.public_body())
     }

@@ -19,6 +19,8 @@ use crate::chat_list::{self, Invalidations};
 use crate::config::Settings;
 use crate::db;
 use crate::db::writer::Writer;
+use crate::files;
+use crate::files::storage::Storage;
 use crate::openapi::ApiDoc;
 use crate::realtime::Registry;
 use crate::realtime::bus::Bus;
@@ -63,6 +65,17 @@ impl Application {
         let invalidations = Arc::new(Invalidations::default());
         let marker = Marker::new(redis.clone(), invalidations.clone());
         let writer = Writer::start(pool.clone(), marker).context("starting the message writer")?;
+        let storage = Storage::open(&settings.files)
+            .await
+            .context("opening the file storage")?;
+        tokio::fs::create_dir_all(&settings.files.uploads_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "creating NATTER_UPLOADS_DIR {:?}",
+                    settings.files.uploads_dir
+                )
+            })?;
         telemetry::metrics_recorder();
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
@@ -77,11 +90,13 @@ impl Application {
             bus,
             writer,
             invalidations,
+            storage,
         });
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());
         start_event_pruner(state.clone());
+        files::service::start_sweeper(state.clone());
         let mut server = HttpServer::new(move || {
             let (app, openapi) = App::new()
                 .into_utoipa_app()

@@ -11,6 +11,7 @@ use crate::chat_list::invalidations::Invalidations;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::db::writer::Writer;
+use crate::files::storage::Storage;
 use crate::realtime::bus::Bus;
 use crate::realtime::registry::Registry;
 
@@ -31,4 +32,6 @@ pub struct AppState {
     pub writer: Writer,
     /// Chat-list cache entries to drop once Redis answers again.
     pub invalidations: Arc<Invalidations>,
+    /// Where finished files are kept.
+    pub storage: Storage,
 }

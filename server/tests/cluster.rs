@@ -48,6 +48,7 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
     let request_id = RequestId::new_random();
     alice_ws
         .send(&ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat.id,
             text: "across".into(),
             request_id,
@@ -65,6 +66,7 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
     // and back the other way
     bob_ws
         .send(&ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat.id,
             text: "back".into(),
             request_id: RequestId::new_random(),
@@ -110,6 +112,7 @@ async fn a_server_killed_mid_send_loses_nothing_and_doubles_nothing() {
     let mut ws = WsClient::connect(&first.ws_url(), &alice.token).await;
     for (request_id, text) in &outbox {
         ws.send(&ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat,
             text: text.clone(),
             request_id: *request_id,
@@ -141,6 +144,7 @@ async fn a_server_killed_mid_send_loses_nothing_and_doubles_nothing() {
     );
     for (request_id, text) in &pending {
         ws.send(&ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat,
             text: text.clone(),
             request_id: *request_id,

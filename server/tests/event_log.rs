@@ -136,6 +136,7 @@ async fn concurrent_changes_on_two_processes_are_one_gap_free_log_seen_once_by_e
         for i in 0..5 {
             let rid = RequestId::new_random();
             let frame = ClientFrame::Message {
+                attachments: Vec::new(),
                 chat_id: chat,
                 text: format!("{me} {i}"),
                 request_id: rid,
@@ -173,6 +174,7 @@ async fn concurrent_changes_on_two_processes_are_one_gap_free_log_seen_once_by_e
                         request_id: RequestId::new_random(),
                     });
                     ops.push(ClientFrame::Message {
+                        attachments: Vec::new(),
                         chat_id: chat,
                         text: format!("more {c} {k}"),
                         request_id: RequestId::new_random(),
@@ -335,6 +337,7 @@ async fn after_kills_at_random_points_the_chat_list_equals_postgres_and_nothing_
                 _ => {
                     all_sends.insert(request_id);
                     ClientFrame::Message {
+                        attachments: Vec::new(),
                         chat_id: chat,
                         text: format!("send {round} {i}"),
                         request_id,

@@ -48,6 +48,7 @@ async fn send(
 ) -> Result<Written, SendRejected> {
     let (reply, answer) = oneshot::channel();
     writer.submit(SendCommand {
+        attachments: Vec::new(),
         chat_id: chat,
         sender_id: sender,
         request_id: Uuid::new_v4(),

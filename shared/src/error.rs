@@ -18,6 +18,8 @@ pub enum ErrorCode {
     InvalidPath,
     /// 400: a query-string parameter is malformed.
     InvalidQuery,
+    /// 400: a request header is missing or malformed (`Upload-Length`, `Upload-Offset` …).
+    InvalidHeader,
     /// 401: no bearer token was sent.
     MissingToken,
     /// 401: the token is garbled, forged or of the wrong kind.
@@ -80,6 +82,26 @@ pub enum ErrorCode {
     RequestIdReused,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
+    /// 413: this upload would pass your daily upload quota.
+    QuotaExceeded,
+    /// 415: files of this (sniffed) type are not accepted here.
+    FileTypeNotAllowed,
+    /// 422: the image has more pixels than the server decodes.
+    ImageTooLarge,
+    /// 422: the file is not an image (avatars and photos must be).
+    NotAnImage,
+    /// 422: the malware scanner found something in this file; it cannot be shared.
+    FileBlocked,
+    /// 409: the file is still uploading or being scanned; try again when it is ready.
+    FileNotReady,
+    /// 409: `Upload-Offset` is not where the upload stands; `HEAD` it and resume from there.
+    OffsetMismatch,
+    /// 409: another request is appending to this upload right now.
+    UploadBusy,
+    /// 412: the `Tus-Resumable` version is missing or not one the server speaks.
+    TusVersionUnsupported,
+    /// 416: the `Range` asked for lies outside the file.
+    RangeNotSatisfiable,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 429: too many requests; see `Retry-After`.

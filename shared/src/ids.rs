@@ -67,6 +67,10 @@ id_newtype!(
     /// An invitation to a group, or a message request of a direct chat.
     InviteId
 );
+id_newtype!(
+    /// An uploaded file (the tus upload's id becomes the file's).
+    FileId
+);
 
 #[cfg(test)]
 mod tests {

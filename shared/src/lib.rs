@@ -13,7 +13,7 @@ pub mod validation;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ChatId, InviteId, MessageId, RequestId, SessionId, UserId};
+pub use ids::{ChatId, FileId, InviteId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
     Bio, ChatDescription, ChatTitle, DisplayName, Emoji, Field, MessageText, Password, Username,
     ValidationError, ValidationErrorKind,
@@ -33,6 +33,7 @@ mod golden {
 
     fn alice() -> User {
         User {
+            avatar: None,
             id: UserId(Uuid::from_u128(1)),
             username: Username::parse("alice").unwrap(),
             display_name: Some(DisplayName::parse("Alice").unwrap()),

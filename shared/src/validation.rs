@@ -32,6 +32,7 @@ pub enum Field {
     UserId,
     ExpiresInSecs,
     MaxUses,
+    Attachments,
 }
 
 impl Field {
@@ -57,6 +58,7 @@ impl Field {
             Field::UserId => "user_id",
             Field::ExpiresInSecs => "expires_in_secs",
             Field::MaxUses => "max_uses",
+            Field::Attachments => "attachments",
         }
     }
 }
@@ -72,6 +74,10 @@ pub enum ValidationErrorKind {
     InvalidCharacters,
     /// Not exactly one emoji.
     NotAnEmoji,
+    /// More than `max` items in a list.
+    TooMany { max: usize },
+    /// The same item twice in a list.
+    Repeated,
 }
 
 /// A rejected input: which field and why.
@@ -97,6 +103,8 @@ fn describe(field: &Field, kind: &ValidationErrorKind) -> String {
             _ => "contains characters that are not allowed".to_owned(),
         },
         ValidationErrorKind::NotAnEmoji => "must be exactly one emoji".to_owned(),
+        ValidationErrorKind::TooMany { max } => format!("must have at most {max} items"),
+        ValidationErrorKind::Repeated => "must not list the same item twice".to_owned(),
     }
 }
 
@@ -304,6 +312,40 @@ impl MessageText {
         let trimmed = input.trim();
         check_chars(Field::Text, trimmed.chars().count(), 1, Self::MAX)?;
         Ok(Self(trimmed.to_owned()))
+    }
+
+    /// A caption: as `parse`, but empty is allowed (a message that carries files).
+    pub fn caption(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        check_chars(Field::Text, trimmed.chars().count(), 0, Self::MAX)?;
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// A message's text and files: the text may be empty only when there are files; at most
+/// `MAX_ATTACHMENTS` files, each once.
+pub fn message_body(
+    text: &str,
+    attachments: &[crate::ids::FileId],
+) -> Result<MessageText, ValidationError> {
+    let max = crate::api::files::MAX_ATTACHMENTS;
+    if attachments.len() > max {
+        return Err(ValidationError::new(
+            Field::Attachments,
+            ValidationErrorKind::TooMany { max },
+        ));
+    }
+    let distinct: std::collections::HashSet<_> = attachments.iter().collect();
+    if distinct.len() != attachments.len() {
+        return Err(ValidationError::new(
+            Field::Attachments,
+            ValidationErrorKind::Repeated,
+        ));
+    }
+    if attachments.is_empty() {
+        MessageText::parse(text)
+    } else {
+        MessageText::caption(text)
     }
 }
 
@@ -516,6 +558,21 @@ mod tests {
             Err(TooShort { min: 1 })
         );
         assert!(MessageText::parse(&"м".repeat(4096)).is_ok());
+        let file = crate::ids::FileId::new_random();
+        assert_eq!(message_body(" ", &[file]).unwrap().as_str(), "");
+        assert_eq!(
+            message_body(" ", &[]).map_err(|e| e.kind),
+            Err(ValidationErrorKind::TooShort { min: 1 })
+        );
+        assert_eq!(
+            message_body("x", &[file, file]).map_err(|e| e.kind),
+            Err(ValidationErrorKind::Repeated)
+        );
+        let many: Vec<_> = (0..11).map(|_| crate::ids::FileId::new_random()).collect();
+        assert_eq!(
+            message_body("x", &many).map_err(|e| e.kind),
+            Err(ValidationErrorKind::TooMany { max: 10 })
+        );
         assert_eq!(
             MessageText::parse(&"м".repeat(4097)).map_err(|e| e.kind),
             Err(TooLong { max: 4096 })

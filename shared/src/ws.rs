@@ -17,10 +17,14 @@ pub enum ClientFrame {
     /// Send a message; answered by `message_sent` (or `error` with the same `request_id`).
     Message {
         chat_id: ChatId,
+        #[serde(default)]
         text: String,
         request_id: RequestId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<MessageId>,
+        /// Finished uploads of one's own, as in `SendMessageRequest`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::ids::FileId>,
     },
     /// Started or stopped typing in a chat.
     Typing { chat_id: ChatId, is_typing: bool },
@@ -168,6 +172,7 @@ mod tests {
 
     fn message() -> Message {
         Message {
+            attachments: Vec::new(),
             id: MessageId(id(1)),
             chat_id: ChatId(id(2)),
             seq: 7,
@@ -194,6 +199,7 @@ mod tests {
         assert_eq!(
             frame,
             ClientFrame::Message {
+                attachments: Vec::new(),
                 chat_id: ChatId(id(2)),
                 text: "hi".into(),
                 request_id: RequestId(id(9)),

@@ -8,6 +8,7 @@
 // Test support: a failed set-up step should panic with its reason, like an assertion.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod files;
 pub mod load;
 
 use std::collections::HashMap;
@@ -60,6 +61,19 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_name: String,
     pub redis_prefix: String,
+    /// The local storage backend's folder (`NATTER_FILES_DIR`), to look at stored files.
+    pub files_dir: std::path::PathBuf,
+    /// The settings it was started with.
+    pub settings: Settings,
+}
+
+/// A test server's own folders for files and unfinished uploads, by database name (the
+/// processes of one test share them, as processes behind one proxy would).
+pub fn files_dirs(database: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = std::env::temp_dir()
+        .join("natter-test-files")
+        .join(database);
+    (root.join("files"), root.join("uploads"))
 }
 
 impl TestApp {
@@ -81,7 +95,10 @@ impl TestApp {
             .execute(&mut admin)
             .expect("create test database");
         let redis_prefix = format!("natter-test:{}:", Uuid::new_v4().simple());
+        let (files_dir, uploads_dir) = files_dirs(&db_name);
         let mut vars: HashMap<String, String> = [
+            ("NATTER_FILES_DIR", files_dir.display().to_string()),
+            ("NATTER_UPLOADS_DIR", uploads_dir.display().to_string()),
             ("DATABASE_URL", db_url(&db_name)),
             ("REDIS_URL", redis_url()),
             ("NATTER_REDIS_PREFIX", redis_prefix.clone()),
@@ -102,9 +119,15 @@ impl TestApp {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         configure(&mut vars);
+        let files_dir = vars
+            .get("NATTER_FILES_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or(files_dir);
         let settings = Settings::from_map(&vars).expect("valid test settings");
         natter_server::telemetry::init(&settings);
-        let app = Application::build(settings).await.expect("server builds");
+        let app = Application::build(settings.clone())
+            .await
+            .expect("server builds");
         let port = app.port();
         actix_web::rt::spawn(app.run_until_stopped());
         Self {
@@ -116,6 +139,8 @@ impl TestApp {
                 .expect("http client"),
             db_name,
             redis_prefix,
+            files_dir,
+            settings,
         }
     }
 
@@ -245,6 +270,7 @@ impl TestApp {
             .post(self.api(&format!("/chats/{chat}/messages")))
             .bearer_auth(token)
             .json(&SendMessageRequest {
+                attachments: Vec::new(),
                 text: text.into(),
                 request_id: RequestId::new_random(),
                 reply_to: None,
@@ -427,6 +453,12 @@ impl Drop for TestApp {
             ))
             .execute(&mut admin);
         }
+        let _ = std::fs::remove_dir_all(
+            files_dirs(&self.db_name)
+                .0
+                .parent()
+                .unwrap_or(&self.files_dir),
+        );
     }
 }
 
@@ -471,8 +503,11 @@ impl ServerProcess {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        let (files_dir, uploads_dir) = files_dirs(database);
         let mut cmd = std::process::Command::new(binary);
         cmd.env_clear()
+            .env("NATTER_FILES_DIR", files_dir)
+            .env("NATTER_UPLOADS_DIR", uploads_dir)
             .env("DATABASE_URL", db_url(database))
             .env("REDIS_URL", redis_url())
             .env("NATTER_REDIS_PREFIX", redis_prefix)

@@ -304,9 +304,19 @@ fn server_files_import_only_their_layer_or_below() {
     assert_layers(
         "server",
         &[
-            &["config", "error", "telemetry", "openapi"],
+            &[
+                "config",
+                "file_settings",
+                "setting_parse",
+                "error",
+                "telemetry",
+                "openapi",
+            ],
             &[
                 "db",
+                "files/storage",
+                "files/scan",
+                "files/inspect",
                 "cache",
                 "auth/tokens",
                 "auth/password",
@@ -324,6 +334,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "presence",
                 "members",
                 "chat_list",
+                "files",
                 "realtime/deliver",
             ],
             &["realtime"],

@@ -62,6 +62,7 @@ pub(super) fn submit(
 fn send(state: &mut AppState, index: usize, now: DateTime<Utc>) -> Option<Effect> {
     let item = state.chats.outbox.get(index)?;
     let frame = ClientFrame::Message {
+        attachments: Vec::new(),
         chat_id: item.chat_id,
         text: item.text.clone(),
         request_id: item.request_id,

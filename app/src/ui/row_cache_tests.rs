@@ -32,6 +32,7 @@ fn layout() -> Layout {
 /// Message `seq`, written `hours` hours after the start.
 fn message(seq: i64, hours: i64) -> Message {
     Message {
+        attachments: Vec::new(),
         id: MessageId(Uuid::from_u128(seq as u128)),
         chat_id: CHAT,
         seq,

@@ -34,6 +34,10 @@ pub fn validation_message(lang: Language, error: &ValidationError) -> String {
         }
         (ValidationErrorKind::InvalidCharacters, _) => tr(lang, "validation.invalid_characters"),
         (ValidationErrorKind::NotAnEmoji, _) => tr(lang, "validation.not_an_emoji"),
+        (ValidationErrorKind::TooMany { max }, _) => {
+            tr_args(lang, "validation.too_many", &[("n", max.to_string())])
+        }
+        (ValidationErrorKind::Repeated, _) => tr(lang, "validation.repeated"),
     }
 }
 
@@ -67,6 +71,15 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::Blocked => "server_error.blocked",
         ErrorCode::NotARequest => "server_error.not_a_request",
         ErrorCode::LinkExpired => "server_error.link_expired",
+        ErrorCode::QuotaExceeded => "server_error.quota_exceeded",
+        ErrorCode::FileTypeNotAllowed => "server_error.file_type_not_allowed",
+        ErrorCode::ImageTooLarge => "server_error.image_too_large",
+        ErrorCode::NotAnImage => "server_error.not_an_image",
+        ErrorCode::FileBlocked => "server_error.file_blocked",
+        ErrorCode::FileNotReady => "server_error.file_not_ready",
+        ErrorCode::OffsetMismatch => "server_error.offset_mismatch",
+        ErrorCode::UploadBusy => "server_error.upload_busy",
+        ErrorCode::RangeNotSatisfiable => "server_error.range_not_satisfiable",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken
@@ -77,6 +90,8 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         | ErrorCode::InvalidJson
         | ErrorCode::InvalidPath
         | ErrorCode::InvalidQuery
+        | ErrorCode::InvalidHeader
+        | ErrorCode::TusVersionUnsupported
         | ErrorCode::MethodNotAllowed
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::RequestIdReused

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use natter_shared::api::EventKind;
+use natter_shared::api::{EventKind, UploadState};
 
 use super::messages::MessageRow;
 use super::schema::messages;
@@ -54,6 +54,12 @@ pub enum SendRejected {
     Muted,
     #[error("one of you blocks the other")]
     Blocked,
+    #[error("no such file (upload it first)")]
+    FileNotFound,
+    #[error("a file is still uploading or being scanned")]
+    FileNotReady,
+    #[error("a file was found to carry malware and cannot be shared")]
+    FileBlocked,
 }
 
 /// One item's answer: what was stored and the chat's `members_version` at the commit.
@@ -68,6 +74,8 @@ pub struct Item<'a> {
     pub reply_to: Option<Uuid>,
     pub forwarded: Option<(Uuid, DateTime<Utc>)>,
     pub mentions: &'a [Uuid],
+    /// Files to carry, in order (already at most `MAX_ATTACHMENTS`, no repeats).
+    pub attachments: &'a [Uuid],
     pub members_version: i64,
     pub marked_at: Option<Instant>,
 }
@@ -105,11 +113,12 @@ pub fn write(conn: &mut PgConnection, items: &[Item<'_>]) -> QueryResult<Vec<Ite
     let duplicates = answer_stored_request_ids(conn, items, &mut outcomes)?;
     refuse_former_members(conn, items, &versions, &mut outcomes)?;
     refuse_foreign_replies(conn, items, &mut outcomes)?;
+    let attached = check_attachments(conn, items, &mut outcomes)?;
     let fresh = fresh_items(&outcomes, &duplicates);
     // PostgreSQL keeps microseconds: so must the answer, or a resend would not match it
     let now = Utc::now().trunc_subsecs(6);
     let mut next_seq = advance_chats(conn, items, &fresh, now)?;
-    let rows = new_messages(items, &fresh, &mut next_seq, now, &mut outcomes);
+    let rows = new_messages(items, &fresh, &attached, &mut next_seq, now, &mut outcomes);
     store_new_messages(conn, &rows)?;
     answer_duplicates(&duplicates, &mut outcomes);
     refuse_to_commit_late(items)?;
@@ -259,6 +268,67 @@ fn refuse_foreign_replies(
     Ok(())
 }
 
+/// Each item's files must be ready and the sender's to share (their upload, or carried by a
+/// message of a chat they are in: a forward); answers the `[FileInfo]` JSON of each item
+/// with files. The files are locked against erasure until the commit.
+fn check_attachments(
+    conn: &mut PgConnection,
+    items: &[Item<'_>],
+    outcomes: &mut Outcomes,
+) -> QueryResult<HashMap<usize, String>> {
+    let mut out = HashMap::new();
+    let ids: Vec<Uuid> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| outcomes[*i].is_none())
+        .flat_map(|(_, item)| item.attachments.iter().copied())
+        .collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let found: HashMap<Uuid, super::files::FileRow> = super::files::attachable(conn, &ids)?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    for (i, item) in items.iter().enumerate() {
+        if item.attachments.is_empty() || outcomes[i].is_some() {
+            continue;
+        }
+        let mut infos = Vec::with_capacity(item.attachments.len());
+        let mut refused = None;
+        for id in item.attachments {
+            let Some(file) = found.get(id) else {
+                refused = Some(SendRejected::FileNotFound);
+                break;
+            };
+            if file.uploader_id != item.sender_id
+                && super::files::readable(conn, *id, item.sender_id)?.is_none()
+            {
+                refused = Some(SendRejected::FileNotFound);
+                break;
+            }
+            match file.state() {
+                UploadState::Ready => {}
+                UploadState::Blocked => refused = Some(SendRejected::FileBlocked),
+                UploadState::Rejected => refused = Some(SendRejected::FileNotFound),
+                _ => refused = Some(SendRejected::FileNotReady),
+            }
+            match file.info() {
+                Some(info) if refused.is_none() => infos.push(info),
+                _ => break,
+            }
+        }
+        match refused {
+            Some(r) => outcomes[i] = Some(Err(r)),
+            None => {
+                let json = serde_json::to_string(&infos).unwrap_or_else(|_| "[]".to_owned());
+                out.insert(i, json);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The items that become new messages: not answered yet and not duplicates.
 fn fresh_items(outcomes: &Outcomes, duplicates: &[Duplicate]) -> Vec<usize> {
     let duplicate: HashSet<usize> = duplicates.iter().map(|d| d.item).collect();
@@ -316,6 +386,7 @@ fn advance_chats(
 fn new_messages(
     items: &[Item<'_>],
     fresh: &[usize],
+    attached: &HashMap<usize, String>,
     next_seq: &mut HashMap<Uuid, Next>,
     now: DateTime<Utc>,
     outcomes: &mut Outcomes,
@@ -346,6 +417,8 @@ fn new_messages(
             pinned_by: None,
             service: None,
             mentions: item.mentions.to_vec(),
+            attachments: attached.get(&i).cloned(),
+            file_ids: item.attachments.to_vec(),
         };
         next.seq += 1;
         next.event_seq += 1;
@@ -381,16 +454,29 @@ fn store_new_messages(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResu
                 .join(",")
         })
         .collect();
+    let attachments: Vec<Option<&str>> = rows.iter().map(|r| r.attachments.as_deref()).collect();
+    let file_ids: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.file_ids
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
     let created_at = rows.first().map_or_else(Utc::now, |r| r.created_at);
     diesel::sql_query(
         "WITH m AS ( \
            INSERT INTO messages (id, chat_id, seq, sender_id, text, reply_to, request_id, \
-             created_at, event_seq, forwarded_sender, forwarded_at, mentions) \
+             created_at, event_seq, forwarded_sender, forwarded_at, mentions, attachments, \
+             file_ids) \
            SELECT v.id, v.chat_id, v.seq, v.sender_id, v.text, v.reply_to, v.request_id, $8, \
-             v.event_seq, v.fs, v.fa, string_to_array(v.mentions, ',')::uuid[] \
-           FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $13) \
+             v.event_seq, v.fs, v.fa, string_to_array(v.mentions, ',')::uuid[], v.att, \
+             string_to_array(v.files, ',')::uuid[] \
+           FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $13, $14, $15) \
              AS v(id, chat_id, seq, sender_id, text, reply_to, request_id, event_seq, fs, fa, \
-               mentions) \
+               mentions, att, files) \
            RETURNING id, chat_id, seq, sender_id, event_seq), \
          e AS ( \
            INSERT INTO chat_events (chat_id, event_seq, kind, actor_id, message_id, created_at) \
@@ -412,6 +498,8 @@ fn store_new_messages(conn: &mut PgConnection, rows: &[MessageRow]) -> QueryResu
     .bind::<Array<Nullable<Timestamptz>>, _>(&forwarded_at)
     .bind::<Text, _>(EventKind::MessageCreated.as_str())
     .bind::<Array<Text>, _>(&mentions)
+    .bind::<Array<Nullable<Text>>, _>(&attachments)
+    .bind::<Array<Text>, _>(&file_ids)
     .execute(conn)?;
     Ok(())
 }

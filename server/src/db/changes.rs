@@ -95,6 +95,8 @@ pub struct Applied {
     pub event: Option<EventRow>,
     /// The chat's `members_version` at the commit.
     pub members_version: i64,
+    /// Files now marked for erasure (to remove from storage once committed).
+    pub erased: Vec<Uuid>,
 }
 
 /// Applies `change` by `actor` (a member: the room checked) to a message of `chat_id`.
@@ -163,6 +165,14 @@ pub fn apply(
         if marked_at.is_some_and(|at| at.elapsed() >= COMMIT_DEADLINE) {
             return Err(diesel::result::Error::RollbackTransaction);
         }
+        // a message deleted for everyone takes its files along, unless another message (a
+        // forward) still carries them
+        let erased = match change {
+            Change::Delete {
+                for_everyone: true, ..
+            } if event.is_some() => super::files::erase_unreferenced(conn, &row.file_ids)?,
+            _ => Vec::new(),
+        };
         let current = messages::find(conn, chat_id, row.id)?.unwrap_or(row);
         let mut public = current.to_api();
         public.reactions = messages::reactions_of(conn, &[current.id])?
@@ -177,6 +187,7 @@ pub fn apply(
             public,
             event,
             members_version: chat.members_version,
+            erased,
         }))
     })
 }
@@ -297,6 +308,8 @@ fn delete_for_everyone(
             messages::forwarded_at.eq(None::<DateTime<Utc>>),
             messages::pinned_at.eq(None::<DateTime<Utc>>),
             messages::pinned_by.eq(None::<Uuid>),
+            messages::attachments.eq(None::<String>),
+            messages::file_ids.eq(Vec::<Uuid>::new()),
         ))
         .execute(conn)?;
     diesel::delete(message_reactions::table.filter(message_reactions::message_id.eq(row.id)))

@@ -30,6 +30,7 @@ pub struct ChatRow {
     pub members_version: i64,
     pub request_from: Option<Uuid>,
     pub blocked: bool,
+    pub photo_id: Option<Uuid>,
 }
 
 #[derive(Debug, Insertable)]
@@ -423,4 +424,31 @@ pub fn member_counts(conn: &mut PgConnection, chat_ids: &[Uuid]) -> QueryResult<
         .group_by(chat_members::chat_id)
         .select((chat_members::chat_id, diesel::dsl::count_star()))
         .load(conn)
+}
+
+/// Sets (or clears) a group's photo; answers the one it replaces.
+pub fn set_photo(
+    conn: &mut PgConnection,
+    id: Uuid,
+    photo: Option<Uuid>,
+) -> QueryResult<Option<Uuid>> {
+    let old: Option<Uuid> = chats::table
+        .find(id)
+        .select(chats::photo_id)
+        .for_update()
+        .first(conn)?;
+    diesel::update(chats::table.find(id))
+        .set(chats::photo_id.eq(photo))
+        .execute(conn)?;
+    Ok(old)
+}
+
+/// A group's photo, if it has one.
+pub fn photo_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
+    chats::table
+        .find(id)
+        .select(chats::photo_id)
+        .first::<Option<Uuid>>(conn)
+        .optional()
+        .map(Option::flatten)
 }

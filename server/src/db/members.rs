@@ -369,6 +369,8 @@ pub fn service_message(
         pinned_by: None,
         service: Some(service),
         mentions: Vec::new(),
+        attachments: None,
+        file_ids: Vec::new(),
     };
     diesel::insert_into(messages::table)
         .values(&row)

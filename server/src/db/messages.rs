@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use natter_shared::api::{ForwardedFrom, Message, Reaction, ServiceAction};
+use natter_shared::api::{FileInfo, ForwardedFrom, Message, Reaction, ServiceAction};
 use natter_shared::{ChatId, MessageId, RequestId, UserId};
 use uuid::Uuid;
 
@@ -34,6 +34,10 @@ pub struct MessageRow {
     /// A service message's action, as JSON of [`ServiceAction`].
     pub service: Option<String>,
     pub mentions: Vec<Uuid>,
+    /// The files it carries, as JSON of `[FileInfo]` (their metadata when sent).
+    pub attachments: Option<String>,
+    /// The ids of those files: who may read a file, and whether it is still referred to.
+    pub file_ids: Vec<Uuid>,
 }
 
 impl MessageRow {
@@ -65,6 +69,11 @@ impl MessageRow {
                 .as_deref()
                 .and_then(|s| serde_json::from_str::<ServiceAction>(s).ok()),
             mentions: self.mentions.iter().copied().map(UserId).collect(),
+            attachments: self
+                .attachments
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<Vec<FileInfo>>(s).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -113,6 +122,7 @@ pub fn hide(m: &mut Message) {
     m.reactions.clear();
     m.forwarded_from = None;
     m.reply_to = None;
+    m.attachments.clear();
 }
 
 /// The reactions of each message, each emoji in the order it was first given.

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod changes;
 pub mod chats;
 pub mod events;
+pub mod files;
 pub mod invites;
 pub mod links;
 pub mod members;

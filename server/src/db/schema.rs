@@ -86,6 +86,29 @@ diesel::table! {
         members_version -> Int8,
         request_from -> Nullable<Uuid>,
         blocked -> Bool,
+        photo_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Uuid,
+        uploader_id -> Uuid,
+        name -> Text,
+        length -> Int8,
+        received -> Int8,
+        state -> Text,
+        problem -> Nullable<Text>,
+        mime -> Nullable<Text>,
+        sha256 -> Nullable<Text>,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        has_thumbnail -> Bool,
+        scanned -> Bool,
+        busy_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -142,6 +165,8 @@ diesel::table! {
         pinned_by -> Nullable<Uuid>,
         service -> Nullable<Text>,
         mentions -> Array<Uuid>,
+        attachments -> Nullable<Text>,
+        file_ids -> Array<Uuid>,
     }
 }
 
@@ -184,6 +209,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_seen_at -> Nullable<Timestamptz>,
+        avatar_id -> Nullable<Uuid>,
     }
 }
 
@@ -217,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_links,
     chat_members,
     chats,
+    files,
     hidden_messages,
     join_requests,
     message_edits,

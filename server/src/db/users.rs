@@ -20,6 +20,7 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
+    pub avatar_id: Option<Uuid>,
 }
 
 impl UserRow {
@@ -40,6 +41,7 @@ impl UserRow {
             bio: self.bio.clone(),
             created_at: self.created_at,
             last_seen_at: self.last_seen_at,
+            avatar: self.avatar_id.map(natter_shared::FileId),
         }
     }
 }
@@ -163,6 +165,25 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Sets (or clears) the user's avatar; answers the one it replaces.
+pub fn set_avatar(
+    conn: &mut PgConnection,
+    id: Uuid,
+    avatar: Option<Uuid>,
+) -> QueryResult<Option<Uuid>> {
+    conn.transaction(|conn| {
+        let old: Option<Uuid> = users::table
+            .find(id)
+            .select(users::avatar_id)
+            .for_update()
+            .first(conn)?;
+        diesel::update(users::table.find(id))
+            .set(users::avatar_id.eq(avatar))
+            .execute(conn)?;
+        Ok(old)
+    })
 }
 
 #[cfg(test)]

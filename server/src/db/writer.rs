@@ -40,6 +40,8 @@ pub struct SendCommand {
     pub forwarded: Option<(Uuid, DateTime<Utc>)>,
     /// Members mentioned with `@username` (the room resolved them).
     pub mentions: Vec<Uuid>,
+    /// Files to carry.
+    pub attachments: Vec<Uuid>,
     /// The chat's members: their lists are marked in flight while the batch is written.
     pub members: Arc<[UserId]>,
     /// The chat's `members_version` the room read `members` at: when the chat's has moved
@@ -201,6 +203,7 @@ fn item_of(c: &SendCommand, marked_at: Option<Instant>) -> Item<'_> {
         reply_to: c.reply_to,
         forwarded: c.forwarded,
         mentions: &c.mentions,
+        attachments: &c.attachments,
         members_version: c.members_version,
         marked_at,
     }

@@ -110,14 +110,16 @@ pub async fn forward(
             .map_or((original.sender_id, original.created_at), |f| {
                 (f.sender_id, f.created_at)
             });
+        let files: Vec<natter_shared::FileId> = original.attachments.iter().map(|f| f.id).collect();
         let persisted = room
             .send(PostMessage {
                 sender: actor,
                 conn,
                 request_id: ForwardRequest::copy_request_id(body.request_id, i),
-                text: MessageText::parse(&original.text)?,
+                text: natter_shared::validation::message_body(&original.text, &files)?,
                 reply_to: None,
                 forwarded: Some(source),
+                attachments: files,
             })
             .await??;
         let row = persisted.message();

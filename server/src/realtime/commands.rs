@@ -4,7 +4,7 @@
 use actix::{Message, Recipient};
 use chrono::{DateTime, Utc};
 use natter_shared::api::ReadState;
-use natter_shared::{MessageId, MessageText, RequestId, UserId};
+use natter_shared::{FileId, MessageId, MessageText, RequestId, UserId};
 
 use super::events::ConnId;
 use crate::db::batch::Persisted;
@@ -22,6 +22,8 @@ pub struct PostMessage {
     pub reply_to: Option<MessageId>,
     /// A forwarded copy: the original's sender and time.
     pub forwarded: Option<(UserId, DateTime<Utc>)>,
+    /// Files to carry (validated: at most ten, each once).
+    pub attachments: Vec<FileId>,
 }
 
 /// Change a stored message (edit, delete, reaction, pin) as member `actor`.

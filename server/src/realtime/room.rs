@@ -223,6 +223,7 @@ impl Handler<PostMessage> for ChatRoom {
                 reply_to: msg.reply_to.map(|m| m.0),
                 forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
                 mentions,
+                attachments: msg.attachments.iter().map(|f| f.0).collect(),
                 members: members.ids.clone(),
                 members_version: members.version,
                 reply,
@@ -294,6 +295,8 @@ impl Handler<ApplyChange> for ChatRoom {
             .await;
             // a refused or failed change drops its mark on the way out
             let applied = outcome?.map_err(change_rejected)?;
+            // the files of a message deleted for everyone leave storage before the answer
+            crate::files::service::erase(&state, &applied.erased).await;
             let members = members_at(&state, &cell, chat, had, applied.members_version)
                 .await?
                 .ids
@@ -372,6 +375,15 @@ fn rejected(r: SendRejected) -> ApiError {
         SendRejected::NotMember => ApiError::not_found("chat"),
         SendRejected::Blocked => blocked(),
         SendRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
+        SendRejected::FileNotFound => {
+            ApiError::client(StatusCode::NOT_FOUND, ErrorCode::NotFound, r.to_string())
+        }
+        SendRejected::FileNotReady => ApiError::conflict(ErrorCode::FileNotReady, r.to_string()),
+        SendRejected::FileBlocked => ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::FileBlocked,
+            r.to_string(),
+        ),
     }
 }
 

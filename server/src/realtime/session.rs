@@ -10,7 +10,7 @@ use actix_web::web;
 use actix_web_actors::ws;
 use natter_shared::api::{ChangeResult, ForwardRequest};
 use natter_shared::ws::{ClientFrame, ServerFrame};
-use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId, SessionId, UserId};
+use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, SessionId, UserId};
 
 use super::actions::{self, Asked};
 use super::commands::{MarkRead, PostMessage, SetTyping};
@@ -101,7 +101,8 @@ impl WsSession {
                 text,
                 request_id,
                 reply_to,
-            } => self.post(ctx, chat_id, &text, request_id, reply_to),
+                attachments,
+            } => self.post(ctx, chat_id, &text, request_id, reply_to, attachments),
             ClientFrame::Typing { chat_id, is_typing } => {
                 let now = Instant::now();
                 if is_typing {
@@ -253,9 +254,10 @@ impl WsSession {
         text: &str,
         request_id: RequestId,
         reply_to: Option<natter_shared::MessageId>,
+        attachments: Vec<natter_shared::FileId>,
     ) {
         let started = Instant::now();
-        let text = match MessageText::parse(text) {
+        let text = match natter_shared::validation::message_body(text, &attachments) {
             Ok(t) => t,
             Err(e) => {
                 return Self::send_error(
@@ -274,6 +276,7 @@ impl WsSession {
             text,
             reply_to,
             forwarded: None,
+            attachments,
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use natter_shared::api::{HistoryQuery, MessagePage, ReadRequest, ReadState, SendMessageRequest};
-use natter_shared::{ChatId, ErrorBody, ErrorCode, Field, MessageText};
+use natter_shared::{ChatId, ErrorBody, ErrorCode, Field};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -99,9 +99,11 @@ pub async fn list_messages(
     responses(
         (status = 201, description = "stored", body = natter_shared::api::Message),
         (status = 200, description = "this request_id was stored before: the original", body = natter_shared::api::Message),
-        (status = 400, description = "empty or over-long text", body = ErrorBody),
+        (status = 400, description = "empty or over-long text, more than 10 files or one twice", body = ErrorBody),
         (status = 404, description = "no such chat (or not a member), or reply_to not in it", body = ErrorBody),
-        (status = 409, description = "request_id used in another chat", body = ErrorBody),
+        (status = 404, description = "an attachment is not a file of yours (or one you can read)", body = ErrorBody),
+        (status = 409, description = "request_id used in another chat, or a file still uploading or being scanned", body = ErrorBody),
+        (status = 422, description = "a file was found to carry malware", body = ErrorBody),
         (status = 429, description = "rate limited; see Retry-After", body = ErrorBody),
     ))]
 #[post("/chats/{id}/messages")]
@@ -112,7 +114,7 @@ pub async fn send_message(
     body: web::Json<SendMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let text = MessageText::parse(&body.text)?;
+    let text = natter_shared::validation::message_body(&body.text, &body.attachments)?;
     limits::check_messages(&state, auth.user_id).await?;
     let persisted = room_for(&state, ChatId(path.into_inner()))
         .post
@@ -123,6 +125,7 @@ pub async fn send_message(
             text,
             reply_to: body.reply_to,
             forwarded: None,
+            attachments: body.attachments,
         })
         .await??;
     Ok(match &persisted {

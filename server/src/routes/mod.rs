@@ -5,6 +5,7 @@ pub mod changes;
 pub mod chats;
 pub mod events;
 pub mod extractor_errors;
+pub mod files;
 pub mod health;
 pub mod invites;
 pub mod links;
@@ -12,6 +13,7 @@ pub mod members;
 pub mod messages;
 pub mod metrics;
 pub mod requests;
+pub mod uploads;
 pub mod users;
 pub mod ws;
 
@@ -80,6 +82,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(changes::list_pins)
                 .service(changes::forward_messages)
                 .service(events::list_events)
+                .service(uploads::upload_options)
+                .service(uploads::create_upload)
+                .service(uploads::upload_offset)
+                .service(uploads::append_upload)
+                .service(uploads::cancel_upload)
+                .service(uploads::get_upload)
+                .service(files::download_file)
+                .service(files::file_thumbnail)
+                .service(files::set_avatar)
+                .service(files::remove_avatar)
+                .service(files::get_avatar)
+                .service(files::set_chat_photo)
+                .service(files::remove_chat_photo)
+                .service(files::get_chat_photo)
                 .service(ws::connect_ws),
         );
 }

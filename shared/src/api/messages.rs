@@ -48,6 +48,9 @@ pub struct Message {
     /// Members this message mentions with `@username` (resolved by the server).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserId>,
+    /// The files it carries, in the order sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::api::files::FileInfo>,
 }
 
 impl Message {
@@ -155,12 +158,16 @@ pub struct Pins {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
-    /// 1–4096 characters after trimming.
+    /// 1–4096 characters after trimming; may be empty when the message carries files.
+    #[serde(default)]
     pub text: String,
     /// The idempotency key: sending it again returns the original message.
     pub request_id: RequestId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageId>,
+    /// Up to 10 finished uploads of one's own (`ready`), in the order to show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ids::FileId>,
 }
 
 /// `GET /chats/{id}/messages?limit&before&after`: keyset pagination on `seq`. With neither

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod chats;
 pub mod events;
+pub mod files;
 pub mod groups;
 pub mod messages;
 pub mod users;
@@ -10,6 +11,7 @@ pub mod users;
 pub use auth::*;
 pub use chats::*;
 pub use events::*;
+pub use files::*;
 pub use groups::*;
 pub use messages::*;
 pub use users::*;

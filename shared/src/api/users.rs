@@ -19,6 +19,9 @@ pub struct User {
     /// (where shown) it says "last seen at".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// Their photo (`GET /users/{id}/avatar`); the id changes when the photo does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<crate::ids::FileId>,
 }
 
 impl User {

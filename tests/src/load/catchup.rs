@@ -47,6 +47,7 @@ pub async fn measure(
             let request_id = RequestId::new_random();
             waiting.insert(request_id);
             let frame = ClientFrame::Message {
+                attachments: Vec::new(),
                 chat_id: chat,
                 text: format!("backlog {}", sent + i),
                 request_id,

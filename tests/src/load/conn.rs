@@ -269,6 +269,7 @@ impl Recent {
         (
             "send",
             ClientFrame::Message {
+                attachments: Vec::new(),
                 chat_id,
                 text: format!("load {}", base.elapsed().as_micros()),
                 request_id,

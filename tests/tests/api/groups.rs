@@ -509,6 +509,7 @@ async fn a_muted_member_reads_but_cannot_send_react_or_pin() {
     let mut ws = WsClient::connect(&app.ws_url(), &bob.token).await;
     let rid = natter_shared::RequestId::new_random();
     ws.send(&natter_shared::ws::ClientFrame::Message {
+        attachments: Vec::new(),
         chat_id: chat,
         text: "hi".into(),
         request_id: rid,

@@ -6,6 +6,7 @@
 mod changes;
 mod chats;
 mod events;
+mod files;
 mod groups;
 mod health;
 mod invites;
@@ -18,7 +19,10 @@ mod openapi;
 mod promises;
 mod register;
 mod requests;
+mod s3;
+mod scanning;
 mod sessions;
 mod tokens;
+mod uploads;
 mod users;
 mod ws;

@@ -60,6 +60,20 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/chats/{id}/join-requests/{user_id}/approve"),
     ("post", "/api/v1/chats/{id}/join-requests/{user_id}/decline"),
     ("get", "/api/v1/ws"),
+    ("options", "/api/v1/uploads"),
+    ("post", "/api/v1/uploads"),
+    ("head", "/api/v1/uploads/{id}"),
+    ("patch", "/api/v1/uploads/{id}"),
+    ("delete", "/api/v1/uploads/{id}"),
+    ("get", "/api/v1/uploads/{id}"),
+    ("get", "/api/v1/files/{id}"),
+    ("get", "/api/v1/files/{id}/thumbnail"),
+    ("put", "/api/v1/users/me/avatar"),
+    ("delete", "/api/v1/users/me/avatar"),
+    ("get", "/api/v1/users/{id}/avatar"),
+    ("put", "/api/v1/chats/{id}/photo"),
+    ("delete", "/api/v1/chats/{id}/photo"),
+    ("get", "/api/v1/chats/{id}/photo"),
 ];
 
 async fn document(app: &TestApp) -> Value {

@@ -34,6 +34,7 @@ async fn seqs_are_gap_free_under_concurrent_senders() {
                 let request_id = RequestId::new_random();
                 sent.push(request_id);
                 ws.send(&ClientFrame::Message {
+                    attachments: Vec::new(),
                     chat_id: chat,
                     text: format!("{i}"),
                     request_id,
@@ -76,6 +77,7 @@ async fn resending_a_request_id_never_stores_a_second_message() {
     let chat = app.direct_chat(&alice.token, bob.user.id).await;
     let request_id = RequestId::new_random();
     let frame = ClientFrame::Message {
+        attachments: Vec::new(),
         chat_id: chat.id,
         text: "only once".into(),
         request_id,

@@ -7,6 +7,7 @@ fn message(chat: natter_shared::ChatId, text: &str) -> (RequestId, ClientFrame) 
     (
         request_id,
         ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat,
             text: text.into(),
             request_id,

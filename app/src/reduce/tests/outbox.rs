@@ -54,6 +54,7 @@ fn a_message_sent_online_is_sending_until_its_ack_settles_it() {
     assert_eq!(
         sent_frames(&effects),
         vec![ClientFrame::Message {
+            attachments: Vec::new(),
             chat_id: chat(1),
             text: "hello".into(),
             request_id: request(1),

@@ -19,6 +19,7 @@ use crate::state::{AppState, Preference, Screen, ShellTab, Theme};
 
 fn bob() -> User {
     User {
+        avatar: None,
         id: bob_id(),
         username: Username::parse("bob").unwrap(),
         display_name: None,
