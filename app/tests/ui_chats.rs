@@ -213,3 +213,36 @@ fn reply_from_the_message_menu_starts_a_reply() {
         Some(natter_shared::MessageId(Uuid::from_u128(1_000_003)))
     );
 }
+
+#[test]
+fn a_message_carrying_files_shows_their_cards_and_the_list_names_the_first() {
+    let file = |n: u128, name: &str, size: i64, mime: &str| natter_shared::api::FileInfo {
+        id: natter_shared::FileId(Uuid::from_u128(n)),
+        name: name.into(),
+        size,
+        mime: mime.into(),
+        sha256: "00".into(),
+        width: None,
+        height: None,
+        has_thumbnail: false,
+    };
+    let mut with_files = message(1, 1, bob_id(), "", at(-60));
+    with_files.attachments = vec![
+        file(
+            1,
+            "minutes.pdf",
+            5 * 1024 * 1024 + 512 * 1024,
+            "application/pdf",
+        ),
+        file(2, "notes.txt", 2048, "text/plain"),
+    ];
+    let mut state = with_chats(vec![direct(1, Some(with_files.clone()), 0)]);
+    open(&mut state, 1, vec![with_files]);
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    harness.get_by_label("minutes.pdf");
+    harness.get_by_label("5.5 MB");
+    harness.get_by_label("notes.txt");
+    harness.get_by_label("2 KB");
+    harness.get_by_label("📎 minutes.pdf");
+}

@@ -278,7 +278,10 @@ fn preview_text(state: &AppState, entry: &ChatEntry) -> (String, bool) {
         return (one_line(&text, 80), false);
     }
     let me = state.session.as_ref().map(|s| s.user_id);
-    let text = one_line(&message.text, 80);
+    let text = match message.attachments.first() {
+        Some(file) if message.text.is_empty() => format!("📎 {}", one_line(&file.name, 70)),
+        _ => one_line(&message.text, 80),
+    };
     let sender = if Some(message.sender_id) == me {
         Some(tr(lang, "chats.you"))
     } else if entry.summary.partner.is_none() {

@@ -122,6 +122,22 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// A file size for people: bytes, KB, MB or GB (powers of 1024, one decimal above KB).
+pub fn file_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} B"),
+        1 => format!("{value:.0} KB"),
+        _ => format!("{value:.1} {}", UNITS[unit]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{FixedOffset, TimeZone as _};
@@ -166,6 +182,14 @@ mod tests {
             let at = Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap();
             assert_eq!(list_time(&clock, at), want, "{reason}");
         }
+    }
+
+    #[test]
+    fn file_sizes_read_as_people_expect() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(2048), "2 KB");
+        assert_eq!(file_size(5 * 1024 * 1024 + 512 * 1024), "5.5 MB");
+        assert_eq!(file_size(3 * 1024 * 1024 * 1024), "3.0 GB");
     }
 
     #[test]

@@ -102,6 +102,23 @@ pub fn row_ui(
     }
 }
 
+/// A file a message carries: its kind, name and size (downloading and inline images come
+/// with the app's part of the files issue).
+fn file_card_ui(ui: &mut Ui, file: &natter_shared::api::FileInfo) {
+    let icon = if file.is_image() { "🖼" } else { "📎" };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(icon).size(BODY_SIZE));
+        ui.vertical(|ui| {
+            ui.label(RichText::new(&file.name).size(BODY_SIZE).strong());
+            ui.label(
+                RichText::new(super::format::file_size(file.size))
+                    .size(META_SIZE)
+                    .weak(),
+            );
+        });
+    });
+}
+
 /// A centred separator line with text.
 fn pill_ui(ui: &mut Ui, text: &str, accent: bool) {
     ui.add_space(4.0);
@@ -185,12 +202,19 @@ fn bubble_ui(
                     if let Some(reply_to) = reply_to {
                         quote_ui(ui, state, entry, reply_to);
                     }
+                    if let Bubble::Stored(m) = &bubble {
+                        for file in &m.attachments {
+                            file_card_ui(ui, file);
+                        }
+                    }
                     // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
-                    ui.add(
-                        egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
-                            .wrap()
-                            .selectable(false),
-                    );
+                    if !text.is_empty() {
+                        ui.add(
+                            egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
+                                .wrap()
+                                .selectable(false),
+                        );
+                    }
                     ui.horizontal(|ui| {
                         if let Bubble::Stored(m) = &bubble
                             && m.edited_at.is_some()
