@@ -284,13 +284,10 @@ async fn append(
         let room = row.length - received;
         let n = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
         if n > room {
-            let keep = usize::try_from(room).unwrap_or(0);
-            file.write_all(&chunk[..keep])
-                .await
-                .map_err(|e| failed(received, e))?;
-            let _ = file.flush().await;
+            // more than Upload-Length: this PATCH's bytes are dropped (cut off before the
+            // next append), not half kept
             return Err(AppendFailed {
-                received: row.length,
+                received: start,
                 error: past_length(row.length),
             });
         }
