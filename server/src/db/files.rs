@@ -251,6 +251,17 @@ pub fn settle(
     .optional()
 }
 
+/// `f` (a `files` row) is something nothing refers to: no message carries it, and it is
+/// nobody's avatar and no group's photo.
+macro_rules! unreferenced {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM messages m WHERE m.file_ids @> ARRAY[f.id] \
+           AND m.file_ids <> '{}') \
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = f.id) \
+         AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.photo_id = f.id)"
+    };
+}
+
 /// The file `viewer` may download: ready, not erased, and theirs, or carried by a message of
 /// a chat they are a member of, or someone's avatar, or the photo of a chat of theirs.
 pub fn readable(conn: &mut PgConnection, id: Uuid, viewer: Uuid) -> QueryResult<Option<FileRow>> {
@@ -293,14 +304,12 @@ pub fn erase_unreferenced(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<
         #[diesel(sql_type = SqlUuid)]
         id: Uuid,
     }
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "UPDATE files f SET erased_at = now() WHERE f.id = ANY($1) AND f.erased_at IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.file_ids @> ARRAY[f.id] \
-                         AND m.file_ids <> '{}') \
-         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = f.id) \
-         AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.photo_id = f.id) \
-         RETURNING f.id",
-    )
+         AND ",
+        unreferenced!(),
+        " RETURNING f.id"
+    ))
     .bind::<Array<SqlUuid>, _>(ids)
     .load::<Id>(conn)
     .map(|rows| rows.into_iter().map(|r| r.id).collect())
@@ -313,7 +322,7 @@ pub fn unsettled(
     before: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<FileRow>> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT f.* FROM files f WHERE \
            f.erased_at IS NOT NULL \
            OR f.state = 'pending_scan' \
@@ -321,13 +330,10 @@ pub fn unsettled(
            OR (f.created_at < $1 AND f.state IN ('uploading', 'processing')) \
          UNION \
          SELECT f.* FROM files f WHERE f.created_at < $1 AND f.erased_at IS NULL \
-           AND f.state IN ('ready', 'blocked', 'rejected') \
-           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.file_ids @> ARRAY[f.id] \
-                           AND m.file_ids <> '{}') \
-           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = f.id) \
-           AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.photo_id = f.id) \
-         LIMIT $2",
-    )
+           AND f.state IN ('ready', 'blocked', 'rejected') AND ",
+        unreferenced!(),
+        " LIMIT $2"
+    ))
     .bind::<diesel::sql_types::Timestamptz, _>(before)
     .bind::<diesel::sql_types::BigInt, _>(limit)
     .load(conn)

@@ -62,7 +62,7 @@ async fn finish_now(state: &AppState, row: FileRow) -> Result<Finished, ApiError
             };
             let row = settle(state, id, UploadState::Rejected, checked).await?;
             remove_staged(&path).await;
-            return Ok(Finished::Refused(row.unwrap_or(row_fallback(id)), refused));
+            return Ok(Finished::Refused(row, refused));
         }
     };
     let mut checked = Checked {
@@ -81,14 +81,14 @@ async fn finish_now(state: &AppState, row: FileRow) -> Result<Finished, ApiError
                 checked.problem = Some(format!("the malware scanner found {name}"));
                 let row = settle(state, id, UploadState::Blocked, checked).await?;
                 remove_staged(&path).await;
-                return Ok(Finished::Settled(row.unwrap_or(row_fallback(id))));
+                return Ok(Finished::Settled(row));
             }
             Err(e) => {
                 tracing::warn!(file = %id, error = %e, "scan failed; the file stays pending");
                 metrics::counter!("natter_scan_failures_total").increment(1);
                 checked.problem = Some("waiting for the malware scanner".to_owned());
                 let row = settle(state, id, UploadState::PendingScan, checked).await?;
-                return Ok(Finished::Settled(row.unwrap_or(row_fallback(id))));
+                return Ok(Finished::Settled(row));
             }
         }
     }
@@ -111,49 +111,30 @@ async fn finish_now(state: &AppState, row: FileRow) -> Result<Finished, ApiError
         .put_file(&content_key(id), &path, &inspected.mime)
         .await
         .map_err(storage_error)?;
-    remove_staged(&path).await;
+    // the staged copy goes only once the row says ready: a crash before that leaves the
+    // upload `processing` with its bytes, and the sweeper finishes it again
     let row = settle(state, id, UploadState::Ready, checked).await?;
+    remove_staged(&path).await;
     metrics::counter!("natter_uploads_finished_total").increment(1);
-    Ok(Finished::Settled(row.unwrap_or(row_fallback(id))))
+    Ok(Finished::Settled(row))
 }
 
-/// A row that vanished while it was being finished (cancelled meanwhile): shown as rejected.
-fn row_fallback(id: Uuid) -> FileRow {
-    let now = Utc::now();
-    FileRow {
-        id,
-        uploader_id: Uuid::nil(),
-        name: String::new(),
-        length: 0,
-        received: 0,
-        state: UploadState::Rejected.as_str().to_owned(),
-        problem: Some("the upload was cancelled".to_owned()),
-        mime: None,
-        sha256: None,
-        width: None,
-        height: None,
-        has_thumbnail: false,
-        scanned: false,
-        busy_until: None,
-        created_at: now,
-        finished_at: None,
-        erased_at: Some(now),
-    }
-}
-
+/// Moves the upload on; one cancelled meanwhile is gone (404).
 async fn settle(
     state: &AppState,
     id: Uuid,
     to: UploadState,
     checked: Checked,
-) -> Result<Option<FileRow>, ApiError> {
+) -> Result<FileRow, ApiError> {
     db::run(&state.db, move |conn| {
         Ok(db::files::settle(conn, id, to, &checked)?)
     })
-    .await
+    .await?
+    .ok_or_else(|| ApiError::not_found("upload"))
 }
 
-fn storage_error(e: std::io::Error) -> ApiError {
+/// A failure of the file store, as the API answers it (503).
+pub fn storage_error(e: std::io::Error) -> ApiError {
     ApiError::Unavailable(anyhow::Error::new(e).context("file storage"))
 }
 

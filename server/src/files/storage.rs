@@ -49,7 +49,9 @@ impl Storage {
         }
     }
 
-    /// Stores the file at `path` under `key` (the local store moves it there).
+    /// Stores the file at `path` under `key`, leaving `path` for the caller to remove (the
+    /// local store links it there, or copies it across file systems). Storing again
+    /// replaces what is there.
     pub async fn put_file(&self, key: &str, path: &Path, mime: &str) -> io::Result<()> {
         match self {
             Self::Local(dir) => {
@@ -57,8 +59,11 @@ impl Storage {
                 if let Some(parent) = dest.parent() {
                     tokio::fs::create_dir_all(parent).await?;
                 }
-                if tokio::fs::rename(path, &dest).await.is_err() {
-                    // another file system: copy, then let the caller remove the original
+                match tokio::fs::remove_file(&dest).await {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+                if tokio::fs::hard_link(path, &dest).await.is_err() {
                     tokio::fs::copy(path, &dest).await?;
                 }
                 Ok(())

@@ -80,7 +80,7 @@ pub async fn download_file(
         .storage
         .read(&content_key(file.id), start, len)
         .await
-        .map_err(|e| ApiError::Unavailable(anyhow::Error::new(e).context("file storage")))?;
+        .map_err(service::storage_error)?;
     let mut response = HttpResponse::build(status);
     response
         .insert_header((header::ETAG, etag))
@@ -288,7 +288,7 @@ async fn small_image(
         .storage
         .read_small(key)
         .await
-        .map_err(|e| ApiError::Unavailable(anyhow::Error::new(e).context("file storage")))?
+        .map_err(service::storage_error)?
         .ok_or_else(|| ApiError::not_found("image"))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
@@ -323,7 +323,7 @@ async fn square_picture(state: &AppState, id: Uuid, auth: AuthUser) -> Result<Uu
         .storage
         .read_small(&thumbnail_key(id))
         .await
-        .map_err(|e| ApiError::Unavailable(anyhow::Error::new(e).context("file storage")))?
+        .map_err(service::storage_error)?
         .ok_or_else(not_an_image)?;
     let square = web::block(move || inspect::square(&thumb, AVATAR_SIDE))
         .await
@@ -333,7 +333,7 @@ async fn square_picture(state: &AppState, id: Uuid, auth: AuthUser) -> Result<Uu
         .storage
         .put_bytes(&avatar_key(id), &square, "image/jpeg")
         .await
-        .map_err(|e| ApiError::Unavailable(anyhow::Error::new(e).context("file storage")))?;
+        .map_err(service::storage_error)?;
     Ok(id)
 }
 
