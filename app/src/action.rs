@@ -2,14 +2,17 @@
 //! network or the token store. Actions are the only input of [`crate::reduce::reduce`].
 
 use chrono::{DateTime, FixedOffset, Utc};
-use natter_shared::api::User;
+use std::path::PathBuf;
+
+use natter_shared::api::{FileInfo, User};
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, Field, MessageId, RequestId, SessionId, UserId};
+use natter_shared::{ChatId, Field, FileId, MessageId, RequestId, SessionId, UserId};
 
 use crate::api::ApiResponse;
 use crate::i18n::Language;
 use crate::state::{Preference, ShellTab};
 use crate::token_store::StoredSession;
+use crate::transfers::{ImageKey, TransferEvent, UploadKey};
 
 /// An event for the reducer.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +189,53 @@ pub enum Action {
     },
     /// Groups: the info panel, members, invitations.
     Group(GroupAction),
+    /// Files, images and avatars.
+    File(FileAction),
+    /// The transfer worker reports.
+    Transfer(TransferEvent),
+    /// Files picked in the attach dialog or dropped on the conversation, each with a fresh
+    /// upload key.
+    FilesChosen {
+        chat_id: ChatId,
+        files: Vec<(UploadKey, PathBuf)>,
+    },
+    /// Where to save a download (the save dialog answered).
+    SaveTargetChosen {
+        file: FileInfo,
+        path: PathBuf,
+    },
+    /// An image picked for one's photo.
+    PhotoChosen {
+        key: UploadKey,
+        path: PathBuf,
+    },
+}
+
+/// What a person does with files.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileAction {
+    /// The attach button: the file dialog opens.
+    AttachAsked(ChatId),
+    /// × on an attachment in the composer, or Cancel on an upload in progress.
+    UploadCancelled(UploadKey),
+    /// Retry on a failed upload.
+    UploadRetried(UploadKey),
+    /// Download on a file card: the save dialog opens.
+    DownloadAsked(FileInfo),
+    DownloadCancelled(FileId),
+    /// Open a downloaded file, or the folder it is in (`folder: true`).
+    OpenAsked {
+        file: FileId,
+        folder: bool,
+    },
+    /// An image or avatar is on screen: fetched once, if not yet.
+    ImageWanted(ImageKey),
+    /// Click on an inline image: it opens full size (downloaded to the cache first).
+    ImageOpened(FileInfo),
+    ViewerClosed,
+    /// "Change photo" in the profile.
+    PhotoAsked,
+    PhotoRemoved,
 }
 
 /// An event of WebSocket attempt `conn`, made in session `epoch`.

@@ -58,6 +58,8 @@ pub enum ApiCall {
     Pins(ChatId),
     /// Running groups and answering invitations.
     Group(GroupCall),
+    /// `PUT /users/me/avatar` with an uploaded image, or `DELETE` it (`None`).
+    SetPhoto(Option<natter_shared::FileId>),
 }
 
 /// The calls of groups: members, roles, info, invitations.
@@ -233,6 +235,8 @@ impl ApiCall {
             ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
+            ApiCall::SetPhoto(Some(_)) => Method::Put,
+            ApiCall::SetPhoto(None) => Method::Delete,
         }
     }
 
@@ -280,6 +284,7 @@ impl ApiCall {
             ),
             ApiCall::Pins(chat_id) => format!("/chats/{chat_id}/pins"),
             ApiCall::Group(g) => g.path(),
+            ApiCall::SetPhoto(_) => "/users/me/avatar".into(),
         }
     }
 
@@ -293,7 +298,13 @@ impl ApiCall {
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
             ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
             ApiCall::Group(g) => g.body(),
-            ApiCall::SearchUsers { .. }
+            ApiCall::SetPhoto(Some(file_id)) => {
+                Some(serde_json::to_vec(&natter_shared::api::PhotoRequest {
+                    file_id: *file_id,
+                }))
+            }
+            ApiCall::SetPhoto(None)
+            | ApiCall::SearchUsers { .. }
             | ApiCall::GetChat(_)
             | ApiCall::Events { .. }
             | ApiCall::Pins(_) => None,
@@ -319,6 +330,7 @@ impl ApiCall {
             ApiCall::ListSessions
                 | ApiCall::GetMe
                 | ApiCall::UpdateMe(_)
+                | ApiCall::SetPhoto(_)
                 | ApiCall::RevokeSession(_)
                 | ApiCall::Logout
                 | ApiCall::ListChats { .. }
@@ -357,6 +369,7 @@ impl fmt::Debug for ApiCall {
             ApiCall::RevokeSession(id) => write!(f, "RevokeSession({id})"),
             ApiCall::GetMe => f.write_str("GetMe"),
             ApiCall::UpdateMe(r) => write!(f, "UpdateMe({r:?})"),
+            ApiCall::SetPhoto(file) => write!(f, "SetPhoto({file:?})"),
             ApiCall::ListChats { offset, sync } => write!(f, "ListChats({offset}, sync {sync})"),
             ApiCall::History { chat_id, query } => write!(f, "History({chat_id}, {query:?})"),
             ApiCall::MarkRead { chat_id, seq } => write!(f, "MarkRead({chat_id}, {seq})"),

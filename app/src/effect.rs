@@ -6,6 +6,7 @@ use natter_shared::ws::ClientFrame;
 
 use crate::api::ApiCall;
 use crate::token_store::StoredSession;
+use crate::transfers::TransferCommand;
 
 /// A side effect requested by [`crate::reduce::reduce`].
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,24 @@ pub enum Effect {
     /// Take back the notification shown for a chat (its message was deleted), where the
     /// notification service allows it.
     Withdraw(ChatId),
+    /// Upload, download or fetch an image; progress comes back as
+    /// [`crate::action::Action::Transfer`].
+    Transfer(TransferCommand),
+    /// Show a native file dialog, or open a file with the system's program.
+    Dialog(DialogRequest),
+}
+
+/// A file dialog to show (its answer comes back as an action), or a file to open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialogRequest {
+    /// "Attach": files to send in `chat_id` ([`crate::action::Action::FilesChosen`]).
+    AttachFiles { chat_id: ChatId },
+    /// "Download": where to save `file` ([`crate::action::Action::SaveTargetChosen`]).
+    SaveFile { file: natter_shared::api::FileInfo },
+    /// "Change photo" ([`crate::action::Action::PhotoChosen`]).
+    ChoosePhoto,
+    /// "Open" or "Show in folder".
+    Open(std::path::PathBuf),
 }
 
 /// A desktop notification, already in the person's language.

@@ -18,6 +18,7 @@ pub mod state;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod token_store;
+pub mod transfers;
 pub mod ui;
 
 pub use app::run;

@@ -1,9 +1,13 @@
 //! Talking to the server: the HTTP calls and the threads that run effects.
 
+pub mod dialog;
+pub mod download;
 pub mod http;
 pub mod notify;
 pub mod socket;
 pub mod timer;
+pub mod transfer;
+pub mod upload;
 pub mod wake;
 pub mod worker;
 

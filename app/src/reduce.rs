@@ -22,6 +22,7 @@ mod session;
 mod shell;
 #[cfg(test)]
 mod tests;
+mod transfers;
 
 use chrono::{DateTime, Utc};
 use natter_shared::ErrorCode;
@@ -45,7 +46,11 @@ use session::Refreshed;
 /// Applies `action` to `state` and returns what must happen outside.
 pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
-        Action::Started { stored } => session::start(state, stored),
+        Action::Started { stored } => {
+            let mut effects = session::start(state, stored);
+            effects.extend(transfers::resume_all(state));
+            effects
+        }
         Action::LanguageChosen(language) => {
             state.language = language;
             Vec::new()
@@ -171,6 +176,11 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PreferenceSet(preference) => prefs::set(state, preference),
         Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
         Action::Group(action) => groups::act(state, action),
+        Action::File(action) => transfers::act(state, action),
+        Action::Transfer(event) => transfers::event(state, event),
+        Action::FilesChosen { chat_id, files } => transfers::chosen(state, chat_id, files),
+        Action::SaveTargetChosen { file, path } => transfers::save_target(state, file, path),
+        Action::PhotoChosen { key, path } => transfers::photo_chosen(state, key, path),
     }
 }
 

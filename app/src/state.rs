@@ -18,6 +18,7 @@ pub mod compose;
 pub mod connection;
 pub mod groups;
 pub mod prefs;
+pub mod transfers;
 
 pub use chats::{
     ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, PendingChange, ReadCursor,
@@ -27,6 +28,9 @@ pub use compose::{Draft, ForwardPicker, MessageActions, NewChat};
 pub use connection::{Connection, LinkStatus};
 pub use groups::{GroupPanel, GroupsState};
 pub use prefs::{Clock, Notified, Preference, Settings, Theme};
+pub use transfers::{
+    Download, DownloadPhase, ImageState, TransfersState, Upload, UploadPhase, UploadPurpose,
+};
 
 /// The server URL used when nothing else is configured.
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
@@ -71,6 +75,8 @@ pub struct AppState {
     pub notified: HashMap<ChatId, Notified>,
     /// The chat and moment a `typing: true` was last sent (at most one per few seconds).
     pub typing_sent: Option<(ChatId, chrono::DateTime<chrono::Utc>)>,
+    /// Where opened images are downloaded to (the app's data folder).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -95,6 +101,7 @@ impl AppState {
             reopen: None,
             notified: HashMap::new(),
             typing_sent: None,
+            files_dir: std::path::PathBuf::from("files"),
         }
     }
 }
@@ -268,6 +275,12 @@ pub enum UiError {
     /// A success status whose body could not be understood.
     BadResponse,
     InvalidServerUrl,
+    /// The server refused a file after it arrived (type, size of the image, malware).
+    FileRejected(String),
+    /// A file here could not be read or written.
+    LocalFile(String),
+    /// A download's bytes did not match the file's checksum.
+    Corrupt,
 }
 
 /// A banner message.

@@ -111,6 +111,7 @@ pub fn direct_with_bob(
         kind: ChatKind::Direct,
         title: None,
         partner: Some(ChatPartner {
+            avatar: Default::default(),
             id: bob_id(),
             username: Username::parse("bob").unwrap(),
             display_name: bob_display_name.map(|d| DisplayName::parse(d).unwrap()),

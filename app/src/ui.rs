@@ -1,6 +1,7 @@
 //! The views: functions of `&AppState` that draw and push [`crate::action::Action`]s.
 //! A function with the `_ui` suffix draws.
 
+pub mod attachments;
 mod auth_form;
 mod banner;
 mod chat_list;

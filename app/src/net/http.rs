@@ -149,18 +149,12 @@ pub fn decode(
         detail,
     })?;
     if !(200..300).contains(&response.status) {
-        return Err(match serde_json::from_slice::<ErrorBody>(&response.bytes) {
-            Ok(body) => ApiFailure::Server {
-                status: response.status,
-                body,
-            },
-            Err(_) => ApiFailure::UnexpectedStatus(response.status),
-        });
+        return Err(decode_failure(&response));
     }
     let bad = |e: serde_json::Error| ApiFailure::BadResponse(e.to_string());
     match call {
         ApiCall::Logout | ApiCall::RevokeSession(_) => Ok(ApiReply::Empty),
-        ApiCall::Register(_) | ApiCall::GetMe | ApiCall::UpdateMe(_) => {
+        ApiCall::Register(_) | ApiCall::GetMe | ApiCall::UpdateMe(_) | ApiCall::SetPhoto(_) => {
             let user: User = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::User(Box::new(user)))
         }
@@ -237,9 +231,20 @@ pub fn decode(
     }
 }
 
+/// An error answer as a failure: the shared error body when there is one.
+pub fn decode_failure(response: &ehttp::Response) -> ApiFailure {
+    match serde_json::from_slice::<ErrorBody>(&response.bytes) {
+        Ok(body) => ApiFailure::Server {
+            status: response.status,
+            body,
+        },
+        Err(_) => ApiFailure::UnexpectedStatus(response.status),
+    }
+}
+
 /// Tells "never got there" from "broke on the way" by ureq's error text (ehttp only gives
 /// us a string).
-fn net_error_kind(detail: &str) -> NetErrorKind {
+pub fn net_error_kind(detail: &str) -> NetErrorKind {
     let detail = detail.to_ascii_lowercase();
     let before_sending = [
         "connection refused",

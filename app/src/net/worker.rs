@@ -1,6 +1,6 @@
 //! Runs effects off the UI thread: a few network threads for HTTP calls, one thread for
 //! token-store writes (one thread, so writes land in the order they were asked for), the
-//! WebSocket thread and the timer thread. Results come back as actions through a channel,
+//! WebSocket thread, the timer thread, the transfer worker and the dialog thread. Results come back as actions through a channel,
 //! followed by a repaint request.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -10,11 +10,13 @@ use chrono::{DateTime, Utc};
 
 use crate::action::Action;
 use crate::api::ApiResponse;
-use crate::effect::{ApiRequest, Effect, SocketCommand};
+use crate::effect::{ApiRequest, DialogRequest, Effect, SocketCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
+use crate::net::transfer::{self, TokenCell};
 use crate::net::wake::Wake;
-use crate::net::{notify, socket, timer};
+use crate::net::{dialog, notify, socket, timer};
 use crate::token_store::{StoredSession, TokenStore};
+use crate::transfers::TransferCommand;
 
 /// How many HTTP calls may be in flight at once.
 const NETWORK_THREADS: usize = 3;
@@ -31,6 +33,10 @@ pub struct Executor {
     socket: Sender<SocketCommand>,
     timer: Sender<DateTime<Utc>>,
     notify: Sender<notify::NotifyCommand>,
+    transfers: Sender<TransferCommand>,
+    dialogs: Sender<DialogRequest>,
+    /// The access token the transfers use.
+    tokens: Arc<TokenCell>,
 }
 
 impl Executor {
@@ -61,6 +67,23 @@ impl Executor {
         });
         let (notify, notify_rx) = channel();
         spawn_named("natter-notify", move || notify::notify_loop(&notify_rx));
+        let tokens = Arc::new(TokenCell::default());
+        let (transfers, transfer_rx) = channel();
+        let (transfer_actions, transfer_wake) = (actions.clone(), Arc::clone(&wake));
+        let transfer_tokens = Arc::clone(&tokens);
+        spawn_named("natter-transfers", move || {
+            transfer::transfer_loop(
+                &transfer_rx,
+                &transfer_tokens,
+                &transfer_actions,
+                &transfer_wake,
+            );
+        });
+        let (dialogs, dialog_rx) = channel();
+        let (dialog_actions, dialog_wake) = (actions.clone(), Arc::clone(&wake));
+        spawn_named("natter-dialogs", move || {
+            dialog::dialog_loop(&dialog_rx, &dialog_actions, &dialog_wake);
+        });
         let (store, store_rx) = channel();
         spawn_named("natter-store", move || {
             store_loop(&token_store, &store_rx, &actions, &wake);
@@ -71,7 +94,15 @@ impl Executor {
             socket,
             timer,
             notify,
+            transfers,
+            dialogs,
+            tokens,
         }
+    }
+
+    /// The access token uploads and downloads use from now on (`None`: signed out).
+    pub fn set_token(&self, token: Option<&str>) {
+        self.tokens.set(token);
     }
 
     pub fn run(&self, effect: Effect) {
@@ -89,6 +120,8 @@ impl Executor {
                 .notify
                 .send(notify::NotifyCommand::Withdraw(chat))
                 .is_ok(),
+            Effect::Transfer(command) => self.transfers.send(command).is_ok(),
+            Effect::Dialog(request) => self.dialogs.send(request).is_ok(),
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");

@@ -12,11 +12,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::api::Message;
 use natter_shared::ws::ClientFrame;
-use natter_shared::{ChatId, ErrorCode, MessageId, MessageText, RequestId};
+use natter_shared::{ChatId, ErrorCode, FileId, MessageId, RequestId, validation};
 
 use super::{calls, chat_list, compose};
 use crate::effect::Effect;
 use crate::state::{AppState, Outgoing, OutgoingState, SendFailure};
+use crate::transfers::{TransferCommand, UploadKey};
 
 /// A message on the wire this long without an acknowledgement is shown as failed.
 pub const SEND_TIMEOUT: TimeDelta = TimeDelta::seconds(15);
@@ -33,7 +34,14 @@ pub(super) fn submit(
     if state.session.is_none() || !state.chats.by_id.contains_key(&chat_id) {
         return Vec::new();
     }
-    let Ok(text) = MessageText::parse(text) else {
+    let uploads = state
+        .drafts
+        .get(&chat_id)
+        .map(|d| d.attachments.clone())
+        .unwrap_or_default();
+    // the files' ids are not known before they are uploaded: check the count with keys
+    let placeholders: Vec<FileId> = uploads.iter().map(|k| FileId(k.0)).collect();
+    let Ok(text) = validation::message_body(text, &placeholders) else {
         return Vec::new(); // the composer shows why
     };
     if state
@@ -49,6 +57,7 @@ pub(super) fn submit(
         chat_id,
         text: text.into_inner(),
         reply_to,
+        uploads,
         created_at: now,
         state: OutgoingState::Queued,
     });
@@ -61,8 +70,10 @@ pub(super) fn submit(
 /// The caller adds the timeout wake-up, once for however many it sent.
 fn send(state: &mut AppState, index: usize, now: DateTime<Utc>) -> Option<Effect> {
     let item = state.chats.outbox.get(index)?;
+    // it waits for its files
+    let files = state.chats.transfers.files_of(&item.uploads)?;
     let frame = ClientFrame::Message {
-        attachments: Vec::new(),
+        attachments: files.iter().map(|f| f.id).collect(),
         chat_id: item.chat_id,
         text: item.text.clone(),
         request_id: item.request_id,
@@ -103,7 +114,20 @@ pub(super) fn requeue(state: &mut AppState) {
 
 /// `message_sent`: the server stored it (now, or the first time this request id came).
 pub(super) fn acked(state: &mut AppState, request_id: RequestId, message: Message) -> Vec<Effect> {
+    let uploads: Vec<UploadKey> = state
+        .chats
+        .outbox
+        .iter()
+        .filter(|o| o.request_id == request_id)
+        .flat_map(|o| o.uploads.iter().copied())
+        .collect();
     state.chats.outbox.retain(|o| o.request_id != request_id);
+    // its files went with it: their uploads are done with
+    state
+        .chats
+        .transfers
+        .uploads
+        .retain(|u| !uploads.contains(&u.key));
     chat_list::insert_message(state, message)
 }
 
@@ -137,13 +161,24 @@ pub(super) fn retry(
     with_timeout(send(state, index, now).into_iter().collect(), now)
 }
 
-/// "Delete" on a failed message.
+/// "Delete" on a failed message, or on one still waiting for its files: its uploads stop.
 pub(super) fn discard(state: &mut AppState, request_id: RequestId) -> Vec<Effect> {
-    state
-        .chats
-        .outbox
-        .retain(|o| o.request_id != request_id || !matches!(o.state, OutgoingState::Failed(_)));
-    Vec::new()
+    let waiting_for_files =
+        |o: &Outgoing| o.state == OutgoingState::Queued && !o.uploads.is_empty();
+    let Some(index) = position(state, request_id) else {
+        return Vec::new();
+    };
+    let item = &state.chats.outbox[index];
+    if !matches!(item.state, OutgoingState::Failed(_)) && !waiting_for_files(item) {
+        return Vec::new();
+    }
+    let item = state.chats.outbox.remove(index);
+    let transfers = &mut state.chats.transfers;
+    transfers.uploads.retain(|u| !item.uploads.contains(&u.key));
+    item.uploads
+        .into_iter()
+        .map(|key| Effect::Transfer(TransferCommand::CancelUpload(key)))
+        .collect()
 }
 
 /// Sends that waited too long for their acknowledgement fail.

@@ -8,7 +8,7 @@
 use natter_shared::api::{AuthTokens, User};
 
 use super::calls::{authed, start_refresh};
-use super::connection;
+use super::{connection, transfers};
 use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::Effect;
 use crate::state::{AppState, AuthForm, Notice, Screen, Session};
@@ -78,7 +78,7 @@ pub(super) fn end(state: &mut AppState, notice: Option<Notice>) -> Vec<Effect> {
         username,
         ..AuthForm::default()
     });
-    let mut effects = vec![Effect::ClearSession];
+    let mut effects = vec![Effect::ClearSession, transfers::stop_all()];
     effects.extend(connection::stop(state));
     effects
 }

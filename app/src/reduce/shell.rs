@@ -198,6 +198,8 @@ pub(super) fn finished(
             shell.profile = ProfileForm::from_user(&shell.user);
             state.notice = Some(Notice::ProfileSaved);
         }
+        (ApiCall::SetPhoto(_), Ok(ApiReply::User(user))) => shell.user = *user,
+        (ApiCall::SetPhoto(_), other) => shell.profile.general_error = Some(error_of(other)),
         (ApiCall::UpdateMe(_), other) => {
             shell.profile.saving = false;
             match other {

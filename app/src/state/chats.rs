@@ -37,6 +37,8 @@ pub struct ChatsState {
     pub change_error: Option<(ChatId, UiError)>,
     /// Invitations, the group info panel, chats I left.
     pub groups: super::groups::GroupsState,
+    /// Uploads, downloads and fetched images.
+    pub transfers: super::transfers::TransfersState,
 }
 
 impl ChatsState {
@@ -215,6 +217,8 @@ pub struct Outgoing {
     /// Already trimmed and checked with the shared `MessageText`.
     pub text: String,
     pub reply_to: Option<MessageId>,
+    /// Its files, in order: it goes out once every one is ready.
+    pub uploads: Vec<crate::transfers::UploadKey>,
     /// When it was written (for display until the server's time arrives).
     pub created_at: DateTime<Utc>,
     pub state: OutgoingState,

@@ -16,11 +16,16 @@ pub struct Draft {
     pub reply_to: Option<MessageId>,
     /// The own message being edited in the composer (its text is the draft's text).
     pub editing: Option<MessageId>,
+    /// Files attached and uploading; the message takes them when sent.
+    pub attachments: Vec<crate::transfers::UploadKey>,
 }
 
 impl Draft {
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty() && self.reply_to.is_none() && self.editing.is_none()
+        self.text.is_empty()
+            && self.reply_to.is_none()
+            && self.editing.is_none()
+            && self.attachments.is_empty()
     }
 }
 

@@ -5,7 +5,7 @@
 //! chat's draft, so it survives switching chats and restarts.
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
-use natter_shared::{ChatId, MessageText, RequestId};
+use natter_shared::{ChatId, MessageText, RequestId, validation};
 
 use super::message_row::quote_ui;
 use super::widgets::error_line_ui;
@@ -126,6 +126,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             });
         });
     }
+    super::attachments::tray_ui(ui, state, chat_id, actions);
     let length = draft.text.trim().chars().count();
     let too_long = length > MessageText::MAX;
     let label = ui
@@ -162,6 +163,15 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
     let mut submit = false;
     ui.horizontal(|ui| {
         let send_width = 72.0;
+        let attach_width = 32.0;
+        let attach = ui
+            .add_sized([attach_width, 32.0], egui::Button::new("📎"))
+            .on_hover_text(tr(lang, "files.attach"));
+        if attach.clicked() {
+            actions.push(Action::File(crate::action::FileAction::AttachAsked(
+                chat_id,
+            )));
+        }
         let mut text = draft.text.clone();
         let response = ui
             .add(
@@ -208,7 +218,15 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             )
             .clicked();
         if submit {
-            match MessageText::parse(&text) {
+            // files may go without text; their count is checked with their keys
+            let files: Vec<natter_shared::FileId> = draft
+                .attachments
+                .iter()
+                .map(|k| natter_shared::FileId(k.0))
+                .collect();
+            let files: &[natter_shared::FileId] =
+                if draft.editing.is_some() { &[] } else { &files };
+            match validation::message_body(&text, files) {
                 Ok(_) if draft.editing.is_some() => {
                     if let Some(message_id) = draft.editing {
                         actions.push(Action::EditSubmitted {

@@ -75,7 +75,13 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
             None => composer_ui(ui, state, entry, actions),
         }
     });
-    egui::CentralPanel::no_frame().show(ui, |ui| messages_ui(ui, state, entry, actions));
+    super::attachments::viewer_ui(ui.ctx(), state, actions);
+    egui::CentralPanel::no_frame().show(ui, |ui| {
+        messages_ui(ui, state, entry, actions);
+        if super::group_info::no_composer_text(state, entry).is_none() {
+            super::attachments::drop_ui(ui, entry.summary.id, actions);
+        }
+    });
 }
 
 fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
@@ -84,7 +90,13 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let online = entry.summary.partner.as_ref().is_some_and(|p| p.online);
-        avatar_ui(ui, avatar_id(entry), entry.title(), HEADER_AVATAR, online);
+        let partner = entry.summary.partner.as_ref();
+        let photo = partner.and_then(|p| {
+            super::attachments::photo_ui(ui, state, p.id, p.avatar, HEADER_AVATAR, actions)
+        });
+        if photo.is_none() {
+            avatar_ui(ui, avatar_id(entry), entry.title(), HEADER_AVATAR, online);
+        }
         ui.vertical(|ui| {
             ui.strong(entry.title());
             let (status, accent) = status_line(state, entry);

@@ -54,8 +54,23 @@ impl Row<'_> {
             Row::Day(_) | Row::Unread => 30.0,
             Row::Message(m) if m.is_gone() => 0.0,
             Row::Message(m) if m.service.is_some() => 30.0,
-            Row::Message(m) => 52.0 + 16.0 * (m.text.len() / 60) as f32,
-            Row::Pending(o) => 52.0 + 16.0 * (o.text.len() / 60) as f32,
+            Row::Message(m) => {
+                let files: f32 = m
+                    .attachments
+                    .iter()
+                    .map(|f| {
+                        if f.is_image() {
+                            super::attachments::inline_size(f).y + 4.0
+                        } else {
+                            44.0
+                        }
+                    })
+                    .sum();
+                52.0 + 16.0 * (m.text.len() / 60) as f32 + files
+            }
+            Row::Pending(o) => {
+                52.0 + 16.0 * (o.text.len() / 60) as f32 + 48.0 * o.uploads.len() as f32
+            }
         }
     }
 }
@@ -100,23 +115,6 @@ pub fn row_ui(
         Row::Message(message) => bubble_ui(ui, state, entry, Bubble::Stored(message), actions),
         Row::Pending(outgoing) => bubble_ui(ui, state, entry, Bubble::Pending(outgoing), actions),
     }
-}
-
-/// A file a message carries: its kind, name and size (downloading and inline images come
-/// with the app's part of the files issue).
-fn file_card_ui(ui: &mut Ui, file: &natter_shared::api::FileInfo) {
-    let icon = if file.is_image() { "🖼" } else { "📎" };
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(icon).size(BODY_SIZE));
-        ui.vertical(|ui| {
-            ui.label(RichText::new(&file.name).size(BODY_SIZE).strong());
-            ui.label(
-                RichText::new(super::format::file_size(file.size))
-                    .size(META_SIZE)
-                    .weak(),
-            );
-        });
-    });
 }
 
 /// A centred separator line with text.
@@ -202,9 +200,18 @@ fn bubble_ui(
                     if let Some(reply_to) = reply_to {
                         quote_ui(ui, state, entry, reply_to);
                     }
-                    if let Bubble::Stored(m) = &bubble {
-                        for file in &m.attachments {
-                            file_card_ui(ui, file);
+                    match &bubble {
+                        Bubble::Stored(m) => {
+                            for file in &m.attachments {
+                                super::attachments::file_ui(ui, state, file, actions);
+                            }
+                        }
+                        Bubble::Pending(o) => {
+                            for key in &o.uploads {
+                                if let Some(u) = state.chats.transfers.upload(*key) {
+                                    super::attachments::upload_ui(ui, lang, u, actions);
+                                }
+                            }
                         }
                     }
                     // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)

@@ -19,6 +19,29 @@ pub fn profile_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     centered_column_ui(ui, 480.0, |ui| {
         ui.add_space(12.0);
         ui.heading(tr(lang, "profile.title"));
+        ui.horizontal(|ui| {
+            let photo =
+                super::attachments::photo_ui(ui, state, user.id, user.avatar, 72.0, actions);
+            if photo.is_none() {
+                super::format::avatar_ui(ui, user.id.0, user.name(), 72.0, false);
+            }
+            ui.vertical(|ui| {
+                let uploading = state
+                    .chats
+                    .transfers
+                    .uploads
+                    .iter()
+                    .find(|u| u.purpose == crate::state::UploadPurpose::Photo);
+                if let Some(upload) = uploading {
+                    super::attachments::upload_ui(ui, lang, upload, actions);
+                } else if ui.button(tr(lang, "files.change_photo")).clicked() {
+                    actions.push(Action::File(crate::action::FileAction::PhotoAsked));
+                }
+                if user.avatar.is_some() && ui.button(tr(lang, "files.remove_photo")).clicked() {
+                    actions.push(Action::File(crate::action::FileAction::PhotoRemoved));
+                }
+            });
+        });
         ui.label(tr_args(
             lang,
             "profile.username",

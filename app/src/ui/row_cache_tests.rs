@@ -85,6 +85,7 @@ fn outgoing(n: u128) -> Outgoing {
         chat_id: CHAT,
         text: "on its way".into(),
         reply_to: None,
+        uploads: Vec::new(),
         created_at: clock().now,
         state: OutgoingState::Queued,
     }

@@ -158,5 +158,6 @@ pub(crate) fn partner_of(u: &User, online: bool) -> ChatPartner {
         display_name: u.display_name.clone(),
         online,
         last_seen_at: u.last_seen_at,
+        avatar: u.avatar,
     }
 }

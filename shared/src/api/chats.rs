@@ -87,6 +87,9 @@ pub struct ChatPartner {
     /// When they were last connected (absent for someone never connected).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// Their photo (`GET /users/{id}/avatar`); the id changes when the photo does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<crate::ids::FileId>,
 }
 
 /// One chat as the caller sees it (unread count and partner are the caller's).

@@ -275,7 +275,13 @@ fn a_failed_restore_offers_retry_and_keeps_the_session() {
     let retry = reduce(&mut state, Action::RestoreRetried);
     assert!(matches!(only_api(&retry).call, ApiCall::Refresh(_)));
     let abandon = reduce(&mut state, Action::RestoreAbandoned);
-    assert_eq!(abandon, vec![Effect::ClearSession]);
+    assert_eq!(
+        abandon,
+        vec![
+            Effect::ClearSession,
+            Effect::Transfer(crate::transfers::TransferCommand::StopAll)
+        ]
+    );
     assert!(matches!(&state.screen, Screen::SignIn(f) if f.username == "alice"));
 }
 

@@ -108,6 +108,7 @@ pub(super) fn with_devices() -> AppState {
 pub(super) fn session_ended_effects() -> Vec<Effect> {
     vec![
         Effect::ClearSession,
+        Effect::Transfer(crate::transfers::TransferCommand::StopAll),
         Effect::Socket(SocketCommand::Close { conn: 1 }),
     ]
 }
