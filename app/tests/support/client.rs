@@ -50,6 +50,28 @@ impl Client {
         for effect in reduce(&mut self.state, action) {
             self.executor.run(effect);
         }
+        // as the app does after every action: transfers use the current token
+        let session = self.state.session.as_ref();
+        self.executor
+            .set_token(session.and_then(|s| s.access_token.as_deref()));
+    }
+
+    /// Runs an effect as if the reducer had asked for it.
+    pub fn run(&self, effect: natter::effect::Effect) {
+        self.executor.run(effect);
+    }
+
+    /// A folder of this client's own (removed with it).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Like [`Client::pump`], showing each action to `seen` first.
+    pub fn pump_with(&mut self, mut seen: impl FnMut(&Action)) {
+        while let Ok(action) = self.inbox.try_recv() {
+            seen(&action);
+            self.dispatch(action);
+        }
     }
 
     /// Applies everything that came back from the network so far.

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 const PASS: u8 = 0;
@@ -15,6 +15,25 @@ pub struct Proxy {
     pub port: u16,
     mode: Arc<AtomicU8>,
     open: Arc<Mutex<Vec<TcpStream>>>,
+    /// Bytes (either way) left before the network is cut by itself; negative: never.
+    budget: Arc<AtomicI64>,
+}
+
+/// What the pumps share.
+#[derive(Clone)]
+struct Shared {
+    mode: Arc<AtomicU8>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+    budget: Arc<AtomicI64>,
+}
+
+impl Shared {
+    fn cut(&self) {
+        self.mode.store(REFUSE, Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
 }
 
 impl Proxy {
@@ -24,6 +43,12 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let mode = Arc::new(AtomicU8::new(PASS));
         let open = Arc::new(Mutex::new(Vec::new()));
+        let budget = Arc::new(AtomicI64::new(-1));
+        let shared = Shared {
+            mode: Arc::clone(&mode),
+            open: Arc::clone(&open),
+            budget: Arc::clone(&budget),
+        };
         let (accept_mode, accept_open) = (Arc::clone(&mode), Arc::clone(&open));
         std::thread::spawn(move || {
             for client in listener.incoming() {
@@ -41,12 +66,17 @@ impl Proxy {
                     open.push(server.try_clone().unwrap());
                 }
                 let up = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || pump(up.0, up.1, None));
-                let down_mode = Arc::clone(&accept_mode);
-                std::thread::spawn(move || pump(server, client, Some(down_mode)));
+                let (up_shared, down_shared) = (shared.clone(), shared.clone());
+                std::thread::spawn(move || pump(up.0, up.1, &up_shared, false));
+                std::thread::spawn(move || pump(server, client, &down_shared, true));
             }
         });
-        Proxy { port, mode, open }
+        Proxy {
+            port,
+            mode,
+            open,
+            budget,
+        }
     }
 
     /// `http://127.0.0.1:<port>`: the server address a client behind the proxy uses.
@@ -62,6 +92,12 @@ impl Proxy {
         }
     }
 
+    /// The network goes away by itself once `bytes` more have passed (either way), in the
+    /// middle of whatever is on the wire then.
+    pub fn cut_after(&self, bytes: i64) {
+        self.budget.store(bytes, Ordering::SeqCst);
+    }
+
     /// Requests still reach the server, but nothing comes back.
     pub fn mute_replies(&self) {
         self.mode.store(MUTE_REPLIES, Ordering::SeqCst);
@@ -73,20 +109,25 @@ impl Proxy {
     }
 }
 
-/// Copies `from` → `to` until either side closes; with `mute`, replies are swallowed while
-/// the proxy is in the mute mode.
-fn pump(mut from: TcpStream, mut to: TcpStream, mute: Option<Arc<AtomicU8>>) {
+/// Copies `from` → `to` until either side closes; replies (`reply`) are swallowed while the
+/// proxy is in the mute mode; the byte budget, when set, cuts everything once spent.
+fn pump(mut from: TcpStream, mut to: TcpStream, shared: &Shared, reply: bool) {
     let mut buf = [0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if mute
-            .as_ref()
-            .is_some_and(|m| m.load(Ordering::SeqCst) == MUTE_REPLIES)
-        {
+        if reply && shared.mode.load(Ordering::SeqCst) == MUTE_REPLIES {
             continue;
+        }
+        if shared.budget.load(Ordering::SeqCst) >= 0 {
+            let left = shared.budget.fetch_sub(n as i64, Ordering::SeqCst) - n as i64;
+            if left < 0 {
+                shared.budget.store(-1, Ordering::SeqCst);
+                shared.cut();
+                break;
+            }
         }
         if to.write_all(&buf[..n]).is_err() {
             break;
