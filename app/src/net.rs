@@ -7,6 +7,7 @@ pub mod notify;
 pub mod socket;
 pub mod timer;
 pub mod transfer;
+pub mod transfer_io;
 pub mod upload;
 pub mod wake;
 pub mod worker;

@@ -260,7 +260,7 @@ mod harness {
             actions: Vec::new(),
             effects: Vec::new(),
         };
-        Harness::builder().with_size(size).build_ui_state(
+        let harness = Harness::builder().with_size(size).build_ui_state(
             move |ui, app: &mut TestApp| {
                 let mut actions = Vec::new();
                 view(ui, &app.state, &mut actions);
@@ -274,6 +274,8 @@ mod harness {
                 }
             },
             app,
-        )
+        );
+        egui_extras::install_image_loaders(&harness.ctx);
+        harness
     }
 }

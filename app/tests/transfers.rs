@@ -70,7 +70,7 @@ async fn a_file_sent_through_a_cut_network_arrives_whole_and_comes_down_whole() 
         "the message waits for its file"
     );
     wait_until(&mut [&mut alice], "the upload waits for the network", |c| {
-        upload_phase(&c[0], key) == Some(UploadPhase::Waiting(Waiting::Network))
+        upload_phase(c[0], key) == Some(UploadPhase::Waiting(Waiting::Network))
     })
     .await;
     proxy.restore();
@@ -204,7 +204,7 @@ async fn a_refused_upload_fails_with_the_reason_and_retry_tries_again() {
         files: vec![(key, path)],
     });
     wait_until(&mut [&mut alice], "the upload failed", |c| {
-        matches!(upload_phase(&c[0], key), Some(UploadPhase::Failed(_)))
+        matches!(upload_phase(c[0], key), Some(UploadPhase::Failed(_)))
     })
     .await;
     let Some(UploadPhase::Failed(natter::state::UiError::Server { code, .. })) =
@@ -218,7 +218,7 @@ async fn a_refused_upload_fails_with_the_reason_and_retry_tries_again() {
     wait_until(
         &mut [&mut alice],
         "it failed again, for the same reason",
-        |c| matches!(upload_phase(&c[0], key), Some(UploadPhase::Failed(_))),
+        |c| matches!(upload_phase(c[0], key), Some(UploadPhase::Failed(_))),
     )
     .await;
 }

@@ -349,7 +349,7 @@ fn app_files_import_only_their_layer_or_below() {
     assert_layers(
         "app",
         &[
-            &["api", "i18n", "config", "token_store"],
+            &["api", "i18n", "config", "token_store", "transfers"],
             &["state"],
             &["action", "effect"],
             &["reduce/calls"],

@@ -327,6 +327,52 @@ mod tests {
     }
 
     #[test]
+    fn uploads_survive_a_restart_with_their_urls_and_the_sends_keep_their_files() {
+        let mut state = signed_in_with_pending_sends();
+        let chat = ChatId(Uuid::from_u128(50));
+        let (going, ready) = (
+            UploadKey(Uuid::from_u128(61)),
+            UploadKey(Uuid::from_u128(62)),
+        );
+        let mut half = Upload::new(going, UploadPurpose::Attachment(chat), "/tmp/a.bin".into());
+        half.location = Some("/api/v1/uploads/1".into());
+        half.size = Some(10);
+        half.done = 5;
+        let mut done = Upload::new(ready, UploadPurpose::Attachment(chat), "/tmp/b.png".into());
+        let file = FileInfo {
+            id: natter_shared::FileId(Uuid::from_u128(63)),
+            name: "b.png".into(),
+            size: 4,
+            mime: "image/png".into(),
+            sha256: "00".into(),
+            width: None,
+            height: None,
+            has_thumbnail: false,
+        };
+        done.phase = UploadPhase::Ready(file.clone());
+        let photo = Upload::new(
+            UploadKey(Uuid::from_u128(64)),
+            UploadPurpose::Photo,
+            "/p".into(),
+        );
+        state.chats.transfers.uploads = vec![half, done, photo];
+        state.chats.outbox[0].uploads = vec![going, ready];
+        let saved = round_trip(&SavedOutbox::of(&state).unwrap());
+        let me = stored(user(1), SERVER);
+        let uploads = saved.restore_uploads(Some(&me));
+        assert_eq!(uploads.len(), 2, "a photo change is not resumed");
+        assert_eq!(uploads[0].location.as_deref(), Some("/api/v1/uploads/1"));
+        assert_eq!(uploads[0].phase, UploadPhase::Moving, "to resume");
+        assert_eq!(uploads[1].file(), Some(&file), "ready stays ready");
+        assert_eq!(saved.clone().restore(Some(&me))[0].uploads, [going, ready]);
+        assert!(
+            saved
+                .restore_uploads(Some(&stored(user(2), SERVER)))
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn unsent_messages_are_not_sent_as_someone_else_or_to_another_server() {
         let saved = SavedOutbox::of(&signed_in_with_pending_sends()).unwrap();
         assert!(

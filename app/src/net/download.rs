@@ -14,8 +14,7 @@ use natter_shared::api::FileInfo;
 use sha2::{Digest, Sha256};
 
 use crate::net::http::decode_failure;
-use crate::net::transfer::{Context, backoff, rate};
-use crate::net::upload::{Sent, send};
+use crate::net::transfer_io::{Context, Sent, backoff, rate, send};
 use crate::transfers::{ImageKey, TransferEvent, TransferFailure, TransferKey, Waiting};
 
 /// Bytes per ranged request.

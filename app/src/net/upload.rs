@@ -14,41 +14,13 @@ use base64::Engine as _;
 use natter_shared::api::{TUS_VERSION, UploadState, UploadStatus};
 
 use crate::net::http::decode_failure;
-use crate::net::transfer::{Context, backoff, rate};
+use crate::net::transfer_io::{Context, Sent, backoff, rate, send};
 use crate::transfers::{TransferEvent, TransferFailure, TransferKey, UploadKey, Waiting};
 
 /// Bytes per `PATCH`: small enough to lose little to a cut, big enough to keep the link busy.
 pub const CHUNK: u64 = 1 << 20;
 /// How long one request may take before it counts as broken.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How one request went.
-pub enum Sent {
-    Answer(ehttp::Response),
-    /// Never answered: the server is unreachable or the connection broke.
-    Network(String),
-    /// Told to stop while waiting for a token.
-    Stopped,
-}
-
-/// Makes the request `build(token)` makes, with the current token, once more with a
-/// refreshed token if the server answers 401.
-pub fn send(cx: &Context, build: &dyn Fn(&str) -> ehttp::Request) -> Sent {
-    loop {
-        let Some(token) = cx.token() else {
-            return Sent::Stopped;
-        };
-        match ehttp::fetch_blocking(&build(&token)) {
-            Ok(response) if response.status == 401 => {
-                if !cx.reauthorize(&token) {
-                    return Sent::Stopped;
-                }
-            }
-            Ok(response) => return Sent::Answer(response),
-            Err(detail) => return Sent::Network(detail),
-        }
-    }
-}
 
 /// A request with the bearer token and the tus version header.
 pub fn tus_request(method: ehttp::Method, url: &str, token: &str) -> ehttp::Request {

@@ -4,6 +4,7 @@ mod auth;
 mod chats;
 mod connection;
 mod events;
+mod files;
 mod outbox;
 mod screens;
 mod session;

@@ -38,14 +38,17 @@ pub fn progress_text(lang: Language, done: u64, total: Option<u64>, per_second: 
 pub fn type_icon(mime: &str) -> &'static str {
     match mime.split('/').next().unwrap_or_default() {
         "image" => "🖼",
-        "video" => "🎞",
+        "video" => "🎬",
         "audio" => "🎵",
         "text" => "📄",
-        _ if mime.contains("zip") || mime.contains("compressed") || mime.contains("tar") => "🗜",
+        _ if mime.contains("zip") || mime.contains("compressed") || mime.contains("tar") => "📦",
         _ if mime == "application/pdf" => "📕",
         _ => "📎",
     }
 }
+
+/// Every icon [`type_icon`] draws (the fonts must have each).
+pub const TYPE_ICONS: [&str; 7] = ["🖼", "🎬", "🎵", "📄", "📦", "📕", "📎"];
 
 /// The uploads of a draft, above the composer's field.
 pub fn tray_ui(ui: &mut Ui, state: &AppState, chat_id: ChatId, actions: &mut Vec<Action>) {
@@ -166,6 +169,7 @@ fn inline_image_ui(ui: &mut Ui, state: &AppState, file: &FileInfo, actions: &mut
             egui::Image::from_bytes(key.uri(), egui::load::Bytes::Shared(bytes.clone()))
                 .fit_to_exact_size(size)
                 .corner_radius(6.0)
+                .alt_text(&file.name)
                 .sense(Sense::click()),
         ),
         other => {

@@ -168,79 +168,84 @@ fn bubble_ui(
     ui.add_space(2.0);
     ui.with_layout(layout, |ui| {
         ui.add_space(BUBBLE_EDGE);
-        let frame = egui::Frame::new()
-            .fill(fill)
-            .corner_radius(BUBBLE_RADIUS)
-            .inner_margin(egui::Margin::symmetric(10, 6))
-            .show(ui, |ui| {
-                ui.set_max_width(max_width);
-                ui.vertical(|ui| {
-                    if group
-                        && !own
-                        && let Some(sender) = sender
-                    {
-                        let name = entry.member_name(sender).unwrap_or("…");
-                        ui.label(RichText::new(name).strong().color(avatar_color(sender.0)));
-                    }
-                    if let Bubble::Stored(m) = &bubble
-                        && let Some(from) = &m.forwarded_from
-                    {
-                        let name = entry.member_name(from.sender_id).unwrap_or("…");
-                        ui.label(
-                            RichText::new(tr_args(
-                                lang,
-                                "message.forwarded_from",
-                                &[("name", name.to_owned())],
-                            ))
-                            .size(META_SIZE)
-                            .italics()
-                            .weak(),
-                        );
-                    }
-                    if let Some(reply_to) = reply_to {
-                        quote_ui(ui, state, entry, reply_to);
-                    }
-                    match &bubble {
-                        Bubble::Stored(m) => {
-                            for file in &m.attachments {
-                                super::attachments::file_ui(ui, state, file, actions);
-                            }
+        // the bubble senses clicks (its menu, Ctrl+click) beneath what it holds, so the
+        // buttons of its files and its images take their own clicks
+        let sensing = egui::UiBuilder::new().sense(Sense::click());
+        let scope = ui.scope_builder(sensing, |ui| {
+            egui::Frame::new()
+                .fill(fill)
+                .corner_radius(BUBBLE_RADIUS)
+                .inner_margin(egui::Margin::symmetric(10, 6))
+                .show(ui, |ui| {
+                    ui.set_max_width(max_width);
+                    ui.vertical(|ui| {
+                        if group
+                            && !own
+                            && let Some(sender) = sender
+                        {
+                            let name = entry.member_name(sender).unwrap_or("…");
+                            ui.label(RichText::new(name).strong().color(avatar_color(sender.0)));
                         }
-                        Bubble::Pending(o) => {
-                            for key in &o.uploads {
-                                if let Some(u) = state.chats.transfers.upload(*key) {
-                                    super::attachments::upload_ui(ui, lang, u, actions);
+                        if let Bubble::Stored(m) = &bubble
+                            && let Some(from) = &m.forwarded_from
+                        {
+                            let name = entry.member_name(from.sender_id).unwrap_or("…");
+                            ui.label(
+                                RichText::new(tr_args(
+                                    lang,
+                                    "message.forwarded_from",
+                                    &[("name", name.to_owned())],
+                                ))
+                                .size(META_SIZE)
+                                .italics()
+                                .weak(),
+                            );
+                        }
+                        if let Some(reply_to) = reply_to {
+                            quote_ui(ui, state, entry, reply_to);
+                        }
+                        match &bubble {
+                            Bubble::Stored(m) => {
+                                for file in &m.attachments {
+                                    super::attachments::file_ui(ui, state, file, actions);
+                                }
+                            }
+                            Bubble::Pending(o) => {
+                                for key in &o.uploads {
+                                    if let Some(u) = state.chats.transfers.upload(*key) {
+                                        super::attachments::upload_ui(ui, lang, u, actions);
+                                    }
                                 }
                             }
                         }
-                    }
-                    // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
-                    if !text.is_empty() {
-                        ui.add(
-                            egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
-                                .wrap()
-                                .selectable(false),
-                        );
-                    }
-                    ui.horizontal(|ui| {
-                        if let Bubble::Stored(m) = &bubble
-                            && m.edited_at.is_some()
-                        {
-                            ui.label(
-                                RichText::new(tr(lang, "message.edited"))
-                                    .size(META_SIZE)
-                                    .weak(),
+                        // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
+                        if !text.is_empty() {
+                            ui.add(
+                                egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
+                                    .wrap()
+                                    .selectable(false),
                             );
                         }
-                        let time = clock_time(&state.clock, created_at);
-                        ui.label(RichText::new(time).size(META_SIZE).weak());
-                        if own {
-                            status_ui(ui, state, entry, &bubble);
-                        }
+                        ui.horizontal(|ui| {
+                            if let Bubble::Stored(m) = &bubble
+                                && m.edited_at.is_some()
+                            {
+                                ui.label(
+                                    RichText::new(tr(lang, "message.edited"))
+                                        .size(META_SIZE)
+                                        .weak(),
+                                );
+                            }
+                            let time = clock_time(&state.clock, created_at);
+                            ui.label(RichText::new(time).size(META_SIZE).weak());
+                            if own {
+                                status_ui(ui, state, entry, &bubble);
+                            }
+                        });
                     });
                 });
-            });
-        let response = frame.response.interact(Sense::click());
+        });
+        let response = scope.response;
         if let Bubble::Stored(message) = &bubble {
             let selected = state.message_actions.selected.contains(&message.id);
             if selected {
