@@ -233,6 +233,12 @@ pub enum FileAction {
     /// Click on an inline image: it opens full size (downloaded to the cache first).
     ImageOpened(FileInfo),
     ViewerClosed,
+    /// An image pasted from the clipboard into the composer of `chat_id`.
+    ImagePasted {
+        chat_id: ChatId,
+        key: UploadKey,
+        image: std::sync::Arc<egui::ColorImage>,
+    },
     /// "Change photo" in the profile.
     PhotoAsked,
     PhotoRemoved,

@@ -45,6 +45,14 @@ pub enum DialogRequest {
     ChoosePhoto,
     /// "Open" or "Show in folder".
     Open(std::path::PathBuf),
+    /// An image pasted into the composer: written as a PNG into `dir`, then attached to
+    /// `chat_id` under `key` ([`crate::action::Action::FilesChosen`]).
+    SavePasted {
+        chat_id: ChatId,
+        key: crate::transfers::UploadKey,
+        image: std::sync::Arc<egui::ColorImage>,
+        dir: std::path::PathBuf,
+    },
 }
 
 /// A desktop notification, already in the person's language.

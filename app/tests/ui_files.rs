@@ -286,3 +286,17 @@ fn every_file_type_icon_has_a_glyph() {
         harness.get_by_label(icon);
     }
 }
+
+#[test]
+fn an_image_pasted_into_the_composer_is_attached() {
+    let mut harness = harness(open_chat());
+    harness.run_steps(2);
+    let image = std::sync::Arc::new(egui::ColorImage::filled([4, 4], egui::Color32::RED));
+    harness.event(egui::Event::PasteImage(image.clone()));
+    harness.run_steps(2);
+    assert!(harness.state().effects.iter().any(|e| matches!(
+        e,
+        Effect::Dialog(DialogRequest::SavePasted { chat_id, image: i, .. })
+            if *chat_id == chat_one() && **i == *image
+    )));
+}

@@ -60,6 +60,16 @@ pub(super) fn act(state: &mut AppState, action: FileAction) -> Vec<Effect> {
             state.chats.transfers.viewer = None;
             Vec::new()
         }
+        FileAction::ImagePasted {
+            chat_id,
+            key,
+            image,
+        } => vec![Effect::Dialog(DialogRequest::SavePasted {
+            chat_id,
+            key,
+            image,
+            dir: state.files_dir.join("pasted"),
+        })],
         FileAction::PhotoAsked => vec![Effect::Dialog(DialogRequest::ChoosePhoto)],
         FileAction::PhotoRemoved => calls::authed(state, ApiCall::SetPhoto(None)),
     }

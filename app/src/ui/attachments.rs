@@ -306,6 +306,26 @@ pub fn drop_ui(ui: &mut Ui, chat_id: ChatId, actions: &mut Vec<Action>) {
     }
 }
 
+/// An image pasted (Ctrl+V with an image on the clipboard) is attached like a file.
+pub fn paste_ui(ui: &mut Ui, chat_id: ChatId, actions: &mut Vec<Action>) {
+    let pasted: Vec<std::sync::Arc<egui::ColorImage>> = ui.input(|i| {
+        i.events
+            .iter()
+            .filter_map(|e| match e {
+                egui::Event::PasteImage(image) => Some(image.clone()),
+                _ => None,
+            })
+            .collect()
+    });
+    for image in pasted {
+        actions.push(Action::File(FileAction::ImagePasted {
+            chat_id,
+            key: UploadKey(uuid::Uuid::new_v4()),
+            image,
+        }));
+    }
+}
+
 /// The image opened full size, over everything; Esc, a click outside or Close closes it.
 pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action>) {
     let Some(file) = &state.chats.transfers.viewer else {

@@ -127,6 +127,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         });
     }
     super::attachments::tray_ui(ui, state, chat_id, actions);
+    super::attachments::paste_ui(ui, chat_id, actions);
     let length = draft.text.trim().chars().count();
     let too_long = length > MessageText::MAX;
     let label = ui
