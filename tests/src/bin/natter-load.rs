@@ -24,12 +24,43 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if opts.files > 0 {
+        let report = runtime.block_on(files(&opts))?;
+        report.print();
+        if let Some(path) = &opts.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        }
+        return Ok(());
+    }
     let report = runtime.block_on(run(opts.clone()))?;
     report.print();
     if let Some(path) = &opts.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
+}
+
+/// The files run: one person uploads and downloads `--files` files.
+async fn files(opts: &Options) -> anyhow::Result<natter_tests::load::files::FilesReport> {
+    let client = reqwest::Client::builder().build()?;
+    let users = setup::users_and_chats(&client, &opts.server, 2, 0, 2).await?;
+    eprintln!(
+        "moving {} files of {} MiB, {} at a time…",
+        opts.files, opts.file_mib, opts.parallel
+    );
+    natter_tests::load::files::measure(
+        &client,
+        &opts.server,
+        &users[0],
+        natter_tests::load::files::Plan {
+            count: opts.files,
+            size: opts.file_mib << 20,
+            parallel: opts.parallel.max(1),
+            thumbnail: opts.thumbnail,
+        },
+        opts.server_pid,
+    )
+    .await
 }
 
 async fn run(opts: Options) -> anyhow::Result<Report> {

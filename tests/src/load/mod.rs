@@ -5,6 +5,7 @@
 
 pub mod catchup;
 pub mod conn;
+pub mod files;
 pub mod report;
 pub mod rest;
 pub mod setup;
@@ -67,6 +68,19 @@ pub struct Options {
     /// each join again (invite, accept) (0: none).
     #[arg(long, default_value_t = 0)]
     pub churn: usize,
+    /// Files instead of messages: upload this many files (tus), download them back, check
+    /// them (0: a messaging run).
+    #[arg(long, default_value_t = 0)]
+    pub files: usize,
+    /// The size of each file, in MiB.
+    #[arg(long, default_value_t = 1)]
+    pub file_mib: u64,
+    /// Files moved at once.
+    #[arg(long, default_value_t = 1)]
+    pub parallel: usize,
+    /// Also time a 12-megapixel JPEG from its last byte to a ready file with a thumbnail.
+    #[arg(long)]
+    pub thumbnail: bool,
     /// Write the report as JSON to this file too.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
