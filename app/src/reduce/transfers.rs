@@ -106,12 +106,26 @@ pub(super) fn photo_chosen(state: &mut AppState, key: UploadKey, path: PathBuf) 
     if state.session.is_none() {
         return Vec::new();
     }
+    // a photo chosen while another one uploads replaces it
+    let replaced: Vec<UploadKey> = state
+        .chats
+        .transfers
+        .uploads
+        .iter()
+        .filter(|u| u.purpose == UploadPurpose::Photo)
+        .map(|u| u.key)
+        .collect();
+    let mut effects: Vec<Effect> = replaced
+        .iter()
+        .map(|k| Effect::Transfer(TransferCommand::CancelUpload(*k)))
+        .collect();
     state
         .chats
         .transfers
         .uploads
-        .retain(|u| u.purpose != UploadPurpose::Photo);
-    start(state, Upload::new(key, UploadPurpose::Photo, path))
+        .retain(|u| !replaced.contains(&u.key));
+    effects.extend(start(state, Upload::new(key, UploadPurpose::Photo, path)));
+    effects
 }
 
 fn start(state: &mut AppState, upload: Upload) -> Vec<Effect> {

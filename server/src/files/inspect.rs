@@ -176,7 +176,8 @@ pub fn safe_name(name: &str) -> String {
 fn sha256_of(path: &Path) -> io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    // small: many uploads may finish at once, each with its own buffer
+    let mut buf = vec![0u8; 64 << 10];
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {

@@ -202,8 +202,12 @@ async fn open_bucket(s3: &S3Settings) -> anyhow::Result<Box<s3::Bucket>> {
 /// One object from a file: a single PUT when small, else a multipart upload of 8 MiB parts
 /// sent one after another (aborted on a failure, so no half-object stays).
 async fn put_s3(bucket: &s3::Bucket, key: &str, path: &Path, mime: &str) -> io::Result<()> {
+    // each write holds a part (and rust-s3's copies of it): a few at a time keep the memory
+    // of many parallel uploads bounded
+    let _turn = S3_WRITES.acquire().await.map_err(io::Error::other)?;
     let mut file = tokio::fs::File::open(path).await?;
-    let mut first = read_part(&mut file).await?;
+    let mut left = file.metadata().await?.len();
+    let mut first = read_part(&mut file, &mut left).await?;
     if first.len() < PART {
         return bucket
             .put_object_with_content_type(key, &first, mime)
@@ -230,7 +234,7 @@ async fn put_s3(bucket: &s3::Bucket, key: &str, path: &Path, mime: &str) -> io::
                 .map_err(io::Error::other)?;
             parts.push(part);
             number += 1;
-            first = read_part(&mut file).await?;
+            first = read_part(&mut file, &mut left).await?;
         }
         bucket
             .complete_multipart_upload(key, &id, parts)
@@ -247,10 +251,16 @@ async fn put_s3(bucket: &s3::Bucket, key: &str, path: &Path, mime: &str) -> io::
     result
 }
 
-/// Up to one part of the file (shorter only at its end).
-async fn read_part(file: &mut tokio::fs::File) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(PART);
+/// S3 writes under way at once.
+const S3_WRITERS: usize = 8;
+static S3_WRITES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(S3_WRITERS);
+
+/// Up to one part of the file (shorter only at its end), of `left` bytes still to read.
+async fn read_part(file: &mut tokio::fs::File, left: &mut u64) -> io::Result<Vec<u8>> {
+    let want = (*left).min(PART as u64);
+    let mut buf = Vec::with_capacity(usize::try_from(want).unwrap_or(PART));
     (&mut *file).take(PART as u64).read_to_end(&mut buf).await?;
+    *left = left.saturating_sub(buf.len() as u64);
     Ok(buf)
 }
 

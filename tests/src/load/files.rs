@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 use super::report::{cpu_seconds, rss_mb};
 use super::setup::LoadUser;
 
+/// When "after" is measured, once the transfers are done.
+const AFTER: Duration = Duration::from_secs(12);
+
 /// Bytes per `PATCH`.
 const CHUNK: usize = 8 << 20;
 
@@ -36,6 +39,7 @@ pub struct FilesReport {
     pub download_mb_per_s: f64,
     pub server_rss_mb_before: Option<f64>,
     pub server_rss_mb_peak: Option<f64>,
+    /// 12 s after the last transfer.
     pub server_rss_mb_after: Option<f64>,
     pub server_cpu_s_upload: Option<f64>,
     pub server_cpu_s_download: Option<f64>,
@@ -317,8 +321,8 @@ pub async fn measure(
         .zip(server_pid.and_then(cpu_seconds))
         .map(|(a, b)| b - a);
     report.server_rss_mb_peak = peak.finish();
-    // settled: buffers given back
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // settled: tokio's idle blocking threads (each with its malloc arena) end after 10 s
+    tokio::time::sleep(AFTER).await;
     report.server_rss_mb_after = server_pid.and_then(rss_mb);
 
     if thumbnail {
