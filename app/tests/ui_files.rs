@@ -300,3 +300,41 @@ fn an_image_pasted_into_the_composer_is_attached() {
             if *chat_id == chat_one() && **i == *image
     )));
 }
+
+/// A file as the window system hands over a drop.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn files_dropped_on_the_conversation_are_attached_to_it() {
+    let mut harness = harness(open_chat());
+    harness.run_steps(2);
+    for name in ["/tmp/a.pdf", "/tmp/b.png"] {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(Dropped(name.into())));
+    }
+    harness.run_steps(2);
+    let draft = &harness.state().state.drafts[&chat_one()];
+    assert_eq!(draft.attachments.len(), 2, "both wait in the composer");
+    let started = harness
+        .state()
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Transfer(TransferCommand::Upload { .. })))
+        .count();
+    assert_eq!(started, 2, "and both start uploading");
+    harness.get_by_label("a.pdf");
+    harness.get_by_label("b.png");
+}

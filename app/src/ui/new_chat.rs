@@ -122,7 +122,17 @@ fn results_ui(ui: &mut Ui, state: &AppState, dialog: &NewChat, actions: &mut Vec
             for user in &dialog.results {
                 let picked = dialog.members.iter().any(|m| m.id == user.id);
                 ui.horizontal(|ui| {
-                    avatar_ui(ui, user.id.0, user.name(), 28.0, false);
+                    let photo = super::attachments::photo_ui(
+                        ui,
+                        state,
+                        user.id,
+                        user.avatar,
+                        28.0,
+                        actions,
+                    );
+                    if photo.is_none() {
+                        avatar_ui(ui, user.id.0, user.name(), 28.0, false);
+                    }
                     let text = RichText::new(format!("{}  @{}", user.name(), user.username));
                     let clicked = ui.selectable_label(picked, text).clicked();
                     if clicked && !dialog.creating {

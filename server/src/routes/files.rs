@@ -150,6 +150,8 @@ pub async fn set_avatar(
     })
     .await?;
     forget_picture(&state, old, Some(file)).await;
+    // chat lists show the photo: their cached copy of the profile goes
+    crate::chat_list::on_profile_changed(&state, auth.user_id).await;
     profile(&state, user).await
 }
 
@@ -167,6 +169,7 @@ pub async fn remove_avatar(
     })
     .await?;
     forget_picture(&state, old, None).await;
+    crate::chat_list::on_profile_changed(&state, auth.user_id).await;
     profile(&state, user).await
 }
 

@@ -414,3 +414,44 @@ async fn a_group_photo_is_set_by_those_who_edit_the_group_and_seen_by_members() 
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_new_photo_shows_in_the_partners_chat_list_at_once() {
+    let app = TestApp::spawn().await;
+    let (alice_id, alice) = user_and_token(&app, "alice").await;
+    let (_, bob) = user_and_token(&app, "bob").await;
+    let chat = app.direct_chat(&bob, alice_id).await.id;
+    let partner_avatar = |list: natter_shared::api::ChatList| {
+        list.chats
+            .into_iter()
+            .find(|c| c.id == chat)
+            .and_then(|c| c.partner)
+            .and_then(|p| p.avatar)
+    };
+    // Bob's list is cached with Alice as she was
+    assert_eq!(partner_avatar(app.chats(&bob, "").await), None);
+    let photo = app.upload(&alice, "me.png", &samples::png(64, 64)).await;
+    let set = app
+        .client
+        .put(app.api("/users/me/avatar"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({"file_id": photo.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    assert_eq!(
+        partner_avatar(app.chats(&bob, "").await),
+        Some(photo.id),
+        "not the cached profile from before"
+    );
+    let removed = app
+        .client
+        .delete(app.api("/users/me/avatar"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    assert_eq!(partner_avatar(app.chats(&bob, "").await), None);
+}
