@@ -204,10 +204,11 @@ pub enum Action {
         file: FileInfo,
         path: PathBuf,
     },
-    /// An image picked for one's photo.
+    /// An image picked for one's photo, or a group's (`chat`).
     PhotoChosen {
         key: UploadKey,
         path: PathBuf,
+        chat: Option<ChatId>,
     },
 }
 
@@ -239,9 +240,9 @@ pub enum FileAction {
         key: UploadKey,
         image: std::sync::Arc<egui::ColorImage>,
     },
-    /// "Change photo" in the profile.
-    PhotoAsked,
-    PhotoRemoved,
+    /// "Change photo" in the profile, or in a group's info (`Some(chat)`).
+    PhotoAsked(Option<ChatId>),
+    PhotoRemoved(Option<ChatId>),
 }
 
 /// An event of WebSocket attempt `conn`, made in session `epoch`.

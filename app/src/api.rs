@@ -102,6 +102,11 @@ pub enum GroupCall {
     RevokeLink { chat_id: ChatId, token: String },
     /// `POST /join/{token}`.
     Join(String),
+    /// `PUT /chats/{id}/photo` with an uploaded image, or `DELETE` it (`None`).
+    SetPhoto {
+        chat_id: ChatId,
+        photo: Option<natter_shared::FileId>,
+    },
 }
 
 impl GroupCall {
@@ -120,6 +125,7 @@ impl GroupCall {
             | GroupCall::Ban { chat_id: c, .. }
             | GroupCall::HandOver { chat_id: c, .. }
             | GroupCall::UpdateChat { chat_id: c, .. }
+            | GroupCall::SetPhoto { chat_id: c, .. }
             | GroupCall::Invite { chat_id: c, .. } => Some(*c),
         }
     }
@@ -131,7 +137,10 @@ impl GroupCall {
             GroupCall::CreateLink(_) | GroupCall::Join(_) => Method::Post,
             GroupCall::UpdateMember { .. } | GroupCall::UpdateChat { .. } => Method::Patch,
             GroupCall::Remove { .. } | GroupCall::Block { on: false, .. } => Method::Delete,
-            GroupCall::Block { on: true, .. } => Method::Put,
+            GroupCall::Block { on: true, .. } | GroupCall::SetPhoto { photo: Some(_), .. } => {
+                Method::Put
+            }
+            GroupCall::SetPhoto { photo: None, .. } => Method::Delete,
             GroupCall::Answer { .. }
             | GroupCall::Ban { .. }
             | GroupCall::HandOver { .. }
@@ -168,6 +177,7 @@ impl GroupCall {
                 format!("/chats/{chat_id}/links/{}", percent_encode(token))
             }
             GroupCall::Join(token) => format!("/join/{}", percent_encode(token)),
+            GroupCall::SetPhoto { chat_id, .. } => format!("/chats/{chat_id}/photo"),
         }
     }
 
@@ -190,6 +200,13 @@ impl GroupCall {
             | GroupCall::RevokeLink { .. }
             | GroupCall::Join(_) => None,
             GroupCall::CreateLink(_) => Some(serde_json::to_vec(&CreateLinkRequest::default())),
+            GroupCall::SetPhoto {
+                photo: Some(file_id),
+                ..
+            } => Some(serde_json::to_vec(&natter_shared::api::PhotoRequest {
+                file_id: *file_id,
+            })),
+            GroupCall::SetPhoto { photo: None, .. } => None,
         }
     }
 

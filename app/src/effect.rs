@@ -41,8 +41,8 @@ pub enum DialogRequest {
     AttachFiles { chat_id: ChatId },
     /// "Download": where to save `file` ([`crate::action::Action::SaveTargetChosen`]).
     SaveFile { file: natter_shared::api::FileInfo },
-    /// "Change photo" ([`crate::action::Action::PhotoChosen`]).
-    ChoosePhoto,
+    /// "Change photo" of one's own, or of group `chat` ([`crate::action::Action::PhotoChosen`]).
+    ChoosePhoto { chat: Option<ChatId> },
     /// "Open" or "Show in folder".
     Open(std::path::PathBuf),
     /// An image pasted into the composer: written as a PNG into `dir`, then attached to

@@ -180,7 +180,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Transfer(event) => transfers::event(state, event),
         Action::FilesChosen { chat_id, files } => transfers::chosen(state, chat_id, files),
         Action::SaveTargetChosen { file, path } => transfers::save_target(state, file, path),
-        Action::PhotoChosen { key, path } => transfers::photo_chosen(state, key, path),
+        Action::PhotoChosen { key, path, chat } => transfers::photo_chosen(state, key, path, chat),
     }
 }
 

@@ -107,6 +107,7 @@ pub fn direct_with_bob(
 ) -> ChatSummary {
     let last_seq = last.as_ref().map_or(0, |m| m.seq);
     ChatSummary {
+        photo: Default::default(),
         id: chat(n),
         kind: ChatKind::Direct,
         title: None,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use natter_shared::api::FileInfo;
-use natter_shared::{FileId, UserId};
+use natter_shared::{ChatId, FileId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,6 +25,8 @@ pub enum ImageKey {
     Thumbnail(FileId),
     /// `GET /users/{id}/avatar`; the photo's file id, so a new photo is fetched anew.
     Avatar(UserId, FileId),
+    /// `GET /chats/{id}/photo`: a group's photo, by its file id likewise.
+    ChatPhoto(ChatId, FileId),
 }
 
 impl ImageKey {
@@ -33,6 +35,7 @@ impl ImageKey {
         match self {
             ImageKey::Thumbnail(file) => format!("/files/{}/thumbnail", file.0),
             ImageKey::Avatar(user, _) => format!("/users/{}/avatar", user.0),
+            ImageKey::ChatPhoto(chat, _) => format!("/chats/{}/photo", chat.0),
         }
     }
 
@@ -41,6 +44,7 @@ impl ImageKey {
         match self {
             ImageKey::Thumbnail(file) => format!("bytes://thumbnail/{}", file.0),
             ImageKey::Avatar(user, file) => format!("bytes://avatar/{}/{}", user.0, file.0),
+            ImageKey::ChatPhoto(chat, file) => format!("bytes://chat-photo/{}/{}", chat.0, file.0),
         }
     }
 }

@@ -10,6 +10,7 @@ mod conversation;
 mod devices;
 pub mod format;
 pub mod group_info;
+mod group_photo;
 mod message_actions;
 mod message_row;
 mod new_chat;

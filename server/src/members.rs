@@ -73,7 +73,7 @@ pub async fn change(
         | MemberOp::Ban { target }
         | MemberOp::Unban { target }
         | MemberOp::HandOver { target } => Some(*target),
-        MemberOp::EditInfo { .. } => None,
+        MemberOp::EditInfo { .. } | MemberOp::SetPhoto { .. } => None,
     };
     let mark = mark_members(state, chat, actor, target).await?;
     let changed = db::run(&state.db, move |conn| {

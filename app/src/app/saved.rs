@@ -116,7 +116,7 @@ impl SavedOutbox {
                     location: u.location.clone(),
                     file: u.file().cloned(),
                 }),
-                UploadPurpose::Photo => None,
+                UploadPurpose::Photo | UploadPurpose::GroupPhoto(_) => None,
             })
             .collect();
         if state.chats.outbox.is_empty() && state.chats.changes.is_empty() && uploads.is_empty() {
@@ -408,6 +408,7 @@ mod tests {
         let mut state = signed_in_with_pending_sends();
         let chat = ChatId(Uuid::from_u128(77));
         let summary = natter_shared::api::ChatSummary {
+            photo: Default::default(),
             id: chat,
             kind: natter_shared::api::ChatKind::Group,
             title: Some("club".into()),

@@ -29,7 +29,7 @@ pub fn dialog_loop(requests: &Receiver<DialogRequest>, actions: &Sender<Action>,
                     None => continue,
                 }
             }
-            DialogRequest::ChoosePhoto => {
+            DialogRequest::ChoosePhoto { chat } => {
                 let picked = rfd::FileDialog::new()
                     .add_filter("images", &["png", "jpg", "jpeg", "gif", "webp"])
                     .pick_file();
@@ -37,6 +37,7 @@ pub fn dialog_loop(requests: &Receiver<DialogRequest>, actions: &Sender<Action>,
                     Some(path) => Action::PhotoChosen {
                         key: UploadKey(uuid::Uuid::new_v4()),
                         path,
+                        chat,
                     },
                     None => continue,
                 }

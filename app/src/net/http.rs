@@ -226,6 +226,7 @@ pub fn decode(
             | GroupCall::AnswerRequest { accept: false, .. }
             | GroupCall::Block { .. }
             | GroupCall::CreateLink(_)
+            | GroupCall::SetPhoto { .. }
             | GroupCall::RevokeLink { .. } => Ok(ApiReply::Empty),
         },
     }

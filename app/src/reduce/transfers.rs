@@ -13,7 +13,7 @@ use natter_shared::api::{FileInfo, MAX_ATTACHMENTS};
 
 use super::{calls, outbox};
 use crate::action::FileAction;
-use crate::api::ApiCall;
+use crate::api::{ApiCall, GroupCall};
 use crate::effect::{DialogRequest, Effect};
 use crate::state::{
     AppState, Download, DownloadPhase, ImageState, UiError, Upload, UploadPhase, UploadPurpose,
@@ -70,8 +70,15 @@ pub(super) fn act(state: &mut AppState, action: FileAction) -> Vec<Effect> {
             image,
             dir: state.files_dir.join("pasted"),
         })],
-        FileAction::PhotoAsked => vec![Effect::Dialog(DialogRequest::ChoosePhoto)],
-        FileAction::PhotoRemoved => calls::authed(state, ApiCall::SetPhoto(None)),
+        FileAction::PhotoAsked(chat) => vec![Effect::Dialog(DialogRequest::ChoosePhoto { chat })],
+        FileAction::PhotoRemoved(None) => calls::authed(state, ApiCall::SetPhoto(None)),
+        FileAction::PhotoRemoved(Some(chat_id)) => calls::authed(
+            state,
+            ApiCall::Group(GroupCall::SetPhoto {
+                chat_id,
+                photo: None,
+            }),
+        ),
     }
 }
 
@@ -101,18 +108,24 @@ pub(super) fn chosen(
     effects
 }
 
-/// An image picked for one's photo: uploaded, then set.
-pub(super) fn photo_chosen(state: &mut AppState, key: UploadKey, path: PathBuf) -> Vec<Effect> {
+/// An image picked for one's photo (or a group's): uploaded, then set.
+pub(super) fn photo_chosen(
+    state: &mut AppState,
+    key: UploadKey,
+    path: PathBuf,
+    chat: Option<ChatId>,
+) -> Vec<Effect> {
     if state.session.is_none() {
         return Vec::new();
     }
+    let purpose = chat.map_or(UploadPurpose::Photo, UploadPurpose::GroupPhoto);
     // a photo chosen while another one uploads replaces it
     let replaced: Vec<UploadKey> = state
         .chats
         .transfers
         .uploads
         .iter()
-        .filter(|u| u.purpose == UploadPurpose::Photo)
+        .filter(|u| u.purpose == purpose)
         .map(|u| u.key)
         .collect();
     let mut effects: Vec<Effect> = replaced
@@ -124,7 +137,7 @@ pub(super) fn photo_chosen(state: &mut AppState, key: UploadKey, path: PathBuf) 
         .transfers
         .uploads
         .retain(|u| !replaced.contains(&u.key));
-    effects.extend(start(state, Upload::new(key, UploadPurpose::Photo, path)));
+    effects.extend(start(state, Upload::new(key, purpose, path)));
     effects
 }
 
@@ -341,13 +354,18 @@ fn uploaded(state: &mut AppState, key: UploadKey, file: FileInfo) -> Vec<Effect>
         return Vec::new(); // cancelled meanwhile
     };
     upload.done = upload.size.unwrap_or(upload.done);
-    let photo = upload.purpose == UploadPurpose::Photo;
+    let purpose = upload.purpose;
     upload.phase = UploadPhase::Ready(file.clone());
-    if photo {
-        state.chats.transfers.uploads.retain(|u| u.key != key);
-        return calls::authed(state, ApiCall::SetPhoto(Some(file.id)));
-    }
-    outbox::flush(state, state.clock.now)
+    let set = match purpose {
+        UploadPurpose::Attachment(_) => return outbox::flush(state, state.clock.now),
+        UploadPurpose::Photo => ApiCall::SetPhoto(Some(file.id)),
+        UploadPurpose::GroupPhoto(chat_id) => ApiCall::Group(GroupCall::SetPhoto {
+            chat_id,
+            photo: Some(file.id),
+        }),
+    };
+    state.chats.transfers.uploads.retain(|u| u.key != key);
+    calls::authed(state, set)
 }
 
 /// Signed out: every transfer stops.

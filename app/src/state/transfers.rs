@@ -50,6 +50,8 @@ pub enum UploadPurpose {
     Attachment(ChatId),
     /// One's own photo.
     Photo,
+    /// A group's photo.
+    GroupPhoto(ChatId),
 }
 
 /// One file going up.

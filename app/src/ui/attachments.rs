@@ -379,6 +379,22 @@ pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
     }
 }
 
+/// A chat's picture: the partner's photo in a direct chat, the group's photo in a group;
+/// `None` to draw the initials instead.
+pub fn chat_picture_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    summary: &natter_shared::api::ChatSummary,
+    size: f32,
+    actions: &mut Vec<Action>,
+) -> Option<egui::Response> {
+    if let Some(p) = &summary.partner {
+        return photo_ui(ui, state, p.id, p.avatar, size, actions);
+    }
+    let key = ImageKey::ChatPhoto(summary.id, summary.photo?);
+    image_ui(ui, state, key, size, actions)
+}
+
 /// A person's photo at `size`, round, when they have one and it has arrived; `None` to
 /// draw the initials instead (the photo is asked for meanwhile).
 pub fn photo_ui(
@@ -389,7 +405,17 @@ pub fn photo_ui(
     size: f32,
     actions: &mut Vec<Action>,
 ) -> Option<egui::Response> {
-    let key = ImageKey::Avatar(user, avatar?);
+    image_ui(ui, state, ImageKey::Avatar(user, avatar?), size, actions)
+}
+
+/// A round fetched picture, or `None` while it is not there (it is asked for once).
+fn image_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    key: ImageKey,
+    size: f32,
+    actions: &mut Vec<Action>,
+) -> Option<egui::Response> {
     match state.chats.transfers.images.get(&key) {
         Some(ImageState::Loaded(bytes)) => Some(
             ui.add(

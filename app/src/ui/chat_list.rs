@@ -166,10 +166,8 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         egui::vec2(LIST_AVATAR, LIST_AVATAR),
     );
     ui.scope_builder(egui::UiBuilder::new().max_rect(avatar_rect), |ui| {
-        let partner = entry.summary.partner.as_ref();
-        let photo = partner.and_then(|p| {
-            super::attachments::photo_ui(ui, state, p.id, p.avatar, LIST_AVATAR, actions)
-        });
+        let photo =
+            super::attachments::chat_picture_ui(ui, state, &entry.summary, LIST_AVATAR, actions);
         if photo.is_none() {
             avatar_ui(ui, avatar_id(entry), &title, LIST_AVATAR, online);
         }

@@ -90,10 +90,8 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let online = entry.summary.partner.as_ref().is_some_and(|p| p.online);
-        let partner = entry.summary.partner.as_ref();
-        let photo = partner.and_then(|p| {
-            super::attachments::photo_ui(ui, state, p.id, p.avatar, HEADER_AVATAR, actions)
-        });
+        let photo =
+            super::attachments::chat_picture_ui(ui, state, &entry.summary, HEADER_AVATAR, actions);
         if photo.is_none() {
             avatar_ui(ui, avatar_id(entry), entry.title(), HEADER_AVATAR, online);
         }

@@ -110,6 +110,15 @@ pub fn service_text(
             &[("actor", actor_name.clone())],
         ),
         ServiceAction::OwnerChanged { user_id } => named("group.owner_changed", *user_id),
+        ServiceAction::PhotoChanged { removed } => tr_args(
+            lang,
+            if *removed {
+                "group.photo_removed"
+            } else {
+                "group.photo_changed"
+            },
+            &[("actor", actor_name.clone())],
+        ),
     }
 }
 
@@ -322,6 +331,9 @@ fn panel_body_ui(ui: &mut Ui, state: &AppState, panel: &GroupPanel, actions: &mu
     let list = panel.members.as_ref();
     let may_edit = list
         .is_some_and(|l| may(l.my_role, l.my_muted, Permission::EditInfo, None, l.rules).is_ok());
+    if let Some(entry) = state.chats.by_id.get(&panel.chat) {
+        super::group_photo::photo_row_ui(ui, state, entry, may_edit, actions);
+    }
     let label = ui.label(tr(lang, "group.title"));
     let mut title = panel.title.clone();
     if ui

@@ -35,10 +35,10 @@ pub fn profile_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
                 if let Some(upload) = uploading {
                     super::attachments::upload_ui(ui, lang, upload, actions);
                 } else if ui.button(tr(lang, "files.change_photo")).clicked() {
-                    actions.push(Action::File(crate::action::FileAction::PhotoAsked));
+                    actions.push(Action::File(crate::action::FileAction::PhotoAsked(None)));
                 }
                 if user.avatar.is_some() && ui.button(tr(lang, "files.remove_photo")).clicked() {
-                    actions.push(Action::File(crate::action::FileAction::PhotoRemoved));
+                    actions.push(Action::File(crate::action::FileAction::PhotoRemoved(None)));
                 }
             });
         });

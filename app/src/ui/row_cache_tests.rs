@@ -55,6 +55,7 @@ fn message(seq: i64, hours: i64) -> Message {
 /// A group chat holding messages `1..=count`, six hours apart (so four a day), synced.
 fn entry(count: i64) -> ChatEntry {
     let summary = ChatSummary {
+        photo: Default::default(),
         id: CHAT,
         kind: ChatKind::Group,
         title: Some("Team".into()),

@@ -85,6 +85,8 @@ pub(super) struct ChatMeta {
     pub(super) request_from: Option<UserId>,
     #[serde(default)]
     pub(super) blocked: bool,
+    #[serde(default)]
+    pub(super) photo: Option<uuid::Uuid>,
 }
 
 impl ChatMeta {
@@ -97,6 +99,7 @@ impl ChatMeta {
             created_at: chat.created_at,
             request_from: chat.request_from.map(UserId),
             blocked: chat.blocked,
+            photo: chat.photo_id,
         }
     }
 }

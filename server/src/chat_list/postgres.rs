@@ -89,6 +89,7 @@ pub fn summary(
         member_count,
         request_from: chat.request_from.map(UserId),
         blocked: chat.blocked,
+        photo: chat.photo_id.map(natter_shared::FileId),
         created_at: chat.created_at,
         updated_at: chat.updated_at,
     }

@@ -176,6 +176,7 @@ impl CachedChat {
             member_count: self.meta.members.len() as i64,
             request_from: self.meta.request_from,
             blocked: self.meta.blocked,
+            photo: self.meta.photo.map(natter_shared::FileId),
             created_at: self.meta.created_at,
             updated_at: Utc
                 .timestamp_micros(self.updated_us)

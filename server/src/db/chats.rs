@@ -426,21 +426,13 @@ pub fn member_counts(conn: &mut PgConnection, chat_ids: &[Uuid]) -> QueryResult<
         .load(conn)
 }
 
-/// Sets (or clears) a group's photo; answers the one it replaces.
-pub fn set_photo(
-    conn: &mut PgConnection,
-    id: Uuid,
-    photo: Option<Uuid>,
-) -> QueryResult<Option<Uuid>> {
-    let old: Option<Uuid> = chats::table
+/// A chat's row, without locking it.
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ChatRow>> {
+    chats::table
         .find(id)
-        .select(chats::photo_id)
-        .for_update()
-        .first(conn)?;
-    diesel::update(chats::table.find(id))
-        .set(chats::photo_id.eq(photo))
-        .execute(conn)?;
-    Ok(old)
+        .select(ChatRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// A group's photo, if it has one.

@@ -239,6 +239,8 @@ pub struct Changed {
     pub members_changed: bool,
     /// Every member gets the chat's new summary (`chat_updated`).
     pub resummarize: bool,
+    /// The group photo a `SetPhoto` replaced (its file may go).
+    pub replaced_photo: Option<Uuid>,
 }
 
 /// The result of a change: done, or refused with nothing written.

@@ -50,6 +50,10 @@ pub enum MemberOp {
         invite: Option<InvitePolicy>,
         pin: Option<PinPolicy>,
     },
+    /// The group's photo: an image file checked by the caller, or none.
+    SetPhoto {
+        photo: Option<Uuid>,
+    },
 }
 
 /// Applies `op` by `actor` to group `chat_id`.
@@ -131,6 +135,15 @@ pub fn apply(conn: &mut PgConnection, chat_id: Uuid, actor: Uuid, op: &MemberOp)
                     Ok(())
                 }
             },
+            MemberOp::SetPhoto { photo } => {
+                match may(me.role, me.muted, GroupAction::EditInfo, None, rules) {
+                    Err(r) => Err(r.into()),
+                    Ok(()) => {
+                        set_photo(conn, &chat, actor, *photo, now, &mut changed)?;
+                        Ok(())
+                    }
+                }
+            }
         };
         if let Err(r) = result {
             return Ok(Err(r));
@@ -334,6 +347,32 @@ fn hand_over(
         conn, chat.id, me.user_id, &action, true, now,
     )?);
     Ok(Ok(()))
+}
+
+/// A new photo (or none): a service message, and every member's list shows it.
+fn set_photo(
+    conn: &mut PgConnection,
+    chat: &ChatRow,
+    actor: Uuid,
+    photo: Option<Uuid>,
+    now: DateTime<Utc>,
+    changed: &mut Changed,
+) -> QueryResult<()> {
+    if chat.photo_id == photo {
+        return Ok(());
+    }
+    diesel::update(chats::table.find(chat.id))
+        .set(chats::photo_id.eq(photo))
+        .execute(conn)?;
+    changed.replaced_photo = chat.photo_id;
+    changed.resummarize = true; // every member's list shows the new photo at once
+    let action = ServiceAction::PhotoChanged {
+        removed: photo.is_none(),
+    };
+    changed
+        .service
+        .push(service_message(conn, chat.id, actor, &action, true, now)?);
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -9,15 +9,17 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use natter_shared::api::{ChatKind, GroupAction, PhotoRequest, UploadState, User, may};
-use natter_shared::{ErrorBody, ErrorCode};
+use natter_shared::{ChatId, ErrorBody, ErrorCode};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db::membership::MemberOp;
 use crate::db::{self, files::FileRow};
 use crate::error::ApiError;
 use crate::files::inspect::{self, sniff};
 use crate::files::service::{self, avatar_key};
 use crate::files::storage::{content_key, thumbnail_key};
+use crate::members;
 use crate::state::AppState;
 
 /// The side of avatars and group photos, in pixels.
@@ -216,11 +218,9 @@ pub async fn set_chat_photo(
     let chat = path.into_inner();
     may_edit(&state, chat, auth).await?;
     let file = square_picture(&state, body.file_id.0, auth).await?;
-    let old = db::run(&state.db, move |conn| {
-        Ok(db::chats::set_photo(conn, chat, Some(file))?)
-    })
-    .await?;
-    forget_picture(&state, old, Some(file)).await;
+    let op = MemberOp::SetPhoto { photo: Some(file) };
+    let changed = members::change(&state, ChatId(chat), auth.user_id, op).await?;
+    forget_picture(&state, changed.replaced_photo, Some(file)).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -240,11 +240,9 @@ pub async fn remove_chat_photo(
 ) -> Result<HttpResponse, ApiError> {
     let chat = path.into_inner();
     may_edit(&state, chat, auth).await?;
-    let old = db::run(&state.db, move |conn| {
-        Ok(db::chats::set_photo(conn, chat, None)?)
-    })
-    .await?;
-    forget_picture(&state, old, None).await;
+    let op = MemberOp::SetPhoto { photo: None };
+    let changed = members::change(&state, ChatId(chat), auth.user_id, op).await?;
+    forget_picture(&state, changed.replaced_photo, None).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -358,7 +356,8 @@ async fn forget_picture(state: &AppState, old: Option<Uuid>, new: Option<Uuid>) 
 async fn may_edit(state: &AppState, chat: Uuid, auth: AuthUser) -> Result<(), ApiError> {
     let user = auth.user_id.0;
     let found = db::run(&state.db, move |conn| {
-        let Some(row) = db::members::lock_chat(conn, chat)? else {
+        // a first check only (no lock): the change itself checks again in its transaction
+        let Some(row) = db::chats::find(conn, chat)? else {
             return Ok(None);
         };
         Ok(db::members::member(conn, chat, user)?.map(|m| (row, m)))

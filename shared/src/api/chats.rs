@@ -127,6 +127,9 @@ pub struct ChatSummary {
     /// One of the two blocks the other: nothing is delivered either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// A group's photo (`GET /chats/{id}/photo`); the id changes with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<crate::ids::FileId>,
     pub created_at: DateTime<Utc>,
     /// Last activity: creation or the newest message.
     pub updated_at: DateTime<Utc>,

@@ -327,6 +327,11 @@ pub enum ServiceAction {
     DescriptionChanged,
     /// `user_id` is the new owner.
     OwnerChanged { user_id: UserId },
+    /// The group's photo changed (or was removed).
+    PhotoChanged {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        removed: bool,
+    },
 }
 
 impl ServiceAction {
@@ -334,7 +339,9 @@ impl ServiceAction {
     pub fn changes_members(&self) -> bool {
         !matches!(
             self,
-            ServiceAction::TitleChanged { .. } | ServiceAction::DescriptionChanged
+            ServiceAction::TitleChanged { .. }
+                | ServiceAction::DescriptionChanged
+                | ServiceAction::PhotoChanged { .. }
         )
     }
 }

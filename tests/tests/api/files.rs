@@ -2,6 +2,7 @@
 //! who may read a file, messages that carry files, erasure with the last message, avatars.
 
 use natter_shared::ErrorCode;
+use natter_shared::api::ServiceAction;
 use natter_shared::api::{Message, MessagePage, User};
 use natter_shared::{FileId, UserId};
 use natter_tests::files::samples;
@@ -413,6 +414,45 @@ async fn a_group_photo_is_set_by_those_who_edit_the_group_and_seen_by_members() 
         ErrorCode::NotFound,
     )
     .await;
+    // Bob's chat list carries it, and the history says who changed it
+    let photo_in_list = |list: natter_shared::api::ChatList| {
+        list.chats
+            .into_iter()
+            .find(|c| c.id == chat.id)
+            .and_then(|c| c.photo)
+    };
+    assert_eq!(photo_in_list(app.chats(&bob, "").await), Some(photo.id));
+    let services = |page: natter_shared::api::MessagePage| -> Vec<ServiceAction> {
+        page.messages
+            .into_iter()
+            .filter_map(|m| m.service)
+            .collect()
+    };
+    let history = services(app.history(&bob, chat.id, "").await);
+    assert_eq!(
+        history.last(),
+        Some(&ServiceAction::PhotoChanged { removed: false })
+    );
+    // setting the same photo again changes nothing
+    assert_eq!(set(alice.clone(), photo.id).await.status(), 204);
+    assert_eq!(
+        services(app.history(&bob, chat.id, "").await).len(),
+        history.len()
+    );
+    let removed = app
+        .client
+        .delete(app.api(&path))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    assert_eq!(photo_in_list(app.chats(&bob, "").await), None);
+    assert_eq!(
+        services(app.history(&bob, chat.id, "").await).last(),
+        Some(&ServiceAction::PhotoChanged { removed: true })
+    );
+    assert_error(app.get_authed(&path, &bob).await, 404, ErrorCode::NotFound).await;
 }
 
 #[actix_web::test]

@@ -298,6 +298,7 @@ fn a_photo_is_set_once_its_upload_is_ready() {
         Action::PhotoChosen {
             key: key(5),
             path: "/tmp/me.png".into(),
+            chat: None,
         },
     );
     assert_eq!(uploads_started(&started), [(key(5), None)]);
@@ -319,4 +320,44 @@ fn a_photo_is_set_once_its_upload_is_ready() {
         panic!("signed in")
     };
     assert_eq!(shell.user.avatar, Some(image.id));
+}
+
+#[test]
+fn a_group_photo_is_uploaded_then_set_on_the_group() {
+    let mut state = with_open_chat(2);
+    let started = reduce(
+        &mut state,
+        Action::PhotoChosen {
+            key: key(6),
+            path: "/tmp/group.png".into(),
+            chat: Some(chat(1)),
+        },
+    );
+    assert_eq!(uploads_started(&started), [(key(6), None)]);
+    let set = event(
+        &mut state,
+        TransferEvent::Uploaded {
+            key: key(6),
+            file: file(6),
+        },
+    );
+    assert_eq!(
+        only_api(&set).call,
+        ApiCall::Group(crate::api::GroupCall::SetPhoto {
+            chat_id: chat(1),
+            photo: Some(file(6).id),
+        })
+    );
+    assert!(state.chats.transfers.uploads.is_empty(), "done with");
+    let removed = reduce(
+        &mut state,
+        Action::File(FileAction::PhotoRemoved(Some(chat(1)))),
+    );
+    assert_eq!(
+        only_api(&removed).call,
+        ApiCall::Group(crate::api::GroupCall::SetPhoto {
+            chat_id: chat(1),
+            photo: None,
+        })
+    );
 }
