@@ -14,7 +14,7 @@ use super::theme::{BODY_SIZE, META_SIZE};
 use super::words;
 use crate::action::{Action, FileAction};
 use crate::i18n::{Language, tr, tr_args};
-use crate::state::{AppState, DownloadPhase, ImageState, Upload, UploadPhase};
+use crate::state::{AppState, DownloadPhase, ImageState, Upload, UploadPhase, UploadPurpose};
 use crate::transfers::{ImageKey, UploadKey, Waiting};
 
 /// The longest side of an inline image, in points (the server's thumbnails are 320 px).
@@ -124,21 +124,27 @@ fn upload_status_ui(
             });
         }
         UploadPhase::Failed(error) => {
-            ui.horizontal(|ui| {
-                ui.label(
-                    RichText::new(words::error_message(lang, error))
-                        .size(META_SIZE)
-                        .color(ui.visuals().error_fg_color),
-                );
-                if ui.small_button(tr(lang, "files.retry")).clicked() {
-                    actions.push(Action::File(FileAction::UploadRetried(key)));
-                }
-            });
+            if failed_ui(ui, lang, error) {
+                actions.push(Action::File(FileAction::UploadRetried(key)));
+            }
         }
         UploadPhase::Ready(file) => {
             ui.label(RichText::new(file_size(file.size)).size(META_SIZE).weak());
         }
     }
+}
+
+/// Why a transfer failed, in red, with Retry; true when Retry was clicked.
+fn failed_ui(ui: &mut Ui, lang: Language, error: &crate::state::UiError) -> bool {
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(words::error_message(lang, error))
+                .size(META_SIZE)
+                .color(ui.visuals().error_fg_color),
+        );
+        ui.small_button(tr(lang, "files.retry")).clicked()
+    })
+    .inner
 }
 
 /// A file a stored message carries: inline when it is an image, else a card.
@@ -234,16 +240,9 @@ fn file_card_ui(ui: &mut Ui, state: &AppState, file: &FileInfo, actions: &mut Ve
                     });
                 }
                 Some((DownloadPhase::Failed(error), _)) => {
-                    ui.horizontal(|ui| {
-                        ui.label(
-                            RichText::new(words::error_message(lang, error))
-                                .size(META_SIZE)
-                                .color(ui.visuals().error_fg_color),
-                        );
-                        if ui.small_button(tr(lang, "files.retry")).clicked() {
-                            actions.push(Action::File(FileAction::DownloadAsked(file.clone())));
-                        }
-                    });
+                    if failed_ui(ui, lang, error) {
+                        actions.push(Action::File(FileAction::DownloadAsked(file.clone())));
+                    }
                 }
                 Some((DownloadPhase::Done, _)) => {
                     ui.horizontal(|ui| {
@@ -377,6 +376,30 @@ pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
     if modal.should_close() {
         actions.push(Action::File(FileAction::ViewerClosed));
     }
+}
+
+/// Change photo (or the photo's upload in progress) and Remove photo, for one's own photo
+/// (`chat: None`) or a group's.
+pub fn photo_buttons_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    chat: Option<ChatId>,
+    has_photo: bool,
+    actions: &mut Vec<Action>,
+) {
+    let lang = state.language;
+    let purpose = chat.map_or(UploadPurpose::Photo, UploadPurpose::GroupPhoto);
+    ui.vertical(|ui| {
+        let uploads = &state.chats.transfers.uploads;
+        if let Some(upload) = uploads.iter().find(|u| u.purpose == purpose) {
+            upload_ui(ui, lang, upload, actions);
+        } else if ui.button(tr(lang, "files.change_photo")).clicked() {
+            actions.push(Action::File(FileAction::PhotoAsked(chat)));
+        }
+        if has_photo && ui.button(tr(lang, "files.remove_photo")).clicked() {
+            actions.push(Action::File(FileAction::PhotoRemoved(chat)));
+        }
+    });
 }
 
 /// A chat's picture: the partner's photo in a direct chat, the group's photo in a group;

@@ -4,7 +4,6 @@
 use egui::Ui;
 
 use crate::action::Action;
-use crate::i18n::tr;
 use crate::state::AppState;
 
 /// The group's photo, with Change photo (and Remove) for those who may edit its info.
@@ -15,7 +14,6 @@ pub fn photo_row_ui(
     may_edit: bool,
     actions: &mut Vec<Action>,
 ) {
-    let lang = state.language;
     let chat = entry.summary.id;
     ui.horizontal(|ui| {
         let size = 56.0;
@@ -25,26 +23,7 @@ pub fn photo_row_ui(
         if !may_edit {
             return;
         }
-        ui.vertical(|ui| {
-            let uploading = state
-                .chats
-                .transfers
-                .uploads
-                .iter()
-                .find(|u| u.purpose == crate::state::UploadPurpose::GroupPhoto(chat));
-            if let Some(upload) = uploading {
-                super::attachments::upload_ui(ui, lang, upload, actions);
-            } else if ui.button(tr(lang, "files.change_photo")).clicked() {
-                actions.push(Action::File(crate::action::FileAction::PhotoAsked(Some(
-                    chat,
-                ))));
-            }
-            if entry.summary.photo.is_some() && ui.button(tr(lang, "files.remove_photo")).clicked()
-            {
-                actions.push(Action::File(crate::action::FileAction::PhotoRemoved(Some(
-                    chat,
-                ))));
-            }
-        });
+        let has_photo = entry.summary.photo.is_some();
+        super::attachments::photo_buttons_ui(ui, state, Some(chat), has_photo, actions);
     });
 }

@@ -25,22 +25,8 @@ pub fn profile_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
             if photo.is_none() {
                 super::format::avatar_ui(ui, user.id.0, user.name(), 72.0, false);
             }
-            ui.vertical(|ui| {
-                let uploading = state
-                    .chats
-                    .transfers
-                    .uploads
-                    .iter()
-                    .find(|u| u.purpose == crate::state::UploadPurpose::Photo);
-                if let Some(upload) = uploading {
-                    super::attachments::upload_ui(ui, lang, upload, actions);
-                } else if ui.button(tr(lang, "files.change_photo")).clicked() {
-                    actions.push(Action::File(crate::action::FileAction::PhotoAsked(None)));
-                }
-                if user.avatar.is_some() && ui.button(tr(lang, "files.remove_photo")).clicked() {
-                    actions.push(Action::File(crate::action::FileAction::PhotoRemoved(None)));
-                }
-            });
+            let has_photo = user.avatar.is_some();
+            super::attachments::photo_buttons_ui(ui, state, None, has_photo, actions);
         });
         ui.label(tr_args(
             lang,

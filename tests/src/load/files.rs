@@ -127,27 +127,24 @@ impl RssPeak {
     }
 }
 
-/// Uploads file `seed` of `size` bytes; its id and the SHA-256 of what was sent.
-async fn upload(
+/// `POST /uploads`: the upload's `Location` and id.
+async fn create(
     client: &reqwest::Client,
     server: &str,
     token: &str,
-    seed: u64,
     size: u64,
     name: &str,
-) -> anyhow::Result<(uuid::Uuid, String)> {
+) -> anyhow::Result<(String, uuid::Uuid)> {
+    let metadata = format!(
+        "filename {}",
+        base64::engine::general_purpose::STANDARD.encode(name)
+    );
     let created = client
         .post(api(server, "/uploads"))
         .bearer_auth(token)
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Length", size.to_string())
-        .header(
-            "Upload-Metadata",
-            format!(
-                "filename {}",
-                base64::engine::general_purpose::STANDARD.encode(name)
-            ),
-        )
+        .header("Upload-Metadata", metadata)
         .send()
         .await?;
     if created.status() != 201 {
@@ -159,7 +156,44 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .context("no Location")?
         .to_owned();
-    let id: uuid::Uuid = location.rsplit('/').next().context("upload id")?.parse()?;
+    let id = location.rsplit('/').next().context("upload id")?.parse()?;
+    Ok((location, id))
+}
+
+/// `PATCH` `bytes` at `offset`; an error unless the server took them.
+async fn patch(
+    client: &reqwest::Client,
+    server: &str,
+    token: &str,
+    location: &str,
+    offset: u64,
+    bytes: Vec<u8>,
+) -> anyhow::Result<()> {
+    let patched = client
+        .patch(format!("{server}{location}"))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", offset.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await?;
+    if !patched.status().is_success() {
+        bail!("PATCH at {offset}: {}", patched.status());
+    }
+    Ok(())
+}
+
+/// Uploads file `seed` of `size` bytes; its id and the SHA-256 of what was sent.
+async fn upload(
+    client: &reqwest::Client,
+    server: &str,
+    token: &str,
+    seed: u64,
+    size: u64,
+    name: &str,
+) -> anyhow::Result<(uuid::Uuid, String)> {
+    let (location, id) = create(client, server, token, size, name).await?;
     let mut hasher = Sha256::new();
     let mut offset = 0u64;
     let mut index = 0u64;
@@ -167,18 +201,7 @@ async fn upload(
         let len = usize::try_from((size - offset).min(CHUNK as u64))?;
         let bytes = chunk_of(seed, index, len);
         hasher.update(&bytes);
-        let patched = client
-            .patch(format!("{server}{location}"))
-            .bearer_auth(token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes)
-            .send()
-            .await?;
-        if !patched.status().is_success() {
-            bail!("PATCH at {offset}: {}", patched.status());
-        }
+        patch(client, server, token, &location, offset, bytes).await?;
         offset += len as u64;
         index += 1;
     }
@@ -338,43 +361,12 @@ async fn thumbnail_ms(client: &reqwest::Client, server: &str, token: &str) -> an
     });
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(&picture)?;
-    let created = client
-        .post(api(server, "/uploads"))
-        .bearer_auth(token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", jpeg.len().to_string())
-        .header(
-            "Upload-Metadata",
-            format!(
-                "filename {}",
-                base64::engine::general_purpose::STANDARD.encode("12mp.jpg")
-            ),
-        )
-        .send()
-        .await?;
-    let location = created
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .context("no Location")?
-        .to_owned();
-    let id: uuid::Uuid = location.rsplit('/').next().context("upload id")?.parse()?;
-    let patch = |offset: usize, bytes: Vec<u8>| {
-        client
-            .patch(format!("{server}{location}"))
-            .bearer_auth(token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes)
-            .send()
-    };
+    let (location, id) = create(client, server, token, jpeg.len() as u64, "12mp.jpg").await?;
     let last = jpeg.len() - 1;
-    patch(0, jpeg[..last].to_vec()).await?.error_for_status()?;
+    patch(client, server, token, &location, 0, jpeg[..last].to_vec()).await?;
     let started = Instant::now();
-    patch(last, jpeg[last..].to_vec())
-        .await?
-        .error_for_status()?;
+    let at = last as u64;
+    patch(client, server, token, &location, at, jpeg[last..].to_vec()).await?;
     let status = ready(client, server, token, id).await?;
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     if !status.file.is_some_and(|f| f.has_thumbnail) {
