@@ -157,6 +157,7 @@ async fn an_upload_begun_before_a_restart_resumes_at_the_servers_offset() {
     }));
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let started = std::time::Instant::now();
+    let mut saw_progress = false;
     loop {
         alice.pump_with(|action| {
             if let Action::Transfer(event) = action {
@@ -172,6 +173,7 @@ async fn an_upload_begun_before_a_restart_resumes_at_the_servers_offset() {
                 first >= half as u64,
                 "it started at the server's offset, not at 0"
             );
+            saw_progress = true;
         }
         if events
             .iter()
@@ -185,6 +187,10 @@ async fn an_upload_begun_before_a_restart_resumes_at_the_servers_offset() {
         );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert!(
+        saw_progress,
+        "its progress was reported, so where it began was seen"
+    );
     let status = app.upload_status(&token, id).await;
     assert_eq!(status.file.unwrap().sha256, samples::sha256(&bytes));
 }

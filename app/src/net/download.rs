@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::net::http::decode_failure;
 use crate::net::transfer_io::{Context, Sent, backoff, rate, send};
-use crate::transfers::{ImageKey, TransferEvent, TransferFailure, TransferKey, Waiting};
+use crate::transfers::{ImageKey, TransferEvent, TransferFailure, TransferKey};
 
 /// Bytes per ranged request.
 pub const CHUNK: u64 = 4 << 20;
@@ -81,14 +81,9 @@ pub fn run(cx: &mut Context, file: &FileInfo, to: &Path) {
                 return fail(cx, TransferFailure::Refused(decode_failure(&r)));
             }
             Sent::Answer(_) | Sent::Network(_) => {
-                cx.report(TransferEvent::Waiting {
-                    key: id,
-                    why: Waiting::Network,
-                });
-                if cx.stop.wait(backoff(failures)) {
+                if cx.wait_for_network(id, &mut failures) {
                     return;
                 }
-                failures = failures.saturating_add(1);
                 continue;
             }
         };

@@ -34,7 +34,8 @@ pub fn transfer_loop(
         });
     }
     while let Ok(command) = commands.recv() {
-        running.retain(|_, stop| Arc::strong_count(stop) > 1); // finished ones let go
+        // finished ones let go (marked before their last event, so a Retry finds them gone)
+        running.retain(|_, stop| !stop.is_finished() && Arc::strong_count(stop) > 1);
         match command {
             TransferCommand::Upload {
                 key,

@@ -52,12 +52,19 @@ impl TokenCell {
 pub struct Stop {
     stopped: Mutex<bool>,
     changed: Condvar,
+    /// The transfer's last word (done or failed) is out: a new command for the same file
+    /// starts a new transfer.
+    finished: std::sync::atomic::AtomicBool,
 }
 
 impl Stop {
     pub fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.changed.notify_all();
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn is_stopped(&self) -> bool {
@@ -93,9 +100,33 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 impl Context {
     pub fn report(&self, event: TransferEvent) {
+        let last = matches!(
+            event,
+            TransferEvent::Uploaded { .. }
+                | TransferEvent::Downloaded { .. }
+                | TransferEvent::Failed { .. }
+        );
+        if last {
+            // before it goes: the answer to it (Retry) must find this transfer finished
+            self.stop
+                .finished
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if self.actions.send(Action::Transfer(event)).is_ok() {
             (self.wake)();
         }
+    }
+
+    /// The network failed (attempt `failures`): says the transfer waits, then backs off;
+    /// true when stopped meanwhile. Counts the failure.
+    pub fn wait_for_network(&self, key: TransferKey, failures: &mut u32) -> bool {
+        self.report(TransferEvent::Waiting {
+            key,
+            why: crate::transfers::Waiting::Network,
+        });
+        let stopped = self.stop.wait(backoff(*failures));
+        *failures = failures.saturating_add(1);
+        stopped
     }
 
     /// Reports progress unless it was reported a moment ago (the last one always goes).

@@ -155,14 +155,9 @@ pub fn run(cx: &mut Context, key: UploadKey, path: &Path, resume: Option<String>
             Err(Trouble::Stopped) => continue,
             Err(Trouble::Refused(failure)) => return fail(cx, TransferFailure::Refused(failure)),
             Err(Trouble::Network { retry }) => {
-                cx.report(TransferEvent::Waiting {
-                    key: id,
-                    why: Waiting::Network,
-                });
-                if cx.stop.wait(backoff(failures)) {
+                if cx.wait_for_network(id, &mut failures) {
                     continue;
                 }
-                failures = failures.saturating_add(1);
                 // whatever arrived, the server's offset is the truth
                 retry.unwrap_or_else(|| location.clone().map_or(Next::Create, Next::AskOffset))
             }

@@ -52,7 +52,11 @@ pub(super) fn act(state: &mut AppState, action: FileAction) -> Vec<Effect> {
         }
         FileAction::ImageWanted(key) => image_wanted(state, key),
         FileAction::ImageOpened(file) => {
-            let to = state.files_dir.join(file.id.0.to_string()).join(&file.name);
+            // the name's last part only: a name is the server's word, not a path
+            let name = std::path::Path::new(&file.name)
+                .file_name()
+                .map_or_else(|| "file".into(), std::ffi::OsStr::to_os_string);
+            let to = state.files_dir.join(file.id.0.to_string()).join(name);
             state.chats.transfers.viewer = Some(file.clone());
             download(state, file, to)
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use natter_shared::api::FileInfo;
 use natter_shared::ws::ClientFrame;
-use natter_shared::{ErrorCode, FileId, RequestId};
+use natter_shared::{ErrorCode, FileId};
 use uuid::Uuid;
 
 use super::support::*;
@@ -64,17 +64,9 @@ fn event(state: &mut AppState, event: TransferEvent) -> Vec<Effect> {
     reduce(state, Action::Transfer(event))
 }
 
+/// The composer's send in chat 1 (the outbox tests' own helper).
 fn send(state: &mut AppState, text: &str) -> Vec<Effect> {
-    reduce(
-        state,
-        Action::MessageSubmitted {
-            chat_id: chat(1),
-            text: text.into(),
-            reply_to: None,
-            request_id: RequestId(Uuid::from_u128(9_999)),
-            now: at(10),
-        },
-    )
+    super::outbox::submit(state, 999, text, 10)
 }
 
 #[test]

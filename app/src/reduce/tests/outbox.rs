@@ -14,7 +14,7 @@ fn request(n: u128) -> RequestId {
     RequestId(Uuid::from_u128(9_000 + n))
 }
 
-fn submit(state: &mut AppState, n: u128, text: &str, secs: i64) -> Vec<Effect> {
+pub(super) fn submit(state: &mut AppState, n: u128, text: &str, secs: i64) -> Vec<Effect> {
     reduce(
         state,
         Action::MessageSubmitted {
