@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod presence;
 pub mod realtime;
 pub mod routes;
+pub mod search;
 pub mod setting_parse;
 pub mod startup;
 pub mod state;

@@ -326,6 +326,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "realtime/commands",
                 "realtime/registry",
                 "realtime/bus",
+                "search",
             ],
             &["state"],
             &[

@@ -3,7 +3,9 @@
 //!
 //! Gap-fill: `synced_seq` is the seq up to which a loaded chat has every message. Whenever
 //! the server's `last_seq` (from the list, or a frame) or a stored message lies above it,
-//! the next `after=synced_seq` page is fetched, until nothing is missing.
+//! the next `after=synced_seq` page is fetched, until nothing is missing; except in a chat
+//! opened at an older message (`detached`, see `window.rs`), where the newer pages come as one
+//! scrolls down.
 
 use natter_shared::api::{HistoryQuery, Message, MessagePage};
 use natter_shared::{ChatId, RequestId, UserId};
@@ -26,11 +28,13 @@ pub(super) fn load_latest(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> 
         return Vec::new();
     };
     entry.history.loading_latest = true;
+    entry.history.detached = false;
     entry.history.error = None;
     let query = HistoryQuery {
         limit: Some(HISTORY_PAGE),
         before: None,
         after: None,
+        around: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }
@@ -53,6 +57,7 @@ pub(super) fn load_older(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
         limit: Some(HISTORY_PAGE),
         before: Some(first),
         after: None,
+        around: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }
@@ -63,18 +68,23 @@ pub(super) fn paged(
     query: &HistoryQuery,
     page: MessagePage,
 ) -> Vec<Effect> {
-    let me = my_id(state);
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
+    if is_stale(entry, query) {
+        // the window moved (a jump to a search hit, a reload) since it was asked for: its
+        // messages would lie below the window with a gap between
+        if query.before.is_some() {
+            entry.history.loading_older = false;
+        } else {
+            entry.history.filling = false;
+        }
+        return Vec::new();
+    }
     let before = entry.synced_seq;
     let newest = page.messages.last().map(|m| m.seq);
     let first = page.messages.first().map(|m| m.seq);
-    let mine = own_request_ids(&page.messages, me);
-    for message in page.messages {
-        store(entry, message, me);
-    }
-    settle_outbox(state, &mine);
+    store_all(state, chat_id, page.messages);
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
@@ -101,6 +111,33 @@ pub(super) fn paged(
     }
     ensure_caught_up(state, chat_id)
 }
+/// Whether an older or gap page no longer fits the window: an older page must end where the
+/// window starts, a gap page must start inside it.
+fn is_stale(entry: &ChatEntry, query: &HistoryQuery) -> bool {
+    if let Some(before) = query.before {
+        return entry.window_start() != Some(before);
+    }
+    if let Some(after) = query.after {
+        return entry.synced_seq.is_none()
+            || entry.window_start().is_some_and(|start| after + 1 < start);
+    }
+    false
+}
+
+/// Stores the messages of a page (each by seq, so none twice) and settles the sends among
+/// them.
+pub(super) fn store_all(state: &mut AppState, chat_id: ChatId, messages: Vec<Message>) {
+    let me = my_id(state);
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return;
+    };
+    let mine = own_request_ids(&messages, me);
+    for message in messages {
+        store(entry, message, me);
+    }
+    settle_outbox(state, &mine);
+}
+
 /// A history page could not be loaded: the chat shows why.
 pub(super) fn failed(
     state: &mut AppState,
@@ -134,9 +171,13 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
     if history.filling || history.loading_latest {
         return Vec::new();
     }
-    let stored = entry.messages.keys().next_back().copied().unwrap_or(0);
-    let target = entry.summary.last_seq.max(stored);
+    let target = newest_known(entry);
     if target <= synced {
+        entry.history.detached = false;
+        return Vec::new();
+    }
+    if entry.history.detached {
+        // a window opened at an older message: newer pages come as one scrolls down
         return Vec::new();
     }
     if target - synced > GAP_RELOAD {
@@ -151,9 +192,16 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
         limit: Some(GAP_PAGE),
         before: None,
         after: Some(synced),
+        around: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }
+/// The newest seq the chat is known to have: the list's, or a stored message's.
+pub(super) fn newest_known(entry: &ChatEntry) -> i64 {
+    let stored = entry.messages.keys().next_back().copied().unwrap_or(0);
+    entry.summary.last_seq.max(stored)
+}
+
 /// A message of a listed chat, from a frame or an acknowledgement: stored by seq (a second
 /// copy replaces the first), the summary and order updated, and any gap it reveals fetched.
 pub(super) fn insert(state: &mut AppState, message: Message) -> Vec<Effect> {
@@ -217,7 +265,7 @@ fn store(entry: &mut ChatEntry, message: Message, me: Option<UserId>) {
 }
 
 /// Moves `synced_seq` over every stored message that follows it without a gap.
-fn advance(entry: &mut ChatEntry) {
+pub(super) fn advance(entry: &mut ChatEntry) {
     if let Some(mut synced) = entry.synced_seq {
         while entry.messages.contains_key(&(synced + 1)) {
             synced += 1;

@@ -98,13 +98,24 @@ pub fn summary(
 /// A summary as `viewer` may see it: while a message request from `viewer` is pending, or
 /// when one blocks the other, the partner's presence is hidden.
 pub fn shown_to(mut summary: ChatSummary, viewer: UserId) -> ChatSummary {
-    if (summary.request_from == Some(viewer) || summary.blocked)
-        && let Some(p) = &mut summary.partner
-    {
-        p.online = false;
-        p.last_seen_at = None;
+    if let Some(p) = &mut summary.partner {
+        partner_shown_to(p, summary.request_from, summary.blocked, viewer);
     }
     summary
+}
+
+/// The partner of a direct chat as `viewer` may see them: no presence while a message
+/// request from `viewer` is pending, nor when one blocks the other.
+pub fn partner_shown_to(
+    partner: &mut ChatPartner,
+    request_from: Option<UserId>,
+    blocked: bool,
+    viewer: UserId,
+) {
+    if request_from == Some(viewer) || blocked {
+        partner.online = false;
+        partner.last_seen_at = None;
+    }
 }
 
 /// The summary of one chat for `user`, from PostgreSQL (`GET /chats/{id}`, `chat_updated`).

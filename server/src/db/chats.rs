@@ -444,3 +444,19 @@ pub fn photo_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uuid>> 
         .optional()
         .map(Option::flatten)
 }
+
+/// Chats' rows by id (missing ones left out), without locking them.
+pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<ChatRow>> {
+    chats::table
+        .filter(chats::id.eq_any(ids))
+        .select(ChatRow::as_select())
+        .load(conn)
+}
+
+/// The ids of the chats `user_id` is a member of (former members' chats are not among them).
+pub fn ids_of_member(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    chat_members::table
+        .filter(chat_members::user_id.eq(user_id))
+        .select(chat_members::chat_id)
+        .load(conn)
+}

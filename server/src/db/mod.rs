@@ -15,6 +15,7 @@ pub mod pool;
 pub mod requests;
 #[rustfmt::skip]
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod users;
 pub mod writer;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::schema::users;
 
 /// A row of `users`.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: Uuid,
@@ -127,44 +127,45 @@ pub fn update_profile(
         .optional()
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
-
-/// Users whose username or case-folded display name starts with `prefix` (already
-/// lower-case), ordered by username; one extra row tells whether there are more.
-pub fn search_prefix(
+/// Users whose username or display name holds `query` (already folded: lower case, `ё` as
+/// `е`), best match first: the username itself, then usernames and display names (or a word
+/// of one) that start with it, then the closest by trigram similarity; one extra row tells
+/// whether there are more. Queries of three characters and more are answered by the
+/// trigram index on both names, anywhere in them; shorter ones by the prefix indexes.
+pub fn search(
     conn: &mut PgConnection,
-    prefix: &str,
+    query: &str,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<UserRow>, bool)> {
-    let pattern = format!("{}%", escape_like(prefix));
-    let mut rows: Vec<UserRow> = users::table
-        .filter(
-            users::username
-                .like(&pattern)
-                .escape('\\')
-                .or(lower(users::display_name).like(&pattern).escape('\\')),
-        )
-        .order(users::username.asc())
-        .limit(limit + 1)
-        .offset(offset)
-        .select(UserRow::as_select())
+    use diesel::sql_types::{BigInt, Text};
+    let names = "natter_fold(u.username || ' ' || coalesce(u.display_name, ''))";
+    let display = "natter_fold(coalesce(u.display_name, ''))";
+    let found = if query.chars().count() >= 3 {
+        format!("{names} LIKE $3")
+    } else {
+        // the prefix indexes of the accounts migration
+        "(u.username LIKE $2 OR lower(u.display_name) LIKE $2)".to_owned()
+    };
+    let sql = format!(
+        "SELECT u.* FROM users u WHERE {found} \
+         ORDER BY u.username = $1 DESC, u.username LIKE $2 DESC, \
+         ({display} LIKE $2 OR {display} LIKE $4) DESC, \
+         similarity({names}, $1) DESC, u.username \
+         LIMIT $5 OFFSET $6"
+    );
+    let escaped = super::search::escape_like(query);
+    let mut rows: Vec<UserRow> = diesel::sql_query(sql)
+        .bind::<Text, _>(query)
+        .bind::<Text, _>(format!("{escaped}%"))
+        .bind::<Text, _>(format!("%{escaped}%"))
+        .bind::<Text, _>(format!("% {escaped}%"))
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<BigInt, _>(offset)
         .load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, has_more))
-}
-
-/// Escapes `%`, `_` and `\` so user input matches literally inside a LIKE pattern.
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Sets (or clears) the user's avatar; answers the one it replaces.
@@ -184,13 +185,4 @@ pub fn set_avatar(
             .execute(conn)?;
         Ok(old)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_metacharacters_are_escaped() {
-        assert_eq!(super::escape_like("a_b%c\\"), "a\\_b\\%c\\\\");
-        assert_eq!(super::escape_like("plain"), "plain");
-    }
 }

@@ -14,13 +14,14 @@ use crate::realtime::commands::{MarkRead, PostMessage};
 use crate::realtime::room::room_for;
 use crate::state::AppState;
 
-/// History in ascending `seq`: the newest page, the page before `before`, or the page after
-/// `after`. Seqs have no gaps, so a client that saw up to N asks `after=N` to catch up.
+/// History in ascending `seq`: the newest page, the page before `before`, the page after
+/// `after`, or the page around `around` (a search hit, a quoted message). Seqs have no gaps,
+/// so a client that saw up to N asks `after=N` to catch up.
 #[utoipa::path(tag = "messages", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "chat id"), HistoryQuery),
     responses(
         (status = 200, body = MessagePage),
-        (status = 400, description = "bad limit/before/after", body = ErrorBody),
+        (status = 400, description = "bad limit/before/after/around, or around with before or after", body = ErrorBody),
         (status = 404, description = "no such chat, or not a member", body = ErrorBody),
     ))]
 #[get("/chats/{id}/messages")]
@@ -39,10 +40,19 @@ pub async fn list_messages(
             format!("limit: must be from 1 to {}", HistoryQuery::MAX_LIMIT),
         ));
     }
-    if q.before.is_some_and(|b| b < 1) || q.after.is_some_and(|a| a < 0) {
+    if q.before.is_some_and(|b| b < 1)
+        || q.after.is_some_and(|a| a < 0)
+        || q.around.is_some_and(|a| a < 1)
+    {
         return Err(ApiError::bad_request(
             ErrorCode::InvalidQuery,
-            "before must be at least 1 and after at least 0",
+            "before and around must be at least 1 and after at least 0",
+        ));
+    }
+    if q.around.is_some() && (q.before.is_some() || q.after.is_some()) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "around: not with before or after",
         ));
     }
     let user = auth.user_id.0;
@@ -70,6 +80,18 @@ pub async fn list_messages(
                     },
                 )
             }
+        };
+        let window = match q.around {
+            // the page holding `around`, half before it, as full as the history allows
+            Some(around) => Window {
+                after: Some(
+                    (around - 1 - (window.limit - 1) / 2)
+                        .min(last_seq - window.limit)
+                        .max(0),
+                ),
+                ..window
+            },
+            None => window,
         };
         let mut rows = db::messages::page(conn, chat, window)?;
         rows.retain(|r| r.seq <= last_seq);

@@ -13,6 +13,7 @@ pub mod members;
 pub mod messages;
 pub mod metrics;
 pub mod requests;
+pub mod search;
 pub mod uploads;
 pub mod users;
 pub mod ws;
@@ -82,6 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(changes::list_pins)
                 .service(changes::forward_messages)
                 .service(events::list_events)
+                .service(search::search_messages)
                 .service(uploads::upload_options)
                 .service(uploads::create_upload)
                 .service(uploads::upload_offset)

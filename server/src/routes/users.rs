@@ -66,8 +66,8 @@ pub async fn update_me(
     Ok(web::Json(row.to_api()))
 }
 
-/// Finds users whose username or display name starts with `query` (case-insensitive),
-/// ordered by username.
+/// Finds users by any part of their username or display name (case and `ё`/`е` do not
+/// matter; one or two characters match the start of a name), best match first.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(UserSearchQuery), responses(
     (status = 200, body = UserSearchResponse),
     (status = 400, description = "query empty or too long, bad limit/offset", body = ErrorBody),
@@ -79,8 +79,8 @@ pub async fn search_users(
     query: web::Query<UserSearchQuery>,
 ) -> Result<web::Json<UserSearchResponse>, ApiError> {
     let query = query.into_inner();
-    let prefix = query.query.trim().to_lowercase();
-    let len = prefix.chars().count();
+    let folded = crate::search::query::fold(query.query.trim());
+    let len = folded.chars().count();
     if len == 0 || len > UserSearchQuery::MAX_QUERY {
         return Err(ApiError::invalid_field(
             Field::Query,
@@ -88,6 +88,12 @@ pub async fn search_users(
                 "query: must be 1 to {} characters",
                 UserSearchQuery::MAX_QUERY
             ),
+        ));
+    }
+    if folded.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            Field::Query,
+            "query: must not contain control characters",
         ));
     }
     let limit = query.limit.unwrap_or(UserSearchQuery::DEFAULT_LIMIT);
@@ -99,9 +105,9 @@ pub async fn search_users(
     }
     let offset = query.offset.unwrap_or(0);
     let (rows, has_more) = db::run(&state.db, move |conn| {
-        Ok(db::users::search_prefix(
+        Ok(db::users::search(
             conn,
-            &prefix,
+            &folded,
             i64::from(limit),
             i64::from(offset),
         )?)

@@ -170,8 +170,8 @@ pub struct SendMessageRequest {
     pub attachments: Vec<crate::ids::FileId>,
 }
 
-/// `GET /chats/{id}/messages?limit&before&after`: keyset pagination on `seq`. With neither
-/// `before` nor `after`, the newest page. Messages are always in ascending `seq`.
+/// `GET /chats/{id}/messages?limit&before&after&around`: keyset pagination on `seq`. With
+/// none of `before`, `after` and `around`, the newest page. Messages are always in ascending `seq`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -186,6 +186,11 @@ pub struct HistoryQuery {
     /// Only messages with `seq > after` (the page just after it): how a client fills a gap.
     #[serde(default)]
     pub after: Option<i64>,
+    /// The page around this seq (about half before, half after, the message itself
+    /// included): how a client opens history at a search hit or a quoted message. Not with
+    /// `before` or `after`.
+    #[serde(default)]
+    pub around: Option<i64>,
 }
 
 impl HistoryQuery {

@@ -6,6 +6,7 @@ pub mod events;
 pub mod files;
 pub mod groups;
 pub mod messages;
+pub mod search;
 pub mod users;
 
 pub use auth::*;
@@ -14,4 +15,5 @@ pub use events::*;
 pub use files::*;
 pub use groups::*;
 pub use messages::*;
+pub use search::*;
 pub use users::*;

@@ -21,6 +21,7 @@ mod register;
 mod requests;
 mod s3;
 mod scanning;
+mod search;
 mod sessions;
 mod tokens;
 mod uploads;

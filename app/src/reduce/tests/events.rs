@@ -335,6 +335,7 @@ fn a_copy_read_before_a_delete_does_not_bring_the_message_back() {
                 limit: Some(200),
                 before: None,
                 after: Some(1),
+                around: None,
             },
         },
         access_token: Some("access-1".into()),

@@ -1,0 +1,5 @@
+DROP INDEX users_names_trigrams_idx;
+DROP INDEX messages_trigrams_idx;
+DROP INDEX messages_words_idx;
+DROP FUNCTION natter_words(text);
+DROP FUNCTION natter_fold(text);

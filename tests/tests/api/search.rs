@@ -1,0 +1,681 @@
+//! Message search (`GET /search/messages`), people search (`GET /users?query=`) and history
+//! around a hit (`GET /chats/{id}/messages?around=`): the matching rules people expect, who
+//! may find what, edits and deletes, filters, paging and bad input.
+
+use natter_shared::api::{EditMessageRequest, Message, SearchPage, UserSearchResponse};
+use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, UserId};
+use natter_tests::files::samples;
+use natter_tests::{TestApp, assert_error, json_with_status};
+use serde_json::json;
+
+async fn busy_app() -> TestApp {
+    TestApp::spawn_with(|v| {
+        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "10000".into());
+        v.insert("NATTER_RATE_REST_PER_MIN".into(), "10000".into());
+    })
+    .await
+}
+
+async fn user(app: &TestApp, name: &str) -> (UserId, String) {
+    let user = app.register(name, "correct horse battery").await;
+    let token = app.login(name, "correct horse battery").await.token;
+    (user.id, token)
+}
+
+async fn search_raw(app: &TestApp, token: &str, params: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .get(app.api("/search/messages"))
+        .query(params)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn search(app: &TestApp, token: &str, params: &[(&str, &str)]) -> SearchPage {
+    json_with_status(search_raw(app, token, params).await, 200).await
+}
+
+async fn found_ids(app: &TestApp, token: &str, q: &str) -> Vec<MessageId> {
+    let page = search(app, token, &[("q", q), ("limit", "50")]).await;
+    page.hits.into_iter().map(|h| h.message.id).collect()
+}
+
+/// A direct chat between two fresh users, both signed in.
+async fn pair(app: &TestApp) -> (String, String, ChatId, UserId) {
+    let (_, alice) = user(app, "alice").await;
+    let (bob_id, bob) = user(app, "bob").await;
+    let chat = app.direct_chat(&alice, bob_id).await.id;
+    app.accept_request(&bob, chat).await;
+    (alice, bob, chat, bob_id)
+}
+
+#[actix_web::test]
+async fn the_matching_rules_people_expect() {
+    // (stored text, query, found, why)
+    let table: &[(&str, &str, bool, &str)] = &[
+        (
+            "Столы стоят у окна",
+            "стол",
+            true,
+            "Russian: a plural by its stem",
+        ),
+        (
+            "Я купил новый стол",
+            "столы",
+            true,
+            "Russian: the plural finds the singular",
+        ),
+        (
+            "Обсудим со столами",
+            "столу",
+            true,
+            "Russian: another case of the word",
+        ),
+        (
+            "She was running late",
+            "run",
+            true,
+            "English: a form of the word",
+        ),
+        (
+            "We run every morning",
+            "running",
+            true,
+            "English: -ing finds the base form",
+        ),
+        ("The cats sleep", "cat", true, "English: plural by its stem"),
+        (
+            "Natter is a messenger",
+            "natt",
+            true,
+            "a partial word (prefix)",
+        ),
+        ("Натрий и калий", "натр", true, "a partial Russian word"),
+        (
+            "Подивіться на наш новий сайт",
+            "сайт",
+            true,
+            "a Ukrainian word",
+        ),
+        ("Привітання з Києва", "приві", true, "Ukrainian by prefix"),
+        (
+            "Зустрінемося біля вокзалу",
+            "стріне",
+            true,
+            "Ukrainian by substring",
+        ),
+        ("Їжак і ґанок", "ґанок", true, "Ukrainian letters ї, ґ"),
+        (
+            "docs at https://docs.example.com/x",
+            "example",
+            true,
+            "inside a host name",
+        ),
+        (
+            "see https://docs.example.com/guide/setup",
+            "setup",
+            true,
+            "inside a link's path",
+        ),
+        (
+            "mail me: person@mailhost.org",
+            "mailhost",
+            true,
+            "inside an e-mail address",
+        ),
+        (
+            "fixed in PLT-3699 yesterday",
+            "PLT-3699",
+            true,
+            "a hyphenated id",
+        ),
+        ("fixed in PLT-3698 today", "3698", true, "part of an id"),
+        ("fixed in PLT-3697 today", "plt-3690", false, "another id"),
+        (
+            "a well-known trick",
+            "well-known",
+            true,
+            "a hyphenated word",
+        ),
+        (
+            "НАТТЕРУ громко",
+            "наттеру",
+            true,
+            "case does not matter (Cyrillic)",
+        ),
+        (
+            "SHOUTING here",
+            "shouting",
+            true,
+            "case does not matter (Latin)",
+        ),
+        (
+            "Ёжик в тумане",
+            "ежик",
+            true,
+            "ё in the text, е in the query",
+        ),
+        (
+            "Ежиха в тумане",
+            "ёжиха",
+            true,
+            "е in the text, ё in the query",
+        ),
+        (
+            "the quick brown fox",
+            "\"quick brown\"",
+            true,
+            "a quoted phrase",
+        ),
+        (
+            "the brown quick wolf",
+            "\"quick brown\"",
+            false,
+            "a phrase in another order",
+        ),
+        (
+            "release notes draft",
+            "release -draft",
+            false,
+            "an excluded word",
+        ),
+        (
+            "release notes final",
+            "release -draft",
+            true,
+            "exclusion without its word",
+        ),
+        (
+            "apples and oranges",
+            "banana",
+            false,
+            "a word that is not there",
+        ),
+        (
+            "apples and pears",
+            "apples plums",
+            false,
+            "every word must be there",
+        ),
+        (
+            "pears and apples",
+            "apples pears",
+            true,
+            "words in any order",
+        ),
+        (
+            "it is 100% done",
+            "100%",
+            true,
+            "a % in the query is literal",
+        ),
+        (
+            "it is 1000 done",
+            "100%",
+            false,
+            "a % in the query is no wildcard",
+        ),
+        (
+            "snake_case name",
+            "e_c",
+            true,
+            "an _ in the query is literal",
+        ),
+        (
+            "snakeXcase name",
+            "e_c",
+            false,
+            "an _ in the query is no wildcard",
+        ),
+        (
+            "go home now",
+            "ho",
+            true,
+            "two letters: the start of a word",
+        ),
+        ("echo echo", "ho", false, "two letters: not inside a word"),
+    ];
+    let app = busy_app().await;
+    let (alice, _bob, chat, _) = pair(&app).await;
+    let mut sent: Vec<MessageId> = Vec::new();
+    for (text, ..) in table {
+        sent.push(app.send_text(&alice, chat, text).await.id);
+    }
+    let mut wrong = Vec::new();
+    for ((text, q, want, why), id) in table.iter().zip(&sent) {
+        let found = found_ids(&app, &alice, q).await.contains(id);
+        if found != *want {
+            wrong.push(format!(
+                "{q:?} in {text:?}: found {found}, want {want} ({why})"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[actix_web::test]
+async fn a_hit_carries_its_chat_and_a_snippet_with_the_match_marked() {
+    let app = busy_app().await;
+    let (alice, bob, chat, bob_id) = pair(&app).await;
+    let sent = app
+        .send_text(&bob, chat, "Read https://docs.example.com/x before Friday")
+        .await;
+    let page = search(&app, &alice, &[("q", "EXAMPLE")]).await;
+    assert_eq!(page.hits.len(), 1);
+    let hit = &page.hits[0];
+    assert_eq!(hit.message.id, sent.id);
+    assert_eq!(hit.chat.id, chat);
+    assert_eq!(hit.chat.partner.as_ref().map(|p| p.id), Some(bob_id));
+    let marked: Vec<&str> = hit
+        .snippet
+        .iter()
+        .filter(|p| p.matched)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marked, ["example"]);
+    let whole: String = hit.snippet.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(whole, sent.text);
+    assert!(page.next_cursor.is_none());
+}
+
+#[actix_web::test]
+async fn strangers_and_removed_members_find_nothing_of_a_chat() {
+    let app = busy_app().await;
+    let (_, owner) = user(&app, "owner").await;
+    let (bob_id, bob) = user(&app, "bob").await;
+    let (_, stranger) = user(&app, "mallory").await;
+    let group = app.group_chat(&owner, "Plans", &[bob_id]).await.id;
+    let secret = app.send_text(&owner, group, "the zanzibar plan").await;
+    assert_eq!(found_ids(&app, &bob, "zanzibar").await, vec![secret.id]);
+    assert!(found_ids(&app, &stranger, "zanzibar").await.is_empty());
+    let group_param = group.to_string();
+    let resp = search_raw(
+        &app,
+        &stranger,
+        &[("q", "zanzibar"), ("chat_id", group_param.as_str())],
+    )
+    .await;
+    assert_error(resp, 404, ErrorCode::NotFound).await;
+
+    let resp = app
+        .client
+        .delete(app.api(&format!("/chats/{group}/members/{bob_id}")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(
+        found_ids(&app, &bob, "zanzibar").await.is_empty(),
+        "a removed member finds nothing of the chat"
+    );
+    let resp = search_raw(
+        &app,
+        &bob,
+        &[("q", "zanzibar"), ("chat_id", group_param.as_str())],
+    )
+    .await;
+    assert_error(resp, 404, ErrorCode::NotFound).await;
+    assert_eq!(found_ids(&app, &owner, "zanzibar").await, vec![secret.id]);
+}
+
+#[actix_web::test]
+async fn an_edit_is_found_by_its_new_words_only_and_a_deleted_message_never() {
+    let app = busy_app().await;
+    let (alice, bob, chat, _) = pair(&app).await;
+    let m = app.send_text(&alice, chat, "meet at the lighthouse").await;
+    assert_eq!(found_ids(&app, &bob, "lighthouse").await, vec![m.id]);
+    let resp = app
+        .client
+        .patch(app.api(&format!("/chats/{chat}/messages/{}", m.id)))
+        .bearer_auth(&alice)
+        .json(&EditMessageRequest {
+            text: "meet at the harbour".into(),
+            request_id: RequestId::new_random(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(found_ids(&app, &bob, "lighthouse").await.is_empty());
+    let page = search(&app, &bob, &[("q", "harbour")]).await;
+    assert_eq!(page.hits.len(), 1);
+    assert_eq!(page.hits[0].message.text, "meet at the harbour");
+
+    // deleted for me: gone for me, still found by the other
+    let mine = app.send_text(&alice, chat, "quasar sighting").await;
+    let resp = app
+        .client
+        .delete(app.api(&format!(
+            "/chats/{chat}/messages/{}?for_everyone=false",
+            mine.id
+        )))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(found_ids(&app, &bob, "quasar").await.is_empty());
+    assert_eq!(found_ids(&app, &alice, "quasar").await, vec![mine.id]);
+
+    // deleted for everyone: found by nobody
+    let resp = app
+        .client
+        .delete(app.api(&format!(
+            "/chats/{chat}/messages/{}?for_everyone=true",
+            m.id
+        )))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(found_ids(&app, &alice, "harbour").await.is_empty());
+    assert!(found_ids(&app, &bob, "harbour").await.is_empty());
+}
+
+#[actix_web::test]
+async fn filters_narrow_by_chat_sender_time_and_what_a_message_carries() {
+    let app = busy_app().await;
+    let (alice, bob, chat, bob_id) = pair(&app).await;
+    let other = app.group_chat(&alice, "Other", &[bob_id]).await.id;
+    let a1 = app.send_text(&alice, chat, "tapir one").await;
+    let b1 = app
+        .send_text(&bob, chat, "tapir two https://tapir.example.org")
+        .await;
+    let g1 = app
+        .send_text(&bob, other, "tapir three www.tapirs.net")
+        .await;
+    let image = app.upload(&bob, "tapir.png", &samples::png(32, 32)).await;
+    let text_file = app.upload(&bob, "notes.txt", b"plain words").await;
+    let with_image: Message = json_with_status(
+        app.send_files(&bob, chat, "tapir picture", &[image.id])
+            .await,
+        201,
+    )
+    .await;
+    let with_file: Message = json_with_status(
+        app.send_files(&bob, chat, "tapir notes", &[text_file.id])
+            .await,
+        201,
+    )
+    .await;
+
+    let ids = |page: SearchPage| -> Vec<MessageId> {
+        page.hits.into_iter().map(|h| h.message.id).collect()
+    };
+    let all = ids(search(&app, &alice, &[("q", "tapir")]).await);
+    assert_eq!(
+        all,
+        vec![with_file.id, with_image.id, g1.id, b1.id, a1.id],
+        "newest first"
+    );
+    let chat_s = chat.to_string();
+    let in_chat = ids(search(&app, &alice, &[("q", "tapir"), ("chat_id", &chat_s)]).await);
+    assert_eq!(in_chat, vec![with_file.id, with_image.id, b1.id, a1.id]);
+    let bob_s = bob_id.to_string();
+    let by_bob = ids(search(&app, &alice, &[("q", "tapir"), ("sender_id", &bob_s)]).await);
+    assert_eq!(by_bob, vec![with_file.id, with_image.id, g1.id, b1.id]);
+    let links = ids(search(&app, &alice, &[("q", "tapir"), ("has", "link")]).await);
+    assert_eq!(links, vec![g1.id, b1.id]);
+    let files = ids(search(&app, &alice, &[("q", "tapir"), ("has", "file")]).await);
+    assert_eq!(files, vec![with_file.id, with_image.id]);
+    let images = ids(search(&app, &alice, &[("q", "tapir"), ("has", "image")]).await);
+    assert_eq!(images, vec![with_image.id]);
+
+    // time: from is inclusive, to exclusive; a date means the whole day (UTC)
+    let at = |m: &Message| m.created_at.to_rfc3339();
+    let from_b1 = ids(search(
+        &app,
+        &alice,
+        &[("q", "tapir"), ("from", &at(&b1)), ("to", &at(&with_image))],
+    )
+    .await);
+    assert_eq!(from_b1, vec![g1.id, b1.id]);
+    let day = a1.created_at.format("%Y-%m-%d").to_string();
+    let that_day = ids(search(
+        &app,
+        &alice,
+        &[("q", "tapir"), ("from", &day), ("to", &day)],
+    )
+    .await);
+    assert_eq!(
+        that_day.len(),
+        5,
+        "the whole day, both ends given as the same date"
+    );
+    let later = ids(search(&app, &alice, &[("q", "tapir"), ("from", "2999-01-01")]).await);
+    assert!(later.is_empty());
+}
+
+#[actix_web::test]
+async fn pages_follow_the_cursor_newest_first_without_repeats() {
+    let app = busy_app().await;
+    let (alice, _bob, chat, _) = pair(&app).await;
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        sent.push(
+            app.send_text(&alice, chat, &format!("okapi number {i}"))
+                .await
+                .id,
+        );
+    }
+    sent.reverse();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for expected_len in [2, 2, 1] {
+        let mut params = vec![("q", "okapi".to_owned()), ("limit", "2".to_owned())];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.clone()));
+        }
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = search(&app, &alice, &params).await;
+        assert_eq!(page.hits.len(), expected_len);
+        seen.extend(page.hits.iter().map(|h| h.message.id));
+        cursor = page.next_cursor;
+    }
+    assert!(cursor.is_none(), "the last page has no cursor");
+    assert_eq!(seen, sent);
+}
+
+#[actix_web::test]
+async fn bad_searches_are_400s_with_their_reason() {
+    let app = busy_app().await;
+    let (alice, _bob, _chat, _) = pair(&app).await;
+    let long = "x".repeat(201);
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[], "q missing"),
+        (&[("q", "")], "q empty"),
+        (&[("q", "   ")], "q only spaces"),
+        (&[("q", "-draft")], "only an exclusion"),
+        (&[("q", long.as_str())], "q too long"),
+        (&[("q", "a\0b")], "a NUL byte"),
+        (&[("q", "x"), ("limit", "0")], "limit 0"),
+        (&[("q", "x"), ("limit", "51")], "limit 51"),
+        (&[("q", "x"), ("from", "yesterday")], "from not a date"),
+        (&[("q", "x"), ("to", "2026-02-30")], "to not a real date"),
+        (&[("q", "x"), ("has", "video")], "has unknown"),
+        (&[("q", "x"), ("cursor", "garbage")], "cursor not ours"),
+        (&[("q", "x"), ("chat_id", "nope")], "chat_id malformed"),
+        (&[("q", "x"), ("bogus", "1")], "unknown parameter"),
+    ];
+    for (params, why) in cases {
+        let resp = search_raw(&app, &alice, params).await;
+        assert_eq!(resp.status(), 400, "{why}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{why}: {body}"
+        );
+    }
+    let resp = app
+        .client
+        .get(app.api("/search/messages?q=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[actix_web::test]
+async fn history_opens_around_a_message_with_both_directions_told() {
+    let app = busy_app().await;
+    let (alice, bob, chat, _) = pair(&app).await;
+    for i in 1..=30 {
+        app.send_text(&alice, chat, &format!("m{i}")).await;
+    }
+    let page = app.history(&bob, chat, "around=15&limit=10").await;
+    let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (11..=20).collect::<Vec<_>>(),
+        "half before, the hit, the rest after"
+    );
+    assert!(page.has_previous && page.has_next);
+    // near the ends the page stays full
+    let page = app.history(&bob, chat, "around=2&limit=10").await;
+    assert_eq!(page.messages.first().map(|m| m.seq), Some(1));
+    assert_eq!(page.messages.len(), 10);
+    assert!(!page.has_previous && page.has_next);
+    let page = app.history(&bob, chat, "around=30&limit=10").await;
+    let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (21..=30).collect::<Vec<_>>());
+    assert!(page.has_previous && !page.has_next);
+
+    for bad in [
+        "around=0",
+        "around=-3",
+        "around=5&before=9",
+        "around=5&after=1",
+        "around=x",
+    ] {
+        let resp = app
+            .get_authed(&format!("/chats/{chat}/messages?{bad}"), &bob)
+            .await;
+        assert_error(resp, 400, ErrorCode::InvalidQuery).await;
+    }
+    let (_, stranger) = user(&app, "mallory").await;
+    let resp = app
+        .get_authed(&format!("/chats/{chat}/messages?around=5"), &stranger)
+        .await;
+    assert_error(resp, 404, ErrorCode::NotFound).await;
+}
+
+#[actix_web::test]
+async fn a_former_member_opens_history_around_a_message_only_up_to_their_departure() {
+    let app = busy_app().await;
+    let (_, owner) = user(&app, "owner").await;
+    let (bob_id, bob) = user(&app, "bob").await;
+    let group = app.group_chat(&owner, "Club", &[bob_id]).await.id;
+    for i in 1..=5 {
+        app.send_text(&owner, group, &format!("before {i}")).await;
+    }
+    let resp = app
+        .client
+        .delete(app.api(&format!("/chats/{group}/members/{bob_id}")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let departed = app
+        .history(&owner, group, "")
+        .await
+        .messages
+        .last()
+        .unwrap()
+        .seq;
+    for i in 1..=5 {
+        app.send_text(&owner, group, &format!("after {i}")).await;
+    }
+    let page = app
+        .history(&bob, group, &format!("around={departed}&limit=50"))
+        .await;
+    assert!(page.messages.iter().all(|m| m.seq <= departed));
+    assert!(!page.has_next);
+    assert!(page.messages.iter().all(|m| !m.text.starts_with("after")));
+}
+
+async fn people(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let resp = app
+        .client
+        .get(app.api("/users"))
+        .query(&[("query", query)])
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let found: UserSearchResponse = json_with_status(resp, 200).await;
+    found
+        .users
+        .into_iter()
+        .map(|u| u.username.into_inner())
+        .collect()
+}
+
+#[actix_web::test]
+async fn people_are_found_by_any_part_of_their_names_best_match_first() {
+    let app = busy_app().await;
+    let (_, me) = user(&app, "searcher").await;
+    for (name, display) in [
+        ("annabel", "Annabel Lee"),
+        ("joanna", "Joanna Smith"),
+        ("ann", "Ann"),
+        ("ivan", "Иван Петров"),
+        ("olena", "Олена Ковальчук"),
+        ("fyodor", "Фёдор"),
+        ("xannie", ""),
+    ] {
+        let (_, token) = user(&app, name).await;
+        if !display.is_empty() {
+            let resp = app
+                .client
+                .patch(app.api("/users/me"))
+                .bearer_auth(&token)
+                .json(&json!({ "display_name": display }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    }
+    let found = people(&app, &me, "ann").await;
+    assert_eq!(
+        found[..2],
+        ["ann", "annabel"],
+        "the username itself, then names that start with it"
+    );
+    let mut rest = found[2..].to_vec();
+    rest.sort();
+    assert_eq!(rest, ["joanna", "xannie"], "then names that hold it");
+    assert_eq!(
+        people(&app, &me, "петров").await,
+        ["ivan"],
+        "a Russian surname"
+    );
+    assert_eq!(
+        people(&app, &me, "ковальч").await,
+        ["olena"],
+        "part of a Ukrainian name"
+    );
+    assert_eq!(people(&app, &me, "ФЕДОР").await, ["fyodor"], "case and ё/е");
+    assert_eq!(people(&app, &me, "smith").await, ["joanna"], "a later word");
+    assert_eq!(
+        people(&app, &me, "bel").await,
+        ["annabel"],
+        "inside a username"
+    );
+    assert!(people(&app, &me, "zzz").await.is_empty());
+    let resp = app
+        .client
+        .get(app.api("/users"))
+        .query(&[("query", "a\0")])
+        .bearer_auth(&me)
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 400, ErrorCode::ValidationFailed).await;
+}
