@@ -68,6 +68,13 @@ pub enum Action {
     ChatClosed,
     /// Scrolled to the top of a chat: load the page before the oldest loaded message.
     OlderMessagesWanted(ChatId),
+    /// Scrolled to the bottom of a chat whose window does not reach the newest message:
+    /// load the page after the newest loaded one.
+    NewerMessagesWanted(ChatId),
+    /// "Jump to the latest" in a chat: back to its newest messages (reloaded if far away).
+    LatestWanted(ChatId),
+    /// Message search: the panel, its query and filters, its hits.
+    Search(SearchAction),
     /// Message `seq` of `chat_id` has been on screen: the read cursor may move up to it.
     MessageSeen {
         chat_id: ChatId,
@@ -209,6 +216,38 @@ pub enum Action {
         key: UploadKey,
         path: PathBuf,
         chat: Option<ChatId>,
+    },
+}
+
+/// What a person does in the message search panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchAction {
+    /// Ctrl+F (`chat`: the open chat) or Ctrl+Shift+F (`None`: every chat).
+    Opened {
+        chat: Option<ChatId>,
+    },
+    /// Esc or ×.
+    Closed,
+    /// The query changed; searched after a short pause.
+    QueryEdited {
+        text: String,
+        now: DateTime<Utc>,
+    },
+    /// Enter in the query: searched now.
+    Submitted,
+    /// Search every chat instead of the one it was opened in.
+    ScopeCleared,
+    SenderChosen(Option<UserId>),
+    FromEdited(String),
+    ToEdited(String),
+    HasChosen(Option<natter_shared::api::SearchHas>),
+    /// "Load more", or scrolled to the end of the hits: the next page.
+    MoreWanted,
+    /// A hit was clicked: its chat opens at that message, highlighted from `now`.
+    HitOpened {
+        chat_id: ChatId,
+        seq: i64,
+        now: DateTime<Utc>,
     },
 }
 

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use natter_shared::api::{
     AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, CreateLinkRequest,
     EventPage, EventsQuery, HistoryQuery, InviteList, JoinLink, JoinResult, LoginRequest,
-    MemberList, MessagePage, Pins, ReadRequest, ReadState, RefreshRequest, RegisterRequest,
-    SessionList, UpdateChatRequest, UpdateMemberRequest, UpdateProfileRequest, User, UserRef,
-    UserSearchResponse,
+    MemberList, MessagePage, MessageSearchQuery, Pins, ReadRequest, ReadState, RefreshRequest,
+    RegisterRequest, SearchPage, SessionList, UpdateChatRequest, UpdateMemberRequest,
+    UpdateProfileRequest, User, UserRef, UserSearchResponse,
 };
 use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 
@@ -60,6 +60,8 @@ pub enum ApiCall {
     Group(GroupCall),
     /// `PUT /users/me/avatar` with an uploaded image, or `DELETE` it (`None`).
     SetPhoto(Option<natter_shared::FileId>),
+    /// `GET /search/messages`: a page of messages found, newest first.
+    SearchMessages(MessageSearchQuery),
 }
 
 /// The calls of groups: members, roles, info, invitations.
@@ -247,7 +249,8 @@ impl ApiCall {
             | ApiCall::SearchUsers { .. }
             | ApiCall::GetChat(_)
             | ApiCall::Events { .. }
-            | ApiCall::Pins(_) => Method::Get,
+            | ApiCall::Pins(_)
+            | ApiCall::SearchMessages(_) => Method::Get,
             ApiCall::Group(g) => g.method(),
             ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
@@ -276,6 +279,7 @@ impl ApiCall {
                     ("limit", query.limit.map(i64::from)),
                     ("before", query.before),
                     ("after", query.after),
+                    ("around", query.around),
                 ];
                 let mut first = true;
                 for (name, value) in params {
@@ -302,6 +306,7 @@ impl ApiCall {
             ApiCall::Pins(chat_id) => format!("/chats/{chat_id}/pins"),
             ApiCall::Group(g) => g.path(),
             ApiCall::SetPhoto(_) => "/users/me/avatar".into(),
+            ApiCall::SearchMessages(query) => search_path(query),
         }
     }
 
@@ -322,6 +327,7 @@ impl ApiCall {
             }
             ApiCall::SetPhoto(None)
             | ApiCall::SearchUsers { .. }
+            | ApiCall::SearchMessages(_)
             | ApiCall::GetChat(_)
             | ApiCall::Events { .. }
             | ApiCall::Pins(_) => None,
@@ -357,8 +363,29 @@ impl ApiCall {
                 | ApiCall::GetChat(_)
                 | ApiCall::Events { .. }
                 | ApiCall::Pins(_)
+                | ApiCall::SearchMessages(_)
         )
     }
+}
+
+/// `/search/messages?q=…` with the filters that are set.
+fn search_path(query: &MessageSearchQuery) -> String {
+    let mut path = format!("/search/messages?q={}", percent_encode(&query.q));
+    let params = [
+        ("chat_id", query.chat_id.map(|c| c.to_string())),
+        ("sender_id", query.sender_id.map(|u| u.to_string())),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+        ("has", query.has.map(|h| h.as_str().to_owned())),
+        ("limit", query.limit.map(|l| l.to_string())),
+        ("cursor", query.cursor.clone()),
+    ];
+    for (name, value) in params {
+        if let Some(value) = value {
+            path.push_str(&format!("&{name}={}", percent_encode(&value)));
+        }
+    }
+    path
 }
 
 /// Percent-encodes a query-string value (everything but unreserved characters).
@@ -396,6 +423,7 @@ impl fmt::Debug for ApiCall {
             ApiCall::Events { chat_id, after } => write!(f, "Events({chat_id}, after {after})"),
             ApiCall::Pins(id) => write!(f, "Pins({id})"),
             ApiCall::Group(g) => write!(f, "Group({g:?})"),
+            ApiCall::SearchMessages(q) => write!(f, "SearchMessages({q:?})"),
         }
     }
 }
@@ -435,6 +463,7 @@ pub enum ApiReply {
     Members(MemberList),
     Links(Vec<JoinLink>),
     Joined(JoinResult),
+    Search(SearchPage),
 }
 
 /// Why a call did not succeed.

@@ -18,11 +18,13 @@ mod history;
 mod outbox;
 mod prefs;
 mod reads;
+mod search;
 mod session;
 mod shell;
 #[cfg(test)]
 mod tests;
 mod transfers;
+mod window;
 
 use chrono::{DateTime, Utc};
 use natter_shared::ErrorCode;
@@ -36,6 +38,7 @@ pub use frames::TYPING_SHOWN;
 pub use history::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
 pub use outbox::SEND_TIMEOUT;
 pub use prefs::NOTIFY_COALESCE;
+pub use search::SEARCH_PAUSE;
 
 use crate::action::{Action, SocketEvent, SocketEventKind};
 use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
@@ -85,6 +88,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects.extend(outbox::expire(state, now));
             chat_list::expire_typing(state, now);
             effects.extend(directory::tick(state, now));
+            effects.extend(search::tick(state, now));
             effects
         }
         Action::ReconnectRequested { now } => connection::reconnect_now(state, now),
@@ -94,6 +98,9 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::OlderMessagesWanted(chat_id) => history::load_older(state, chat_id),
+        Action::NewerMessagesWanted(chat_id) => window::load_newer(state, chat_id),
+        Action::LatestWanted(chat_id) => window::back_to_live(state, chat_id),
+        Action::Search(action) => search::act(state, action),
         Action::MessageSeen { chat_id, seq } => reads::seen(state, chat_id, seq),
         Action::MessageSubmitted {
             chat_id,
@@ -225,12 +232,25 @@ fn call_finished(
         }
         (ApiCall::History { chat_id, query }, Ok(ApiReply::Messages(page))) => {
             let latest = query.before.is_none() && query.after.is_none();
-            let mut effects = history::paged(state, chat_id, &query, page);
-            if latest {
+            let mut effects = if query.around.is_some() {
+                window::around_paged(state, chat_id, &query, page)
+            } else {
+                history::paged(state, chat_id, &query, page)
+            };
+            let loaded = state
+                .chats
+                .by_id
+                .get(&chat_id)
+                .is_some_and(|e| e.synced_seq.is_some());
+            if latest && loaded {
                 effects.extend(events::page_loaded(state, chat_id));
             }
             effects
         }
+        (ApiCall::History { chat_id, query }, result) if query.around.is_some() => {
+            window::around_failed(state, chat_id, &query, result)
+        }
+        (ApiCall::SearchMessages(query), result) => search::finished(state, query, result),
         (ApiCall::Events { chat_id, .. }, result) => events::fetched(state, chat_id, result),
         (ApiCall::Pins(chat_id), result) => events::pins_loaded(state, chat_id, result),
         (ApiCall::History { chat_id, query }, result) => {

@@ -18,6 +18,7 @@ pub mod compose;
 pub mod connection;
 pub mod groups;
 pub mod prefs;
+pub mod search;
 pub mod transfers;
 
 pub use chats::{
@@ -28,6 +29,7 @@ pub use compose::{Draft, ForwardPicker, MessageActions, NewChat};
 pub use connection::{Connection, LinkStatus};
 pub use groups::{GroupPanel, GroupsState};
 pub use prefs::{Clock, Notified, Preference, Settings, Theme};
+pub use search::{DateProblem, FOCUS_SHOWN, Focus, SearchPanel};
 pub use transfers::{
     Download, DownloadPhase, ImageState, TransfersState, Upload, UploadPhase, UploadPurpose,
 };
@@ -63,6 +65,8 @@ pub struct AppState {
     pub chat_filter: String,
     /// The "new chat" / "new group" dialog, when open.
     pub new_chat: Option<NewChat>,
+    /// The message search panel, when open.
+    pub search: Option<SearchPanel>,
     /// The delete confirmation, forward picker and selection of message actions.
     pub message_actions: MessageActions,
     /// Whether the window has keyboard focus (notifications for the open chat only when not).
@@ -95,6 +99,7 @@ impl AppState {
             drafts: HashMap::new(),
             chat_filter: String::new(),
             new_chat: None,
+            search: None,
             message_actions: MessageActions::default(),
             window_focused: true,
             clock: Clock::default(),

@@ -21,6 +21,8 @@ mod root;
 mod row_cache;
 #[cfg(test)]
 mod row_cache_tests;
+mod search;
+mod search_hits;
 mod settings;
 mod shell;
 mod theme;
@@ -36,5 +38,6 @@ pub use devices::devices_ui;
 pub use profile::profile_ui;
 pub use restoring::restoring_ui;
 pub use root::app_ui;
+pub use search::search_ui;
 pub use settings::settings_ui;
 pub use shell::shell_ui;

@@ -196,6 +196,9 @@ pub fn decode(
         ApiCall::Pins(_) => Ok(ApiReply::Pins(
             serde_json::from_slice(&response.bytes).map_err(bad)?,
         )),
+        ApiCall::SearchMessages(_) => Ok(ApiReply::Search(
+            serde_json::from_slice(&response.bytes).map_err(bad)?,
+        )),
         ApiCall::Group(g) => match g {
             GroupCall::ListInvites => Ok(ApiReply::Invites(
                 serde_json::from_slice(&response.bytes).map_err(bad)?,

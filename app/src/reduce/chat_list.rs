@@ -150,7 +150,8 @@ pub(super) fn open(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     let Some(entry) = state.chats.by_id.get(&chat_id) else {
         return effects;
     };
-    if entry.synced_seq.is_some() || entry.history.loading_latest {
+    let history = &entry.history;
+    if entry.synced_seq.is_some() || history.loading_latest || history.around.is_some() {
         return effects;
     }
     effects.extend(history::load_latest(state, chat_id));

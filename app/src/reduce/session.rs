@@ -74,6 +74,7 @@ pub(super) fn end(state: &mut AppState, notice: Option<Notice>) -> Vec<Effect> {
     let username = state.session.take().map(|s| s.username).unwrap_or_default();
     state.epoch += 1;
     state.notice = notice;
+    state.search = None;
     state.screen = Screen::SignIn(AuthForm {
         username,
         ..AuthForm::default()

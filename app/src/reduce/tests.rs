@@ -7,6 +7,8 @@ mod events;
 mod files;
 mod outbox;
 mod screens;
+mod search;
 mod session;
 mod shell;
 mod support;
+mod window;

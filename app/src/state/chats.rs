@@ -100,6 +100,8 @@ pub struct ChatEntry {
     pub pins_requested: bool,
     /// A group's info and rules (from `GET /chats/{id}`).
     pub group: Option<natter_shared::api::GroupInfo>,
+    /// The message the chat was last opened at (a search hit): scrolled to, highlighted.
+    pub focus: Option<super::search::Focus>,
 }
 
 impl ChatEntry {
@@ -122,6 +124,7 @@ impl ChatEntry {
             pins: Vec::new(),
             pins_requested: false,
             group: None,
+            focus: None,
         }
     }
 
@@ -184,6 +187,12 @@ pub struct HistoryState {
     /// The first message is loaded: older pages are never asked for again.
     pub reached_start: bool,
     pub error: Option<UiError>,
+    /// The page around this seq is being fetched (the chat is opening at a search hit).
+    pub around: Option<i64>,
+    /// The loaded window does not reach the newest message (it was opened at an older one):
+    /// newer pages come as one scrolls down (`after=` the window's end), not all at once, and
+    /// messages arriving live wait above the gap until the window reaches them.
+    pub detached: bool,
 }
 
 /// This user's read cursor in a chat, as sent to the server.

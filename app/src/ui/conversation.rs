@@ -7,7 +7,9 @@
 //! unseen rows use an estimate. The first visible row is found by a search over the
 //! prefix sums of the heights. When an older page arrives above, the scroll offset moves
 //! by the height added, so what the person reads stays put. Rows that have been on screen
-//! move the read cursor.
+//! move the read cursor. A chat opened at a message (a search hit) scrolls to it once and
+//! highlights it, fading on the injected clock; while its window does not reach the newest
+//! message, newer pages come as one scrolls down, and "jump to the latest" goes back there.
 
 use egui::{Id, Rect, Ui, UiBuilder};
 use natter_shared::ChatId;
@@ -16,7 +18,9 @@ use super::composer::composer_ui;
 use super::format::{avatar_id, avatar_ui, badge_text, list_time, typing_text};
 use super::message_row::{Row, row_ui};
 use super::row_cache::{Layout, RowCache};
-use super::theme::{HEADER_AVATAR, JUMP_BUTTON, META_SIZE, STATUS_SIZE, UNREAD_BADGE};
+use super::theme::{
+    FOCUS_HIGHLIGHT, HEADER_AVATAR, JUMP_BUTTON, META_SIZE, STATUS_SIZE, UNREAD_BADGE,
+};
 use super::widgets::mute_item_ui;
 use crate::action::Action;
 use crate::i18n::{tr, tr_args};
@@ -209,7 +213,19 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         actions.push(Action::OlderMessagesWanted(chat_id));
         ui.data_mut(|d| d.insert_temp(super::message_actions::jump_id(chat_id), seq));
     }
-    let scroll_to = if let Some(row) = jump_to.and_then(|seq| cache.message_row(seq)) {
+    // opened at a message (a search hit): scrolled to once, when its row is there
+    let focus = entry.focus;
+    let focus_done_id = Id::unique(("natter-focus-done", chat_id));
+    let focus_done: Option<chrono::DateTime<chrono::Utc>> = ui.data(|d| d.get_temp(focus_done_id));
+    let focus_pending = focus.is_some_and(|f| focus_done != Some(f.since));
+    let focus_row = focus
+        .filter(|_| focus_pending)
+        .and_then(|f| cache.message_row(f.seq));
+    let scroll_to = if let (Some(row), Some(f)) = (focus_row, focus) {
+        ui.data_mut(|d| d.insert_temp(focus_done_id, f.since));
+        let above = f64::from(ui.available_height() / 3.0);
+        Some((cache.top(row) - above).max(0.0))
+    } else if let Some(row) = jump_to.and_then(|seq| cache.message_row(seq)) {
         Some((cache.top(row) - 40.0).max(0.0))
     } else if !memory.positioned && first_message.is_some() {
         Some(
@@ -233,8 +249,9 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     let mut area = egui::ScrollArea::vertical()
         .id_salt(("conversation", chat_id))
         .auto_shrink([false, false])
-        // a jump must not be undone by sticking to the bottom
-        .stick_to_bottom(jump_to.is_none())
+        // a jump must not be undone by sticking to the bottom, nor may a window that does
+        // not reach the newest message follow the pages it grows by
+        .stick_to_bottom(jump_to.is_none() && !focus_pending && !entry.history.detached)
         .animated(false);
     if let Some(y) = scroll_to {
         area = area.vertical_scroll_offset(y as f32);
@@ -261,6 +278,8 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                 origin + egui::vec2(0.0, y),
                 egui::vec2(row_width, 100_000.0),
             );
+            // the highlight of a message opened from search goes beneath it
+            let highlight = ui.painter().add(egui::Shape::Noop);
             let mut child = ui.new_child(
                 UiBuilder::new()
                     .max_rect(rect)
@@ -269,6 +288,17 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
             );
             row_ui(&mut child, state, entry, row, actions);
             let height = child.min_rect().height();
+            if let (Row::Message(message), Some(f)) = (row, focus)
+                && message.seq == f.seq
+                && f.strength(state.clock.now) > 0.0
+            {
+                let strength = f.strength(state.clock.now);
+                let area = Rect::from_min_size(rect.min, egui::vec2(row_width, height));
+                let fill = FOCUS_HIGHLIGHT.gamma_multiply(strength);
+                ui.painter()
+                    .set(highlight, egui::Shape::rect_filled(area, 0.0, fill));
+                ui.ctx().request_repaint(); // fading: the next frame draws it fainter
+            }
             measured.push((index, row.key(), height));
             if let Row::Message(message) = row
                 && y + height > viewport.min.y
@@ -294,6 +324,10 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     let view = output.inner_rect;
     let offset = output.state.clamped_offset().y;
     let at_bottom = offset + view.height() >= output.content_size.y - 4.0;
+    let history = &entry.history;
+    // "jump to the latest" holds until the newest messages are there to jump to
+    let arriving =
+        entry.synced_seq.is_none() || history.loading_latest || history.filling || history.detached;
     ui.data_mut(|d| {
         d.insert_temp(
             memory_id(),
@@ -303,7 +337,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                 first_seq,
                 first_y,
                 scroll_y: offset,
-                jump: false,
+                jump: memory.jump && arriving,
             },
         );
     });
@@ -316,8 +350,17 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     {
         actions.push(Action::MessageSeen { chat_id, seq });
     }
+    // newer history when near the bottom of a window that does not reach the newest message
+    let near_bottom = offset + view.height() >= output.content_size.y - LOAD_OLDER_MARGIN;
+    if history.detached
+        && near_bottom
+        && !history.filling
+        && history.around.is_none()
+        && history.error.is_none()
+    {
+        actions.push(Action::NewerMessagesWanted(chat_id));
+    }
     // older history when near the top
-    let history = &entry.history;
     if offset < LOAD_OLDER_MARGIN
         && entry.synced_seq.is_some()
         && !history.reached_start
@@ -326,14 +369,20 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     {
         actions.push(Action::OlderMessagesWanted(chat_id));
     }
-    if !at_bottom {
-        jump_button_ui(ui, state, entry, view);
+    if !at_bottom || history.detached {
+        jump_button_ui(ui, state, entry, view, actions);
     }
 }
 
 /// A round "jump to the latest" button at the bottom right, with the unread count, when
 /// scrolled up. Drawn by hand: the default fonts have no arrow glyphs.
-fn jump_button_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, view: Rect) {
+fn jump_button_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    view: Rect,
+    actions: &mut Vec<Action>,
+) {
     let lang = state.language;
     let unread = entry.summary.unread_count;
     let size = JUMP_BUTTON;
@@ -392,6 +441,9 @@ fn jump_button_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, view: Rect) 
         );
     }
     if response.clicked() {
+        if entry.history.detached || entry.history.around.is_some() {
+            actions.push(Action::LatestWanted(entry.summary.id));
+        }
         ui.data_mut(|d| {
             let memory = d.get_temp_mut_or_default::<Memory>(memory_id());
             memory.jump = true;

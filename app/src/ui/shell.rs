@@ -1,6 +1,7 @@
 //! The signed-in shell: a top bar (name, sections, language, sign out), the connection
 //! banner, then the current section: the chats (list on the left, conversation on the
-//! right, as in Telegram Desktop), the profile, the devices or the settings.
+//! right, as in Telegram Desktop, and the message search at the far right while open), the
+//! profile, the devices or the settings.
 
 use egui::Ui;
 
@@ -8,6 +9,8 @@ use super::banner::connection_banner_ui;
 use super::chat_list::chat_list_ui;
 use super::conversation::conversation_ui;
 use super::new_chat::new_chat_ui;
+use super::search::{escape_closes_ui, search_keys, search_ui};
+use super::theme::SEARCH_PANEL;
 use super::widgets::language_picker_ui;
 use super::{devices_ui, profile_ui, settings_ui};
 use crate::action::Action;
@@ -54,12 +57,21 @@ pub fn shell_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     connection_banner_ui(ui, state, actions);
     match shell.tab {
         ShellTab::Chats => {
+            search_keys(ui, state, actions);
             egui::Panel::left("natter-chat-list")
                 .resizable(true)
                 .default_size(300.0)
                 .size_range(220.0..=480.0)
                 .show(ui, |ui| chat_list_ui(ui, state, actions));
+            if state.search.is_some() {
+                egui::Panel::right("natter-search")
+                    .resizable(true)
+                    .default_size(SEARCH_PANEL)
+                    .size_range(260.0..=520.0)
+                    .show(ui, |ui| search_ui(ui, state, actions));
+            }
             egui::CentralPanel::no_frame().show(ui, |ui| conversation_ui(ui, state, actions));
+            escape_closes_ui(ui, state, actions);
         }
         tab => {
             egui::ScrollArea::vertical().show(ui, |ui| match tab {

@@ -69,3 +69,10 @@ pub const AVATAR_PALETTE: [Color32; 8] = [
     Color32::from_rgb(0x8E, 0x6C, 0xD6),
     Color32::from_rgb(0xD4, 0x6B, 0xB0),
 ];
+
+/// Behind the matched words of a search snippet.
+pub const SEARCH_MATCH: Color32 = Color32::from_rgba_premultiplied(0xC8, 0xA0, 0x00, 0x70);
+/// Behind a message opened from search, at full strength (it fades).
+pub const FOCUS_HIGHLIGHT: Color32 = Color32::from_rgba_premultiplied(0x3A, 0x8F, 0xE0, 0x50);
+/// The width of the search panel.
+pub const SEARCH_PANEL: f32 = 340.0;

@@ -1,0 +1,169 @@
+//! Opening a chat at one message (a search hit): the page around it (`around=`), newer pages
+//! as one scrolls down from there (`after=` the window's end), and back to the newest ones.
+//!
+//! The loaded messages keep the invariant of `history.rs`: from the window's start up to
+//! `synced_seq` nothing is missing; anything stored above waits for the gap below it. A page
+//! around a message the window does not hold becomes the window: what lay below it is
+//! dropped, what lay above it (the newest messages, those arriving live) waits above the gap.
+//! While the window does not reach the newest message the chat is `detached`: the gap is
+//! not filled at once but page by page as one scrolls down, and when the window reaches the
+//! messages above it, they join it (`history::advance`): nothing is lost or shown twice.
+
+use chrono::{DateTime, Utc};
+use natter_shared::ChatId;
+use natter_shared::api::{HistoryQuery, MessagePage};
+
+use super::calls::{authed, error_of};
+use super::{chat_list, history};
+use crate::api::{ApiCall, ApiFailure, ApiReply};
+use crate::effect::Effect;
+use crate::state::{AppState, Focus};
+
+/// Opens `chat_id` at message `seq`, highlighted from `now`: at once if it is in the loaded
+/// window, else once the page around it has come.
+pub(super) fn open_at(
+    state: &mut AppState,
+    chat_id: ChatId,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    entry.focus = Some(Focus { seq, since: now });
+    let held = entry.synced_seq.is_some_and(|synced| seq <= synced)
+        && entry.window_start().is_some_and(|start| start <= seq);
+    if !held {
+        entry.history.around = Some(seq);
+        entry.history.error = None;
+    }
+    // (`open` does not load the latest page while a page around a message is awaited)
+    let mut effects = chat_list::open(state, chat_id);
+    if !held {
+        let query = HistoryQuery {
+            limit: Some(history::HISTORY_PAGE),
+            before: None,
+            after: None,
+            around: Some(seq),
+        };
+        effects.extend(authed(state, ApiCall::History { chat_id, query }));
+    }
+    effects
+}
+
+/// The page around a message came.
+pub(super) fn around_paged(
+    state: &mut AppState,
+    chat_id: ChatId,
+    query: &HistoryQuery,
+    page: MessagePage,
+) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    if entry.history.around.is_none() || entry.history.around != query.around {
+        return Vec::new(); // another hit was opened since, or the chat went back to its end
+    }
+    entry.history.around = None;
+    let (Some(first), Some(last)) = (
+        page.messages.first().map(|m| m.seq),
+        page.messages.last().map(|m| m.seq),
+    ) else {
+        // nothing there: the chat opens at its end as usual
+        return match entry.synced_seq {
+            None => history::load_latest(state, chat_id),
+            Some(_) => Vec::new(),
+        };
+    };
+    let joins = entry.synced_seq.is_some_and(|synced| first <= synced + 1)
+        && entry.window_start().is_none_or(|start| start <= last + 1);
+    if !joins {
+        entry.messages.retain(|seq, _| *seq >= first);
+        entry.seq_of.retain(|_, seq| *seq >= first);
+        entry.synced_seq = Some(first - 1);
+        entry.history.reached_start = false;
+        entry.history.loading_older = false;
+    }
+    history::store_all(state, chat_id, page.messages);
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    if !page.has_previous && entry.window_start() == Some(first) {
+        entry.history.reached_start = true;
+    }
+    history::advance(entry);
+    let synced = entry.synced_seq.unwrap_or(0);
+    entry.history.detached = synced < history::newest_known(entry);
+    state.chats.sort();
+    Vec::new()
+}
+
+/// The page around a message could not be loaded: the chat shows why.
+pub(super) fn around_failed(
+    state: &mut AppState,
+    chat_id: ChatId,
+    query: &HistoryQuery,
+    result: Result<ApiReply, ApiFailure>,
+) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    if entry.history.around.is_none() || entry.history.around != query.around {
+        return Vec::new();
+    }
+    entry.history.around = None;
+    entry.focus = None;
+    entry.history.error = Some(error_of(result));
+    Vec::new()
+}
+
+/// Scrolled to the bottom of a detached window: the page after its end.
+pub(super) fn load_newer(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    let history = &entry.history;
+    if !history.detached || history.filling || history.around.is_some() {
+        return Vec::new();
+    }
+    let Some(synced) = entry.synced_seq else {
+        return Vec::new();
+    };
+    entry.history.filling = true;
+    entry.history.error = None;
+    let query = HistoryQuery {
+        limit: Some(history::HISTORY_PAGE),
+        before: None,
+        after: Some(synced),
+        around: None,
+    };
+    authed(state, ApiCall::History { chat_id, query })
+}
+
+/// "Jump to the latest": a small gap is filled at once; from far away the newest page is
+/// loaded afresh, as for a chat opened the first time.
+pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    entry.focus = None;
+    if entry.history.around.take().is_some() && entry.synced_seq.is_none() {
+        return history::load_latest(state, chat_id);
+    }
+    let Some(synced) = entry.synced_seq else {
+        return Vec::new();
+    };
+    if !entry.history.detached {
+        return Vec::new();
+    }
+    if history::newest_known(entry) - synced <= i64::from(history::GAP_PAGE) {
+        entry.history.detached = false;
+        return history::ensure_caught_up(state, chat_id);
+    }
+    entry.messages.clear();
+    entry.seq_of.clear();
+    entry.synced_seq = None;
+    entry.history.reached_start = false;
+    entry.history.loading_older = false;
+    history::load_latest(state, chat_id)
+}
