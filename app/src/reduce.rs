@@ -108,7 +108,12 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             reply_to,
             request_id,
             now,
-        } => outbox::submit(state, chat_id, &text, reply_to, request_id, now),
+        } => {
+            let mut effects = outbox::submit(state, chat_id, &text, reply_to, request_id, now);
+            // what one sends goes at the end: a chat opened at an older message goes there
+            effects.extend(window::back_to_live(state, chat_id));
+            effects
+        }
         Action::MessageRetried { request_id, now } => outbox::retry(state, request_id, now),
         Action::MessageDiscarded(request_id) => outbox::discard(state, request_id),
         Action::TypingChanged { chat_id, is_typing } => {

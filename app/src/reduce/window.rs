@@ -146,6 +146,9 @@ pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect>
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
+    if !entry.history.detached && entry.history.around.is_none() {
+        return Vec::new();
+    }
     entry.focus = None;
     if entry.history.around.take().is_some() && entry.synced_seq.is_none() {
         return history::load_latest(state, chat_id);

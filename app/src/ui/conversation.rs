@@ -328,6 +328,11 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     // "jump to the latest" holds until the newest messages are there to jump to
     let arriving =
         entry.synced_seq.is_none() || history.loading_latest || history.filling || history.detached;
+    // what one sends goes at the end, and so does the view
+    let sent = actions
+        .iter()
+        .any(|a| matches!(a, Action::MessageSubmitted { chat_id: c, .. } if *c == chat_id));
+    let jump = (memory.jump && arriving) || (sent && history.detached);
     ui.data_mut(|d| {
         d.insert_temp(
             memory_id(),
@@ -337,7 +342,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                 first_seq,
                 first_y,
                 scroll_y: offset,
-                jump: memory.jump && arriving,
+                jump,
             },
         );
     });

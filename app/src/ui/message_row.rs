@@ -91,7 +91,8 @@ pub fn row_ui(
         Row::Top => {
             ui.vertical_centered(|ui| {
                 ui.add_space(8.0);
-                if entry.history.loading_older || entry.history.loading_latest {
+                let history = &entry.history;
+                if history.loading_older || history.loading_latest || history.around.is_some() {
                     ui.spinner();
                 } else if entry.history.reached_start {
                     ui.weak(tr(lang, "conversation.beginning"));

@@ -269,3 +269,22 @@ fn a_page_around_that_fails_shows_why() {
     assert_eq!(entry.history.around, None);
     assert_eq!(entry.synced_seq, Some(1000), "what was loaded stays");
 }
+
+#[test]
+fn sending_from_a_window_away_from_the_end_goes_back_to_the_end() {
+    let mut state = with_latest_loaded(200);
+    jumped(&mut state, 100, 75..=124);
+    let effects = reduce(
+        &mut state,
+        Action::MessageSubmitted {
+            chat_id: chat(1),
+            text: "hello".into(),
+            reply_to: None,
+            request_id: natter_shared::RequestId(uuid::Uuid::from_u128(77)),
+            now: at(20),
+        },
+    );
+    let (_, query) = only_history(&effects);
+    assert_eq!(query.after, Some(124), "the gap to the end is filled");
+    assert!(!state.chats.by_id[&chat(1)].history.detached);
+}
