@@ -75,7 +75,9 @@ impl Sql {
         } else {
             "plainto_tsquery"
         };
-        format!("(natter_words(m.text) @@ {words}('russian', {t}) OR natter_fold(m.text) LIKE {p})")
+        // LIKE first: a recheck evaluates the condition in order, and most rows that hold a
+        // word hold it literally, so the costlier tsvector is rarely computed
+        format!("(natter_fold(m.text) LIKE {p} OR natter_words(m.text) @@ {words}('russian', {t}))")
     }
 
     fn into_query(self) -> Query<'static> {
@@ -173,10 +175,46 @@ pub fn messages(
     if s.chats.is_empty() {
         return Ok((Vec::new(), false));
     }
-    let mut rows: Vec<MessageRow> = build(s).into_query().load(conn)?;
+    let mut s = s.clone();
+    s.query.words = without_stop_words(conn, &s.query)?;
+    let mut rows: Vec<MessageRow> = build(&s).into_query().load(conn)?;
     let more = rows.len() as i64 > s.limit;
     rows.truncate(s.limit as usize);
     Ok((rows, more))
+}
+
+/// The query's words without stop words (`the`, `и`, …: words the `russian` configuration
+/// keeps no lexeme of), unless nothing else is left to find. Such a word is in a large part
+/// of all messages: its trigram lists alone cost more than the rest of the search, and it
+/// narrows nothing down.
+fn without_stop_words(conn: &mut PgConnection, q: &ParsedQuery) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Word {
+        #[diesel(sql_type = Text)]
+        w: String,
+    }
+    if q.words.len() + q.phrases.len() < 2 {
+        return Ok(q.words.clone());
+    }
+    let stop: Vec<String> = diesel::sql_query(
+        "SELECT w FROM unnest($1::text[]) w WHERE numnode(plainto_tsquery('russian', w)) = 0",
+    )
+    .bind::<Array<Text>, _>(&q.words)
+    .load::<Word>(conn)?
+    .into_iter()
+    .map(|r| r.w)
+    .collect();
+    let kept: Vec<String> = q
+        .words
+        .iter()
+        .filter(|w| !stop.contains(w))
+        .cloned()
+        .collect();
+    Ok(if kept.is_empty() && q.phrases.is_empty() {
+        q.words.clone()
+    } else {
+        kept
+    })
 }
 
 /// Escapes `%`, `_` and `\` so text matches literally inside a LIKE pattern.

@@ -24,6 +24,19 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let Some(user) = &opts.search_as {
+        let report = runtime.block_on(natter_tests::load::search::measure(
+            &opts.server,
+            user,
+            &opts.search_password,
+            opts.searches,
+        ))?;
+        report.print();
+        if let Some(path) = &opts.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        }
+        return Ok(());
+    }
     if opts.files > 0 {
         let report = runtime.block_on(files(&opts))?;
         report.print();

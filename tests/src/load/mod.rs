@@ -8,6 +8,7 @@ pub mod conn;
 pub mod files;
 pub mod report;
 pub mod rest;
+pub mod search;
 pub mod setup;
 
 use std::net::IpAddr;
@@ -81,6 +82,16 @@ pub struct Options {
     /// Also time a 12-megapixel JPEG from its last byte to a ready file with a thumbnail.
     #[arg(long)]
     pub thumbnail: bool,
+    /// Search instead of messages: sign in as this user (a member of the chats made by
+    /// `scripts/sql/search-data.sql`) and time `--searches` queries of each class.
+    #[arg(long)]
+    pub search_as: Option<String>,
+    /// The password of `--search-as`.
+    #[arg(long, default_value = "correct horse battery")]
+    pub search_password: String,
+    /// Queries of each class.
+    #[arg(long, default_value_t = 200)]
+    pub searches: usize,
     /// Write the report as JSON to this file too.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
