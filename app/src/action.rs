@@ -62,14 +62,15 @@ pub enum Action {
     ReconnectRequested {
         now: DateTime<Utc>,
     },
-    /// A chat was opened on screen: its latest page is loaded if it is not yet.
+    /// A chat was picked in the chat list: it shows its newest messages (its latest page is
+    /// loaded if it is not yet; a window left at a search hit goes back to the end).
     ChatOpened(ChatId),
     /// The chat on screen was closed.
     ChatClosed,
     /// Scrolled to the top of a chat: load the page before the oldest loaded message.
     OlderMessagesWanted(ChatId),
     /// Scrolled to the bottom of a chat whose window does not reach the newest message:
-    /// load the page after the newest loaded one.
+    /// load the page after the newest loaded one. Also Retry after a newer or gap page failed.
     NewerMessagesWanted(ChatId),
     /// "Jump to the latest" in a chat: back to its newest messages (reloaded if far away).
     LatestWanted(ChatId),

@@ -12,6 +12,8 @@ pub mod app;
 pub mod config;
 pub mod effect;
 pub mod i18n;
+#[cfg(test)]
+mod name_rule_tests;
 pub mod net;
 pub mod reduce;
 pub mod state;

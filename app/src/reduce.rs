@@ -92,7 +92,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects
         }
         Action::ReconnectRequested { now } => connection::reconnect_now(state, now),
-        Action::ChatOpened(chat_id) => chat_list::open(state, chat_id),
+        Action::ChatOpened(chat_id) => window::open_from_list(state, chat_id),
         Action::ChatClosed => {
             state.chats.open = None;
             Vec::new()

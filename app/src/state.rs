@@ -299,6 +299,9 @@ pub enum Notice {
     ProfileSaved,
     /// The session could not be written to the token store; it will not survive a restart.
     SessionNotSaved,
+    /// A search hit could not be opened (its page failed to load) after the search panel
+    /// was closed.
+    MessageNotOpened(UiError),
 }
 
 /// Validation results of an [`AuthForm`], computed from its text.

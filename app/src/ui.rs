@@ -11,6 +11,7 @@ mod devices;
 pub mod format;
 pub mod group_info;
 mod group_photo;
+mod history_status;
 mod message_actions;
 mod message_row;
 mod new_chat;

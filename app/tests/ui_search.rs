@@ -1,4 +1,5 @@
-//! egui_kittest tests of message search: the shortcuts, the query, the hits and opening one.
+//! egui_kittest tests of message search: the shortcuts, the query, the hits and opening one,
+//! and the window a hit opens: newer pages on scrolling down, Retry, back to the latest.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
@@ -6,14 +7,15 @@ mod support;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use natter::action::{Action, SearchAction};
-use natter::api::{ApiCall, ApiReply};
+use natter::api::{ApiCall, ApiFailure, ApiReply};
 use natter::effect::Effect;
 use natter::state::AppState;
 use natter::testing::{self, TestApp};
 use natter_shared::api::{
-    ChatKind, ChatPartner, MessagePage, SearchChat, SearchHit, SearchPage, SnippetPart,
+    ChatKind, ChatPartner, MessagePage, SearchChat, SearchHit, SearchPage, SearchSender,
+    SnippetPart,
 };
-use natter_shared::{ErrorBody, ErrorCode, Username};
+use natter_shared::{DisplayName, ErrorBody, ErrorCode, Username};
 use support::ui::*;
 
 fn two_chats() -> AppState {
@@ -48,6 +50,8 @@ fn hit_from_bob(seq: i64, snippet: Vec<SnippetPart>) -> SearchHit {
                 last_seen_at: None,
             }),
         },
+        // as an older server sends it: the views name him from what they know
+        sender: None,
         message: message(1, seq, bob_id(), "Hot tea is ready", at(-2 * DAY)),
         snippet,
     }
@@ -250,16 +254,22 @@ fn opened_at_100() -> egui_kittest::Harness<'static, TestApp> {
     harness
 }
 
-fn newer_asked(app: &TestApp, after: i64) -> bool {
-    app.calls().into_iter().any(|c| {
-        matches!(c, ApiCall::History { query, .. } if query.after == Some(after) && query.around.is_none())
-    })
+/// How many times the page after `after` was asked for.
+fn newer_asks(app: &TestApp, after: i64) -> usize {
+    app.calls()
+        .into_iter()
+        .filter(|c| {
+            matches!(c, ApiCall::History { query, .. } if query.after == Some(after) && query.around.is_none())
+        })
+        .count()
 }
 
-#[test]
-fn scrolling_to_the_end_of_the_window_asks_for_the_newer_page() {
-    let mut harness = opened_at_100();
-    assert!(!newer_asked(harness.state(), 124));
+fn newer_asked(app: &TestApp, after: i64) -> bool {
+    newer_asks(app, after) > 0
+}
+
+/// Scrolls down until the page after message 124 is asked for (at most ten times).
+fn scroll_to_the_end(harness: &mut egui_kittest::Harness<'static, TestApp>) {
     for _ in 0..10 {
         let Some(line) = harness.get_all_by_label_contains("Line ").last() else {
             break;
@@ -270,6 +280,28 @@ fn scrolling_to_the_end_of_the_window_asks_for_the_newer_page() {
             break;
         }
     }
+}
+
+/// Answers the last history call of chat 1 made by the views or the reducer.
+fn answer_history(app: &mut TestApp, result: Result<ApiReply, ApiFailure>) {
+    let request = app
+        .effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::Api(r) if matches!(r.call, ApiCall::History { .. }) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let effects = natter::reduce::reduce(&mut app.state, testing::answer(&request, result, at(1)));
+    app.effects.extend(effects);
+}
+
+#[test]
+fn scrolling_to_the_end_of_the_window_asks_for_the_newer_page() {
+    let mut harness = opened_at_100();
+    assert!(!newer_asked(harness.state(), 124));
+    scroll_to_the_end(&mut harness);
     assert!(
         newer_asked(harness.state(), 124),
         "{:?}",
@@ -339,4 +371,81 @@ fn a_date_that_is_not_one_is_flagged_and_load_more_asks_for_the_next_page() {
     harness.get_by_label("From date").type_text("March");
     harness.run_steps(2);
     harness.get_by_label("A date as YYYY-MM-DD");
+}
+
+#[test]
+fn a_newer_page_that_brought_nothing_is_not_asked_for_again_on_every_repaint() {
+    let mut harness = opened_at_100();
+    scroll_to_the_end(&mut harness);
+    assert_eq!(newer_asks(harness.state(), 124), 1);
+    let empty = MessagePage {
+        messages: Vec::new(),
+        has_previous: true,
+        has_next: false,
+    };
+    answer_history(harness.state_mut(), Ok(ApiReply::Messages(empty)));
+    harness.run_steps(6);
+    assert_eq!(
+        newer_asks(harness.state(), 124),
+        1,
+        "{:?}",
+        harness.state().calls()
+    );
+}
+
+#[test]
+fn a_newer_page_that_failed_says_why_at_the_bottom_and_retry_asks_again() {
+    let mut harness = opened_at_100();
+    scroll_to_the_end(&mut harness);
+    assert_eq!(newer_asks(harness.state(), 124), 1);
+    let down = ApiFailure::Server {
+        status: 503,
+        body: ErrorBody::new(ErrorCode::Internal, "down"),
+    };
+    answer_history(harness.state_mut(), Err(down));
+    harness.run_steps(6);
+    assert_eq!(
+        newer_asks(harness.state(), 124),
+        1,
+        "not asked again by itself"
+    );
+    harness.get_by_label_contains("Newer messages could not be loaded");
+
+    harness.get_by_label("Retry").click();
+    harness.run_steps(2);
+    assert_eq!(newer_asks(harness.state(), 124), 2);
+    assert!(
+        harness
+            .query_by_label_contains("Newer messages could not be loaded")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_group_hit_names_its_sender_as_the_server_does() {
+    let mut harness = searched();
+    let hit = SearchHit {
+        chat: SearchChat {
+            id: chat(2),
+            kind: ChatKind::Group,
+            title: Some("Tea party".into()),
+            partner: None,
+        },
+        // Carol's name is known nowhere else: the group was not opened this session
+        sender: Some(SearchSender {
+            id: carol_id(),
+            username: Username::parse("carol").unwrap(),
+            display_name: Some(DisplayName::parse("Carol").unwrap()),
+        }),
+        message: message(2, 9, carol_id(), "Tea is ready", at(-3 * DAY)),
+        snippet: vec![part("Tea", true), part(" is ready", false)],
+    };
+    let page = SearchPage {
+        hits: vec![hit],
+        next_cursor: None,
+    };
+    answer_search(harness.state_mut(), Ok(page));
+    harness.run_steps(2);
+    harness.get_by_label("Carol");
+    assert!(harness.query_by_label("…").is_none());
 }

@@ -30,6 +30,8 @@ pub(super) fn load_latest(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> 
     entry.history.loading_latest = true;
     entry.history.detached = false;
     entry.history.error = None;
+    entry.history.newer_error = None;
+    entry.history.stalled = None;
     let query = HistoryQuery {
         limit: Some(HISTORY_PAGE),
         before: None,
@@ -48,7 +50,7 @@ pub(super) fn load_older(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     if entry.synced_seq.is_none() || history.reached_start || history.loading_older {
         return Vec::new();
     }
-    let Some(first) = entry.window_start() else {
+    let Some(first) = entry.synced_start() else {
         return Vec::new();
     };
     entry.history.loading_older = true;
@@ -76,11 +78,15 @@ pub(super) fn paged(
         // messages would lie below the window with a gap between
         if query.before.is_some() {
             entry.history.loading_older = false;
-        } else {
-            entry.history.filling = false;
+            return Vec::new();
         }
-        return Vec::new();
+        entry.history.filling = false;
+        // a gap noticed while this page was in flight was not asked for (one at a time)
+        return ensure_caught_up(state, chat_id);
     }
+    // a page came: what failed before may be asked for again
+    entry.history.error = None;
+    entry.history.newer_error = None;
     let before = entry.synced_seq;
     let newest = page.messages.last().map(|m| m.seq);
     let first = page.messages.first().map(|m| m.seq);
@@ -103,23 +109,28 @@ pub(super) fn paged(
         }
     }
     advance(entry);
-    let progressed = entry.synced_seq != before;
+    // the server had nothing more after the window's end: stop here; the next frame or sync
+    // tries again, and a newer page is not asked for again until something moved
+    let stalled = query.after.is_some() && query.after == before && entry.synced_seq == before;
+    if stalled {
+        entry.history.stalled = before.map(|synced| (synced, entry.newest_known()));
+    }
     state.chats.sort();
-    if query.after.is_some() && !progressed {
-        // the server had nothing more: stop here; the next frame or sync tries again
+    if stalled {
         return Vec::new();
     }
     ensure_caught_up(state, chat_id)
 }
 /// Whether an older or gap page no longer fits the window: an older page must end where the
-/// window starts, a gap page must start inside it.
+/// window starts, a gap page must start inside it or right after it. The window is what lies
+/// at or below `synced_seq` (messages waiting above the gap are not part of it).
 fn is_stale(entry: &ChatEntry, query: &HistoryQuery) -> bool {
+    let start = entry.synced_start();
     if let Some(before) = query.before {
-        return entry.window_start() != Some(before);
+        return start != Some(before);
     }
     if let Some(after) = query.after {
-        return entry.synced_seq.is_none()
-            || entry.window_start().is_some_and(|start| after + 1 < start);
+        return start.is_none_or(|start| after + 1 < start);
     }
     false
 }
@@ -138,7 +149,8 @@ pub(super) fn store_all(state: &mut AppState, chat_id: ChatId, messages: Vec<Mes
     settle_outbox(state, &mine);
 }
 
-/// A history page could not be loaded: the chat shows why.
+/// A history page could not be loaded: the chat shows why, at the top for the latest or an
+/// older page, at the bottom for a newer or gap page (each with Retry).
 pub(super) fn failed(
     state: &mut AppState,
     chat_id: ChatId,
@@ -147,14 +159,18 @@ pub(super) fn failed(
 ) -> Vec<Effect> {
     if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
         let history = &mut entry.history;
+        let error = Some(error_of(result));
         if query.after.is_some() {
             history.filling = false;
-        } else if query.before.is_some() {
-            history.loading_older = false;
+            history.newer_error = error;
         } else {
-            history.loading_latest = false;
+            if query.before.is_some() {
+                history.loading_older = false;
+            } else {
+                history.loading_latest = false;
+            }
+            history.error = error;
         }
-        history.error = Some(error_of(result));
     }
     Vec::new()
 }
@@ -171,7 +187,7 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
     if history.filling || history.loading_latest {
         return Vec::new();
     }
-    let target = newest_known(entry);
+    let target = entry.newest_known();
     if target <= synced {
         entry.history.detached = false;
         return Vec::new();
@@ -188,6 +204,7 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
         return load_latest(state, chat_id);
     }
     entry.history.filling = true;
+    entry.history.newer_error = None;
     let query = HistoryQuery {
         limit: Some(GAP_PAGE),
         before: None,
@@ -195,11 +212,6 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
         around: None,
     };
     authed(state, ApiCall::History { chat_id, query })
-}
-/// The newest seq the chat is known to have: the list's, or a stored message's.
-pub(super) fn newest_known(entry: &ChatEntry) -> i64 {
-    let stored = entry.messages.keys().next_back().copied().unwrap_or(0);
-    entry.summary.last_seq.max(stored)
 }
 
 /// A message of a listed chat, from a frame or an acknowledgement: stored by seq (a second

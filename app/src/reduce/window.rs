@@ -8,6 +8,8 @@
 //! While the window does not reach the newest message the chat is `detached`: the gap is
 //! not filled at once but page by page as one scrolls down, and when the window reaches the
 //! messages above it, they join it (`history::advance`): nothing is lost or shown twice.
+//! Picking the chat in the list (or sending) is done with the hit: the chat goes back to its
+//! newest messages, and a page around a hit still on its way is dropped when it comes.
 
 use chrono::{DateTime, Utc};
 use natter_shared::ChatId;
@@ -17,7 +19,7 @@ use super::calls::{authed, error_of};
 use super::{chat_list, history};
 use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
-use crate::state::{AppState, Focus};
+use crate::state::{AppState, Focus, Notice};
 
 /// Opens `chat_id` at message `seq`, highlighted from `now`: at once if it is in the loaded
 /// window, else once the page around it has come.
@@ -32,7 +34,10 @@ pub(super) fn open_at(
     };
     entry.focus = Some(Focus { seq, since: now });
     let held = entry.synced_seq.is_some_and(|synced| seq <= synced)
-        && entry.window_start().is_some_and(|start| start <= seq);
+        && entry.synced_start().is_some_and(|start| start <= seq);
+    if let Some(panel) = state.search.as_mut() {
+        panel.open_error = None;
+    }
     if !held {
         entry.history.around = Some(seq);
         entry.history.error = None;
@@ -69,14 +74,19 @@ pub(super) fn around_paged(
         page.messages.first().map(|m| m.seq),
         page.messages.last().map(|m| m.seq),
     ) else {
-        // nothing there: the chat opens at its end as usual
+        // nothing there: the chat opens at its end as usual, with nothing to scroll to (a
+        // focus left waiting would keep the view from following new messages)
+        entry.focus = None;
         return match entry.synced_seq {
             None => history::load_latest(state, chat_id),
             Some(_) => Vec::new(),
         };
     };
+    entry.history.error = None;
+    entry.history.newer_error = None;
+    entry.history.stalled = None;
     let joins = entry.synced_seq.is_some_and(|synced| first <= synced + 1)
-        && entry.window_start().is_none_or(|start| start <= last + 1);
+        && entry.synced_start().is_some_and(|start| start <= last + 1);
     if !joins {
         entry.messages.retain(|seq, _| *seq >= first);
         entry.seq_of.retain(|_, seq| *seq >= first);
@@ -88,17 +98,19 @@ pub(super) fn around_paged(
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
-    if !page.has_previous && entry.window_start() == Some(first) {
+    if !page.has_previous && entry.synced_start() == Some(first) {
         entry.history.reached_start = true;
     }
     history::advance(entry);
     let synced = entry.synced_seq.unwrap_or(0);
-    entry.history.detached = synced < history::newest_known(entry);
+    entry.history.detached = synced < entry.newest_known();
     state.chats.sort();
     Vec::new()
 }
 
-/// The page around a message could not be loaded: the chat shows why.
+/// The page around a message could not be loaded: the search panel says why (a banner if
+/// it was closed meanwhile), and the chat stays as it was, or, not loaded yet, opens at its
+/// end. The chat's own history is not marked failed: its pages still come on scrolling.
 pub(super) fn around_failed(
     state: &mut AppState,
     chat_id: ChatId,
@@ -113,24 +125,38 @@ pub(super) fn around_failed(
     }
     entry.history.around = None;
     entry.focus = None;
-    entry.history.error = Some(error_of(result));
-    Vec::new()
+    let loaded = entry.synced_seq.is_some();
+    let error = error_of(result);
+    match state.search.as_mut() {
+        Some(panel) => panel.open_error = Some(error),
+        None => state.notice = Some(Notice::MessageNotOpened(error)),
+    }
+    if loaded {
+        Vec::new()
+    } else {
+        history::load_latest(state, chat_id)
+    }
 }
 
-/// Scrolled to the bottom of a detached window: the page after its end.
+/// Scrolled to the bottom of a detached window: the page after its end, unless the last one
+/// brought nothing and nothing moved since. Retry after a failed page comes here too; in a
+/// chat that is not detached that is a gap page.
 pub(super) fn load_newer(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
+    if !entry.history.detached {
+        return history::ensure_caught_up(state, chat_id);
+    }
     let history = &entry.history;
-    if !history.detached || history.filling || history.around.is_some() {
+    if history.filling || history.around.is_some() || entry.newer_stalled() {
         return Vec::new();
     }
     let Some(synced) = entry.synced_seq else {
         return Vec::new();
     };
     entry.history.filling = true;
-    entry.history.error = None;
+    entry.history.newer_error = None;
     let query = HistoryQuery {
         limit: Some(history::HISTORY_PAGE),
         before: None,
@@ -150,6 +176,9 @@ pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect>
         return Vec::new();
     }
     entry.focus = None;
+    // whatever failed away from the end is no reason to hold back the pages there
+    entry.history.error = None;
+    entry.history.newer_error = None;
     if entry.history.around.take().is_some() && entry.synced_seq.is_none() {
         return history::load_latest(state, chat_id);
     }
@@ -159,7 +188,7 @@ pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect>
     if !entry.history.detached {
         return Vec::new();
     }
-    if history::newest_known(entry) - synced <= i64::from(history::GAP_PAGE) {
+    if entry.newest_known() - synced <= i64::from(history::GAP_PAGE) {
         entry.history.detached = false;
         return history::ensure_caught_up(state, chat_id);
     }
@@ -169,4 +198,19 @@ pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect>
     entry.history.reached_start = false;
     entry.history.loading_older = false;
     history::load_latest(state, chat_id)
+}
+
+/// A chat picked in the chat list: it shows its newest messages. A page around a hit still
+/// on its way is no longer wanted (its answer is dropped), a window left at an older message
+/// goes back to the end, and the hit is no longer scrolled to or highlighted.
+pub(super) fn open_from_list(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
+    let mut effects = match state.chats.by_id.get_mut(&chat_id) {
+        Some(entry) => {
+            entry.focus = None;
+            back_to_live(state, chat_id)
+        }
+        None => Vec::new(),
+    };
+    effects.extend(chat_list::open(state, chat_id));
+    effects
 }

@@ -133,11 +133,7 @@ impl ChatEntry {
         if let Some(title) = &self.summary.title {
             return title;
         }
-        self.summary.partner.as_ref().map_or("?", |p| {
-            p.display_name
-                .as_ref()
-                .map_or(p.username.as_str(), |d| d.as_str())
-        })
+        self.summary.partner.as_ref().map_or("?", |p| p.name())
     }
 
     /// A member's name, for sender lines in groups.
@@ -145,18 +141,12 @@ impl ChatEntry {
         if let Some(partner) = &self.summary.partner
             && partner.id == user
         {
-            return Some(
-                partner
-                    .display_name
-                    .as_ref()
-                    .map_or(partner.username.as_str(), |d| d.as_str()),
-            );
+            return Some(partner.name());
         }
-        self.members.iter().find(|m| m.id == user).map(|m| {
-            m.display_name
-                .as_ref()
-                .map_or(m.username.as_str(), |d| d.as_str())
-        })
+        self.members
+            .iter()
+            .find(|m| m.id == user)
+            .map(ChatMember::name)
     }
 
     /// A loaded message by id.
@@ -167,6 +157,39 @@ impl ChatEntry {
     /// The lowest loaded seq.
     pub fn window_start(&self) -> Option<i64> {
         self.messages.keys().next().copied()
+    }
+
+    /// Where the gap-free window starts: the lowest stored seq at or below `synced_seq`, else
+    /// `synced_seq + 1` (an empty window); `None` until the chat is loaded. Messages waiting
+    /// above the gap are not part of it, so they never make a page below them look stale.
+    pub fn synced_start(&self) -> Option<i64> {
+        let synced = self.synced_seq?;
+        let lowest = self.messages.range(..=synced).next().map(|(seq, _)| *seq);
+        Some(lowest.unwrap_or(synced + 1))
+    }
+
+    /// The newest seq the chat is known to have: the list's, or a stored message's.
+    pub fn newest_known(&self) -> i64 {
+        let stored = self.messages.keys().next_back().copied().unwrap_or(0);
+        self.summary.last_seq.max(stored)
+    }
+
+    /// The last `after=` page brought nothing new, and neither the window's end nor the
+    /// newest known seq has moved since: asking again would bring nothing either.
+    pub fn newer_stalled(&self) -> bool {
+        self.synced_seq
+            .is_some_and(|synced| self.history.stalled == Some((synced, self.newest_known())))
+    }
+
+    /// Whether scrolling to the end of a detached window should ask for the next page: none
+    /// in flight, the last one did not fail (Retry asks then) and was not empty.
+    pub fn wants_newer(&self) -> bool {
+        let history = &self.history;
+        history.detached
+            && !history.filling
+            && history.around.is_none()
+            && history.newer_error.is_none()
+            && !self.newer_stalled()
     }
 
     /// The highest seq any other member has read (for the "read" tick on own messages).
@@ -186,7 +209,15 @@ pub struct HistoryState {
     pub filling: bool,
     /// The first message is loaded: older pages are never asked for again.
     pub reached_start: bool,
+    /// Why the latest or an older page failed (shown at the top, with Retry); cleared when
+    /// any page comes.
     pub error: Option<UiError>,
+    /// Why the last `after=` page (a newer page or a gap page) failed (shown at the bottom,
+    /// with Retry); cleared when any page comes.
+    pub newer_error: Option<UiError>,
+    /// `(synced_seq, newest known seq)` when an `after=` page at `synced_seq` brought nothing
+    /// new: not asked again for the same pair (see [`ChatEntry::newer_stalled`]).
+    pub stalled: Option<(i64, i64)>,
     /// The page around this seq is being fetched (the chat is opening at a search hit).
     pub around: Option<i64>,
     /// The loaded window does not reach the newest message (it was opened at an older one):

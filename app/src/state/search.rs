@@ -37,6 +37,8 @@ pub struct SearchPanel {
     pub next_cursor: Option<String>,
     /// Why the last call failed (the server's message for an unusable query).
     pub error: Option<UiError>,
+    /// Why the hit clicked last could not be opened (its page failed to load).
+    pub open_error: Option<UiError>,
     /// Bumped whenever the panel is opened (again), so the view focuses the query field.
     pub opened: u64,
 }

@@ -356,13 +356,9 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         actions.push(Action::MessageSeen { chat_id, seq });
     }
     // newer history when near the bottom of a window that does not reach the newest message
+    // (not after a page that failed, Retry asks then, nor one that brought nothing)
     let near_bottom = offset + view.height() >= output.content_size.y - LOAD_OLDER_MARGIN;
-    if history.detached
-        && near_bottom
-        && !history.filling
-        && history.around.is_none()
-        && history.error.is_none()
-    {
+    if near_bottom && entry.wants_newer() {
         actions.push(Action::NewerMessagesWanted(chat_id));
     }
     // older history when near the top
@@ -374,6 +370,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     {
         actions.push(Action::OlderMessagesWanted(chat_id));
     }
+    super::history_status::newer_failed_ui(ui, state, entry, view, actions);
     if !at_bottom || history.detached {
         jump_button_ui(ui, state, entry, view, actions);
     }

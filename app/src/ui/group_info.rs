@@ -5,6 +5,7 @@
 
 use egui::{Color32, RichText, Ui};
 use natter_shared::UserId;
+use natter_shared::api::users::shown_name;
 use natter_shared::api::{
     ChatRole, DepartureReason, GroupAction as Permission, MemberInfo, MemberList, ServiceAction,
     may,
@@ -30,11 +31,7 @@ fn name_of(state: &AppState, entry: &ChatEntry, user: UserId) -> String {
         .and_then(|p| p.members.as_ref())
         .and_then(|l| l.members.iter().find(|m| m.id == user))
     {
-        return m
-            .display_name
-            .as_ref()
-            .map_or(m.username.as_str(), |d| d.as_str())
-            .to_owned();
+        return shown_name(&m.username, m.display_name.as_ref()).to_owned();
     }
     match &state.session {
         Some(s) if s.user_id == user => s.username.as_str().to_owned(),
@@ -154,11 +151,8 @@ pub fn invitations_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) 
     let lang = state.language;
     ui.strong(tr(lang, "group.invitations"));
     for invite in &groups.invites {
-        let inviter = invite
-            .inviter
-            .display_name
-            .as_ref()
-            .map_or(invite.inviter.username.as_str(), |d| d.as_str());
+        let inviter = &invite.inviter;
+        let inviter = shown_name(&inviter.username, inviter.display_name.as_ref());
         ui.label(tr_args(
             lang,
             "group.invite_from",
@@ -426,10 +420,7 @@ fn member_row_ui(
     member: &MemberInfo,
     actions: &mut Vec<Action>,
 ) {
-    let name = member
-        .display_name
-        .as_ref()
-        .map_or(member.username.as_str(), |d| d.as_str());
+    let name = shown_name(&member.username, member.display_name.as_ref());
     ui.horizontal(|ui| {
         let dot = if member.online {
             Color32::from_rgb(60, 180, 90)

@@ -91,14 +91,7 @@ pub fn row_ui(
         Row::Top => {
             ui.vertical_centered(|ui| {
                 ui.add_space(8.0);
-                let history = &entry.history;
-                if history.loading_older || history.loading_latest || history.around.is_some() {
-                    ui.spinner();
-                } else if entry.history.reached_start {
-                    ui.weak(tr(lang, "conversation.beginning"));
-                } else if let Some(error) = &entry.history.error {
-                    super::widgets::error_line_ui(ui, &words::error_message(lang, error));
-                }
+                super::history_status::top_status_ui(ui, state, entry, actions);
                 ui.add_space(8.0);
             });
         }

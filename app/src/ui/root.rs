@@ -32,9 +32,10 @@ fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<A
     let lang = state.language;
     let visuals = ui.visuals();
     let fill = match notice {
-        Notice::SessionEnded | Notice::SignedOutOffline | Notice::SessionNotSaved => {
-            visuals.warn_fg_color.gamma_multiply(0.25)
-        }
+        Notice::SessionEnded
+        | Notice::SignedOutOffline
+        | Notice::SessionNotSaved
+        | Notice::MessageNotOpened(_) => visuals.warn_fg_color.gamma_multiply(0.25),
         Notice::SignedOut | Notice::ProfileSaved => visuals.selection.bg_fill.gamma_multiply(0.4),
     };
     egui::Frame::new()

@@ -254,18 +254,10 @@ fn known_people(state: &AppState, panel: &SearchPanel) -> Vec<(UserId, String)> 
     };
     for entry in chats {
         if let Some(partner) = &entry.summary.partner {
-            let name = partner
-                .display_name
-                .as_ref()
-                .map_or(partner.username.as_str(), |d| d.as_str());
-            add(partner.id, name);
+            add(partner.id, partner.name());
         }
         for member in &entry.members {
-            let name = member
-                .display_name
-                .as_ref()
-                .map_or(member.username.as_str(), |d| d.as_str());
-            add(member.id, name);
+            add(member.id, member.name());
         }
     }
     let me = match &state.screen {

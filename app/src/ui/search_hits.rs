@@ -1,7 +1,7 @@
 //! The hits of a message search: each with its chat, sender, time and the snippet with the
 //! matched words marked; a spinner while searching, the server's word when it refused,
 //! "Nothing found", and the next page on "Load more" or on scrolling to the end. A click
-//! opens the chat at that message.
+//! opens the chat at that message (and if its page fails to load, the panel says why).
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{FontId, RichText, Sense, Ui};
@@ -12,7 +12,7 @@ use super::theme::{BODY_SIZE, META_SIZE, ROW_RADIUS, SEARCH_MATCH};
 use super::widgets::error_line_ui;
 use super::words;
 use crate::action::{Action, SearchAction};
-use crate::i18n::tr;
+use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, Screen, SearchPanel};
 
 pub fn hits_ui(ui: &mut Ui, state: &AppState, panel: &SearchPanel, actions: &mut Vec<Action>) {
@@ -25,6 +25,10 @@ pub fn hits_ui(ui: &mut Ui, state: &AppState, panel: &SearchPanel, actions: &mut
     }
     if let Some(error) = &panel.error {
         error_line_ui(ui, &words::error_message(lang, error));
+    }
+    if let Some(error) = &panel.open_error {
+        let why = words::error_message(lang, error);
+        error_line_ui(ui, &tr_args(lang, "search.open_failed", &[("why", why)]));
     }
     if panel.query.trim().is_empty() {
         ui.weak(tr(lang, "search.type_to_search"));
@@ -136,37 +140,29 @@ pub fn snippet_job(ui: &Ui, parts: &[SnippetPart]) -> LayoutJob {
 }
 
 /// The group's title, else the other person of the direct chat.
-fn chat_name(hit: &SearchHit) -> String {
+fn chat_name(hit: &SearchHit) -> &str {
     if let Some(title) = &hit.chat.title {
-        return title.clone();
+        return title;
     }
-    hit.chat.partner.as_ref().map_or_else(
-        || "…".to_owned(),
-        |p| {
-            p.display_name
-                .as_ref()
-                .map_or(p.username.as_str(), |d| d.as_str())
-                .to_owned()
-        },
-    )
+    hit.chat.partner.as_ref().map_or("…", |p| p.name())
 }
 
-/// Who sent the message: oneself, the partner, or a member known from the chat's details.
-fn sender_name(state: &AppState, hit: &SearchHit) -> String {
+/// Who sent the message: as the server names them, else oneself, the partner, or a member
+/// known from the chat's details.
+fn sender_name<'a>(state: &'a AppState, hit: &'a SearchHit) -> &'a str {
+    if let Some(sender) = &hit.sender {
+        return sender.name();
+    }
     let sender = hit.message.sender_id;
     if let Screen::Shell(shell) = &state.screen
         && shell.user.id == sender
     {
-        return shell.user.name().to_owned();
+        return shell.user.name();
     }
     if let Some(partner) = &hit.chat.partner
         && partner.id == sender
     {
-        return partner
-            .display_name
-            .as_ref()
-            .map_or(partner.username.as_str(), |d| d.as_str())
-            .to_owned();
+        return partner.name();
     }
     state
         .chats
@@ -174,5 +170,4 @@ fn sender_name(state: &AppState, hit: &SearchHit) -> String {
         .get(&hit.chat.id)
         .and_then(|entry| entry.member_name(sender))
         .unwrap_or("…")
-        .to_owned()
 }

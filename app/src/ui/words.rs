@@ -134,6 +134,11 @@ pub fn notice_message(lang: Language, notice: &Notice) -> String {
         Notice::SignedOutOffline => tr(lang, "notice.signed_out_offline"),
         Notice::ProfileSaved => tr(lang, "notice.profile_saved"),
         Notice::SessionNotSaved => tr(lang, "notice.session_not_saved"),
+        Notice::MessageNotOpened(error) => tr_args(
+            lang,
+            "notice.message_not_opened",
+            &[("why", error_message(lang, error))],
+        ),
     }
 }
 

@@ -48,6 +48,7 @@ fn hit(seq: i64) -> SearchHit {
             title: None,
             partner: None,
         },
+        sender: None,
         message: message(1, seq, bob_id()),
         snippet: Vec::new(),
     }

@@ -1,7 +1,7 @@
 //! Builders and helpers shared by the reducer tests.
 
 use chrono::{TimeZone, Utc};
-use natter_shared::api::{AuthTokens, SessionInfo, SessionList, User};
+use natter_shared::api::{AuthTokens, HistoryQuery, SessionInfo, SessionList, User};
 use natter_shared::{ErrorBody, ErrorCode, Field, SessionId, UserId};
 use uuid::Uuid;
 
@@ -206,4 +206,88 @@ pub(super) fn sent_frames(effects: &[Effect]) -> Vec<natter_shared::ws::ClientFr
             _ => None,
         })
         .collect()
+}
+
+// --- history pages and windows ---
+
+/// A page of chat 1 with Bob's messages `seqs`.
+pub(super) fn page(
+    seqs: std::ops::RangeInclusive<i64>,
+    has_previous: bool,
+    has_next: bool,
+) -> ApiReply {
+    ApiReply::Messages(natter_shared::api::MessagePage {
+        messages: seqs.map(|s| message(1, s, bob_id())).collect(),
+        has_previous,
+        has_next,
+    })
+}
+
+/// The history calls among `effects`, with their queries.
+pub(super) fn histories(effects: &[Effect]) -> Vec<(ApiRequest, HistoryQuery)> {
+    api(effects)
+        .into_iter()
+        .filter_map(|r| match &r.call {
+            ApiCall::History { query, .. } => Some((r.clone(), query.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one history call among `effects`.
+pub(super) fn only_history(effects: &[Effect]) -> (ApiRequest, HistoryQuery) {
+    let found = histories(effects);
+    assert_eq!(found.len(), 1, "{effects:?}");
+    found.into_iter().next().unwrap()
+}
+
+/// The seqs of chat 1's stored messages.
+pub(super) fn seqs(state: &AppState) -> Vec<i64> {
+    state.chats.by_id[&chat(1)]
+        .messages
+        .keys()
+        .copied()
+        .collect()
+}
+
+/// A search hit in chat 1 clicked at `at(secs)`.
+pub(super) fn open_hit(state: &mut AppState, seq: i64, secs: i64) -> Vec<Effect> {
+    reduce(
+        state,
+        Action::Search(crate::action::SearchAction::HitOpened {
+            chat_id: chat(1),
+            seq,
+            now: at(secs),
+        }),
+    )
+}
+
+/// Chat 1 with `last` messages, open, its latest page (`last - 49 ..= last`) loaded.
+pub(super) fn with_latest_loaded(last: i64) -> AppState {
+    with_latest_loaded_among(last, Vec::new())
+}
+
+/// [`with_latest_loaded`], with `others` listed too.
+pub(super) fn with_latest_loaded_among(
+    last: i64,
+    others: Vec<natter_shared::api::ChatSummary>,
+) -> AppState {
+    let mut listed = vec![summary(1, last, last)];
+    listed.extend(others);
+    let mut state = with_chats(listed);
+    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
+    let (latest, _) = only_history(&effects);
+    reduce(
+        &mut state,
+        answer(&latest, Ok(page(last - 49..=last, last > 50, false))),
+    );
+    state
+}
+
+/// Opened at `seq`, its page `around` answered (`has_previous` when it does not start at 1).
+pub(super) fn jumped(state: &mut AppState, seq: i64, around: std::ops::RangeInclusive<i64>) {
+    let effects = open_hit(state, seq, 5);
+    let (request, _) = only_history(&effects);
+    let first = *around.start();
+    reduce(state, answer(&request, Ok(page(around, first > 1, true))));
 }

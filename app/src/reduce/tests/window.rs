@@ -1,79 +1,15 @@
 //! Opening a chat at a message (a search hit): the page around it, newer pages down to the
-//! newest, live messages meanwhile, and back to the newest.
+//! newest, live messages meanwhile, and back to the newest (by "jump to the latest", by
+//! sending, or by picking the chat in the list).
 
-use natter_shared::api::{HistoryQuery, MessagePage};
 use natter_shared::ws::ServerFrame;
 
 use super::support::*;
-use crate::action::{Action, SearchAction};
-use crate::api::{ApiCall, ApiReply};
-use crate::effect::{ApiRequest, Effect};
+use crate::action::Action;
+use crate::api::ApiReply;
+use crate::effect::Effect;
 use crate::reduce::{GAP_PAGE, HISTORY_PAGE, reduce};
 use crate::state::{AppState, Focus};
-use natter_shared::ErrorCode;
-
-fn page(seqs: std::ops::RangeInclusive<i64>, has_previous: bool, has_next: bool) -> ApiReply {
-    ApiReply::Messages(MessagePage {
-        messages: seqs.map(|s| message(1, s, bob_id())).collect(),
-        has_previous,
-        has_next,
-    })
-}
-
-fn histories(effects: &[Effect]) -> Vec<(ApiRequest, HistoryQuery)> {
-    api(effects)
-        .into_iter()
-        .filter_map(|r| match &r.call {
-            ApiCall::History { query, .. } => Some((r.clone(), query.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-fn only_history(effects: &[Effect]) -> (ApiRequest, HistoryQuery) {
-    let found = histories(effects);
-    assert_eq!(found.len(), 1, "{effects:?}");
-    found.into_iter().next().unwrap()
-}
-
-fn seqs(state: &AppState) -> Vec<i64> {
-    state.chats.by_id[&chat(1)]
-        .messages
-        .keys()
-        .copied()
-        .collect()
-}
-
-fn open_hit(state: &mut AppState, seq: i64, secs: i64) -> Vec<Effect> {
-    reduce(
-        state,
-        Action::Search(SearchAction::HitOpened {
-            chat_id: chat(1),
-            seq,
-            now: at(secs),
-        }),
-    )
-}
-
-/// Chat 1 with `last` messages, open, its latest page (`last - 49 ..= last`) loaded.
-fn with_latest_loaded(last: i64) -> AppState {
-    let mut state = with_chats(vec![summary(1, last, last)]);
-    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
-    let (latest, _) = only_history(&effects);
-    reduce(
-        &mut state,
-        answer(&latest, Ok(page(last - 49..=last, last > 50, false))),
-    );
-    state
-}
-
-/// Opened at `seq`, its page `around` answered (`has_previous` when it does not start at 1).
-fn jumped(state: &mut AppState, seq: i64, around: std::ops::RangeInclusive<i64>) {
-    let effects = open_hit(state, seq, 5);
-    let (request, _) = only_history(&effects);
-    let first = *around.start();
-    reduce(state, answer(&request, Ok(page(around, first > 1, true))));
-}
 
 #[test]
 fn a_hit_outside_the_window_loads_the_page_around_it_and_the_chat_waits_there() {
@@ -256,21 +192,6 @@ fn only_the_last_hit_opened_gets_its_page() {
 }
 
 #[test]
-fn a_page_around_that_fails_shows_why() {
-    let mut state = with_latest_loaded(1000);
-    let effects = open_hit(&mut state, 100, 5);
-    let (request, _) = only_history(&effects);
-    reduce(
-        &mut state,
-        answer(&request, Err(server_error(404, ErrorCode::NotFound, None))),
-    );
-    let entry = &state.chats.by_id[&chat(1)];
-    assert!(entry.history.error.is_some());
-    assert_eq!(entry.history.around, None);
-    assert_eq!(entry.synced_seq, Some(1000), "what was loaded stays");
-}
-
-#[test]
 fn sending_from_a_window_away_from_the_end_goes_back_to_the_end() {
     let mut state = with_latest_loaded(200);
     jumped(&mut state, 100, 75..=124);
@@ -287,4 +208,101 @@ fn sending_from_a_window_away_from_the_end_goes_back_to_the_end() {
     let (_, query) = only_history(&effects);
     assert_eq!(query.after, Some(124), "the gap to the end is filled");
     assert!(!state.chats.by_id[&chat(1)].history.detached);
+}
+
+/// A page with no messages (`has_previous` as given, `has_next` false).
+fn no_messages(has_previous: bool) -> ApiReply {
+    ApiReply::Messages(natter_shared::api::MessagePage {
+        messages: Vec::new(),
+        has_previous,
+        has_next: false,
+    })
+}
+
+/// A live message in chat 1 from Bob.
+fn live(state: &mut AppState, seq: i64) -> Vec<Effect> {
+    frame(
+        state,
+        ServerFrame::NewMessage {
+            event_seq: seq,
+            message: message(1, seq, bob_id()),
+        },
+        at(10),
+    )
+}
+
+#[test]
+fn a_page_around_a_hit_that_comes_back_empty_leaves_nothing_to_scroll_to() {
+    let mut state = with_latest_loaded(1000);
+    let effects = open_hit(&mut state, 100, 5);
+    let (request, _) = only_history(&effects);
+    reduce(&mut state, answer(&request, Ok(no_messages(false))));
+    let entry = &state.chats.by_id[&chat(1)];
+    assert_eq!(
+        entry.focus, None,
+        "a focus never reached keeps the view from following"
+    );
+    assert_eq!(entry.synced_seq, Some(1000));
+    assert!(!entry.history.detached);
+}
+
+#[test]
+fn a_newer_page_that_brings_nothing_is_not_asked_again_until_something_moves() {
+    let mut state = with_latest_loaded(1000);
+    jumped(&mut state, 100, 75..=124);
+    let effects = reduce(&mut state, Action::NewerMessagesWanted(chat(1)));
+    let (request, query) = only_history(&effects);
+    assert_eq!(query.after, Some(124));
+    reduce(&mut state, answer(&request, Ok(no_messages(true))));
+    assert!(!state.chats.by_id[&chat(1)].wants_newer());
+    let again = reduce(&mut state, Action::NewerMessagesWanted(chat(1)));
+    assert!(histories(&again).is_empty(), "{again:?}");
+
+    // a message arrives: the newest known seq moved, so the next page may bring something
+    let effects = live(&mut state, 1001);
+    assert!(histories(&effects).is_empty(), "detached: no gap-fill");
+    assert!(state.chats.by_id[&chat(1)].wants_newer());
+    let (_, query) = only_history(&reduce(&mut state, Action::NewerMessagesWanted(chat(1))));
+    assert_eq!(query.after, Some(124));
+}
+
+#[test]
+fn picking_the_chat_in_the_list_drops_a_page_around_a_hit_still_on_its_way() {
+    let mut state = with_latest_loaded_among(1000, vec![summary(2, 10, 10)]);
+    let effects = open_hit(&mut state, 100, 5);
+    let (around, _) = only_history(&effects);
+    reduce(&mut state, Action::ChatOpened(chat(2)));
+    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
+    assert!(
+        histories(&effects).is_empty(),
+        "the newest page is there: {effects:?}"
+    );
+    reduce(&mut state, answer(&around, Ok(page(75..=124, true, true))));
+    let entry = &state.chats.by_id[&chat(1)];
+    assert_eq!(entry.synced_seq, Some(1000), "the late page is dropped");
+    assert!(!entry.history.detached);
+    assert_eq!(entry.focus, None);
+    assert_eq!(seqs(&state), (951..=1000).collect::<Vec<_>>());
+}
+
+#[test]
+fn picking_a_chat_left_at_a_hit_in_the_list_goes_back_to_its_newest_messages() {
+    let mut state = with_latest_loaded_among(1000, vec![summary(2, 10, 10)]);
+    jumped(&mut state, 100, 75..=124);
+    reduce(&mut state, Action::ChatOpened(chat(2)));
+    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
+    let (request, query) = only_history(&effects);
+    assert_eq!(
+        (query.before, query.after, query.around),
+        (None, None, None),
+        "far from the end: the newest page again"
+    );
+    assert_eq!(state.chats.by_id[&chat(1)].focus, None);
+    reduce(
+        &mut state,
+        answer(&request, Ok(page(951..=1000, true, false))),
+    );
+    let entry = &state.chats.by_id[&chat(1)];
+    assert!(!entry.history.detached);
+    assert_eq!(seqs(&state), (951..=1000).collect::<Vec<_>>());
 }
