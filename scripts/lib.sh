@@ -68,7 +68,7 @@ ensure_postgres() {
     chmod o+x "$NATTER_ROOT" "$NATTER_STATE" 2>/dev/null || true
   fi
   if [ ! -f "$dir/PG_VERSION" ]; then
-    "${run[@]}" "$bin/initdb" -D "$dir" -U postgres -A trust -E UTF8 >/dev/null
+    "${run[@]}" "$bin/initdb" -D "$dir" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   "${run[@]}" "$bin/pg_ctl" -D "$dir" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" \
     -l "$dir/server.log" -w start >/dev/null || die "project-local PostgreSQL did not start (see $dir/server.log)"

@@ -1,3 +1,4 @@
+DROP INDEX users_display_name_folded_idx;
 DROP INDEX users_names_trigrams_idx;
 DROP INDEX messages_trigrams_idx;
 DROP INDEX messages_words_idx;

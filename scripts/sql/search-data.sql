@@ -84,9 +84,7 @@ UPDATE chats c SET last_seq = m.last, last_event_seq = m.last
 FROM (SELECT chat_id, max(seq) AS last FROM messages GROUP BY chat_id) m
 WHERE m.chat_id = c.id;
 
-CREATE INDEX messages_words_idx ON messages USING gin (natter_words(text))
-    WHERE deleted_at IS NULL AND service IS NULL;
-CREATE INDEX messages_trigrams_idx ON messages USING gin (natter_fold(text) gin_trgm_ops)
-    WHERE deleted_at IS NULL AND service IS NULL;
+CREATE INDEX messages_words_idx ON messages USING gin (natter_words(text));
+CREATE INDEX messages_trigrams_idx ON messages USING gin (natter_fold(text) gin_trgm_ops);
 VACUUM ANALYZE messages;
 ANALYZE chats; ANALYZE chat_members; ANALYZE users;

@@ -16,6 +16,7 @@ pub mod requests;
 #[rustfmt::skip]
 pub mod schema;
 pub mod search;
+pub mod search_terms;
 pub mod sessions;
 pub mod users;
 pub mod writer;

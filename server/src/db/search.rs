@@ -1,9 +1,11 @@
-//! Message search in SQL. Every word and phrase is one condition that two indexes of the
-//! search migration answer: word forms through `natter_words(text)` (GIN, full text) and any
-//! part of the text through `natter_fold(text)` (GIN, trigrams); the caller's chats through
-//! `(chat_id, seq)`. PostgreSQL intersects their bitmaps, so no query reads messages that
-//! cannot match. Both indexes are partial (no tombstones, no service messages), and every
-//! condition repeats their predicate so they apply.
+//! Message search in SQL. One word drives: the rarest (`db::search_terms`), in a form the
+//! indexes of the search migration answer (any part of the text through the trigrams of
+//! `natter_fold(text)`, word forms through `natter_words(text)`), intersected with the
+//! caller's chats through `(chat_id, seq)`. Every other word, phrase, exclusion and filter is
+//! written so that no index takes it (`IS TRUE`, `CASE`, the raw text) and checked on the
+//! few rows found, cheapest test first: PostgreSQL cannot estimate how common a substring is,
+//! and left to itself it intersected the lists of every common word (tens of ms each).
+//! Tombstones and service messages are left out by their columns (their text is empty).
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -14,6 +16,7 @@ use natter_shared::api::SearchHas;
 use uuid::Uuid;
 
 use super::messages::MessageRow;
+use super::search_terms::{self, TermFacts, driver};
 use crate::search::query::ParsedQuery;
 
 /// Terms shorter than this (in characters) match as word prefixes only: a trigram index
@@ -60,24 +63,45 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    /// The condition that the folded text holds `term`, as a word form or anywhere.
-    fn holds(&mut self, term: &str, phrase: bool) -> String {
-        let t = self.bind(Bind::Text(term.to_owned()));
-        if term.chars().count() < TRIGRAM {
-            // a word starting with the term: quote_literal keeps tsquery syntax out of it
-            return format!(
-                "natter_words(m.text) @@ to_tsquery('simple', quote_literal({t}) || ':*')"
-            );
-        }
+    fn like(&mut self, term: &str) -> String {
         let p = self.bind(Bind::Text(format!("%{}%", escape_like(term))));
-        let words = if phrase {
-            "phraseto_tsquery"
-        } else {
-            "plainto_tsquery"
-        };
-        // LIKE first: a recheck evaluates the condition in order, and most rows that hold a
-        // word hold it literally, so the costlier tsvector is rarely computed
-        format!("(natter_fold(m.text) LIKE {p} OR natter_words(m.text) @@ {words}('russian', {t}))")
+        format!("natter_fold(m.text) LIKE {p}")
+    }
+
+    /// The condition that the text holds the word `f`, as a word form or anywhere; with
+    /// `drive`, in a form the indexes answer, else in one they cannot (a filter on the rows
+    /// the driving word found, cheapest test first).
+    fn word(&mut self, f: &TermFacts, drive: bool) -> String {
+        let w = &f.word;
+        if w.chars().count() < TRIGRAM {
+            // a word starting with the term, quoted so no tsquery syntax comes from it
+            let quoted = w.replace('\\', "\\\\").replace('\'', "''");
+            let t = self.bind(Bind::Text(format!("'{quoted}':*")));
+            let c = format!("natter_words(m.text) @@ to_tsquery('simple', {t})");
+            return if drive { c } else { format!("({c}) IS TRUE") };
+        }
+        let literally = self.like(w);
+        let t = self.bind(Bind::Text(w.clone()));
+        let forms = format!("natter_words(m.text) @@ plainto_tsquery('russian', {t})");
+        match f.inner_stem() {
+            // every form of the word holds its stem: one trigram search for the stem finds
+            // them all, and the tsvector is computed only for rows with the stem but not the
+            // word itself
+            Some(stem) => {
+                let has_stem = self.like(stem);
+                let check = format!(
+                    "(CASE WHEN {literally} THEN true WHEN NOT {has_stem} THEN false ELSE {forms} END)"
+                );
+                if drive {
+                    let stem_again = self.like(stem);
+                    format!("{stem_again} AND {check}")
+                } else {
+                    check
+                }
+            }
+            None if drive => format!("({literally} OR {forms})"),
+            None => format!("(CASE WHEN {literally} THEN true ELSE {forms} END)"),
+        }
     }
 
     fn into_query(self) -> Query<'static> {
@@ -95,14 +119,15 @@ impl Sql {
     }
 }
 
-/// The SQL of a search (for `EXPLAIN` in the benchmarks, and for [`messages`]).
-pub fn sql(s: &MessageSearch) -> (String, usize) {
-    let b = build(s);
+/// The SQL of a search and its number of binds, given the facts of its words (in
+/// `query.words` order).
+pub fn sql(s: &MessageSearch, facts: &[TermFacts]) -> (String, usize) {
+    let b = build(s, facts);
     let n = b.binds.len();
     (b.text, n)
 }
 
-fn build(s: &MessageSearch) -> Sql {
+fn build(s: &MessageSearch, facts: &[TermFacts]) -> Sql {
     let mut sql = Sql {
         text: String::new(),
         binds: Vec::new(),
@@ -113,16 +138,27 @@ fn build(s: &MessageSearch) -> Sql {
         "m.deleted_at IS NULL".to_owned(),
         "m.service IS NULL".to_owned(),
     ];
-    for w in &s.query.words {
-        let c = sql.holds(w, false);
+    // stop words are left out beside anything else to find; alone they are searched for
+    let mut words: Vec<&TermFacts> = facts.iter().filter(|f| !f.stop).collect();
+    if words.is_empty() && s.query.phrases.is_empty() {
+        words = facts.iter().collect();
+    }
+    let owned: Vec<TermFacts> = words.iter().map(|f| (*f).clone()).collect();
+    let driver = driver(&owned).or(if owned.is_empty() { None } else { Some(0) });
+    for (i, f) in owned.iter().enumerate() {
+        let c = sql.word(f, driver == Some(i));
         conds.push(c);
     }
-    for p in &s.query.phrases {
-        let c = sql.holds(p, true);
-        conds.push(c);
+    for (i, p) in s.query.phrases.iter().enumerate() {
+        let c = sql.like(p);
+        conds.push(if driver.is_none() && i == 0 {
+            c
+        } else {
+            format!("({c}) IS TRUE")
+        });
     }
     for x in &s.query.excluded {
-        let c = sql.holds(x, false);
+        let c = sql.word(&TermFacts::unknown(x), false);
         conds.push(format!("NOT {c}"));
     }
     if let Some(sender) = s.sender {
@@ -146,8 +182,9 @@ fn build(s: &MessageSearch) -> Sql {
              WHERE f->>'mime' LIKE 'image/%' AND (f->>'has_thumbnail')::boolean)"
                 .to_owned(),
         ),
+        // on the raw text, which no index covers: the words narrow, this only filters
         Some(SearchHas::Link) => {
-            conds.push("natter_fold(m.text) ~ '(https?://|www\\.)[^[:space:]]'".to_owned())
+            conds.push("m.text ~* '(https?://|www\\.)[^[:space:]]'".to_owned())
         }
     }
     if let Some((at, id)) = s.before {
@@ -175,46 +212,11 @@ pub fn messages(
     if s.chats.is_empty() {
         return Ok((Vec::new(), false));
     }
-    let mut s = s.clone();
-    s.query.words = without_stop_words(conn, &s.query)?;
-    let mut rows: Vec<MessageRow> = build(&s).into_query().load(conn)?;
+    let facts = search_terms::facts(conn, &s.query.words)?;
+    let mut rows: Vec<MessageRow> = build(s, &facts).into_query().load(conn)?;
     let more = rows.len() as i64 > s.limit;
     rows.truncate(s.limit as usize);
     Ok((rows, more))
-}
-
-/// The query's words without stop words (`the`, `и`, …: words the `russian` configuration
-/// keeps no lexeme of), unless nothing else is left to find. Such a word is in a large part
-/// of all messages: its trigram lists alone cost more than the rest of the search, and it
-/// narrows nothing down.
-fn without_stop_words(conn: &mut PgConnection, q: &ParsedQuery) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Word {
-        #[diesel(sql_type = Text)]
-        w: String,
-    }
-    if q.words.len() + q.phrases.len() < 2 {
-        return Ok(q.words.clone());
-    }
-    let stop: Vec<String> = diesel::sql_query(
-        "SELECT w FROM unnest($1::text[]) w WHERE numnode(plainto_tsquery('russian', w)) = 0",
-    )
-    .bind::<Array<Text>, _>(&q.words)
-    .load::<Word>(conn)?
-    .into_iter()
-    .map(|r| r.w)
-    .collect();
-    let kept: Vec<String> = q
-        .words
-        .iter()
-        .filter(|w| !stop.contains(w))
-        .cloned()
-        .collect();
-    Ok(if kept.is_empty() && q.phrases.is_empty() {
-        q.words.clone()
-    } else {
-        kept
-    })
 }
 
 /// Escapes `%`, `_` and `\` so text matches literally inside a LIKE pattern.
@@ -247,6 +249,32 @@ mod tests {
         }
     }
 
+    /// The facts PostgreSQL would give, without asking it: stems as given.
+    fn facts(s: &MessageSearch, stems: &[(&str, Option<&str>, f64)]) -> Vec<TermFacts> {
+        s.query
+            .words
+            .iter()
+            .map(|w| {
+                let (_, stem, share) = stems
+                    .iter()
+                    .find(|(word, ..)| word == w)
+                    .copied()
+                    .unwrap_or((w, Some(w), 0.0));
+                TermFacts {
+                    word: w.clone(),
+                    stem: stem.map(str::to_owned),
+                    stop: stem.is_none() && w == "the",
+                    share,
+                }
+            })
+            .collect()
+    }
+
+    fn sql_of(q: &str, stems: &[(&str, Option<&str>, f64)]) -> String {
+        let s = search(q);
+        sql(&s, &facts(&s, stems)).0
+    }
+
     #[test]
     fn every_placeholder_has_its_bind() {
         let s = MessageSearch {
@@ -255,9 +283,10 @@ mod tests {
             to: Some(Utc::now()),
             has: Some(SearchHas::Link),
             before: Some((Utc::now(), Uuid::nil())),
-            ..search(r#"natter "two words" ab -draft"#)
+            ..search(r#"natter столы "two words" ab -draft"#)
         };
-        let (text, n) = sql(&s);
+        let f = facts(&s, &[("столы", Some("стол"), 0.0)]);
+        let (text, n) = sql(&s, &f);
         for i in 1..=n {
             assert!(text.contains(&format!("${i}")), "${i} missing in {text}");
         }
@@ -265,11 +294,43 @@ mod tests {
     }
 
     #[test]
+    fn only_the_rarest_word_is_left_for_an_index_to_answer() {
+        let text = sql_of("meeting cohelsa", &[("meeting", Some("meet"), 0.04)]);
+        // cohelsa (rare) drives with its bare LIKE; meeting is checked inside a CASE only
+        let driving = text.matches(") AND natter_fold(m.text) LIKE").count()
+            + text.matches("AND natter_fold(m.text) LIKE $").count();
+        assert!(driving >= 1, "{text}");
+        assert_eq!(text.matches("CASE WHEN").count(), 2, "{text}");
+        assert!(
+            text.contains("WHEN NOT natter_fold(m.text) LIKE"),
+            "the stem first: {text}"
+        );
+    }
+
+    #[test]
     fn short_terms_are_word_prefixes_and_longer_ones_also_substrings() {
-        let (text, _) = sql(&search("ab"));
+        let text = sql_of("ab", &[]);
         assert!(text.contains("to_tsquery('simple'") && !text.contains("LIKE"));
-        let (text, _) = sql(&search("abc"));
+        let text = sql_of("abc", &[]);
         assert!(text.contains("plainto_tsquery('russian'") && text.contains("LIKE"));
+    }
+
+    #[test]
+    fn a_stop_word_is_left_out_beside_others_and_searched_for_alone() {
+        let text = sql_of("the natter", &[("the", None, 0.0)]);
+        assert_eq!(text.matches("plainto_tsquery").count(), 1, "{text}");
+        let text = sql_of("the", &[("the", None, 0.0)]);
+        assert_eq!(text.matches("plainto_tsquery").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn phrases_and_exclusions_are_never_left_for_an_index() {
+        let text = sql_of(r#"natter "two words" -draft"#, &[]);
+        assert!(
+            text.contains("LIKE $") && text.contains(") IS TRUE"),
+            "{text}"
+        );
+        assert!(text.contains("NOT (CASE WHEN"), "{text}");
     }
 
     #[test]

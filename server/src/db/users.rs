@@ -131,7 +131,8 @@ pub fn update_profile(
 /// `е`), best match first: the username itself, then usernames and display names (or a word
 /// of one) that start with it, then the closest by trigram similarity; one extra row tells
 /// whether there are more. Queries of three characters and more are answered by the
-/// trigram index on both names, anywhere in them; shorter ones by the prefix indexes.
+/// trigram index on both names, anywhere in them; shorter ones by the prefix indexes of
+/// the username and the folded display name.
 pub fn search(
     conn: &mut PgConnection,
     query: &str,
@@ -144,8 +145,8 @@ pub fn search(
     let found = if query.chars().count() >= 3 {
         format!("{names} LIKE $3")
     } else {
-        // the prefix indexes of the accounts migration
-        "(u.username LIKE $2 OR lower(u.display_name) LIKE $2)".to_owned()
+        // the prefix indexes of the username and the folded display name
+        "(u.username LIKE $2 OR natter_fold(u.display_name) LIKE $2)".to_owned()
     };
     let sql = format!(
         "SELECT u.* FROM users u WHERE {found} \

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
-    ChatKind, MessageSearchQuery, SearchChat, SearchHit, SearchPage, parse_search_bound,
+    ChatKind, MessageSearchQuery, SearchChat, SearchHit, SearchPage, SearchSender,
+    parse_search_bound,
 };
 use natter_shared::{ChatId, ErrorBody, ErrorCode, UserId};
 use uuid::Uuid;
@@ -60,7 +61,7 @@ pub async fn search_messages(
         before,
         limit: i64::from(limit),
     };
-    let (messages, more, chats, partners) = db::run(&state.db, move |conn| {
+    let (messages, more, chats, partners, senders) = db::run(&state.db, move |conn| {
         search.chats = match wanted_chat {
             Some(chat) => {
                 db::chats::membership(conn, chat, viewer)?
@@ -80,8 +81,23 @@ pub async fn search_messages(
             .map(|c| c.id)
             .collect();
         let partners = db::chats::partners(conn, &direct, viewer)?;
+        let mut sender_ids: Vec<Uuid> = rows.iter().map(|r| r.sender_id).collect();
+        sender_ids.sort_unstable();
+        sender_ids.dedup();
+        let senders: HashMap<Uuid, SearchSender> = db::users::find_many(conn, &sender_ids)?
+            .into_iter()
+            .map(|u| {
+                let u = u.to_api();
+                let sender = SearchSender {
+                    id: u.id,
+                    username: u.username,
+                    display_name: u.display_name,
+                };
+                (u.id.0, sender)
+            })
+            .collect();
         let messages = db::messages::to_api_for(conn, &rows, viewer)?;
-        Ok((messages, more, chats, partners))
+        Ok((messages, more, chats, partners, senders))
     })
     .await?;
     let partner_ids: Vec<UserId> = partners.iter().map(|(_, u)| UserId(u.id)).collect();
@@ -121,6 +137,7 @@ pub async fn search_messages(
             let chat = chats.get(&message.chat_id.0)?.clone();
             Some(SearchHit {
                 chat,
+                sender: senders.get(&message.sender_id.0).cloned(),
                 snippet: snippet(&message.text, &parsed),
                 message,
             })
@@ -161,6 +178,8 @@ fn parse_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::<Utc>::from_timestamp_micros)
+        // what PostgreSQL's timestamps hold
+        .filter(|t| (1..=9999).contains(&chrono::Datelike::year(t)))
         .ok_or_else(bad)?;
     let id = Uuid::parse_str(id).map_err(|_| bad())?;
     Ok((at, id))
@@ -176,7 +195,15 @@ mod tests {
         let id = Uuid::from_u128(42);
         let (a, i) = parse_cursor(&cursor_of(at, id)).unwrap();
         assert_eq!((a, i), (at, id));
-        for bad in ["", "x_y", "123", "123_notauuid", "99999999999999999999_0"] {
+        let far = format!("{}_{}", -8_000_000_000_000_000_000i64, Uuid::nil().simple());
+        for bad in [
+            "",
+            "x_y",
+            "123",
+            "123_notauuid",
+            "99999999999999999999_0",
+            &far,
+        ] {
             assert!(parse_cursor(bad).is_err(), "{bad}");
         }
     }

@@ -18,7 +18,7 @@ pub struct ParsedQuery {
 /// Why a query cannot be searched for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("q: type something to search for")]
+    #[error("q: type a word or a number to search for")]
     Empty,
     #[error("q: at most {} characters", MessageSearchQuery::MAX_QUERY)]
     TooLong,
@@ -43,7 +43,8 @@ pub fn fold(s: &str) -> String {
 
 impl ParsedQuery {
     /// Reads `q`: whitespace separates words; `"…"` is a phrase (an unclosed quote runs to
-    /// the end); a word starting with `-` is excluded (a lone `-` is ignored).
+    /// the end); a word starting with `-` is excluded; terms without a letter or a digit are
+    /// ignored.
     pub fn parse(q: &str) -> Result<ParsedQuery, QueryError> {
         if q.chars().count() > MessageSearchQuery::MAX_QUERY {
             return Err(QueryError::TooLong);
@@ -88,9 +89,12 @@ impl ParsedQuery {
                 None => parsed.words.push(word.to_owned()),
             }
         }
-        dedup(&mut parsed.words);
-        dedup(&mut parsed.phrases);
-        dedup(&mut parsed.excluded);
+        // a term with no letter or digit finds nothing a person looks for, and no trigram
+        // of it narrows a search down
+        for terms in [&mut parsed.words, &mut parsed.phrases, &mut parsed.excluded] {
+            terms.retain(|t| t.chars().any(char::is_alphanumeric));
+            dedup(terms);
+        }
         if parsed.words.len() + parsed.phrases.len() + parsed.excluded.len() > MAX_TERMS {
             return Err(QueryError::TooManyTerms);
         }
@@ -156,6 +160,11 @@ mod tests {
             ("", QueryError::Empty, "nothing at all"),
             ("   ", QueryError::Empty, "only spaces"),
             ("- \"\"", QueryError::Empty, "a lone dash and empty quotes"),
+            (
+                "--- ... \"?!\"",
+                QueryError::Empty,
+                "no letter or digit anywhere",
+            ),
             (
                 "-draft",
                 QueryError::OnlyExclusions,

@@ -176,8 +176,8 @@ mod tests {
             (
                 "Я купил столы",
                 "стол",
-                vec!["стол"],
-                "a Russian stem by substring",
+                vec!["столы"],
+                "a Russian word form, marked whole",
             ),
             (
                 "she runs daily",

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::groups::ChatRole;
 use crate::api::messages::Message;
+use crate::api::users::shown_name;
 use crate::ids::{ChatId, UserId};
 use crate::validation::{DisplayName, Username};
 
@@ -92,6 +93,13 @@ pub struct ChatPartner {
     pub avatar: Option<crate::ids::FileId>,
 }
 
+impl ChatPartner {
+    /// What to call this person: the display name, else the username.
+    pub fn name(&self) -> &str {
+        shown_name(&self.username, self.display_name.as_ref())
+    }
+}
+
 /// One chat as the caller sees it (unread count and partner are the caller's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -177,6 +185,13 @@ pub struct ChatMember {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub muted: bool,
     pub read_seq: i64,
+}
+
+impl ChatMember {
+    /// What to call this person: the display name, else the username.
+    pub fn name(&self) -> &str {
+        shown_name(&self.username, self.display_name.as_ref())
+    }
 }
 
 /// `GET /chats/{id}`: the summary and the members.

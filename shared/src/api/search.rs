@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{ChatKind, ChatPartner};
 use crate::api::messages::Message;
+use crate::api::users::shown_name;
 use crate::ids::{ChatId, UserId};
+use crate::validation::{DisplayName, Username};
 
 crate::named_enum!(
     /// What a found message must carry (`has=`).
@@ -84,11 +86,31 @@ pub struct SnippetPart {
     pub matched: bool,
 }
 
+/// Who wrote a found message, enough to name them in a results list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchSender {
+    pub id: UserId,
+    pub username: Username,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<DisplayName>,
+}
+
+impl SearchSender {
+    /// What to call this person: the display name, else the username.
+    pub fn name(&self) -> &str {
+        shown_name(&self.username, self.display_name.as_ref())
+    }
+}
+
 /// One found message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     pub chat: SearchChat,
+    /// The message's sender (absent for an account that no longer exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<SearchSender>,
     pub message: Message,
     /// The text around the first match (the whole text when short), in order; joined, the
     /// parts give the snippet, with `…` where the text was cut.
@@ -105,14 +127,21 @@ pub struct SearchPage {
     pub next_cursor: Option<String>,
 }
 
-/// When a moment given as `from`/`to` is a plain date.
+/// The moment a `from`/`to` names: an RFC 3339 time, or a date (its start, or with
+/// `end_of_day` the start of the next day, UTC).
+/// Years 1–9999 (what PostgreSQL's timestamps and people's calendars hold); `None` for
+/// anything else.
 pub fn parse_search_bound(s: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    let day = if end_of_day { day.succ_opt()? } else { day };
-    Some(day.and_hms_opt(0, 0, 0)?.and_utc())
+    use chrono::Datelike;
+    let t = match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+            let day = if end_of_day { day.succ_opt()? } else { day };
+            day.and_hms_opt(0, 0, 0)?.and_utc()
+        }
+    };
+    (1..=9999).contains(&t.year()).then_some(t)
 }
 
 #[cfg(test)]
@@ -133,6 +162,8 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2026-12-06T08:00:00+00:00");
         assert!(parse_search_bound("yesterday", false).is_none());
         assert!(parse_search_bound("2026-13-01", false).is_none());
+        assert!(parse_search_bound("-5000-01-01T00:00:00Z", false).is_none());
+        assert!(parse_search_bound("+12000-01-01", false).is_none());
     }
 
     #[test]

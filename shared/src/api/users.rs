@@ -27,10 +27,14 @@ pub struct User {
 impl User {
     /// What to call this person: the display name, else the username.
     pub fn name(&self) -> &str {
-        self.display_name
-            .as_ref()
-            .map_or(self.username.as_str(), DisplayName::as_str)
+        shown_name(&self.username, self.display_name.as_ref())
     }
+}
+
+/// What to call a person: the display name, else the username (the one rule for every type
+/// that carries both).
+pub fn shown_name<'a>(username: &'a Username, display_name: Option<&'a DisplayName>) -> &'a str {
+    display_name.map_or(username.as_str(), DisplayName::as_str)
 }
 
 /// `PATCH /users/me`: absent fields stay as they are; `display_name: ""` clears it.

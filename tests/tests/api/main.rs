@@ -3,6 +3,7 @@
 // A test crate: unwrap is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod around;
 mod changes;
 mod chats;
 mod events;

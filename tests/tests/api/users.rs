@@ -185,3 +185,98 @@ async fn bad_search_parameters_are_400s() {
         assert_error(resp, 400, ErrorCode::InvalidQuery).await;
     }
 }
+
+async fn people_found(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let resp = app
+        .client
+        .get(app.api("/users"))
+        .query(&[("query", query)])
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let found: UserSearchResponse = json_with_status(resp, 200).await;
+    found
+        .users
+        .into_iter()
+        .map(|u| u.username.into_inner())
+        .collect()
+}
+
+#[actix_web::test]
+async fn people_are_found_by_any_part_of_their_names_best_match_first() {
+    let app = TestApp::spawn().await;
+    let me = app.signed_in_user().await.token;
+    for (name, display) in [
+        ("annabel", "Annabel Lee"),
+        ("joanna", "Joanna Smith"),
+        ("ann", "Ann"),
+        ("ivan", "Иван Петров"),
+        ("olena", "Олена Ковальчук"),
+        ("fyodor", "Фёдор"),
+        ("xannie", ""),
+    ] {
+        app.register(name, "correct horse battery").await;
+        let token = app.login(name, "correct horse battery").await.token;
+        if !display.is_empty() {
+            let resp = app
+                .client
+                .patch(app.api("/users/me"))
+                .bearer_auth(&token)
+                .json(&json!({ "display_name": display }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    }
+    let found = people_found(&app, &me, "ann").await;
+    assert_eq!(
+        found[..2],
+        ["ann", "annabel"],
+        "the username itself, then names that start with it"
+    );
+    let mut rest = found[2..].to_vec();
+    rest.sort();
+    assert_eq!(rest, ["joanna", "xannie"], "then names that hold it");
+    assert_eq!(
+        people_found(&app, &me, "петров").await,
+        ["ivan"],
+        "a Russian surname"
+    );
+    assert_eq!(
+        people_found(&app, &me, "ковальч").await,
+        ["olena"],
+        "part of a Ukrainian name"
+    );
+    assert_eq!(
+        people_found(&app, &me, "ФЕДОР").await,
+        ["fyodor"],
+        "case and ё/е"
+    );
+    assert_eq!(
+        people_found(&app, &me, "Фё").await,
+        ["fyodor"],
+        "two letters, ё/е too"
+    );
+    assert_eq!(
+        people_found(&app, &me, "smith").await,
+        ["joanna"],
+        "a later word"
+    );
+    assert_eq!(
+        people_found(&app, &me, "bel").await,
+        ["annabel"],
+        "inside a username"
+    );
+    assert!(people_found(&app, &me, "zzz").await.is_empty());
+    let resp = app
+        .client
+        .get(app.api("/users"))
+        .query(&[("query", "a\0")])
+        .bearer_auth(&me)
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 400, ErrorCode::ValidationFailed).await;
+}
