@@ -23,6 +23,11 @@ CREATE FUNCTION natter_words(t text) RETURNS tsvector
 -- pattern) and read 170,000 rows instead of intersecting with the caller's chats.
 CREATE INDEX messages_words_idx ON messages USING gin (natter_words(text));
 CREATE INDEX messages_trigrams_idx ON messages USING gin (natter_fold(text) gin_trgm_ops);
+-- A finer sample of their expressions (1,000 rather than 100 values): with 100, a word in 3 %
+-- of all messages was often in none of them, taken for a rare one, and read without the
+-- caller's chats to narrow it (58,000 rows, 420 ms instead of 29 ms).
+ALTER INDEX messages_words_idx ALTER COLUMN 1 SET STATISTICS 1000;
+ALTER INDEX messages_trigrams_idx ALTER COLUMN 1 SET STATISTICS 1000;
 
 -- people: any part of the username or the display name; for one or two characters, the
 -- start of the display name (usernames have the prefix index of the accounts migration)

@@ -86,5 +86,7 @@ WHERE m.chat_id = c.id;
 
 CREATE INDEX messages_words_idx ON messages USING gin (natter_words(text));
 CREATE INDEX messages_trigrams_idx ON messages USING gin (natter_fold(text) gin_trgm_ops);
+ALTER INDEX messages_words_idx ALTER COLUMN 1 SET STATISTICS 1000;
+ALTER INDEX messages_trigrams_idx ALTER COLUMN 1 SET STATISTICS 1000;
 VACUUM ANALYZE messages;
 ANALYZE chats; ANALYZE chat_members; ANALYZE users;

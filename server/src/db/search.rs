@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::messages::MessageRow;
 use super::search_terms::{self, TermFacts, driver};
-use crate::search::query::ParsedQuery;
+use crate::search::query::{ParsedQuery, escape_like};
 
 /// Terms shorter than this (in characters) match as word prefixes only: a trigram index
 /// cannot look up fewer than three characters.
@@ -119,8 +119,8 @@ impl Sql {
     }
 }
 
-/// The SQL of a search and its number of binds, given the facts of its words (in
-/// `query.words` order).
+/// The SQL of a search and its number of binds, given the facts of its words (of the words,
+/// the exclusions and the phrases' words, in any order; a word without facts counts as rare).
 pub fn sql(s: &MessageSearch, facts: &[TermFacts]) -> (String, usize) {
     let b = build(s, facts);
     let n = b.binds.len();
@@ -138,19 +138,40 @@ fn build(s: &MessageSearch, facts: &[TermFacts]) -> Sql {
         "m.deleted_at IS NULL".to_owned(),
         "m.service IS NULL".to_owned(),
     ];
+    let fact = |w: &str| {
+        facts
+            .iter()
+            .find(|f| f.word == w)
+            .cloned()
+            .unwrap_or_else(|| TermFacts::unknown(w))
+    };
     // stop words are left out beside anything else to find; alone they are searched for
-    let mut words: Vec<&TermFacts> = facts.iter().filter(|f| !f.stop).collect();
+    let all: Vec<TermFacts> = s.query.words.iter().map(|w| fact(w)).collect();
+    let mut words: Vec<TermFacts> = all.iter().filter(|f| !f.stop).cloned().collect();
     if words.is_empty() && s.query.phrases.is_empty() {
-        words = facts.iter().collect();
+        words = all;
     }
-    let owned: Vec<TermFacts> = words.iter().map(|f| (*f).clone()).collect();
-    let driver = driver(&owned).or(if owned.is_empty() { None } else { Some(0) });
-    for (i, f) in owned.iter().enumerate() {
+    // a phrase holds each of its words literally, so one of them can drive too
+    let phrase_words = s
+        .query
+        .phrases
+        .iter()
+        .flat_map(|p| p.split(' '))
+        .map(fact)
+        .filter(|f| !f.stop && f.word.chars().count() >= TRIGRAM);
+    let candidates: Vec<TermFacts> = words.iter().cloned().chain(phrase_words).collect();
+    let driver = driver(&candidates);
+    for (i, f) in words.iter().enumerate() {
         let c = sql.word(f, driver == Some(i));
+        conds.push(c);
+    }
+    if let Some(d) = driver.filter(|d| *d >= words.len()) {
+        let c = sql.like(&candidates[d].word);
         conds.push(c);
     }
     for (i, p) in s.query.phrases.iter().enumerate() {
         let c = sql.like(p);
+        // with nothing else to drive (words of one or two letters), the first phrase does
         conds.push(if driver.is_none() && i == 0 {
             c
         } else {
@@ -158,7 +179,7 @@ fn build(s: &MessageSearch, facts: &[TermFacts]) -> Sql {
         });
     }
     for x in &s.query.excluded {
-        let c = sql.word(&TermFacts::unknown(x), false);
+        let c = sql.word(&fact(x), false);
         conds.push(format!("NOT {c}"));
     }
     if let Some(sender) = s.sender {
@@ -212,23 +233,21 @@ pub fn messages(
     if s.chats.is_empty() {
         return Ok((Vec::new(), false));
     }
-    let facts = search_terms::facts(conn, &s.query.words)?;
+    let mut asked: Vec<String> = s.query.words.clone();
+    asked.extend(s.query.excluded.iter().cloned());
+    asked.extend(
+        s.query
+            .phrases
+            .iter()
+            .flat_map(|p| p.split(' ').map(str::to_owned)),
+    );
+    asked.sort();
+    asked.dedup();
+    let facts = search_terms::facts(conn, &asked)?;
     let mut rows: Vec<MessageRow> = build(s, &facts).into_query().load(conn)?;
     let more = rows.len() as i64 > s.limit;
     rows.truncate(s.limit as usize);
     Ok((rows, more))
-}
-
-/// Escapes `%`, `_` and `\` so text matches literally inside a LIKE pattern.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -324,6 +343,19 @@ mod tests {
     }
 
     #[test]
+    fn a_word_of_a_phrase_drives_when_the_query_has_no_other() {
+        let s = search(r#""natter messenger""#);
+        let (text, _) = sql(&s, &[]);
+        // "messenger" (the longer) drives with its own LIKE; the phrase is a filter
+        assert_eq!(
+            text.matches("natter_fold(m.text) LIKE $").count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(text.matches(") IS TRUE").count(), 1, "the phrase: {text}");
+    }
+
+    #[test]
     fn phrases_and_exclusions_are_never_left_for_an_index() {
         let text = sql_of(r#"natter "two words" -draft"#, &[]);
         assert!(
@@ -331,10 +363,5 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("NOT (CASE WHEN"), "{text}");
-    }
-
-    #[test]
-    fn like_wildcards_in_user_text_match_literally() {
-        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
     }
 }

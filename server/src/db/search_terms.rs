@@ -74,18 +74,21 @@ pub fn facts(conn: &mut PgConnection, words: &[String]) -> QueryResult<Vec<TermF
 }
 
 /// Which word drives the search: the rarest stem by the statistics, then the longest (a
-/// longer word is found in fewer messages); stop words only when nothing else is left.
+/// longer word is found in fewer messages); a stop word only when nothing else is left.
 pub fn driver(facts: &[TermFacts]) -> Option<usize> {
-    facts
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.stop)
-        .min_by(|(_, a), (_, b)| {
-            a.share
-                .total_cmp(&b.share)
-                .then_with(|| b.word.chars().count().cmp(&a.word.chars().count()))
-        })
-        .map(|(i, _)| i)
+    let rarest = |stop: bool| {
+        facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.stop == stop)
+            .min_by(|(_, a), (_, b)| {
+                a.share
+                    .total_cmp(&b.share)
+                    .then_with(|| b.word.chars().count().cmp(&a.word.chars().count()))
+            })
+            .map(|(i, _)| i)
+    };
+    rarest(false).or_else(|| rarest(true))
 }
 
 #[cfg(test)]
@@ -116,7 +119,8 @@ mod tests {
             driver(&[fact("the", None, 0.0), fact("meeting", Some("meet"), 0.5)]),
             Some(1)
         );
-        assert_eq!(driver(&stop_only), None);
+        assert_eq!(driver(&stop_only), Some(0), "alone, a stop word drives");
+        assert_eq!(driver(&[]), None);
     }
 
     #[test]

@@ -155,7 +155,7 @@ pub fn search(
          similarity({names}, $1) DESC, u.username \
          LIMIT $5 OFFSET $6"
     );
-    let escaped = super::search::escape_like(query);
+    let escaped = crate::search::query::escape_like(query);
     let mut rows: Vec<UserRow> = diesel::sql_query(sql)
         .bind::<Text, _>(query)
         .bind::<Text, _>(format!("{escaped}%"))

@@ -117,6 +117,18 @@ impl ParsedQuery {
     }
 }
 
+/// Escapes `%`, `_` and `\` so text matches literally inside a LIKE pattern.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn dedup(v: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert(s.clone()));
@@ -178,6 +190,11 @@ mod tests {
         }
         let long = "x".repeat(MessageSearchQuery::MAX_QUERY + 1);
         assert_eq!(ParsedQuery::parse(&long), Err(QueryError::TooLong));
+    }
+
+    #[test]
+    fn like_wildcards_in_user_text_match_literally() {
+        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
     }
 
     #[test]
