@@ -74,6 +74,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("put", "/api/v1/chats/{id}/photo"),
     ("delete", "/api/v1/chats/{id}/photo"),
     ("get", "/api/v1/chats/{id}/photo"),
+    ("get", "/api/v1/search/messages"),
 ];
 
 async fn document(app: &TestApp) -> Value {
