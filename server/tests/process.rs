@@ -121,3 +121,17 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
         "no longer accepting connections"
     );
 }
+
+#[tokio::test]
+async fn processes_started_together_on_a_fresh_database_all_come_up() {
+    // each applies the migrations at start: they must take turns, not race to create the
+    // same tables and types
+    let db = TestDatabase::create();
+    let start = || natter_tests::ServerProcess::start(BIN, &db.name, &db.redis_prefix, &[]);
+    let (a, b, c, d) = tokio::join!(start(), start(), start(), start());
+    let client = reqwest::Client::new();
+    for server in [&a, &b, &c, &d] {
+        let tokens = natter_tests::sign_up(&client, |p| server.api(p)).await;
+        assert!(!tokens.token.is_empty());
+    }
+}

@@ -23,14 +23,31 @@ pub fn connect(database_url: &str, size: u32, min_idle: u32) -> anyhow::Result<D
         .context("cannot connect to PostgreSQL (DATABASE_URL)")
 }
 
-/// Applies pending migrations; blocking.
+/// The PostgreSQL advisory lock migrations run under ("natter" in ASCII): processes started
+/// together on a fresh database take turns, and the later ones find nothing pending, where
+/// they used to race to create the same types and all but one exit.
+const MIGRATION_LOCK: i64 = 0x6e61_7474_6572;
+
+/// Applies pending migrations, one process at a time; blocking.
 pub fn migrate(pool: &DbPool) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::BigInt;
     let mut conn = pool.get().context("cannot get a PostgreSQL connection")?;
-    let applied = conn
+    // a session lock: released by the unlock below, or by PostgreSQL if this process dies
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .context("waiting for the migration lock")?;
+    let applied: anyhow::Result<Vec<String>> = conn
         .run_pending_migrations(MIGRATIONS)
+        .map(|done| done.iter().map(ToString::to_string).collect())
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("applying migrations")?;
-    for m in applied {
+        .context("applying migrations");
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .context("releasing the migration lock")?;
+    for m in applied? {
         tracing::info!(migration = %m, "migration applied");
     }
     Ok(())
