@@ -152,3 +152,8 @@ CONF
   port_open "$port" || die "clamd did not start (see $dir/clamd.log)"
   say "clamd (project-local): $NATTER_TEST_CLAMAV_ADDR"
 }
+
+# promtool checks the Prometheus configuration and alert rules under deploy/ (tests/tests/deploy.rs)
+ensure_promtool() {
+  command -v promtool >/dev/null || apt_install prometheus
+}
