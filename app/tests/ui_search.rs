@@ -12,8 +12,7 @@ use natter::effect::Effect;
 use natter::state::AppState;
 use natter::testing::{self, TestApp};
 use natter_shared::api::{
-    ChatKind, ChatPartner, MessagePage, SearchChat, SearchHit, SearchPage, SearchSender,
-    SnippetPart,
+    ChatKind, MessagePage, SearchChat, SearchHit, SearchPage, SearchSender, SnippetPart,
 };
 use natter_shared::{DisplayName, ErrorBody, ErrorCode, Username};
 use support::ui::*;
@@ -41,14 +40,7 @@ fn hit_from_bob(seq: i64, snippet: Vec<SnippetPart>) -> SearchHit {
             id: chat(1),
             kind: ChatKind::Direct,
             title: None,
-            partner: Some(ChatPartner {
-                avatar: Default::default(),
-                id: bob_id(),
-                username: Username::parse("bob").unwrap(),
-                display_name: None,
-                online: false,
-                last_seen_at: None,
-            }),
+            partner: testing::direct_with_bob(1, None, 0, None, false, at(0)).partner,
         },
         // as an older server sends it: the views name him from what they know
         sender: None,
@@ -182,39 +174,13 @@ fn hits_show_the_chat_sender_time_and_snippet_and_a_click_opens_the_chat_at_the_
 
 #[test]
 fn the_opened_message_is_scrolled_to_in_a_long_chat() {
-    let mut harness = searched();
-    let page = SearchPage {
-        hits: vec![hit_from_bob(100, vec![part("Hot tea is ready", false)])],
-        next_cursor: None,
-    };
-    answer_search(harness.state_mut(), Ok(page));
-    harness.run_steps(2);
-    harness.get_by_label("Hot tea is ready").click();
-    harness.run_steps(2);
-    let app = harness.state_mut();
-    let request = testing::call(
-        &app.effects,
-        |c| matches!(c, ApiCall::History { query, .. } if query.around == Some(100)),
-    )
-    .clone();
-    let messages = (75..=124)
-        .map(|seq| {
-            let text = if seq == 100 {
-                "The one with tea".to_owned()
-            } else {
-                format!("Filler {seq}")
-            };
-            message(1, seq, bob_id(), &text, at(-2 * DAY + seq))
-        })
-        .collect();
-    let page = MessagePage {
-        messages,
-        has_previous: true,
-        has_next: true,
-    };
-    let effects = testing::finish(&mut app.state, &request, ApiReply::Messages(page), at(1));
-    app.effects.extend(effects);
-    harness.run_steps(4);
+    let harness = opened_at_100_with(|seq| {
+        if seq == 100 {
+            "The one with tea".to_owned()
+        } else {
+            format!("Filler {seq}")
+        }
+    });
     harness.get_by_label("The one with tea");
     assert!(
         harness.query_by_label("Filler 75").is_none(),
@@ -225,6 +191,12 @@ fn the_opened_message_is_scrolled_to_in_a_long_chat() {
 
 /// Bob's chat (200 messages) opened at message 100 from search, its page (75–124) there.
 fn opened_at_100() -> egui_kittest::Harness<'static, TestApp> {
+    opened_at_100_with(|seq| format!("Line {seq}"))
+}
+
+/// Bob's chat opened at message 100 from search, the page around it (75–124) answered with
+/// the texts `text` gives each seq.
+fn opened_at_100_with(text: impl Fn(i64) -> String) -> egui_kittest::Harness<'static, TestApp> {
     let mut harness = searched();
     let page = SearchPage {
         hits: vec![hit_from_bob(100, vec![part("Hot tea is ready", false)])],
@@ -241,7 +213,7 @@ fn opened_at_100() -> egui_kittest::Harness<'static, TestApp> {
     )
     .clone();
     let messages = (75..=124)
-        .map(|seq| message(1, seq, bob_id(), &format!("Line {seq}"), at(-DAY + seq)))
+        .map(|seq| message(1, seq, bob_id(), &text(seq), at(-DAY + seq)))
         .collect();
     let page = MessagePage {
         messages,

@@ -16,6 +16,23 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-server");
 
+/// A backup of `database` into `dir`; answers its path.
+fn backup(database: &str, dir: &std::path::Path, keep: Option<&str>) -> String {
+    let url = db_url(database);
+    let mut cmd = Command::new(script("backup"));
+    cmd.arg(url).env("NATTER_BACKUP_DIR", dir);
+    if let Some(keep) = keep {
+        cmd.env("NATTER_BACKUP_KEEP", keep);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
@@ -147,17 +164,7 @@ async fn a_backup_restores_into_a_new_database_with_the_same_history_lists_and_f
     assert_eq!(resp.status(), 200);
 
     let dir = std::env::temp_dir().join(format!("natter-backup-{}", db.name));
-    let out = Command::new(script("backup"))
-        .arg(db_url(&db.name))
-        .env("NATTER_BACKUP_DIR", &dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let backup = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let backup = backup(&db.name, &dir, None);
     assert!(
         backup.ends_with(".dump") && std::path::Path::new(&backup).exists(),
         "{backup}"
@@ -204,21 +211,7 @@ fn backups_beyond_the_kept_number_are_removed_oldest_first() {
     let db = TestDatabase::create();
     // a migrated database is not needed to dump: an empty one will do
     let dir = std::env::temp_dir().join(format!("natter-backup-keep-{}", db.name));
-    let mut made = Vec::new();
-    for _ in 0..3 {
-        let out = Command::new(script("backup"))
-            .arg(db_url(&db.name))
-            .env("NATTER_BACKUP_DIR", &dir)
-            .env("NATTER_BACKUP_KEEP", "2")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        made.push(String::from_utf8(out.stdout).unwrap().trim().to_owned());
-    }
+    let made: Vec<String> = (0..3).map(|_| backup(&db.name, &dir, Some("2"))).collect();
     let mut left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path().display().to_string())

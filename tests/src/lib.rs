@@ -199,6 +199,32 @@ impl TestApp {
         resp.json().await.expect("tokens body")
     }
 
+    /// A server whose rate limits a test's bursts of sends and requests never reach.
+    pub async fn spawn_busy() -> Self {
+        Self::spawn_with(|v| {
+            v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "100000".into());
+            v.insert("NATTER_RATE_REST_PER_MIN".into(), "100000".into());
+        })
+        .await
+    }
+
+    /// Registers `name` and signs in: the user's id and access token.
+    pub async fn user(&self, name: &str) -> (UserId, String) {
+        let user = self.register(name, "correct horse battery").await;
+        let token = self.login(name, "correct horse battery").await.token;
+        (user.id, token)
+    }
+
+    /// Alice and Bob, fresh, with their direct chat (Bob accepted it): Alice's token, Bob's
+    /// token, the chat and Bob's id.
+    pub async fn pair(&self) -> (String, String, ChatId, UserId) {
+        let (_, alice) = self.user("alice").await;
+        let (bob_id, bob) = self.user("bob").await;
+        let chat = self.direct_chat(&alice, bob_id).await.id;
+        self.accept_request(&bob, chat).await;
+        (alice, bob, chat, bob_id)
+    }
+
     /// Registers and signs in a fresh user with a random name.
     pub async fn signed_in_user(&self) -> AuthTokens {
         let name = format!("u{}", &Uuid::new_v4().simple().to_string()[..12]);

@@ -93,8 +93,7 @@ impl Sql {
                     "(CASE WHEN {literally} THEN true WHEN NOT {has_stem} THEN false ELSE {forms} END)"
                 );
                 if drive {
-                    let stem_again = self.like(stem);
-                    format!("{stem_again} AND {check}")
+                    format!("{has_stem} AND {check}")
                 } else {
                     check
                 }
@@ -119,9 +118,10 @@ impl Sql {
     }
 }
 
+#[cfg(test)]
 /// The SQL of a search and its number of binds, given the facts of its words (of the words,
 /// the exclusions and the phrases' words, in any order; a word without facts counts as rare).
-pub fn sql(s: &MessageSearch, facts: &[TermFacts]) -> (String, usize) {
+fn sql(s: &MessageSearch, facts: &[TermFacts]) -> (String, usize) {
     let b = build(s, facts);
     let n = b.binds.len();
     (b.text, n)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use natter_shared::api::{
-    ChatKind, MessageSearchQuery, SearchChat, SearchHit, SearchPage, SearchSender,
+    ChatKind, MessageSearchQuery, SearchChat, SearchHit, SearchPage, SearchSender, in_calendar,
     parse_search_bound,
 };
 use natter_shared::{ChatId, ErrorBody, ErrorCode, UserId};
@@ -178,8 +178,7 @@ fn parse_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::<Utc>::from_timestamp_micros)
-        // what PostgreSQL's timestamps hold
-        .filter(|t| (1..=9999).contains(&chrono::Datelike::year(t)))
+        .filter(|t| in_calendar(*t))
         .ok_or_else(bad)?;
     let id = Uuid::parse_str(id).map_err(|_| bad())?;
     Ok((at, id))

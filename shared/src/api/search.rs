@@ -129,10 +129,8 @@ pub struct SearchPage {
 
 /// The moment a `from`/`to` names: an RFC 3339 time, or a date (its start, or with
 /// `end_of_day` the start of the next day, UTC).
-/// Years 1–9999 (what PostgreSQL's timestamps and people's calendars hold); `None` for
-/// anything else.
+/// `None` outside years 1–9999 ([`in_calendar`]).
 pub fn parse_search_bound(s: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
-    use chrono::Datelike;
     let t = match DateTime::parse_from_rfc3339(s) {
         Ok(t) => t.with_timezone(&Utc),
         Err(_) => {
@@ -141,7 +139,14 @@ pub fn parse_search_bound(s: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
             day.and_hms_opt(0, 0, 0)?.and_utc()
         }
     };
-    (1..=9999).contains(&t.year()).then_some(t)
+    in_calendar(t).then_some(t)
+}
+
+/// Whether a moment lies in years 1–9999: what PostgreSQL's timestamps and people's
+/// calendars hold (a search bound or cursor outside is refused, not a database error).
+pub fn in_calendar(t: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    (1..=9999).contains(&t.year())
 }
 
 #[cfg(test)]

@@ -1,36 +1,13 @@
 //! History around a message (`GET /chats/{id}/messages?around=`), how a search hit or a
 //! quoted message is opened: the page's edges, bad input, strangers and former members.
 
-use natter_shared::{ChatId, ErrorCode, UserId};
+use natter_shared::ErrorCode;
 use natter_tests::{TestApp, assert_error};
-
-async fn busy_app() -> TestApp {
-    TestApp::spawn_with(|v| {
-        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "10000".into());
-        v.insert("NATTER_RATE_REST_PER_MIN".into(), "10000".into());
-    })
-    .await
-}
-
-async fn user(app: &TestApp, name: &str) -> (UserId, String) {
-    let user = app.register(name, "correct horse battery").await;
-    let token = app.login(name, "correct horse battery").await.token;
-    (user.id, token)
-}
-
-/// A direct chat between two fresh users, both signed in.
-async fn pair(app: &TestApp) -> (String, String, ChatId) {
-    let (_, alice) = user(app, "alice").await;
-    let (bob_id, bob) = user(app, "bob").await;
-    let chat = app.direct_chat(&alice, bob_id).await.id;
-    app.accept_request(&bob, chat).await;
-    (alice, bob, chat)
-}
 
 #[actix_web::test]
 async fn history_opens_around_a_message_with_both_directions_told() {
-    let app = busy_app().await;
-    let (alice, bob, chat) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, bob, chat, _) = app.pair().await;
     for i in 1..=30 {
         app.send_text(&alice, chat, &format!("m{i}")).await;
     }
@@ -64,7 +41,7 @@ async fn history_opens_around_a_message_with_both_directions_told() {
             .await;
         assert_error(resp, 400, ErrorCode::InvalidQuery).await;
     }
-    let (_, stranger) = user(&app, "mallory").await;
+    let (_, stranger) = app.user("mallory").await;
     let resp = app
         .get_authed(&format!("/chats/{chat}/messages?around=5"), &stranger)
         .await;
@@ -73,9 +50,9 @@ async fn history_opens_around_a_message_with_both_directions_told() {
 
 #[actix_web::test]
 async fn a_former_member_opens_history_around_a_message_only_up_to_their_departure() {
-    let app = busy_app().await;
-    let (_, owner) = user(&app, "owner").await;
-    let (bob_id, bob) = user(&app, "bob").await;
+    let app = TestApp::spawn_busy().await;
+    let (_, owner) = app.user("owner").await;
+    let (bob_id, bob) = app.user("bob").await;
     let group = app.group_chat(&owner, "Club", &[bob_id]).await.id;
     for i in 1..=5 {
         app.send_text(&owner, group, &format!("before {i}")).await;

@@ -6,14 +6,6 @@ use natter_shared::{ChatId, ErrorCode, Field, MessageId, RequestId};
 use natter_tests::{TestApp, assert_error, json_with_status};
 use serde_json::json;
 
-async fn busy_app() -> TestApp {
-    TestApp::spawn_with(|v| {
-        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "10000".into());
-        v.insert("NATTER_RATE_REST_PER_MIN".into(), "10000".into());
-    })
-    .await
-}
-
 async fn edit(
     app: &TestApp,
     token: &str,
@@ -103,7 +95,7 @@ async fn pin(
 
 #[actix_web::test]
 async fn an_edit_changes_the_text_once_and_only_the_sender_may_make_it() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let me = app.signed_in_user().await;
     let you = app.signed_in_user().await;
     let stranger = app.signed_in_user().await;
@@ -242,7 +234,7 @@ async fn an_edit_after_the_window_is_refused() {
 
 #[actix_web::test]
 async fn delete_for_everyone_leaves_a_tombstone_and_delete_for_me_hides_it_from_me_only() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let me = app.signed_in_user().await;
     let you = app.signed_in_user().await;
     let chat = app.direct_chat(&me.token, you.user.id).await;
@@ -304,7 +296,7 @@ async fn delete_for_everyone_leaves_a_tombstone_and_delete_for_me_hides_it_from_
 
 #[actix_web::test]
 async fn a_group_admin_may_delete_anyones_message_a_member_may_not() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let admin = app.signed_in_user().await;
     let member = app.signed_in_user().await;
     let other = app.signed_in_user().await;
@@ -321,7 +313,7 @@ async fn a_group_admin_may_delete_anyones_message_a_member_may_not() {
 
 #[actix_web::test]
 async fn reactions_count_who_gave_them_and_refuse_bad_input() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let me = app.signed_in_user().await;
     let you = app.signed_in_user().await;
     let stranger = app.signed_in_user().await;
@@ -398,7 +390,7 @@ async fn reactions_count_who_gave_them_and_refuse_bad_input() {
 
 #[actix_web::test]
 async fn pins_are_listed_newest_first_and_a_deleted_message_cannot_be_pinned() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let me = app.signed_in_user().await;
     let you = app.signed_in_user().await;
     let stranger = app.signed_in_user().await;
@@ -451,7 +443,7 @@ async fn pins_are_listed_newest_first_and_a_deleted_message_cannot_be_pinned() {
 
 #[actix_web::test]
 async fn forwarding_copies_messages_in_order_names_the_author_and_is_idempotent() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let me = app.signed_in_user().await;
     let you = app.signed_in_user().await;
     let third = app.signed_in_user().await;

@@ -2,9 +2,9 @@
 //! who may read a file, messages that carry files, erasure with the last message, avatars.
 
 use natter_shared::ErrorCode;
+use natter_shared::FileId;
 use natter_shared::api::ServiceAction;
 use natter_shared::api::{Message, MessagePage, User};
-use natter_shared::{FileId, UserId};
 use natter_tests::files::samples;
 use natter_tests::{TestApp, assert_error, json_with_status};
 
@@ -110,18 +110,12 @@ async fn an_image_gets_a_320_px_thumbnail_without_its_metadata() {
     );
 }
 
-async fn user_and_token(app: &TestApp, name: &str) -> (UserId, String) {
-    let user = app.register(name, "correct horse battery").await;
-    let token = app.login(name, "correct horse battery").await.token;
-    (user.id, token)
-}
-
 #[actix_web::test]
 async fn only_the_uploader_and_members_of_a_chat_carrying_it_read_a_file() {
     let app = TestApp::spawn().await;
-    let (_, alice) = user_and_token(&app, "alice").await;
-    let (bob_id, bob) = user_and_token(&app, "bob").await;
-    let (_, stranger) = user_and_token(&app, "mallory").await;
+    let (_, alice) = app.user("alice").await;
+    let (bob_id, bob) = app.user("bob").await;
+    let (_, stranger) = app.user("mallory").await;
     let file = app.upload(&alice, "cat.png", &samples::png(64, 48)).await;
     // nobody but the uploader before it is shared
     assert_eq!(app.download(&bob, file.id, &[]).await.status(), 404);
@@ -165,8 +159,8 @@ async fn only_the_uploader_and_members_of_a_chat_carrying_it_read_a_file() {
 #[actix_web::test]
 async fn a_message_carries_only_ones_own_ready_files_and_at_most_ten() {
     let app = TestApp::spawn().await;
-    let (_, alice) = user_and_token(&app, "alice").await;
-    let (bob_id, bob) = user_and_token(&app, "bob").await;
+    let (_, alice) = app.user("alice").await;
+    let (bob_id, bob) = app.user("bob").await;
     let chat = app.group_chat(&alice, "G", &[bob_id]).await;
     let mine = app.upload(&alice, "a.txt", b"alice's").await;
     // bob cannot send alice's file he has never been shown
@@ -221,8 +215,8 @@ async fn a_message_carries_only_ones_own_ready_files_and_at_most_ten() {
 #[actix_web::test]
 async fn deleting_the_last_message_that_carries_a_file_erases_it_from_storage() {
     let app = TestApp::spawn().await;
-    let (_, alice) = user_and_token(&app, "alice").await;
-    let (bob_id, bob) = user_and_token(&app, "bob").await;
+    let (_, alice) = app.user("alice").await;
+    let (bob_id, bob) = app.user("bob").await;
     let chat = app.group_chat(&alice, "G", &[bob_id]).await;
     let other = app.group_chat(&bob, "H", &[]).await;
     let file = app.upload(&alice, "cat.png", &samples::png(40, 40)).await;
@@ -287,7 +281,7 @@ async fn deleting_the_last_message_that_carries_a_file_erases_it_from_storage() 
 #[actix_web::test]
 async fn a_shared_file_cannot_be_cancelled_away() {
     let app = TestApp::spawn().await;
-    let (_, alice) = user_and_token(&app, "alice").await;
+    let (_, alice) = app.user("alice").await;
     let chat = app.group_chat(&alice, "G", &[]).await;
     let file = app.upload(&alice, "a.txt", b"kept").await;
     json_with_status::<Message>(app.send_files(&alice, chat.id, "", &[file.id]).await, 201).await;
@@ -306,8 +300,8 @@ async fn a_shared_file_cannot_be_cancelled_away() {
 #[actix_web::test]
 async fn an_avatar_is_a_square_everyone_signed_in_sees_and_it_can_be_removed() {
     let app = TestApp::spawn().await;
-    let (alice_id, alice) = user_and_token(&app, "alice").await;
-    let (_, bob) = user_and_token(&app, "bob").await;
+    let (alice_id, alice) = app.user("alice").await;
+    let (_, bob) = app.user("bob").await;
     let photo = app.upload(&alice, "me.png", &samples::png(600, 400)).await;
     let put = |body: serde_json::Value| {
         let (app, alice) = (&app, alice.clone());
@@ -379,9 +373,9 @@ async fn an_avatar_is_a_square_everyone_signed_in_sees_and_it_can_be_removed() {
 #[actix_web::test]
 async fn a_group_photo_is_set_by_those_who_edit_the_group_and_seen_by_members() {
     let app = TestApp::spawn().await;
-    let (_, alice) = user_and_token(&app, "alice").await;
-    let (bob_id, bob) = user_and_token(&app, "bob").await;
-    let (_, stranger) = user_and_token(&app, "mallory").await;
+    let (_, alice) = app.user("alice").await;
+    let (bob_id, bob) = app.user("bob").await;
+    let (_, stranger) = app.user("mallory").await;
     let chat = app.group_chat(&alice, "G", &[bob_id]).await;
     let photo = app.upload(&alice, "g.png", &samples::png(300, 300)).await;
     let bobs = app.upload(&bob, "b.png", &samples::png(30, 30)).await;
@@ -458,8 +452,8 @@ async fn a_group_photo_is_set_by_those_who_edit_the_group_and_seen_by_members() 
 #[actix_web::test]
 async fn a_new_photo_shows_in_the_partners_chat_list_at_once() {
     let app = TestApp::spawn().await;
-    let (alice_id, alice) = user_and_token(&app, "alice").await;
-    let (_, bob) = user_and_token(&app, "bob").await;
+    let (alice_id, alice) = app.user("alice").await;
+    let (_, bob) = app.user("bob").await;
     let chat = app.direct_chat(&bob, alice_id).await.id;
     let partner_avatar = |list: natter_shared::api::ChatList| {
         list.chats

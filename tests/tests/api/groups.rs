@@ -11,14 +11,6 @@ use natter_shared::{ChatId, ErrorCode, UserId};
 use natter_tests::{TestApp, WsClient, assert_error, json_with_status};
 use serde_json::json;
 
-pub(crate) async fn busy_app() -> TestApp {
-    TestApp::spawn_with(|v| {
-        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "100000".into());
-        v.insert("NATTER_RATE_REST_PER_MIN".into(), "100000".into());
-    })
-    .await
-}
-
 pub(crate) async fn patch_member(
     app: &TestApp,
     token: &str,
@@ -119,7 +111,7 @@ async fn roles_group(
 
 #[actix_web::test]
 async fn the_permission_table_is_what_the_server_enforces_for_every_role_pair() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let rules = GroupRules::default();
     let mut checked = 0;
     for actor_role in ROLES {
@@ -325,7 +317,7 @@ async fn the_permission_table_is_what_the_server_enforces_for_every_role_pair() 
 
 #[actix_web::test]
 async fn ownership_is_handed_over_and_the_owner_cannot_just_leave() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app
@@ -384,7 +376,7 @@ async fn ownership_is_handed_over_and_the_owner_cannot_just_leave() {
 
 #[actix_web::test]
 async fn a_member_who_leaves_keeps_what_they_saw_and_gets_nothing_newer() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app
@@ -459,7 +451,7 @@ async fn a_member_who_leaves_keeps_what_they_saw_and_gets_nothing_newer() {
 
 #[actix_web::test]
 async fn a_muted_member_reads_but_cannot_send_react_or_pin() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app

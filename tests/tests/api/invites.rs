@@ -9,11 +9,11 @@ use natter_shared::ws::ServerFrame;
 use natter_tests::{TestApp, WsClient, assert_error, json_with_status};
 use serde_json::json;
 
-use super::groups::{busy_app, patch_member, post, remove};
+use super::groups::{patch_member, post, remove};
 
 #[actix_web::test]
 async fn invitations_are_received_live_accepted_declined_and_refused_for_the_banned() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let carol = app.signed_in_user().await;
     let dave = app.signed_in_user().await;
@@ -299,7 +299,7 @@ async fn an_invitation_expires_and_a_group_that_restricts_invites_refuses_member
 
 #[actix_web::test]
 async fn a_re_invited_former_admin_comes_back_as_a_member() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app
@@ -356,7 +356,7 @@ async fn a_re_invited_former_admin_comes_back_as_a_member() {
 
 #[actix_web::test]
 async fn a_mention_is_resolved_and_badges_the_chat_until_read_from_cache_and_postgres() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app

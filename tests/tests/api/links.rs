@@ -2,14 +2,14 @@
 
 use natter_shared::ErrorCode;
 use natter_shared::api::{ChatSummary, JoinLink, JoinRequest, JoinResult, ServiceAction};
-use natter_tests::{assert_error, json_with_status};
+use natter_tests::{TestApp, assert_error, json_with_status};
 use serde_json::json;
 
-use super::groups::{busy_app, patch_member, post};
+use super::groups::{patch_member, post};
 
 #[actix_web::test]
 async fn a_link_lets_people_in_until_it_is_used_up_or_revoked() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let carol = app.signed_in_user().await;
@@ -188,7 +188,7 @@ async fn a_link_lets_people_in_until_it_is_used_up_or_revoked() {
 
 #[actix_web::test]
 async fn a_link_that_needs_approval_makes_a_request_the_admins_answer() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let owner = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let carol = app.signed_in_user().await;

@@ -3,10 +3,10 @@
 use natter_shared::ErrorCode;
 use natter_shared::api::{ChatDetails, ChatSummary, User};
 use natter_shared::ws::ServerFrame;
-use natter_tests::{WsClient, assert_error, json_with_status};
+use natter_tests::{TestApp, WsClient, assert_error, json_with_status};
 use serde_json::json;
 
-use super::groups::{busy_app, post};
+use super::groups::post;
 
 async fn put_block(
     app: &natter_tests::TestApp,
@@ -25,7 +25,7 @@ async fn put_block(
 
 #[actix_web::test]
 async fn a_stranger_s_chat_is_a_request_that_hides_presence_and_reads_until_accepted() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     // Bob is online; Alice, a stranger, opens a chat with him
@@ -120,7 +120,7 @@ async fn a_stranger_s_chat_is_a_request_that_hides_presence_and_reads_until_acce
 
 #[actix_web::test]
 async fn a_declined_request_leaves_the_chat_and_asking_again_makes_a_new_request() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app.direct_chat(&alice.token, bob.user.id).await.id;
@@ -165,7 +165,7 @@ async fn a_declined_request_leaves_the_chat_and_asking_again_makes_a_new_request
 
 #[actix_web::test]
 async fn blocking_stops_the_chat_both_ways_hides_presence_and_refuses_new_chats_and_invites() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     // they know each other from a group, so the direct chat is no request
@@ -300,7 +300,7 @@ async fn blocking_stops_the_chat_both_ways_hides_presence_and_refuses_new_chats_
 
 #[actix_web::test]
 async fn blocking_the_sender_of_a_request_declines_it() {
-    let app = busy_app().await;
+    let app = TestApp::spawn_busy().await;
     let alice = app.signed_in_user().await;
     let bob = app.signed_in_user().await;
     let chat = app.direct_chat(&alice.token, bob.user.id).await.id;

@@ -3,23 +3,9 @@
 //! history around a hit in `around`.
 
 use natter_shared::api::{EditMessageRequest, Message, SearchPage};
-use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, UserId};
+use natter_shared::{ErrorCode, MessageId, RequestId};
 use natter_tests::files::samples;
 use natter_tests::{TestApp, assert_error, json_with_status};
-
-async fn busy_app() -> TestApp {
-    TestApp::spawn_with(|v| {
-        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "10000".into());
-        v.insert("NATTER_RATE_REST_PER_MIN".into(), "10000".into());
-    })
-    .await
-}
-
-async fn user(app: &TestApp, name: &str) -> (UserId, String) {
-    let user = app.register(name, "correct horse battery").await;
-    let token = app.login(name, "correct horse battery").await.token;
-    (user.id, token)
-}
 
 async fn search_raw(app: &TestApp, token: &str, params: &[(&str, &str)]) -> reqwest::Response {
     app.client
@@ -38,15 +24,6 @@ async fn search(app: &TestApp, token: &str, params: &[(&str, &str)]) -> SearchPa
 async fn found_ids(app: &TestApp, token: &str, q: &str) -> Vec<MessageId> {
     let page = search(app, token, &[("q", q), ("limit", "50")]).await;
     page.hits.into_iter().map(|h| h.message.id).collect()
-}
-
-/// A direct chat between two fresh users, both signed in.
-async fn pair(app: &TestApp) -> (String, String, ChatId, UserId) {
-    let (_, alice) = user(app, "alice").await;
-    let (bob_id, bob) = user(app, "bob").await;
-    let chat = app.direct_chat(&alice, bob_id).await.id;
-    app.accept_request(&bob, chat).await;
-    (alice, bob, chat, bob_id)
 }
 
 #[actix_web::test]
@@ -93,8 +70,8 @@ async fn the_matching_rules_people_expect() {
         ("go home now", "ho", true, "two letters: the start of a word"),
         ("echo echo", "ho", false, "two letters: not inside a word"),
     ];
-    let app = busy_app().await;
-    let (alice, _bob, chat, _) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, _bob, chat, _) = app.pair().await;
     let mut sent: Vec<MessageId> = Vec::new();
     for (text, ..) in table {
         sent.push(app.send_text(&alice, chat, text).await.id);
@@ -113,8 +90,8 @@ async fn the_matching_rules_people_expect() {
 
 #[actix_web::test]
 async fn a_hit_carries_its_chat_and_a_snippet_with_the_match_marked() {
-    let app = busy_app().await;
-    let (alice, bob, chat, bob_id) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, bob, chat, bob_id) = app.pair().await;
     let sent = app
         .send_text(&bob, chat, "Read https://docs.example.com/x before Friday")
         .await;
@@ -140,10 +117,10 @@ async fn a_hit_carries_its_chat_and_a_snippet_with_the_match_marked() {
 
 #[actix_web::test]
 async fn strangers_and_removed_members_find_nothing_of_a_chat() {
-    let app = busy_app().await;
-    let (_, owner) = user(&app, "owner").await;
-    let (bob_id, bob) = user(&app, "bob").await;
-    let (_, stranger) = user(&app, "mallory").await;
+    let app = TestApp::spawn_busy().await;
+    let (_, owner) = app.user("owner").await;
+    let (bob_id, bob) = app.user("bob").await;
+    let (_, stranger) = app.user("mallory").await;
     let group = app.group_chat(&owner, "Plans", &[bob_id]).await.id;
     let secret = app.send_text(&owner, group, "the zanzibar plan").await;
     assert_eq!(found_ids(&app, &bob, "zanzibar").await, vec![secret.id]);
@@ -181,8 +158,8 @@ async fn strangers_and_removed_members_find_nothing_of_a_chat() {
 
 #[actix_web::test]
 async fn an_edit_is_found_by_its_new_words_only_and_a_deleted_message_never() {
-    let app = busy_app().await;
-    let (alice, bob, chat, _) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, bob, chat, _) = app.pair().await;
     let m = app.send_text(&alice, chat, "meet at the lighthouse").await;
     assert_eq!(found_ids(&app, &bob, "lighthouse").await, vec![m.id]);
     let resp = app
@@ -236,8 +213,8 @@ async fn an_edit_is_found_by_its_new_words_only_and_a_deleted_message_never() {
 
 #[actix_web::test]
 async fn filters_narrow_by_chat_sender_time_and_what_a_message_carries() {
-    let app = busy_app().await;
-    let (alice, bob, chat, bob_id) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, bob, chat, bob_id) = app.pair().await;
     let other = app.group_chat(&alice, "Other", &[bob_id]).await.id;
     let a1 = app.send_text(&alice, chat, "tapir one").await;
     let b1 = app
@@ -310,8 +287,8 @@ async fn filters_narrow_by_chat_sender_time_and_what_a_message_carries() {
 
 #[actix_web::test]
 async fn pages_follow_the_cursor_newest_first_without_repeats() {
-    let app = busy_app().await;
-    let (alice, _bob, chat, _) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, _bob, chat, _) = app.pair().await;
     let mut sent = Vec::new();
     for i in 0..5 {
         sent.push(
@@ -340,8 +317,8 @@ async fn pages_follow_the_cursor_newest_first_without_repeats() {
 
 #[actix_web::test]
 async fn bad_searches_are_400s_with_their_reason() {
-    let app = busy_app().await;
-    let (alice, _bob, _chat, _) = pair(&app).await;
+    let app = TestApp::spawn_busy().await;
+    let (alice, _bob, _chat, _) = app.pair().await;
     let long = "x".repeat(201);
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[], "q missing"),

@@ -2,25 +2,9 @@
 //! above a gap never makes the page that fills the gap look stale, and a page dropped as
 //! stale does not leave a gap noticed meanwhile unasked.
 
-use natter_shared::ws::ServerFrame;
-
 use super::support::*;
 use crate::action::Action;
-use crate::effect::Effect;
 use crate::reduce::{GAP_PAGE, reduce};
-use crate::state::AppState;
-
-/// A live message in chat 1 from Bob.
-fn live(state: &mut AppState, seq: i64) -> Vec<Effect> {
-    frame(
-        state,
-        ServerFrame::NewMessage {
-            event_seq: seq,
-            message: message(1, seq, bob_id()),
-        },
-        at(10),
-    )
-}
 
 #[test]
 fn an_empty_chat_fills_the_gap_below_a_message_that_arrived_first() {

@@ -156,6 +156,18 @@ pub(super) fn frame(
     )
 }
 
+/// A live message `seq` from Bob in chat 1, as the socket brings it.
+pub(super) fn live(state: &mut AppState, seq: i64) -> Vec<Effect> {
+    frame(
+        state,
+        natter_shared::ws::ServerFrame::NewMessage {
+            event_seq: seq,
+            message: message(1, seq, bob_id()),
+        },
+        at(10),
+    )
+}
+
 /// Signed in and the link just opened; returns the effects of the open.
 pub(super) fn online() -> (AppState, Vec<Effect>) {
     let (mut state, _) = signed_in();

@@ -7,9 +7,8 @@ use natter_shared::ws::ServerFrame;
 use super::support::*;
 use crate::action::Action;
 use crate::api::ApiReply;
-use crate::effect::Effect;
 use crate::reduce::{GAP_PAGE, HISTORY_PAGE, reduce};
-use crate::state::{AppState, Focus};
+use crate::state::Focus;
 
 #[test]
 fn a_hit_outside_the_window_loads_the_page_around_it_and_the_chat_waits_there() {
@@ -217,18 +216,6 @@ fn no_messages(has_previous: bool) -> ApiReply {
         has_previous,
         has_next: false,
     })
-}
-
-/// A live message in chat 1 from Bob.
-fn live(state: &mut AppState, seq: i64) -> Vec<Effect> {
-    frame(
-        state,
-        ServerFrame::NewMessage {
-            event_seq: seq,
-            message: message(1, seq, bob_id()),
-        },
-        at(10),
-    )
 }
 
 #[test]
