@@ -35,8 +35,17 @@ pub struct Settings {
     pub addr: String,
     /// `NATTER_WORKERS`: HTTP worker threads; default one per core.
     pub workers: Option<usize>,
-    /// `NATTER_JWT_SECRET`: HS256 key for access tokens, at least 32 bytes.
+    /// `NATTER_JWT_SECRET`: HS256 key for access tokens, at least 32 bytes. A secret known
+    /// from this repository (the development one, the old compose fallback) is refused unless
+    /// `NATTER_DEV=1`.
     pub jwt_secret: String,
+    /// `NATTER_DEV`: `1` for local development: the built-in development secret is accepted
+    /// (with a warning) when `NATTER_JWT_SECRET` is unset.
+    pub dev_mode: bool,
+    /// `NATTER_TRUSTED_PROXIES`: addresses or networks (`127.0.0.1, 10.0.0.0/8`) of reverse
+    /// proxies whose `X-Forwarded-For` is believed; empty (the default) believes nobody's, so
+    /// rate limits and logs use the connection's own address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `NATTER_ACCESS_TTL_SECS`: lifetime of an access token.
     pub access_ttl: Duration,
     /// `NATTER_REFRESH_TTL_DAYS`: lifetime of an unused refresh token.
@@ -64,8 +73,15 @@ pub struct Settings {
     pub files: FileSettings,
 }
 
-/// Only for local development; start-up warns when it is in use.
+/// Only for local development (`NATTER_DEV=1`); start-up warns when it is in use.
 pub const DEV_JWT_SECRET: &str = "natter-local-development-secret-do-not-use-in-production";
+
+/// Secrets that were ever written in this repository: anyone can read them, so a server
+/// refuses them outside development.
+const KNOWN_JWT_SECRETS: [&str; 2] = [
+    DEV_JWT_SECRET,
+    "change-me-to-48-random-bytes-change-me-please!!",
+];
 
 impl Settings {
     /// Reads the process environment.
@@ -104,14 +120,27 @@ impl Settings {
                 "expected host:port, e.g. 127.0.0.1:8080",
             ));
         }
+        let dev_mode = match var("NATTER_DEV", "0").trim() {
+            "0" | "false" | "no" => false,
+            "1" | "true" | "yes" => true,
+            other => return Err(invalid("NATTER_DEV", other, "expected 1 or 0")),
+        };
         let jwt_secret = var("NATTER_JWT_SECRET", DEV_JWT_SECRET);
+        let secret_error = |problem: &str| ConfigError {
+            var: "NATTER_JWT_SECRET",
+            value: "<hidden>".to_owned(),
+            problem: problem.to_owned(),
+        };
         if jwt_secret.len() < 32 {
-            return Err(ConfigError {
-                var: "NATTER_JWT_SECRET",
-                value: "<hidden>".to_owned(),
-                problem: "must be at least 32 bytes".to_owned(),
-            });
+            return Err(secret_error("must be at least 32 bytes"));
         }
+        if !dev_mode && KNOWN_JWT_SECRETS.contains(&jwt_secret.as_str()) {
+            return Err(secret_error(
+                "unset or a publicly known value: set it to 48 random bytes \
+                 (e.g. `openssl rand -base64 48`), or NATTER_DEV=1 for local development",
+            ));
+        }
+        let trusted_proxies = proxies(&var("NATTER_TRUSTED_PROXIES", ""))?;
         let log_format = match var("NATTER_LOG_FORMAT", "human").as_str() {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
@@ -146,6 +175,8 @@ impl Settings {
             addr,
             workers,
             jwt_secret,
+            dev_mode,
+            trusted_proxies,
             access_ttl: Duration::from_secs(number(
                 "NATTER_ACCESS_TTL_SECS",
                 &var("NATTER_ACCESS_TTL_SECS", "900"),
@@ -209,10 +240,30 @@ impl Settings {
         })
     }
 
-    /// True when the development JWT secret is in use.
+    /// True when the development JWT secret is in use (only possible with `NATTER_DEV=1`).
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret == DEV_JWT_SECRET
     }
+}
+
+/// `NATTER_TRUSTED_PROXIES`: comma- or space-separated addresses and networks.
+fn proxies(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    value
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "NATTER_TRUSTED_PROXIES",
+                        p,
+                        "expected addresses or networks, e.g. 127.0.0.1, 10.0.0.0/8",
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -228,7 +279,7 @@ mod tests {
 
     #[test]
     fn defaults_suit_local_development() {
-        let s = Settings::from_map(&HashMap::new()).unwrap();
+        let s = Settings::from_map(&map(&[("NATTER_DEV", "1")])).unwrap();
         assert_eq!(s.addr, "127.0.0.1:8080");
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.access_ttl, Duration::from_secs(900));
@@ -247,15 +298,47 @@ mod tests {
             ("NATTER_JWT_SECRET", "short"),
             ("NATTER_ACCESS_TTL_SECS", "-1"),
             ("NATTER_WORKERS", "0"),
+            ("NATTER_DEV", "maybe"),
+            ("NATTER_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("NATTER_TRUSTED_PROXIES", "127.0.0.1, proxy"),
         ];
         for (var, value) in cases {
-            let err = Settings::from_map(&map(&[(var, value)])).unwrap_err();
+            let dev = if var == "NATTER_DEV" { "0" } else { "1" };
+            let err = Settings::from_map(&map(&[("NATTER_DEV", dev), (var, value)])).unwrap_err();
             assert_eq!(err.var, var, "{var}={value}");
             assert!(
                 err.to_string()
                     .starts_with(&format!("invalid setting {var}="))
             );
         }
+    }
+
+    #[test]
+    fn a_known_secret_is_refused_outside_development() {
+        for known in KNOWN_JWT_SECRETS {
+            let err = Settings::from_map(&map(&[("NATTER_JWT_SECRET", known)])).unwrap_err();
+            assert_eq!(err.var, "NATTER_JWT_SECRET");
+            assert!(!err.to_string().contains(known));
+        }
+        let unset = Settings::from_map(&HashMap::new()).unwrap_err();
+        assert_eq!(unset.var, "NATTER_JWT_SECRET");
+        assert!(unset.problem.contains("NATTER_DEV=1"), "{unset}");
+        let own = "an-operators-own-secret-of-more-than-32-bytes";
+        let s = Settings::from_map(&map(&[("NATTER_JWT_SECRET", own)])).unwrap();
+        assert!(!s.dev_mode && !s.uses_dev_secret());
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let s = Settings::from_map(&map(&[
+            ("NATTER_DEV", "1"),
+            ("NATTER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ::1"),
+        ]))
+        .unwrap();
+        let shown: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let none = Settings::from_map(&map(&[("NATTER_DEV", "1")])).unwrap();
+        assert!(none.trusted_proxies.is_empty());
     }
 
     #[test]

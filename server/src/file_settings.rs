@@ -199,8 +199,9 @@ mod tests {
     use crate::config::Settings;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::setting_parse::ConfigError> {
-        let vars: HashMap<String, String> = pairs
+        let vars: HashMap<String, String> = [("NATTER_DEV", "1")]
             .iter()
+            .chain(pairs)
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Settings::from_map(&vars)

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cache;
 pub mod chat_list;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod error;

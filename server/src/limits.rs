@@ -12,6 +12,7 @@ use chrono::Utc;
 use natter_shared::UserId;
 
 use crate::auth::extractor::{VerifiedToken, bearer_token};
+use crate::client_addr::TrustedProxies;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -85,7 +86,8 @@ fn bulk_transfer(req: &ServiceRequest) -> bool {
 }
 
 /// Middleware: the per-user REST rate for `/api/v1`. Signed-in requests count per user (from
-/// the token's subject), others per client address.
+/// the token's subject), others per client address (behind a trusted proxy, the address it
+/// forwards).
 pub async fn rest_rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -100,8 +102,11 @@ pub async fn rest_rate_limit(
             .and_then(|v| v.as_ref().ok())
             .map(|claims| format!("u:{}", claims.sub))
             .unwrap_or_else(|| {
-                let ip = req.peer_addr().map(|a| a.ip().to_string());
-                format!("ip:{}", ip.unwrap_or_default())
+                let ip = req
+                    .app_data::<web::Data<TrustedProxies>>()
+                    .and_then(|proxies| proxies.client_ip(req.request()))
+                    .or_else(|| req.peer_addr().map(|a| a.ip()));
+                format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())
             });
         check(&state, "rest", &who, state.settings.rest_rate_per_min).await?;
         if let Some(result) = verified {

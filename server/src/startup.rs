@@ -16,6 +16,7 @@ use crate::auth::JwtKeys;
 use crate::cache::Redis;
 use crate::chat_list::marks::Marker;
 use crate::chat_list::{self, Invalidations};
+use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::db;
 use crate::db::writer::Writer;
@@ -26,6 +27,7 @@ use crate::realtime::Registry;
 use crate::realtime::bus::Bus;
 use crate::routes;
 use crate::state::AppState;
+use crate::telemetry::RequestSpan;
 use crate::{presence, telemetry};
 
 /// A built server, bound and ready to run.
@@ -97,11 +99,13 @@ impl Application {
         chat_list::start_invalidator(state.clone());
         start_event_pruner(state.clone());
         files::service::start_sweeper(state.clone());
+        let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
             let (app, openapi) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
+                .app_data(proxies.clone())
                 .app_data(routes::extractor_errors::json_config())
                 .app_data(routes::extractor_errors::path_config())
                 .app_data(routes::extractor_errors::query_config())
@@ -110,7 +114,7 @@ impl Application {
             app.wrap(actix_web::middleware::from_fn(
                 routes::metrics::time_requests,
             ))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
             .route(
                 "/api/docs",

@@ -3,9 +3,16 @@
 
 use std::sync::OnceLock;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{HttpMessage, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing::Span;
+use tracing::field::Empty;
+use tracing_actix_web::{RequestId, RootSpan, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
+use crate::client_addr::TrustedProxies;
 use crate::config::{LogFormat, Settings};
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.
@@ -46,4 +53,99 @@ pub fn metrics_recorder() -> Option<PrometheusHandle> {
                 .ok()
         })
         .clone()
+}
+
+/// The span of one HTTP request (and of a WebSocket for its whole life). Its fields are the
+/// ones a log stack follows a request by: `request_id` (the proxy's `X-Request-Id` when it
+/// sent a sane one, else a new UUID), `client_ip` (behind trusted proxies, the real client),
+/// `user_id` and `chat_id` once the request is authenticated. The target is the path only:
+/// query strings (which may carry a token) and secret path segments (`{token}`) never reach
+/// a log line.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let route = request.match_pattern();
+        let target = match &route {
+            Some(pattern) if pattern.contains("{token}") => pattern.clone(),
+            _ => request.path().to_owned(),
+        };
+        let client_ip = request
+            .app_data::<web::Data<TrustedProxies>>()
+            .and_then(|proxies| proxies.client_ip(request.request()))
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| sane_request_id(id))
+            .map(str::to_owned)
+            .or_else(|| {
+                request
+                    .extensions()
+                    .get::<RequestId>()
+                    .map(|id| id.to_string())
+            })
+            .unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            http.method = %request.method(),
+            http.route = route.as_deref().unwrap_or("-"),
+            http.target = %target,
+            client_ip = %client_ip,
+            request_id = %request_id,
+            user_id = Empty,
+            chat_id = Empty,
+            http.status_code = Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("http.status_code", status.as_u16());
+    }
+}
+
+/// What a proxy may hand us as a request id: up to 64 letters, digits, `-` and `_`.
+fn sane_request_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Records the signed-in user (and the chat, for `/chats/{id}/…`) on the request's span.
+pub fn record_caller(req: &actix_web::HttpRequest, user_id: impl std::fmt::Display) {
+    let extensions = req.extensions();
+    let Some(span) = extensions.get::<RootSpan>() else {
+        return;
+    };
+    span.record("user_id", tracing::field::display(user_id));
+    let under_chats = req
+        .match_pattern()
+        .is_some_and(|p| p.contains("/chats/{id}"));
+    if under_chats && let Some(chat) = req.match_info().get("id") {
+        span.record("chat_id", chat);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_request_ids_are_taken_from_the_proxy() {
+        assert!(super::sane_request_id("3f2a9c0e5b7d4a1f8e6c2b9d0a7f5e3c"));
+        assert!(super::sane_request_id("req_1-2"));
+        assert!(!super::sane_request_id(""));
+        assert!(!super::sane_request_id("a b"));
+        assert!(!super::sane_request_id("x\"}{\"user_id\":\"1"));
+        assert!(!super::sane_request_id(&"a".repeat(65)));
+    }
 }

@@ -24,10 +24,12 @@ fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
         ("NATTER_ADDR", "not-an-address"),
         ("DATABASE_URL", "mysql://localhost/x"),
         ("NATTER_LOG_FORMAT", "yaml"),
+        ("NATTER_TRUSTED_PROXIES", "the-load-balancer"),
     ];
     for (var, value) in cases {
         let out = Command::new(BIN)
             .env_clear()
+            .env("NATTER_DEV", "1")
             .env(var, value)
             .output()
             .unwrap();
@@ -39,9 +41,30 @@ fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
 }
 
 #[test]
+fn without_its_own_jwt_secret_the_server_refuses_to_start_outside_development() {
+    let known = [None, Some(natter_server::config::DEV_JWT_SECRET)];
+    for secret in known {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("NATTER_ADDR", format!("127.0.0.1:{}", free_port()));
+        if let Some(secret) = secret {
+            cmd.env("NATTER_JWT_SECRET", secret);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{secret:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("NATTER_JWT_SECRET"), "{stderr}");
+        assert!(stderr.contains("NATTER_DEV=1"), "{stderr}");
+        assert!(!stderr.contains(natter_server::config::DEV_JWT_SECRET));
+    }
+}
+
+#[test]
 fn an_unreachable_database_stops_start_up_with_a_clear_line() {
     let out = Command::new(BIN)
         .env_clear()
+        .env("NATTER_DEV", "1")
         .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/natter")
         .env("NATTER_ADDR", format!("127.0.0.1:{}", free_port()))
         .env("RUST_LOG", "off")
@@ -64,6 +87,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
         .env("DATABASE_URL", db_url(&db.name))
         .env("REDIS_URL", redis_url())
         .env("NATTER_ADDR", format!("127.0.0.1:{port}"))
+        .env("NATTER_DEV", "1")
         // a high bcrypt cost keeps the registration in flight long enough to signal mid-way
         .env("NATTER_BCRYPT_COST", "13")
         .env("RUST_LOG", "warn")

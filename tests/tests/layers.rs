@@ -306,6 +306,7 @@ fn server_files_import_only_their_layer_or_below() {
         &[
             &[
                 "config",
+                "client_addr",
                 "file_settings",
                 "setting_parse",
                 "error",

@@ -84,6 +84,7 @@ impl FromRequest for AuthUser {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req).map(str::to_owned);
         let verified = req.extensions().get::<VerifiedToken>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("AppState missing from app data"))
@@ -94,10 +95,12 @@ impl FromRequest for AuthUser {
                     "sign in first: send Authorization: Bearer <token>",
                 )
             })?;
-            match verified {
+            let user = match verified {
                 Some(VerifiedToken(result)) => Self::from_verified(&state, result).await,
                 None => Self::from_token(&state, &token).await,
-            }
+            }?;
+            crate::telemetry::record_caller(&req, user.user_id);
+            Ok(user)
         })
     }
 }
