@@ -153,6 +153,13 @@ CONF
   say "clamd (project-local): $NATTER_TEST_CLAMAV_ADDR"
 }
 
+# nginx: tests/tests/nginx.rs runs deploy/nginx/natter.conf in front of a real server
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_install nginx
+  NATTER_TEST_NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+  export NATTER_TEST_NGINX
+}
+
 # promtool checks the Prometheus configuration and alert rules under deploy/ (tests/tests/deploy.rs)
 ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus
