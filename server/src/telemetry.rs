@@ -32,6 +32,25 @@ pub fn init(settings: &Settings) {
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// The process's own figures (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
+/// open files, threads …), read from the OS at each scrape.
+static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
+
+/// The Prometheus text of this process: its metrics and its process figures as of now.
+pub fn render() -> String {
+    let Some(handle) = metrics_recorder() else {
+        return String::new();
+    };
+    PROCESS
+        .get_or_init(|| {
+            let collector = metrics_process::Collector::default();
+            collector.describe();
+            collector
+        })
+        .collect();
+    handle.render()
+}
+
 /// The process-wide Prometheus recorder (metrics are per process by nature: several test
 /// servers in one process share it).
 pub fn metrics_recorder() -> Option<PrometheusHandle> {

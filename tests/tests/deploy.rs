@@ -1,7 +1,8 @@
 //! The operator's files under `deploy/`: the Prometheus configuration and alert rules pass
-//! `promtool` (its unit tests make every alert fire on the series that should fire it), and
-//! every Natter metric they query is one the server exports, so a renamed metric cannot leave
-//! an alert silently watching nothing.
+//! `promtool` (its unit tests make every alert fire on the series that should fire it), the
+//! Grafana dashboard is well formed and every query of it is valid PromQL, and every Natter
+//! and process metric the alerts and the dashboard query is one the server exports, so a
+//! renamed metric cannot leave an alert or a panel silently watching nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -62,10 +63,10 @@ fn exported() -> BTreeSet<String> {
     names
 }
 
-/// The `natter_*` series a file queries.
+/// The `natter_*` and `process_*` series a file queries.
 fn queried(path: &str) -> BTreeSet<String> {
     let text = std::fs::read_to_string(root().join(path)).unwrap();
-    let metric = Regex::new(r"\bnatter_[a-z_]+\b").unwrap();
+    let metric = Regex::new(r"\b(natter|process)_[a-z_]+\b").unwrap();
     metric
         .find_iter(&text)
         .map(|m| m.as_str().to_owned())
@@ -94,15 +95,138 @@ fn every_alert_fires_on_what_should_fire_it() {
     }
 }
 
+/// The series names a real server's `/metrics` shows once it has served some requests (the
+/// process figures among them).
+async fn scraped() -> BTreeSet<String> {
+    let app = natter_tests::TestApp::spawn().await;
+    app.signed_in_user().await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let name = Regex::new(r"(?m)^([a-z_]+)[{ ]").unwrap();
+    name.captures_iter(&text).map(|c| c[1].to_owned()).collect()
+}
+
+#[actix_web::test]
+async fn every_metric_the_alerts_and_the_dashboard_query_is_one_the_server_exports() {
+    let scraped = scraped().await;
+    for process in ["process_cpu_seconds_total", "process_resident_memory_bytes"] {
+        assert!(scraped.contains(process), "{process} missing: {scraped:?}");
+    }
+    // a metric appears on /metrics only once something counted it: the source names the rest
+    let exported: BTreeSet<String> = exported().union(&scraped).cloned().collect();
+    for file in [
+        "deploy/prometheus/alerts.yml",
+        "deploy/grafana/dashboards/natter.json",
+    ] {
+        let queried = queried(file);
+        assert!(!queried.is_empty(), "{file} queries nothing");
+        let missing: Vec<&String> = queried.iter().filter(|m| !exported.contains(*m)).collect();
+        assert!(
+            missing.is_empty(),
+            "{file} queries what the server does not export: {missing:?}"
+        );
+    }
+}
+
+fn dashboard() -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(root().join("deploy/grafana/dashboards/natter.json")).unwrap();
+    serde_json::from_str(&text).expect("the dashboard is JSON")
+}
+
 #[test]
-fn every_metric_the_alerts_query_is_one_the_server_exports() {
-    let exported = exported();
-    let missing: Vec<String> = queried("deploy/prometheus/alerts.yml")
-        .into_iter()
-        .filter(|m| !exported.contains(m))
-        .collect();
+fn the_dashboard_is_laid_out_on_the_provisioned_data_source() {
+    let sources = std::fs::read_to_string(
+        root().join("deploy/grafana/provisioning/datasources/prometheus.yml"),
+    )
+    .unwrap();
+    let uid = Regex::new(r"uid: (\S+)")
+        .unwrap()
+        .captures(&sources)
+        .unwrap()[1]
+        .to_owned();
+    let providers =
+        std::fs::read_to_string(root().join("deploy/grafana/provisioning/dashboards/natter.yml"))
+            .unwrap();
     assert!(
-        missing.is_empty(),
-        "not exported by the server: {missing:?}"
+        providers.contains("path: /var/lib/grafana/dashboards"),
+        "{providers}"
+    );
+    let dashboard = dashboard();
+    assert_eq!(dashboard["uid"], "natter-overview");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    let mut ids = BTreeSet::new();
+    let mut cells = BTreeSet::new();
+    for panel in panels {
+        let title = panel["title"].as_str().unwrap_or("");
+        assert!(
+            ids.insert(panel["id"].as_i64().expect("id")),
+            "{title}: id used twice"
+        );
+        let pos = &panel["gridPos"];
+        let (x, y, w, h) = (
+            pos["x"].as_i64().unwrap(),
+            pos["y"].as_i64().unwrap(),
+            pos["w"].as_i64().unwrap(),
+            pos["h"].as_i64().unwrap(),
+        );
+        assert!(
+            x >= 0 && w > 0 && x + w <= 24,
+            "{title}: outside the 24 columns"
+        );
+        for cx in x..x + w {
+            for cy in y..y + h {
+                assert!(cells.insert((cx, cy)), "{title} overlaps another panel");
+            }
+        }
+        if panel["type"] == "row" {
+            continue;
+        }
+        assert_eq!(panel["datasource"]["uid"], uid.as_str(), "{title}");
+        let targets = panel["targets"].as_array().expect("targets");
+        assert!(!targets.is_empty(), "{title} shows nothing");
+        for target in targets {
+            assert_eq!(target["datasource"]["uid"], uid.as_str(), "{title}");
+            assert!(
+                target["expr"].as_str().is_some_and(|e| !e.is_empty()),
+                "{title}"
+            );
+        }
+    }
+    assert!(
+        panels.len() >= 10,
+        "connections, messages, latency, HTTP, storage, process"
+    );
+}
+
+#[test]
+fn every_dashboard_query_is_valid_promql() {
+    // promtool checks the PromQL of rule files: each query becomes a recording rule
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    let mut count = 0;
+    for panel in dashboard()["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            count += 1;
+            rules.push_str(&format!(
+                "      - record: natter:dashboard:{count}\n        expr: {}\n",
+                serde_json::to_string(expr).unwrap()
+            ));
+        }
+    }
+    let path = std::env::temp_dir().join(format!("natter-dashboard-{}.yml", std::process::id()));
+    std::fs::write(&path, rules).unwrap();
+    let out = promtool(&["check", "rules", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.contains(&format!("SUCCESS: {count} rules found")),
+        "{out}"
     );
 }

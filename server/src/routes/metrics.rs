@@ -23,9 +23,7 @@ pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
         .set(f64::from(pool.connections - pool.idle_connections));
     metrics::gauge!("natter_ws_connections").set(state.registry.connection_count() as f64);
     metrics::gauge!("natter_chat_rooms").set(state.registry.room_count() as f64);
-    let body = telemetry::metrics_recorder()
-        .map(|h| h.render())
-        .unwrap_or_default();
+    let body = telemetry::render();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)
