@@ -218,6 +218,18 @@ pub enum Action {
         path: PathBuf,
         chat: Option<ChatId>,
     },
+    /// The window is up: update checks start as the settings say.
+    UpdatesStarted,
+    /// What the update worker found or did.
+    Update(crate::state::update::UpdateEvent),
+    /// "Check for updates now" in Settings.
+    UpdateCheckNow,
+    /// "Download and install" on an offered version.
+    UpdateInstall,
+    /// "Restart now" once the new version is in place.
+    UpdateRestart,
+    /// The manifest address in Settings changed.
+    UpdateUrlEdited(String),
 }
 
 /// What a person does in the message search panel.

@@ -2,6 +2,7 @@
 //! `logic`, draws in `ui`, remembers the language and server address in `save`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,8 @@ use natter_shared::ChatId;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
-use crate::config::{APP_ID, Config};
+use crate::cli::Cli;
+use crate::config::{APP_ID, Config, exe_dir};
 use crate::i18n::Language;
 use crate::net::Executor;
 use crate::reduce::reduce;
@@ -52,11 +54,19 @@ pub struct NatterApp {
     applied_theme: Option<Theme>,
     /// When `main` began; taken (and logged) once the first frame is laid out.
     started: Option<Instant>,
+    /// Set when the person chose to restart into an installed update; `run` then starts it.
+    restart: Arc<AtomicBool>,
 }
 
 impl NatterApp {
     /// `started` is when the process began, for the start-up time logged at the first frame.
-    pub fn new(cc: &eframe::CreationContext<'_>, config: &Config, started: Instant) -> Self {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: &Config,
+        no_update: bool,
+        started: Instant,
+        restart: Arc<AtomicBool>,
+    ) -> Self {
         let remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
@@ -77,13 +87,22 @@ impl NatterApp {
         egui_extras::install_image_loaders(&cc.egui_ctx);
         let (sender, inbox) = channel();
         let ctx = cc.egui_ctx.clone();
-        let executor =
-            Executor::spawn(token_store, sender, Arc::new(move || ctx.request_repaint()));
+        let executor = Executor::spawn(
+            token_store,
+            sender,
+            Arc::new(move || ctx.request_repaint()),
+            config.data_dir.join("updates"),
+        );
         let mut state = AppState::new(language, server_url, config.device_name.clone());
         state.settings = remembered.settings;
         state.drafts = remembered.drafts;
         state.reopen = remembered.open_chat;
         state.files_dir = config.data_dir.join("files");
+        state.update.off_for_this_run = no_update;
+        state.portable_dir = config.portable.then(|| config.data_dir.clone());
+        if let Some(url) = &config.update_url {
+            state.settings.update_url.clone_from(url);
+        }
         if let Some(saved) = remembered.outbox {
             state.chats.changes = saved.restore_changes(stored.as_ref());
             state.chats.transfers.uploads = saved.restore_uploads(stored.as_ref());
@@ -98,8 +117,10 @@ impl NatterApp {
             executor,
             applied_theme: None,
             started: Some(started),
+            restart,
         };
         app.dispatch(Action::Started { stored });
+        app.dispatch(Action::UpdatesStarted);
         app
     }
 
@@ -132,6 +153,10 @@ impl eframe::App for NatterApp {
                 Theme::Light => egui::ThemePreference::Light,
                 Theme::Dark => egui::ThemePreference::Dark,
             });
+        }
+        if self.state.update.restart_requested && !self.restart.swap(true, Ordering::SeqCst) {
+            // eframe saves the state as the window closes; `run` then starts the new binary
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok(action) = self.inbox.try_recv() {
@@ -175,26 +200,75 @@ impl eframe::App for NatterApp {
     }
 }
 
-/// Opens the window and runs until it closes; `started` is when the process began.
-pub fn run(started: Instant) -> anyhow::Result<()> {
-    let config = Config::from_env(|name| std::env::var(name).ok());
+/// The window's icon, from the PNG in `assets/`.
+fn icon() -> Option<egui::IconData> {
+    let png = include_bytes!("../../assets/icons/natter-256.png");
+    match image::load_from_memory_with_format(png, image::ImageFormat::Png) {
+        Ok(image) => {
+            let rgba = image.into_rgba8();
+            let (width, height) = rgba.dimensions();
+            Some(egui::IconData {
+                rgba: rgba.into_raw(),
+                width,
+                height,
+            })
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the window icon could not be read");
+            None
+        }
+    }
+}
+
+/// Opens the window and runs until it closes; `started` is when the process began. When the
+/// person chose to restart into an installed update, starts it in this process's place.
+pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
+    let config = Config::from_env(|name| std::env::var(name).ok())
+        .with_portable(cli.portable, exe_dir().as_deref());
+    crate::net::client::configure(config.extra_ca.clone());
     if let Err(error) = std::fs::create_dir_all(&config.data_dir) {
         tracing::warn!(dir = %config.data_dir.display(), %error, "could not create the data dir");
     }
-    tracing::info!(data_dir = %config.data_dir.display(), "starting");
+    tracing::info!(
+        version = crate::build_info::VERSION,
+        commit = crate::build_info::COMMIT,
+        data_dir = %config.data_dir.display(),
+        portable = config.portable,
+        "starting"
+    );
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_app_id(APP_ID)
+        .with_title("Natter")
+        .with_inner_size([900.0, 640.0])
+        .with_min_inner_size([420.0, 480.0]);
+    if let Some(icon) = icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_app_id(APP_ID)
-            .with_title("Natter")
-            .with_inner_size([900.0, 640.0])
-            .with_min_inner_size([420.0, 480.0]),
+        viewport,
         persistence_path: Some(config.data_dir.join("app.ron")),
         ..Default::default()
     };
+    let restart = Arc::new(AtomicBool::new(false));
+    let app_restart = Arc::clone(&restart);
+    let no_update = cli.no_update;
     eframe::run_native(
         "Natter",
         options,
-        Box::new(move |cc| Ok(Box::new(NatterApp::new(cc, &config, started)))),
+        Box::new(move |cc| {
+            Ok(Box::new(NatterApp::new(
+                cc,
+                &config,
+                no_update,
+                started,
+                app_restart,
+            )))
+        }),
     )
-    .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
+    .map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
+    if restart.load(Ordering::SeqCst) {
+        let exe = crate::update::install::current_exe()?;
+        return Err(crate::update::install::restart(&exe, crate::build_info::VERSION).into());
+    }
+    Ok(())
 }

@@ -5,11 +5,19 @@
 //! | `NATTER_DATA_DIR` | where the app keeps its files (window state, fallback session file) |
 //! | `NATTER_SERVER_URL` | pre-fills the server address on the sign-in screen |
 //! | `NATTER_KEYRING=off` | never use the OS keyring; keep the session in the file |
+//! | `NATTER_UPDATE_URL` | the release manifest's address (wins over the setting) |
+//! | `NATTER_EXTRA_CA` | a PEM file of CA certificates trusted beside the system's |
+//!
+//! Portable mode: when a folder `natter-data/` sits beside the binary, or `--portable` is
+//! given, that folder is the data dir whatever `NATTER_DATA_DIR` says, and the session is kept
+//! in its file there, not in the OS keyring, so everything travels with the folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The app id: names the data dir and the window class.
 pub const APP_ID: &str = "natter";
+/// The folder beside the binary that turns portable mode on.
+pub const PORTABLE_DIR: &str = "natter-data";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -19,6 +27,12 @@ pub struct Config {
     pub use_keyring: bool,
     /// Shown in the devices list, e.g. "Natter on Linux (laptop)".
     pub device_name: String,
+    /// Everything is kept in `natter-data/` beside the binary.
+    pub portable: bool,
+    /// `NATTER_UPDATE_URL`, which wins over the manifest address in the settings.
+    pub update_url: Option<String>,
+    /// `NATTER_EXTRA_CA`: a PEM file of CAs to trust beside the system's (self-hosted servers).
+    pub extra_ca: Option<PathBuf>,
 }
 
 impl Config {
@@ -43,8 +57,33 @@ impl Config {
             server_url: non_empty("NATTER_SERVER_URL").map(|v| v.trim().to_owned()),
             use_keyring,
             device_name: device_name(std::env::consts::OS, host.as_deref()),
+            portable: false,
+            update_url: non_empty("NATTER_UPDATE_URL").map(|v| v.trim().to_owned()),
+            extra_ca: non_empty("NATTER_EXTRA_CA").map(PathBuf::from),
         }
     }
+
+    /// [`Config::from_env`], then portable mode: `natter-data/` beside the binary in
+    /// `exe_dir` (when it exists or `portable` asks for it) becomes the data dir, and the
+    /// session stays in its file there.
+    pub fn with_portable(mut self, portable: bool, exe_dir: Option<&Path>) -> Config {
+        let Some(dir) = exe_dir.map(|d| d.join(PORTABLE_DIR)) else {
+            return self;
+        };
+        if portable || dir.is_dir() {
+            self.data_dir = dir;
+            self.portable = true;
+            self.use_keyring = false;
+        }
+        self
+    }
+}
+
+/// The folder the running binary is in (for portable mode and updates).
+pub fn exe_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    exe.parent().map(Path::to_path_buf)
 }
 
 /// "Natter on Linux (laptop)", or without the parentheses when the host name is unknown.
@@ -96,6 +135,24 @@ mod tests {
         assert_eq!(c.server_url.as_deref(), Some("http://10.0.0.1:9000"));
         assert!(!c.use_keyring);
         assert!(c.device_name.ends_with("(box)"), "{}", c.device_name);
+    }
+
+    #[test]
+    fn natter_data_beside_the_binary_or_the_flag_makes_it_portable() {
+        let dir = std::env::temp_dir().join(format!("natter-portable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let env = [("NATTER_DATA_DIR", "/tmp/elsewhere")];
+        let c = config(&env).with_portable(false, Some(&dir));
+        assert!(!c.portable, "no folder, no flag");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/elsewhere"));
+        let c = config(&env).with_portable(true, Some(&dir));
+        assert!(c.portable && !c.use_keyring);
+        assert_eq!(c.data_dir, dir.join(PORTABLE_DIR));
+        std::fs::create_dir_all(dir.join(PORTABLE_DIR)).unwrap();
+        let c = config(&env).with_portable(false, Some(&dir));
+        assert!(c.portable, "the folder alone turns it on");
+        assert_eq!(c.data_dir, dir.join(PORTABLE_DIR));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

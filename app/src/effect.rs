@@ -32,6 +32,20 @@ pub enum Effect {
     Transfer(TransferCommand),
     /// Show a native file dialog, or open a file with the system's program.
     Dialog(DialogRequest),
+    /// Check for, download or install a new version of the app; what happens comes back as
+    /// [`crate::action::Action::Update`].
+    Update(UpdateCommand),
+}
+
+/// What the update worker is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateCommand {
+    /// Check now and then every 6 hours from `url` (when `enabled`), or stop checking.
+    Policy { enabled: bool, url: String },
+    /// Check once now, whatever the policy.
+    CheckNow { url: String },
+    /// Download, verify and put the offered version in place of this binary.
+    Install(crate::state::update::UpdateOffer),
 }
 
 /// A file dialog to show (its answer comes back as an action), or a file to open.

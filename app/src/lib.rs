@@ -9,6 +9,8 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub mod action;
 pub mod api;
 pub mod app;
+pub mod build_info;
+pub mod cli;
 pub mod config;
 pub mod effect;
 pub mod i18n;
@@ -22,5 +24,6 @@ pub mod testing;
 pub mod token_store;
 pub mod transfers;
 pub mod ui;
+pub mod update;
 
 pub use app::run;

@@ -1,15 +1,46 @@
-//! The `natter` binary: logging, then the window.
+//! The `natter` binary: the command line, logging, then the window (or, with
+//! `--update-only`, just the update).
 
+use std::process::ExitCode;
 use std::time::Instant;
 
-fn main() -> anyhow::Result<()> {
+use natter::cli::{Cli, USAGE};
+
+fn main() -> ExitCode {
     // first thing, so the "first frame" log line can say how long start-up took
     let started = Instant::now();
+    let cli = match Cli::parse(std::env::args().skip(1)) {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("natter: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if cli.help {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if cli.version {
+        println!("{}", natter::build_info::version_line());
+        return ExitCode::SUCCESS;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
-    natter::run(started)
+    let result = if cli.update_only {
+        natter::update::run_headless(&cli)
+    } else {
+        natter::run(&cli, started)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("natter: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Talking to the server: the HTTP calls and the threads that run effects.
 
+pub mod client;
 pub mod dialog;
 pub mod download;
 pub mod http;

@@ -24,6 +24,7 @@ mod shell;
 #[cfg(test)]
 mod tests;
 mod transfers;
+mod update;
 mod window;
 
 use chrono::{DateTime, Utc};
@@ -185,7 +186,19 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ForwardSubmitted { request_id } => edits::submit_forward(state, request_id),
-        Action::PreferenceSet(preference) => prefs::set(state, preference),
+        Action::PreferenceSet(preference) => {
+            let mut effects = prefs::set(state, preference);
+            if matches!(preference, crate::state::Preference::CheckUpdates(_)) {
+                effects.push(update::policy(state));
+            }
+            effects
+        }
+        action @ (Action::Update(_)
+        | Action::UpdatesStarted
+        | Action::UpdateCheckNow
+        | Action::UpdateInstall
+        | Action::UpdateRestart
+        | Action::UpdateUrlEdited(_)) => update::act(state, action),
         Action::ChatMuteSet { chat_id, muted } => prefs::mute(state, chat_id, muted),
         Action::Group(action) => groups::act(state, action),
         Action::File(action) => transfers::act(state, action),

@@ -20,6 +20,7 @@ pub mod groups;
 pub mod prefs;
 pub mod search;
 pub mod transfers;
+pub mod update;
 
 pub use chats::{
     ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, PendingChange, ReadCursor,
@@ -81,6 +82,10 @@ pub struct AppState {
     pub typing_sent: Option<(ChatId, chrono::DateTime<chrono::Utc>)>,
     /// Where opened images are downloaded to (the app's data folder).
     pub files_dir: std::path::PathBuf,
+    /// The app's own updates.
+    pub update: update::UpdateState,
+    /// In portable mode, the folder everything is kept in (shown in About).
+    pub portable_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -107,6 +112,8 @@ impl AppState {
             notified: HashMap::new(),
             typing_sent: None,
             files_dir: std::path::PathBuf::from("files"),
+            update: update::UpdateState::default(),
+            portable_dir: None,
         }
     }
 }

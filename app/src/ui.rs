@@ -27,6 +27,7 @@ mod search_hits;
 mod settings;
 mod shell;
 mod theme;
+mod update;
 mod widgets;
 pub mod words;
 

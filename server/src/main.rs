@@ -6,6 +6,18 @@ use natter_server::{Application, Settings, telemetry};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    if std::env::args()
+        .skip(1)
+        .any(|a| a == "--version" || a == "-V")
+    {
+        // the commit comes from build.rs
+        println!(
+            "natter-server {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            env!("NATTER_COMMIT")
+        );
+        return ExitCode::SUCCESS;
+    }
     // A `.env` beside the binary is optional; real environment variables win.
     let _ = dotenvy::dotenv();
     let settings = match Settings::from_env() {

@@ -351,13 +351,21 @@ fn app_files_import_only_their_layer_or_below() {
     assert_layers(
         "app",
         &[
-            &["api", "i18n", "config", "token_store", "transfers"],
+            &[
+                "api",
+                "i18n",
+                "config",
+                "token_store",
+                "transfers",
+                "build_info",
+                "cli",
+            ],
             &["state"],
             &["action", "effect"],
             &["reduce/calls"],
             &["reduce"],
-            &["net", "ui"],
-            &["app", "testing"],
+            &["net", "ui", "update"],
+            &["app", "testing", "bin"],
         ],
     );
 }

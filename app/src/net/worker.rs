@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::Action;
 use crate::api::ApiResponse;
-use crate::effect::{ApiRequest, DialogRequest, Effect, SocketCommand};
+use crate::effect::{ApiRequest, DialogRequest, Effect, SocketCommand, UpdateCommand};
 use crate::net::http::{self, EhttpTransport, RetryPolicy};
 use crate::net::transfer;
 use crate::net::transfer_io::TokenCell;
@@ -36,13 +36,20 @@ pub struct Executor {
     notify: Sender<notify::NotifyCommand>,
     transfers: Sender<TransferCommand>,
     dialogs: Sender<DialogRequest>,
+    updates: Sender<UpdateCommand>,
     /// The access token the transfers use.
     tokens: Arc<TokenCell>,
 }
 
 impl Executor {
-    /// Starts the threads; they end when the executor is dropped.
-    pub fn spawn(token_store: TokenStore, actions: Sender<Action>, wake: Wake) -> Self {
+    /// Starts the threads; they end when the executor is dropped. Update archives are
+    /// downloaded into `updates_dir`.
+    pub fn spawn(
+        token_store: TokenStore,
+        actions: Sender<Action>,
+        wake: Wake,
+        updates_dir: std::path::PathBuf,
+    ) -> Self {
         let (api, api_rx) = channel::<ApiRequest>();
         let api_rx = Arc::new(Mutex::new(api_rx));
         for index in 0..NETWORK_THREADS {
@@ -85,6 +92,16 @@ impl Executor {
         spawn_named("natter-dialogs", move || {
             dialog::dialog_loop(&dialog_rx, &dialog_actions, &dialog_wake);
         });
+        let (updates, updates_rx) = channel();
+        let (update_actions, update_wake) = (actions.clone(), Arc::clone(&wake));
+        spawn_named("natter-update", move || {
+            crate::update::worker::update_loop(
+                &updates_rx,
+                &update_actions,
+                &update_wake,
+                &updates_dir,
+            );
+        });
         let (store, store_rx) = channel();
         spawn_named("natter-store", move || {
             store_loop(&token_store, &store_rx, &actions, &wake);
@@ -97,6 +114,7 @@ impl Executor {
             notify,
             transfers,
             dialogs,
+            updates,
             tokens,
         }
     }
@@ -123,6 +141,7 @@ impl Executor {
                 .is_ok(),
             Effect::Transfer(command) => self.transfers.send(command).is_ok(),
             Effect::Dialog(request) => self.dialogs.send(request).is_ok(),
+            Effect::Update(command) => self.updates.send(command).is_ok(),
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");

@@ -28,6 +28,7 @@ pub(super) fn set(state: &mut AppState, preference: Preference) -> Vec<Effect> {
         Preference::Sound(on) => settings.sound = on,
         Preference::Theme(theme) => settings.theme = theme,
         Preference::CtrlEnterSends(on) => settings.ctrl_enter_sends = on,
+        Preference::CheckUpdates(on) => settings.check_updates = on,
     }
     Vec::new()
 }

@@ -20,6 +20,11 @@ pub struct Settings {
     pub muted: Vec<ChatId>,
     /// Ctrl+Enter sends and Enter starts a new line (else Enter sends, Shift+Enter a new line).
     pub ctrl_enter_sends: bool,
+    /// Check for new versions at start and every 6 hours.
+    pub check_updates: bool,
+    /// The signed release manifest's address; empty: the server's own
+    /// ([`crate::build_info::manifest_url`]).
+    pub update_url: String,
 }
 
 impl Default for Settings {
@@ -31,6 +36,8 @@ impl Default for Settings {
             theme: Theme::System,
             muted: Vec::new(),
             ctrl_enter_sends: false,
+            check_updates: true,
+            update_url: String::new(),
         }
     }
 }
@@ -64,6 +71,7 @@ pub enum Preference {
     Sound(bool),
     Theme(Theme),
     CtrlEnterSends(bool),
+    CheckUpdates(bool),
 }
 
 /// The wall clock as the views see it: set once per frame by the app, injected by tests.

@@ -1,5 +1,5 @@
 //! The settings screen: notifications, previews, sound, muted chats, theme, language, the
-//! send key and the server address. Every change is an action; the app persists the result.
+//! send key, the server address, updates and About. Every change is an action; the app persists the result.
 
 use egui::Ui;
 
@@ -98,4 +98,10 @@ pub fn settings_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         actions.push(Action::ServerUrlEdited(url));
     }
     ui.weak(tr(lang, "settings.server_url_note"));
+    ui.add_space(12.0);
+
+    super::update::updates_ui(ui, state, actions);
+    ui.add_space(12.0);
+
+    super::update::about_ui(ui, state);
 }

@@ -31,7 +31,12 @@ impl Client {
         let dir = std::env::temp_dir().join(format!("natter-e2e-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let (sender, inbox) = channel();
-        let executor = Executor::spawn(TokenStore::open(&dir, false), sender, Arc::new(|| {}));
+        let executor = Executor::spawn(
+            TokenStore::open(&dir, false),
+            sender,
+            Arc::new(|| {}),
+            dir.join("updates"),
+        );
         let state = AppState::new(
             natter::i18n::Language::English,
             server_url.to_owned(),
