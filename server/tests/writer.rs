@@ -151,3 +151,111 @@ async fn a_send_checked_against_members_that_changed_since_is_checked_again() {
             .any(|(u, role, _, _)| u.id == owner && *role == ChatRole::Owner)
     );
 }
+
+/// A send PostgreSQL refuses (a NUL in its text: validation keeps it out today, but any
+/// statement error of one send would do) fails alone, and its batch is split in halves
+/// rather than retried one send at a time: the other 63 are stored within a handful of
+/// transactions (issue 14, finding 5).
+#[actix_web::test]
+async fn a_batch_with_one_bad_send_is_split_not_retried_send_by_send() {
+    use diesel::{Connection, RunQueryDsl};
+    let db = TestDatabase::create();
+    let pool = db::pool::connect(&db_url(&db.name), 4, 0).unwrap();
+    db::pool::migrate(&pool).unwrap();
+    let redis = Redis::connect(&redis_url(), &db.redis_prefix).unwrap();
+    let writer = Writer::start(
+        pool.clone(),
+        Marker::new(redis, Arc::new(Invalidations::default())),
+    )
+    .unwrap();
+    let (owner, bob) = {
+        let mut conn = pool.get().unwrap();
+        (user(&mut conn, "owner"), user(&mut conn, "bob"))
+    };
+    let chat = {
+        let mut conn = pool.get().unwrap();
+        db::chats::create_group(&mut conn, owner, "club", &[bob])
+            .unwrap()
+            .id
+    };
+    let all = [owner, bob];
+    let members_version = version(&pool, chat);
+    let command = |text: &str| {
+        let (reply, answer) = oneshot::channel();
+        let cmd = SendCommand {
+            attachments: Vec::new(),
+            chat_id: chat,
+            sender_id: owner,
+            request_id: Uuid::new_v4(),
+            text: text.into(),
+            reply_to: None,
+            forwarded: None,
+            mentions: Vec::new(),
+            members: all.iter().copied().map(UserId).collect(),
+            members_version,
+            reply,
+        };
+        (cmd, answer)
+    };
+    // hold the chat's row so the writer waits in its first batch while the next one queues
+    let mut locker = diesel::PgConnection::establish(&db_url(&db.name)).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut locker).unwrap();
+    diesel::sql_query(format!(
+        "SELECT id FROM chats WHERE id = '{chat}' FOR UPDATE"
+    ))
+    .execute(&mut locker)
+    .unwrap();
+    let (first, first_answer) = command("first");
+    writer.submit(first);
+    let mut waited = 0;
+    loop {
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let w: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result(&mut locker)
+        .unwrap();
+        if w.n > 0 {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 500, "the writer never waited for the chat's lock");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let mut answers = Vec::new();
+    for i in 0..64 {
+        let text = if i == 41 {
+            "bad\0text".to_owned()
+        } else {
+            format!("send {i}")
+        };
+        let (cmd, answer) = command(&text);
+        writer.submit(cmd);
+        answers.push(answer);
+    }
+    diesel::sql_query("COMMIT").execute(&mut locker).unwrap();
+    assert!(first_answer.await.unwrap().is_ok());
+    for (i, answer) in answers.into_iter().enumerate() {
+        let result = answer.await.unwrap();
+        if i == 41 {
+            assert!(
+                matches!(result, Err(SendRejected::Unavailable)),
+                "{result:?}"
+            );
+        } else {
+            assert!(matches!(result, Ok(ref w) if matches!(w.persisted, Persisted::New(_))));
+        }
+    }
+    // the first batch took one transaction; the batch of 64: the whole, then two halves at
+    // each of six levels (sent one by one, it would take 65)
+    let spent = writer.transactions() - 1;
+    assert!(
+        spent <= 1 + 2 * 6,
+        "{spent} transactions for one bad send in 64"
+    );
+}

@@ -130,6 +130,19 @@ fn check_chars(field: Field, len: usize, min: usize, max: usize) -> Result<(), V
     Ok(())
 }
 
+/// Refuses a NUL (`\0`) anywhere in `input`: PostgreSQL cannot store it in text, and no
+/// person types it. Every text a client sends passes through here (the newtypes call it;
+/// free-form inputs without a newtype, such as search queries, call it directly).
+pub fn reject_nul(field: Field, input: &str) -> Result<(), ValidationError> {
+    if input.contains('\0') {
+        return Err(ValidationError::new(
+            field,
+            ValidationErrorKind::InvalidCharacters,
+        ));
+    }
+    Ok(())
+}
+
 macro_rules! string_newtype {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -229,6 +242,8 @@ impl Password {
             Self::MIN_BYTES,
             Self::MAX_BYTES,
         )?;
+        // bcrypt stops at a NUL: everything after it would not count
+        reject_nul(Field::Password, input)?;
         Ok(Self(input.to_owned()))
     }
 
@@ -311,6 +326,7 @@ impl MessageText {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let trimmed = input.trim();
         check_chars(Field::Text, trimmed.chars().count(), 1, Self::MAX)?;
+        reject_nul(Field::Text, trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -318,6 +334,7 @@ impl MessageText {
     pub fn caption(input: &str) -> Result<Self, ValidationError> {
         let trimmed = input.trim();
         check_chars(Field::Text, trimmed.chars().count(), 0, Self::MAX)?;
+        reject_nul(Field::Text, trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 }
@@ -577,6 +594,61 @@ mod tests {
             MessageText::parse(&"м".repeat(4097)).map_err(|e| e.kind),
             Err(TooLong { max: 4096 })
         );
+    }
+
+    #[test]
+    fn a_nul_is_refused_in_every_text() {
+        let nul = "a\0b";
+        let refused = [
+            (
+                "message text",
+                MessageText::parse(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "caption",
+                MessageText::caption(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "password",
+                Password::parse("password\0x")
+                    .map(|_| ())
+                    .map_err(|e| e.kind),
+            ),
+            (
+                "display name",
+                DisplayName::parse(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            ("bio", Bio::parse(nul).map(|_| ()).map_err(|e| e.kind)),
+            (
+                "title",
+                ChatTitle::parse(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "description",
+                ChatDescription::parse(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "username",
+                Username::parse(nul).map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "emoji",
+                Emoji::parse("👍\0").map(|_| ()).map_err(|e| e.kind),
+            ),
+            (
+                "free text",
+                reject_nul(Field::Query, nul).map_err(|e| e.kind),
+            ),
+        ];
+        for (what, got) in refused {
+            assert!(got.is_err(), "{what} took a NUL");
+        }
+        assert_eq!(
+            MessageText::parse(nul).map_err(|e| e.kind),
+            Err(InvalidCharacters),
+            "a message says which characters"
+        );
+        assert!(reject_nul(Field::Query, "no nul here").is_ok());
     }
 
     #[test]

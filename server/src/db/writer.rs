@@ -6,9 +6,13 @@
 //! `last_seq` and `last_event_seq`, and inserts the messages with consecutive seqs and their
 //! `message_created` events with consecutive event seqs: both are gap-free and follow commit
 //! order. A `request_id` seen before returns the original message and consumes no seq.
-//! When a batch fails as a whole, its sends are retried one by one so only the culprit fails.
+//! When a batch fails as a whole, it is split in two and each half written on its own,
+//! again and again (bisection): a bad send costs about 2·log2(batch) transactions instead of
+//! one per send, and only the culprit fails. A failure no split can help (the connection
+//! broke, the commit deadline passed) answers the whole batch at once.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -63,16 +67,24 @@ pub struct Written {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::SyncSender<SendCommand>,
+    transactions: Arc<AtomicU64>,
 }
 
 impl Writer {
     /// Starts the writer thread; it ends when every handle is dropped.
     pub fn start(pool: DbPool, marker: Marker) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
+        let transactions = Arc::new(AtomicU64::new(0));
+        let counter = transactions.clone();
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&pool, &marker, &rx))?;
-        Ok(Self { tx })
+            .spawn(move || run(&pool, &marker, &rx, &counter))?;
+        Ok(Self { tx, transactions })
+    }
+
+    /// Transactions the writer has begun since it started (committed or not).
+    pub fn transactions(&self) -> u64 {
+        self.transactions.load(Ordering::Relaxed)
     }
 
     /// Queues a send; the answer arrives on the command's `reply`.
@@ -87,7 +99,7 @@ impl Writer {
     }
 }
 
-fn run(pool: &DbPool, marker: &Marker, rx: &mpsc::Receiver<SendCommand>) {
+fn run(pool: &DbPool, marker: &Marker, rx: &mpsc::Receiver<SendCommand>, count: &AtomicU64) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -98,13 +110,13 @@ fn run(pool: &DbPool, marker: &Marker, rx: &mpsc::Receiver<SendCommand>) {
         }
         let started = Instant::now();
         let size = batch.len();
-        persist_batch(pool, marker, batch);
+        persist_batch(pool, marker, batch, count);
         metrics::histogram!("natter_writer_batch_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("natter_writer_batch_size").record(size as f64);
     }
 }
 
-fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
+fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>, count: &AtomicU64) {
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => {
@@ -124,31 +136,42 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>) {
     metrics::histogram!("natter_writer_mark_seconds").record(marking.elapsed().as_secs_f64());
     let marked_at = mark.marked_at();
     let items: Vec<Item<'_>> = batch.iter().map(|c| item_of(c, marked_at)).collect();
-    match transact(&mut conn, &items) {
-        Ok(results) => reply_all(batch, results, &mark),
-        Err(e) if batch.len() == 1 => {
-            tracing::error!(error = %e, "writer: send failed");
-            reply_all(batch, vec![Err(classify(&e))], &mark);
+    let results = write_bisecting(&items, &mut |part| {
+        count.fetch_add(1, Ordering::Relaxed);
+        transact(&mut conn, part)
+    });
+    reply_all(batch, results, &mark);
+}
+
+/// Writes `items` with `write` (one transaction per call); a part that fails is split in two
+/// halves written on their own, down to the one send that fails alone.
+fn write_bisecting<T>(
+    items: &[T],
+    write: &mut impl FnMut(&[T]) -> QueryResult<Vec<ItemResult>>,
+) -> Vec<ItemResult> {
+    match write(items) {
+        Ok(results) => results,
+        Err(e) if items.len() == 1 || !splitting_may_help(&e) => {
+            tracing::error!(error = %e, size = items.len(), "writer: send failed");
+            let rejected = classify(&e);
+            items.iter().map(|_| Err(rejected)).collect()
         }
         Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "writer: batch failed; retrying one by one");
-            for cmd in batch {
-                let item = [item_of(&cmd, marked_at)];
-                let result = transact(&mut conn, &item)
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "writer: send failed");
-                        classify(&e)
-                    })
-                    .and_then(|mut r| r.pop().unwrap_or(Err(SendRejected::Unavailable)))
-                    .map(|(persisted, members_version)| Written {
-                        persisted,
-                        mark: mark.clone(),
-                        members_version,
-                    });
-                let _ = cmd.reply.send(result);
-            }
+            tracing::warn!(error = %e, size = items.len(), "writer: batch failed; splitting it");
+            metrics::counter!("natter_writer_splits_total").increment(1);
+            let (first, second) = items.split_at(items.len() / 2);
+            let mut results = write_bisecting(first, write);
+            results.extend(write_bisecting(second, write));
+            results
         }
     }
+}
+
+/// Whether a failed batch may succeed in parts: a statement refused for one send's data
+/// may; a broken connection or a missed commit deadline fails every part alike.
+fn splitting_may_help(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(e, Error::DatabaseError(kind, _) if !matches!(kind, DatabaseErrorKind::ClosedConnection))
 }
 
 /// One transaction of `write`, tried again when it broke a unique index: another process
@@ -206,5 +229,74 @@ fn item_of(c: &SendCommand, marked_at: Option<Instant>) -> Item<'_> {
         attachments: &c.attachments,
         members_version: c.members_version,
         marked_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails any part holding a poisoned send, counting its transactions.
+    fn bisect(len: usize, poisoned: &[usize]) -> (Vec<ItemResult>, usize) {
+        let items: Vec<usize> = (0..len).collect();
+        let mut transactions = 0;
+        let results = write_bisecting(&items, &mut |part: &[usize]| {
+            transactions += 1;
+            if part.iter().any(|i| poisoned.contains(i)) {
+                return Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::Unknown,
+                    Box::new("invalid byte sequence".to_owned()),
+                ));
+            }
+            Ok(part
+                .iter()
+                .map(|_| Err(SendRejected::ReplyNotFound))
+                .collect())
+        });
+        (results, transactions)
+    }
+
+    #[test]
+    fn one_bad_send_costs_a_logarithm_of_the_batch_not_a_transaction_per_send() {
+        let (results, transactions) = bisect(512, &[300]);
+        assert_eq!(results.len(), 512);
+        for (i, r) in results.iter().enumerate() {
+            let expected = if i == 300 {
+                SendRejected::Unavailable
+            } else {
+                SendRejected::ReplyNotFound
+            };
+            assert_eq!(r.as_ref().err(), Some(&expected), "send {i}");
+        }
+        // the whole batch, then two halves at each of the nine levels down to one send
+        assert_eq!(transactions, 1 + 2 * 9);
+    }
+
+    #[test]
+    fn every_bad_send_fails_alone_and_answers_stay_in_order() {
+        let (results, _) = bisect(7, &[0, 6]);
+        let failed: Vec<usize> = (0..7)
+            .filter(|i| results[*i].as_ref().err() == Some(&SendRejected::Unavailable))
+            .collect();
+        assert_eq!(failed, vec![0, 6]);
+    }
+
+    #[test]
+    fn a_broken_connection_answers_the_batch_without_splitting() {
+        let items = [1, 2, 3, 4];
+        let mut transactions = 0;
+        let results = write_bisecting(&items, &mut |_: &[i32]| {
+            transactions += 1;
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                Box::new("closed".to_owned()),
+            ))
+        });
+        assert_eq!(transactions, 1);
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().err() == Some(&SendRejected::Unavailable))
+        );
     }
 }

@@ -104,6 +104,7 @@ pub async fn revoke_link(
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let ((chat, token), me) = (path.into_inner(), auth.user_id.0);
+    let token = storable(token)?;
     db::run(&state.db, move |conn| {
         Ok(db::links::revoke(conn, chat, me, &token)?)
     })
@@ -128,7 +129,7 @@ pub async fn join_by_link(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<web::Json<JoinResult>, ApiError> {
-    let (token, me) = (path.into_inner(), auth.user_id);
+    let (token, me) = (storable(path.into_inner())?, auth.user_id);
     let limit = state.settings.member_limit;
     let chat = db::run(&state.db, {
         let token = token.clone();
@@ -227,4 +228,12 @@ async fn answer(
     .map_err(members::rejected)?;
     members::announce(state, ChatId(chat), &changed, mark).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A token PostgreSQL could not even compare (it holds a NUL) names no link.
+fn storable(token: String) -> Result<String, ApiError> {
+    match natter_shared::validation::reject_nul(natter_shared::Field::Query, &token) {
+        Ok(()) => Ok(token),
+        Err(_) => Err(ApiError::not_found("join link")),
+    }
 }

@@ -16,6 +16,7 @@ mod list_truth;
 mod login;
 mod malformed;
 mod messages;
+mod nul;
 mod openapi;
 mod promises;
 mod register;
