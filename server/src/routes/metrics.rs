@@ -29,6 +29,25 @@ pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
+/// The `route` label of a request no route matched.
+const UNMATCHED: &str = "unmatched";
+
+/// The `method` label: the methods the API speaks, and `other` for any other, so made-up
+/// methods cannot add series without bound.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Records `natter_http_request_seconds{method, route, status}` and answers with the
 /// request id (`x-request-id`) that tags the request's log lines.
 pub async fn time_requests(
@@ -36,7 +55,7 @@ pub async fn time_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let request_id = req
         .extensions()
         .get::<tracing_actix_web::RequestId>()
@@ -51,10 +70,11 @@ pub async fn time_requests(
             value,
         );
     }
+    // a matched route is one of the registered patterns (a fixed set); anything else, one label
     let route = res
         .request()
         .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
+        .unwrap_or_else(|| UNMATCHED.into());
     metrics::histogram!(
         "natter_http_request_seconds",
         "method" => method,

@@ -16,6 +16,7 @@ mod list_truth;
 mod login;
 mod malformed;
 mod messages;
+mod metrics_labels;
 mod nul;
 mod openapi;
 mod promises;
