@@ -98,6 +98,7 @@ impl Application {
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());
         start_event_pruner(state.clone());
+        close_sockets_on_stop(state.clone());
         files::service::start_sweeper(state.clone());
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
@@ -150,6 +151,38 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// On SIGTERM or Ctrl-C (which also make actix stop accepting and drain), closes every
+/// WebSocket of this process at once: their clients reconnect (through the proxy, to another
+/// process) and resend what was not acknowledged, instead of the connections holding the
+/// process up to the shutdown timeout. A rolling restart is one process after another.
+fn close_sockets_on_stop(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        #[cfg(unix)]
+        {
+            use actix_web::rt::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if actix_web::rt::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        tracing::info!(
+            connections = state.registry.connection_count(),
+            "stopping: closing WebSocket connections so their clients reconnect elsewhere"
+        );
+        state.registry.close_all();
+    });
 }
 
 /// How often events past the retained window are deleted.

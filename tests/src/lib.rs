@@ -436,6 +436,35 @@ impl WsClient {
         }
     }
 
+    /// The next server frame, or `None` once the connection is closed or broken (pings are
+    /// answered and skipped); panics after [`FRAME_TIMEOUT`] of silence.
+    pub async fn next_frame(&mut self) -> Option<ServerFrame> {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
+                .await
+                .expect("a frame or a close within the timeout");
+            match next {
+                Some(Ok(tungstenite::Message::Text(t))) => {
+                    return Some(
+                        serde_json::from_str(t.as_str())
+                            .unwrap_or_else(|e| panic!("unknown frame {t}: {e}")),
+                    );
+                }
+                Some(Ok(tungstenite::Message::Close(_))) | Some(Err(_)) | None => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Sends a frame; false when the connection is gone.
+    pub async fn try_send(&mut self, frame: &ClientFrame) -> bool {
+        let text = serde_json::to_string(frame).expect("frame serializes");
+        self.stream
+            .send(tungstenite::Message::text(text))
+            .await
+            .is_ok()
+    }
+
     /// The next frame for which `pred` holds, skipping others (presence, typing …).
     pub async fn recv_until(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         loop {
@@ -573,6 +602,16 @@ impl ServerProcess {
 
     pub fn api(&self, path: &str) -> String {
         format!("{}{API_PREFIX}{path}", self.address)
+    }
+
+    /// SIGTERM, as an operator's `systemctl stop` or a rolling restart: the process drains
+    /// and exits by itself; waits for that.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().expect("the process exits")
     }
 
     /// SIGKILL: the process dies mid-whatever, as in a crash.
