@@ -37,8 +37,10 @@ pub fn install(archive: &Path, exe: &Path, version: &str) -> Result<(), UpdateEr
         reason: e.to_string(),
     };
     let mut out = File::create(&staged).map_err(unwritable)?;
-    let result = extract(archive, &mut out)
-        .and_then(|()| out.sync_all().map_err(|e| install_error("writing", &e)))
+    let written = extract(archive, &mut out)
+        .and_then(|()| out.sync_all().map_err(|e| install_error("writing", &e)));
+    drop(out); // closed before it runs: Linux will not execute a file open for writing
+    let result = written
         .and_then(|()| make_executable(&staged))
         .and_then(|()| check_runs(&staged, version))
         .and_then(|()| swap(exe, &staged, &dir.join(PREVIOUS)));
