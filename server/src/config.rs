@@ -71,6 +71,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Uploads, storage, limits and scanning (`NATTER_FILES_DIR`, `NATTER_S3_*`, …).
     pub files: FileSettings,
+    /// The WebSocket's limits (`NATTER_WS_*`).
+    pub ws: WsSettings,
 }
 
 /// Only for local development (`NATTER_DEV=1`); start-up warns when it is in use.
@@ -237,12 +239,79 @@ impl Settings {
             log_filter: var("RUST_LOG", "info"),
             log_format,
             files: FileSettings::from_lookup(&var, |k| get(k).filter(|v| !v.trim().is_empty()))?,
+            ws: WsSettings::from_lookup(&var)?,
         })
     }
 
     /// True when the development JWT secret is in use (only possible with `NATTER_DEV=1`).
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret == DEV_JWT_SECRET
+    }
+}
+
+/// What one WebSocket connection may cost the server (issue 14).
+#[derive(Debug, Clone)]
+pub struct WsSettings {
+    /// `NATTER_WS_CONNECTIONS_PER_USER`: open sockets one user may have on one process
+    /// (default 20); the next upgrade is refused with 429.
+    pub connections_per_user: usize,
+    /// `NATTER_WS_QUEUE_FRAMES`: frames waiting to be written to one connection (default
+    /// 1024); a connection further behind is closed and its client resyncs by seq.
+    pub queue_frames: usize,
+    /// `NATTER_WS_QUEUE_BYTES`: bytes waiting to be written to one connection (default
+    /// 4 MiB), the same way.
+    pub queue_bytes: usize,
+    /// `NATTER_WS_FRAMES_PER_SEC`: client frames one connection may send per second on
+    /// average (default 50) …
+    pub frames_per_sec: u32,
+    /// `NATTER_WS_FRAME_BURST`: … and at once (default 200). A frame over the budget gets an
+    /// `error` frame (`rate_limited`); as many refused within ten seconds close the socket.
+    pub frame_burst: u32,
+    /// `NATTER_WS_MESSAGE_MAX_BYTES`: the largest client message, fragments reassembled
+    /// (default 64 KiB); a larger one closes the socket with 1009.
+    pub message_max_bytes: usize,
+}
+
+impl WsSettings {
+    fn from_lookup(var: &impl Fn(&'static str, &str) -> String) -> Result<Self, ConfigError> {
+        Ok(Self {
+            connections_per_user: number(
+                "NATTER_WS_CONNECTIONS_PER_USER",
+                &var("NATTER_WS_CONNECTIONS_PER_USER", "20"),
+                1,
+                100_000,
+            )?,
+            queue_frames: number(
+                "NATTER_WS_QUEUE_FRAMES",
+                &var("NATTER_WS_QUEUE_FRAMES", "1024"),
+                1,
+                10_000_000,
+            )?,
+            queue_bytes: number(
+                "NATTER_WS_QUEUE_BYTES",
+                &var("NATTER_WS_QUEUE_BYTES", "4194304"),
+                65_536,
+                1 << 34,
+            )?,
+            frames_per_sec: number(
+                "NATTER_WS_FRAMES_PER_SEC",
+                &var("NATTER_WS_FRAMES_PER_SEC", "50"),
+                1,
+                10_000_000,
+            )?,
+            frame_burst: number(
+                "NATTER_WS_FRAME_BURST",
+                &var("NATTER_WS_FRAME_BURST", "200"),
+                1,
+                10_000_000,
+            )?,
+            message_max_bytes: number(
+                "NATTER_WS_MESSAGE_MAX_BYTES",
+                &var("NATTER_WS_MESSAGE_MAX_BYTES", "65536"),
+                4096,
+                16 << 20,
+            )?,
+        })
     }
 }
 

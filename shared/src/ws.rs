@@ -71,6 +71,21 @@ pub enum ClientFrame {
     },
 }
 
+impl ClientFrame {
+    /// The frame's idempotency key, for the frames that carry one (an answer names it).
+    pub fn request_id(&self) -> Option<RequestId> {
+        match self {
+            ClientFrame::Message { request_id, .. }
+            | ClientFrame::Edit { request_id, .. }
+            | ClientFrame::Delete { request_id, .. }
+            | ClientFrame::React { request_id, .. }
+            | ClientFrame::Pin { request_id, .. }
+            | ClientFrame::Forward { request_id, .. } => Some(*request_id),
+            ClientFrame::Typing { .. } | ClientFrame::Read { .. } => None,
+        }
+    }
+}
+
 /// Presence changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -204,6 +204,8 @@ impl TestApp {
         Self::spawn_with(|v| {
             v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "100000".into());
             v.insert("NATTER_RATE_REST_PER_MIN".into(), "100000".into());
+            v.insert("NATTER_WS_FRAMES_PER_SEC".into(), "100000".into());
+            v.insert("NATTER_WS_FRAME_BURST".into(), "100000".into());
         })
         .await
     }
@@ -489,6 +491,27 @@ impl WsClient {
         tokio::time::timeout(FRAME_TIMEOUT, wait)
             .await
             .unwrap_or(false)
+    }
+
+    /// Waits for the server to close the connection: the close frame's code, or `None` when
+    /// the connection ended without one or nothing came within the timeout.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        let wait = async {
+            while let Some(msg) = self.stream.next().await {
+                match msg {
+                    Ok(tungstenite::Message::Close(frame)) => {
+                        return frame.map(|f| u16::from(f.code));
+                    }
+                    Err(_) => return None,
+                    Ok(_) => {}
+                }
+            }
+            None
+        };
+        tokio::time::timeout(FRAME_TIMEOUT, wait)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Closes from this side.

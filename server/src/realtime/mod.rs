@@ -3,6 +3,7 @@
 //! [`bus`] that carries events to the other server processes.
 
 pub mod actions;
+pub mod budget;
 pub mod bus;
 pub mod commands;
 pub mod deliver;

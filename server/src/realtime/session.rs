@@ -2,7 +2,7 @@
 //! (heartbeat, idle timeout), parses client frames, hands them to chat rooms, and writes
 //! server frames out. A bad frame gets an `error` frame; the connection stays open.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -13,19 +13,18 @@ use natter_shared::ws::{ClientFrame, ServerFrame};
 use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, SessionId, UserId};
 
 use super::actions::{self, Asked};
+use super::budget::{FrameBudget, TypingThrottle, Verdict};
 use super::commands::{MarkRead, PostMessage, SetTyping};
 use super::events::{ConnId, Deliver, Disconnect};
 use super::room::room_for;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{limits, presence};
+use crate::{db, limits, presence};
 
 /// How often the server pings.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A connection silent (no frame, no pong) for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
-/// `typing: true` is relayed at most this often per chat; `false` always.
-const TYPING_THROTTLE: Duration = Duration::from_secs(3);
 /// Largest text frame accepted (a 4096-character message in JSON fits easily).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
@@ -36,19 +35,109 @@ pub struct WsSession {
     session: SessionId,
     state: web::Data<AppState>,
     last_heard: Instant,
-    typing_relayed: HashMap<ChatId, Instant>,
+    typing: TypingThrottle,
+    budget: FrameBudget,
+    /// Chats this connection's user was found a member of (typing and read frames for any
+    /// other chat are checked first, so they start no room; a stale entry is harmless: rooms
+    /// check their members again).
+    member_of: HashSet<ChatId>,
 }
 
 impl WsSession {
     pub fn new(state: web::Data<AppState>, user: UserId, session: SessionId) -> Self {
+        let now = Instant::now();
+        let ws = &state.settings.ws;
         Self {
             id: state.registry.new_conn_id(),
             user,
             session,
+            budget: FrameBudget::new(ws.frames_per_sec, ws.frame_burst, now),
             state,
-            last_heard: Instant::now(),
-            typing_relayed: HashMap::new(),
+            last_heard: now,
+            typing: TypingThrottle::default(),
+            member_of: HashSet::new(),
         }
+    }
+
+    /// Charges a client frame to the connection's budget: true to handle it; otherwise it
+    /// was answered (`rate_limited`) or the connection is closing.
+    fn within_budget(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<RequestId>,
+    ) -> bool {
+        let verdict = self.budget.charge(Instant::now());
+        self.obey(
+            verdict,
+            ctx,
+            request_id,
+            ErrorCode::RateLimited,
+            "too many frames; slow down",
+        )
+    }
+
+    fn obey(
+        &mut self,
+        verdict: Verdict,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<RequestId>,
+        code: ErrorCode,
+        message: &str,
+    ) -> bool {
+        match verdict {
+            Verdict::Take => true,
+            Verdict::Refuse => {
+                metrics::counter!("natter_ws_frames_refused_total").increment(1);
+                Self::send_error(ctx, request_id, code, message);
+                false
+            }
+            Verdict::Close => {
+                metrics::counter!("natter_ws_closed_total", "reason" => "frame_abuse").increment(1);
+                tracing::info!(user_id = %self.user, "WebSocket refused too many frames; closing");
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Policy,
+                    description: Some("too many refused frames".into()),
+                }));
+                ctx.stop();
+                false
+            }
+        }
+    }
+
+    /// Runs `then` once `chat` is known to be one of the user's chats; any other chat is
+    /// answered `not_found` (and counts against the connection) without starting a room.
+    fn as_member(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        chat: ChatId,
+        then: impl FnOnce(&mut Self, &mut ws::WebsocketContext<Self>) + 'static,
+    ) {
+        if self.member_of.contains(&chat) {
+            return then(self, ctx);
+        }
+        let (state, user) = (self.state.clone(), self.user);
+        let check = async move {
+            db::run(&state.db, move |conn| {
+                Ok(db::chats::membership(conn, chat.0, user.0)?.is_some())
+            })
+            .await
+        };
+        // frames after this one wait for the answer, so they keep their order
+        ctx.wait(
+            check
+                .into_actor(self)
+                .map(move |found, session, ctx| match found {
+                    Ok(true) => {
+                        session.member_of.insert(chat);
+                        then(session, ctx);
+                    }
+                    Ok(false) => {
+                        let verdict = session.budget.strike(Instant::now());
+                        session.obey(verdict, ctx, None, ErrorCode::NotFound, "no such chat");
+                    }
+                    Err(e) => Self::send_api_error(ctx, None, &e),
+                }),
+        );
     }
 
     fn send_frame(ctx: &mut ws::WebsocketContext<Self>, frame: &ServerFrame) {
@@ -84,8 +173,10 @@ impl WsSession {
     }
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
-        let frame: ClientFrame = match serde_json::from_str(text) {
-            Ok(f) => f,
+        let frame: ClientFrame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(f) if self.within_budget(ctx, f.request_id()) => f,
+            Ok(_) => return,
+            Err(_) if !self.within_budget(ctx, None) => return,
             Err(e) => {
                 return Self::send_error(
                     ctx,
@@ -104,38 +195,33 @@ impl WsSession {
                 attachments,
             } => self.post(ctx, chat_id, &text, request_id, reply_to, attachments),
             ClientFrame::Typing { chat_id, is_typing } => {
-                let now = Instant::now();
-                if is_typing {
-                    if self
-                        .typing_relayed
-                        .get(&chat_id)
-                        .is_some_and(|at| now.duration_since(*at) < TYPING_THROTTLE)
-                    {
-                        return;
+                self.as_member(ctx, chat_id, move |session, _| {
+                    if session.typing.relay(chat_id, is_typing, Instant::now()) {
+                        room_for(&session.state, chat_id).typing.do_send(SetTyping {
+                            user: session.user,
+                            is_typing,
+                        });
                     }
-                    self.typing_relayed.insert(chat_id, now);
-                } else {
-                    self.typing_relayed.remove(&chat_id);
-                }
-                room_for(&self.state, chat_id).typing.do_send(SetTyping {
-                    user: self.user,
-                    is_typing,
                 });
             }
             ClientFrame::Read { chat_id, seq } => {
-                let room = room_for(&self.state, chat_id).read;
-                let read = MarkRead {
-                    user: self.user,
-                    conn: Some(self.id),
-                    seq,
-                };
-                ctx.spawn(async move { room.send(read).await }.into_actor(self).map(
-                    |result, _, ctx| match result {
-                        Ok(Ok(_)) => {}
-                        Ok(Err(e)) => Self::send_api_error(ctx, None, &e),
-                        Err(e) => tracing::warn!(error = %e, "room unavailable"),
-                    },
-                ));
+                self.as_member(ctx, chat_id, move |session, ctx| {
+                    let room = room_for(&session.state, chat_id).read;
+                    let read = MarkRead {
+                        user: session.user,
+                        conn: Some(session.id),
+                        seq,
+                    };
+                    ctx.spawn(
+                        async move { room.send(read).await }
+                            .into_actor(session)
+                            .map(|result, _, ctx| match result {
+                                Ok(Ok(_)) => {}
+                                Ok(Err(e)) => Self::send_api_error(ctx, None, &e),
+                                Err(e) => tracing::warn!(error = %e, "room unavailable"),
+                            }),
+                    );
+                });
             }
             ClientFrame::Edit {
                 chat_id,
@@ -364,6 +450,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
             Ok(ws::Message::Ping(p)) => ctx.pong(&p),
             Ok(ws::Message::Pong(_)) => {}
+            Ok(ws::Message::Binary(_)) if !self.within_budget(ctx, None) => {}
             Ok(ws::Message::Binary(_)) => Self::send_error(
                 ctx,
                 None,

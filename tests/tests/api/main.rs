@@ -29,4 +29,5 @@ mod sessions;
 mod tokens;
 mod uploads;
 mod users;
+mod ws_frames;
 mod ws;
