@@ -46,7 +46,8 @@ impl Registry {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Adds a connection; true when it is the user's first on this process.
+    /// Adds a connection unless the user has `cap` here already (`None`); `Some(true)` when
+    /// it is the user's first on this process.
     pub fn connect(
         &self,
         user: UserId,
@@ -54,9 +55,13 @@ impl Registry {
         conn: ConnId,
         deliver: Recipient<Deliver>,
         disconnect: Recipient<Disconnect>,
-    ) -> bool {
+        cap: usize,
+    ) -> Option<bool> {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
         let conns = users.entry(user).or_default();
+        if conns.len() >= cap {
+            return None;
+        }
         conns.insert(
             conn,
             Conn {
@@ -65,7 +70,13 @@ impl Registry {
                 disconnect,
             },
         );
-        conns.len() == 1
+        Some(conns.len() == 1)
+    }
+
+    /// The number of open connections of `user` here.
+    pub fn connections_of(&self, user: UserId) -> usize {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.get(&user).map_or(0, HashMap::len)
     }
 
     /// Removes a connection; true when it was the user's last on this process.

@@ -41,6 +41,8 @@ pub struct WsSession {
     /// other chat are checked first, so they start no room; a stale entry is harmless: rooms
     /// check their members again).
     member_of: HashSet<ChatId>,
+    /// Whether the registry took the connection (it refuses past the per-user cap).
+    registered: bool,
 }
 
 impl WsSession {
@@ -56,6 +58,7 @@ impl WsSession {
             last_heard: now,
             typing: TypingThrottle::default(),
             member_of: HashSet::new(),
+            registered: false,
         }
     }
 
@@ -394,13 +397,25 @@ impl Actor for WsSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        let first_here = self.state.registry.connect(
+        let Some(first_here) = self.state.registry.connect(
             self.user,
             self.session,
             self.id,
             ctx.address().recipient(),
             ctx.address().recipient(),
-        );
+            self.state.settings.ws.connections_per_user,
+        ) else {
+            // another upgrade took the last place since this one was checked
+            metrics::counter!("natter_ws_closed_total", "reason" => "too_many_connections")
+                .increment(1);
+            ctx.close(Some(ws::CloseReason {
+                code: ws::CloseCode::Policy,
+                description: Some("too many connections".into()),
+            }));
+            ctx.stop();
+            return;
+        };
+        self.registered = true;
         if first_here {
             let (state, user) = (self.state.clone(), self.user);
             actix_web::rt::spawn(async move { presence::connected(&state, user).await });
@@ -416,7 +431,7 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        if self.state.registry.disconnect(self.user, self.id) {
+        if self.registered && self.state.registry.disconnect(self.user, self.id) {
             let (state, user) = (self.state.clone(), self.user);
             actix_web::rt::spawn(async move { presence::disconnected(&state, user).await });
         }

@@ -23,6 +23,7 @@ pub struct WsQuery {
 #[utoipa::path(tag = "realtime", params(WsQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 401, description = "missing, invalid, expired or revoked token", body = ErrorBody),
+    (status = 429, description = "the user has as many connections open as allowed (`NATTER_WS_CONNECTIONS_PER_USER`)", body = ErrorBody),
 ))]
 #[get("/ws")]
 pub async fn connect_ws(
@@ -41,6 +42,17 @@ pub async fn connect_ws(
             )
         })?;
     let auth = AuthUser::from_token(&state, &token).await?;
+    let cap = state.settings.ws.connections_per_user;
+    if state.registry.connections_of(auth.user_id) >= cap {
+        metrics::counter!("natter_ws_refused_total", "reason" => "too_many_connections")
+            .increment(1);
+        return Err(ApiError::client(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            natter_shared::ErrorCode::RateLimited,
+            format!("too many open connections: at most {cap} per user; close one first"),
+        )
+        .with_header("Retry-After", "5".to_owned()));
+    }
     ws::WsResponseBuilder::new(
         WsSession::new(state, auth.user_id, auth.session_id),
         &req,

@@ -30,4 +30,5 @@ mod tokens;
 mod uploads;
 mod users;
 mod ws_frames;
+mod ws_limits;
 mod ws;
