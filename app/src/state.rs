@@ -287,6 +287,9 @@ pub enum UiError {
     /// A success status whose body could not be understood.
     BadResponse,
     InvalidServerUrl,
+    /// `http://` to a host other than this machine: passwords and tokens would cross the
+    /// network in plain text.
+    PlainHttpRemote,
     /// The server refused a file after it arrived (type, size of the image, malware).
     FileRejected(String),
     /// A file here could not be read or written.
@@ -363,7 +366,28 @@ pub fn normalize_server_url(input: &str) -> Result<String, UiError> {
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err(UiError::InvalidServerUrl);
     }
+    if trimmed.starts_with("http://") && !is_loopback(rest) {
+        return Err(UiError::PlainHttpRemote);
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Whether the authority at the start of `rest` (host, optional port, path) is this machine:
+/// `localhost`, `127.0.0.0/8` or `[::1]`.
+pub fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn field_error(errors: &[(Field, UiError)], field: Field) -> Option<&UiError> {
@@ -381,6 +405,22 @@ mod tests {
                 "default",
                 "http://127.0.0.1:8080",
                 Ok("http://127.0.0.1:8080"),
+            ),
+            (
+                "plain http only to this machine",
+                "http://chat.example",
+                Err(UiError::PlainHttpRemote),
+            ),
+            ("loopback v6", "http://[::1]:8080", Ok("http://[::1]:8080")),
+            (
+                "localhost",
+                "http://localhost:8080/",
+                Ok("http://localhost:8080"),
+            ),
+            (
+                "a loopback-looking name is not loopback",
+                "http://127.0.0.1.evil.example",
+                Err(UiError::PlainHttpRemote),
             ),
             (
                 "trailing slash dropped",

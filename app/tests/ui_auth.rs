@@ -217,3 +217,33 @@ fn emoji_render_with_the_bundled_fonts() {
     });
     check.run();
 }
+
+#[test]
+fn plain_http_to_another_machine_is_refused_with_a_message_and_sends_nothing() {
+    let mut state = state(Language::English);
+    reduce(
+        &mut state,
+        Action::ServerUrlEdited("http://chat.example".into()),
+    );
+    testing::type_credentials(&mut state, "alice", "password1");
+    let mut harness = harness(state, sign_in_ui);
+    harness.get_by_label("Sign in").click();
+    harness.run();
+    harness.get_by_label_contains("Use https:// for a server on another machine");
+    assert!(harness.state().calls().is_empty(), "no password sent");
+
+    // over https, or to this machine, the same form signs in
+    let mut state = super_state("https://chat.example");
+    let effects = reduce(&mut state, Action::SignInSubmitted);
+    assert!(!testing::api_calls(&effects).is_empty());
+    let mut state = super_state("http://127.0.0.1:8080");
+    let effects = reduce(&mut state, Action::SignInSubmitted);
+    assert!(!testing::api_calls(&effects).is_empty());
+}
+
+fn super_state(url: &str) -> AppState {
+    let mut state = state(Language::English);
+    reduce(&mut state, Action::ServerUrlEdited(url.into()));
+    testing::type_credentials(&mut state, "alice", "password1");
+    state
+}

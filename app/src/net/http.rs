@@ -111,6 +111,15 @@ pub fn build(request: &ApiRequest) -> Result<ehttp::Request, ApiFailure> {
         API_PREFIX,
         request.call.path()
     );
+    if let Some(rest) = request.server_url.strip_prefix("http://")
+        && !crate::state::is_loopback(rest)
+    {
+        // the sign-in screen refuses such an address; a session stored before that rule
+        // must not send its refresh token in the clear either
+        return Err(ApiFailure::BadResponse(
+            "refused: plain http:// to another machine would send credentials unencrypted".into(),
+        ));
+    }
     let body = match request.call.body() {
         Some(Ok(body)) => body,
         Some(Err(e)) => return Err(ApiFailure::BadResponse(format!("encoding request: {e}"))),

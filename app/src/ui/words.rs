@@ -120,6 +120,7 @@ pub fn error_message(lang: Language, error: &UiError) -> String {
         ),
         UiError::BadResponse => tr(lang, "net_error.bad_response"),
         UiError::InvalidServerUrl => tr(lang, "validation.server_url"),
+        UiError::PlainHttpRemote => tr(lang, "validation.plain_http"),
         UiError::FileRejected(why) => tr_args(lang, "files.rejected", &[("why", why.clone())]),
         UiError::LocalFile(why) => tr_args(lang, "files.local", &[("why", why.clone())]),
         UiError::Corrupt => tr(lang, "files.corrupt"),
