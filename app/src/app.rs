@@ -225,7 +225,6 @@ fn icon() -> Option<egui::IconData> {
 pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
     let config = Config::from_env(|name| std::env::var(name).ok())
         .with_portable(cli.portable, exe_dir().as_deref());
-    crate::net::client::configure(config.extra_ca.clone());
     if let Err(error) = std::fs::create_dir_all(&config.data_dir) {
         tracing::warn!(dir = %config.data_dir.display(), %error, "could not create the data dir");
     }

@@ -6,7 +6,6 @@
 //! | `NATTER_SERVER_URL` | pre-fills the server address on the sign-in screen |
 //! | `NATTER_KEYRING=off` | never use the OS keyring; keep the session in the file |
 //! | `NATTER_UPDATE_URL` | the release manifest's address (wins over the setting) |
-//! | `NATTER_EXTRA_CA` | a PEM file of CA certificates trusted beside the system's |
 //!
 //! Portable mode: when a folder `natter-data/` sits beside the binary, or `--portable` is
 //! given, that folder is the data dir whatever `NATTER_DATA_DIR` says, and the session is kept
@@ -31,8 +30,6 @@ pub struct Config {
     pub portable: bool,
     /// `NATTER_UPDATE_URL`, which wins over the manifest address in the settings.
     pub update_url: Option<String>,
-    /// `NATTER_EXTRA_CA`: a PEM file of CAs to trust beside the system's (self-hosted servers).
-    pub extra_ca: Option<PathBuf>,
 }
 
 impl Config {
@@ -59,7 +56,6 @@ impl Config {
             device_name: device_name(std::env::consts::OS, host.as_deref()),
             portable: false,
             update_url: non_empty("NATTER_UPDATE_URL").map(|v| v.trim().to_owned()),
-            extra_ca: non_empty("NATTER_EXTRA_CA").map(PathBuf::from),
         }
     }
 

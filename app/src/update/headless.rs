@@ -16,7 +16,6 @@ use crate::update::{download, install};
 pub fn run_headless(cli: &Cli) -> anyhow::Result<()> {
     let config = Config::from_env(|name| std::env::var(name).ok())
         .with_portable(cli.portable, exe_dir().as_deref());
-    crate::net::client::configure(config.extra_ca.clone());
     if let Ok(from) = std::env::var("NATTER_UPDATED_FROM") {
         println!("natter updated from {from} to {VERSION}");
     }
