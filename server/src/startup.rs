@@ -129,6 +129,8 @@ impl Application {
         })
         // small interactive frames: send at once rather than wait for Nagle's algorithm
         .tcp_nodelay(true)
+        // a handle on each socket, so a WebSocket whose client stopped reading can be closed
+        .on_connect(crate::realtime::events::remember_socket)
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(workers) = settings.workers {

@@ -12,13 +12,14 @@ use natter_shared::{ChatId, SessionId, UserId};
 use uuid::Uuid;
 
 use super::commands::RoomHandle;
-use super::events::{ConnId, Deliver, Disconnect};
+use super::events::{ConnId, Deliver, Disconnect, Outbox};
 
 #[derive(Clone)]
 struct Conn {
     session: SessionId,
     deliver: Recipient<Deliver>,
     disconnect: Recipient<Disconnect>,
+    outbox: Arc<Outbox>,
 }
 
 /// Connections and rooms of this process.
@@ -55,6 +56,7 @@ impl Registry {
         conn: ConnId,
         deliver: Recipient<Deliver>,
         disconnect: Recipient<Disconnect>,
+        outbox: Arc<Outbox>,
         cap: usize,
     ) -> Option<bool> {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
@@ -68,6 +70,7 @@ impl Registry {
                 session,
                 deliver,
                 disconnect,
+                outbox,
             },
         );
         Some(conns.len() == 1)
@@ -94,7 +97,8 @@ impl Registry {
     }
 
     /// Sends a serialized frame to every local connection of `user`, but `except`.
-    /// Returns how many connections it went to.
+    /// Returns how many connections it went to. A connection whose outbox is full is cut
+    /// instead (its client stopped reading; it resyncs by seq when it comes back).
     pub fn deliver(&self, user: UserId, frame: &Arc<str>, except: Option<ConnId>) -> usize {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
         let Some(conns) = users.get(&user) else {
@@ -102,7 +106,7 @@ impl Registry {
         };
         let mut n = 0;
         for (id, conn) in conns {
-            if Some(*id) != except {
+            if Some(*id) != except && conn.outbox.push(frame.len()) {
                 conn.deliver.do_send(Deliver(frame.clone()));
                 n += 1;
             }

@@ -3,6 +3,7 @@
 //! server frames out. A bad frame gets an `error` frame; the connection stays open.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -15,7 +16,7 @@ use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, SessionId, UserId};
 use super::actions::{self, Asked};
 use super::budget::{FrameBudget, TypingThrottle, Verdict};
 use super::commands::{MarkRead, PostMessage, SetTyping};
-use super::events::{ConnId, Deliver, Disconnect};
+use super::events::{ConnId, ConnSocket, Cut, Deliver, Disconnect, Outbox};
 use super::room::room_for;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,6 +36,8 @@ pub struct WsSession {
     session: SessionId,
     state: web::Data<AppState>,
     last_heard: Instant,
+    /// What waits to be written, shared with the registry and the watchdog.
+    outbox: Arc<Outbox>,
     typing: TypingThrottle,
     budget: FrameBudget,
     /// Chats this connection's user was found a member of (typing and read frames for any
@@ -46,10 +49,17 @@ pub struct WsSession {
 }
 
 impl WsSession {
-    pub fn new(state: web::Data<AppState>, user: UserId, session: SessionId) -> Self {
+    /// `socket` is the connection's TCP socket (see [`ConnSocket`]), when it has one.
+    pub fn new(
+        state: web::Data<AppState>,
+        user: UserId,
+        session: SessionId,
+        socket: Option<ConnSocket>,
+    ) -> Self {
         let now = Instant::now();
         let ws = &state.settings.ws;
         Self {
+            outbox: Arc::new(Outbox::new(ws.queue_frames, ws.queue_bytes, socket)),
             id: state.registry.new_conn_id(),
             user,
             session,
@@ -403,6 +413,7 @@ impl Actor for WsSession {
             self.id,
             ctx.address().recipient(),
             ctx.address().recipient(),
+            self.outbox.clone(),
             self.state.settings.ws.connections_per_user,
         ) else {
             // another upgrade took the last place since this one was checked
@@ -420,6 +431,7 @@ impl Actor for WsSession {
             let (state, user) = (self.state.clone(), self.user);
             actix_web::rt::spawn(async move { presence::connected(&state, user).await });
         }
+        actix_web::rt::spawn(watch(self.outbox.clone()));
         ctx.run_interval(HEARTBEAT, |session, ctx| {
             if session.last_heard.elapsed() > IDLE_TIMEOUT {
                 tracing::debug!(user_id = %session.user, "WebSocket idle; closing");
@@ -431,6 +443,7 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        self.outbox.stopped();
         if self.registered && self.state.registry.disconnect(self.user, self.id) {
             let (state, user) = (self.state.clone(), self.user);
             actix_web::rt::spawn(async move { presence::disconnected(&state, user).await });
@@ -442,7 +455,27 @@ impl Handler<Deliver> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        self.outbox.taken(msg.0.len());
         ctx.text(&*msg.0);
+    }
+}
+
+/// The heartbeat that does not depend on the actor: actix runs a WebSocket's actor only
+/// while its socket takes bytes, so a client that stopped reading stalls it, interval and
+/// all. This task cuts such a connection once nothing was heard from it for a heartbeat
+/// longer than the idle timeout (a live actor closes it politely before that).
+async fn watch(outbox: Arc<Outbox>) {
+    let mut beat = actix_web::rt::time::interval(HEARTBEAT);
+    beat.tick().await;
+    loop {
+        beat.tick().await;
+        if outbox.is_stopped() || outbox.is_cut() {
+            return;
+        }
+        if outbox.silent_for() > IDLE_TIMEOUT + HEARTBEAT {
+            outbox.cut(Cut::Idle);
+            return;
+        }
     }
 }
 
@@ -461,6 +494,7 @@ impl Handler<Disconnect> for WsSession {
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
         self.last_heard = Instant::now();
+        self.outbox.heard();
         match item {
             Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
             Ok(ws::Message::Ping(p)) => ctx.pong(&p),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::auth::{AuthUser, extractor::bearer_token};
 use crate::error::ApiError;
 use crate::realtime::WsSession;
+use crate::realtime::events::ConnSocket;
 use crate::realtime::session::MAX_FRAME_BYTES;
 use crate::state::AppState;
 
@@ -54,7 +55,12 @@ pub async fn connect_ws(
         .with_header("Retry-After", "5".to_owned()));
     }
     ws::WsResponseBuilder::new(
-        WsSession::new(state, auth.user_id, auth.session_id),
+        WsSession::new(
+            state,
+            auth.user_id,
+            auth.session_id,
+            req.conn_data::<ConnSocket>().cloned(),
+        ),
         &req,
         stream,
     )

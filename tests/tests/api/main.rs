@@ -29,6 +29,7 @@ mod sessions;
 mod tokens;
 mod uploads;
 mod users;
+mod ws_backpressure;
 mod ws_frames;
 mod ws_limits;
 mod ws;
