@@ -26,8 +26,6 @@ use crate::{db, limits, presence};
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A connection silent (no frame, no pong) for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
-/// Largest text frame accepted (a 4096-character message in JSON fits easily).
-pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// See the module docs.
 pub struct WsSession {
@@ -46,6 +44,8 @@ pub struct WsSession {
     member_of: HashSet<ChatId>,
     /// Whether the registry took the connection (it refuses past the per-user cap).
     registered: bool,
+    /// A fragmented message being put together: whether it is text, and its bytes so far.
+    fragments: Option<(bool, Vec<u8>)>,
 }
 
 impl WsSession {
@@ -69,6 +69,7 @@ impl WsSession {
             typing: TypingThrottle::default(),
             member_of: HashSet::new(),
             registered: false,
+            fragments: None,
         }
     }
 
@@ -491,6 +492,76 @@ impl Handler<Disconnect> for WsSession {
     }
 }
 
+impl WsSession {
+    /// A fragment of a message: kept until the last one, then the whole message is handled
+    /// as if it had come in one frame. A message past the size limit closes with 1009.
+    fn continued(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) {
+        let (bytes, last) = match item {
+            actix_http::ws::Item::FirstText(b) => {
+                self.fragments = Some((true, Vec::new()));
+                (b, false)
+            }
+            actix_http::ws::Item::FirstBinary(b) => {
+                self.fragments = Some((false, Vec::new()));
+                (b, false)
+            }
+            actix_http::ws::Item::Continue(b) => (b, false),
+            actix_http::ws::Item::Last(b) => (b, true),
+        };
+        let Some((text, buffer)) = self.fragments.as_mut() else {
+            // a continuation without a first fragment breaks the protocol
+            tracing::debug!("WebSocket continuation without a start; closing");
+            ctx.close(Some(ws::CloseCode::Protocol.into()));
+            ctx.stop();
+            return;
+        };
+        if buffer.len() + bytes.len() > self.state.settings.ws.message_max_bytes {
+            self.fragments = None;
+            return self.too_big(ctx);
+        }
+        buffer.extend_from_slice(&bytes);
+        if !last {
+            return;
+        }
+        let (text, buffer) = (*text, std::mem::take(buffer));
+        self.fragments = None;
+        if !text {
+            if self.within_budget(ctx, None) {
+                Self::send_error(
+                    ctx,
+                    None,
+                    ErrorCode::InvalidJson,
+                    "binary frames are not supported; send JSON text frames",
+                );
+            }
+            return;
+        }
+        match std::str::from_utf8(&buffer) {
+            Ok(message) => self.handle_text(message, ctx),
+            Err(_) => {
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Invalid,
+                    description: Some("text is not UTF-8".into()),
+                }));
+                ctx.stop();
+            }
+        }
+    }
+
+    /// A message larger than the server takes: close with 1009.
+    fn too_big(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        metrics::counter!("natter_ws_closed_total", "reason" => "too_big").increment(1);
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::Size,
+            description: Some(format!(
+                "a message may have at most {} bytes",
+                self.state.settings.ws.message_max_bytes
+            )),
+        }));
+        ctx.stop();
+    }
+}
+
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
         self.last_heard = Instant::now();
@@ -510,7 +581,9 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 ctx.close(reason);
                 ctx.stop();
             }
-            Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}
+            Ok(ws::Message::Continuation(item)) => self.continued(item, ctx),
+            Ok(ws::Message::Nop) => {}
+            Err(ws::ProtocolError::Overflow) => self.too_big(ctx),
             Err(e) => {
                 tracing::debug!(error = %e, "WebSocket protocol error; closing");
                 ctx.stop();

@@ -10,7 +10,6 @@ use crate::auth::{AuthUser, extractor::bearer_token};
 use crate::error::ApiError;
 use crate::realtime::WsSession;
 use crate::realtime::events::ConnSocket;
-use crate::realtime::session::MAX_FRAME_BYTES;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -54,6 +53,8 @@ pub async fn connect_ws(
         )
         .with_header("Retry-After", "5".to_owned()));
     }
+    // one frame may be as large as a whole message; fragments are counted by the session
+    let frame_size = state.settings.ws.message_max_bytes;
     ws::WsResponseBuilder::new(
         WsSession::new(
             state,
@@ -64,7 +65,7 @@ pub async fn connect_ws(
         &req,
         stream,
     )
-    .frame_size(MAX_FRAME_BYTES)
+    .frame_size(frame_size)
     .start()
     .map_err(|e| {
         ApiError::bad_request(
