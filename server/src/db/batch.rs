@@ -241,6 +241,30 @@ fn answer_stored_request_ids(
     Ok(duplicates)
 }
 
+/// The answer for a send whose insert broke the unique index of request ids (another
+/// process stored the same resend meanwhile): the stored message when it is of the same chat,
+/// `RequestIdReused` when of another; `None` when nothing is stored after all.
+pub fn answer_stored(conn: &mut PgConnection, item: &Item<'_>) -> QueryResult<Option<ItemResult>> {
+    use super::schema::chats;
+    let stored: Option<MessageRow> =
+        diesel::sql_query("SELECT * FROM messages WHERE sender_id = $1 AND request_id = $2")
+            .bind::<SqlUuid, _>(item.sender_id)
+            .bind::<SqlUuid, _>(item.request_id)
+            .get_result(conn)
+            .optional()?;
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    if stored.chat_id != item.chat_id {
+        return Ok(Some(Err(SendRejected::RequestIdReused)));
+    }
+    let version: i64 = chats::table
+        .find(item.chat_id)
+        .select(chats::members_version)
+        .first(conn)?;
+    Ok(Some(Ok((Persisted::Existing(stored), version))))
+}
+
 /// A reply must point at a message of the same chat.
 fn refuse_foreign_replies(
     conn: &mut PgConnection,

@@ -5,7 +5,10 @@
 //! touches (in id order, so writers of several processes never deadlock), advances the chat's
 //! `last_seq` and `last_event_seq`, and inserts the messages with consecutive seqs and their
 //! `message_created` events with consecutive event seqs: both are gap-free and follow commit
-//! order. A `request_id` seen before returns the original message and consumes no seq.
+//! order. A `request_id` seen before returns the original message and consumes no seq,
+//! also when another process stored the same resend at the same moment: the insert that
+//! broke the unique index is tried again, and a send that still breaks it alone reads the
+//! stored message and answers with it.
 //! When a batch fails as a whole, it is split in two and each half written on its own,
 //! again and again (bisection): a bad send costs about 2·log2(batch) transactions instead of
 //! one per send, and only the culprit fails. A failure no split can help (the connection
@@ -18,6 +21,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -138,7 +142,19 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>, count:
     let items: Vec<Item<'_>> = batch.iter().map(|c| item_of(c, marked_at)).collect();
     let results = write_bisecting(&items, &mut |part| {
         count.fetch_add(1, Ordering::Relaxed);
-        transact(&mut conn, part)
+        match transact(&mut conn, part) {
+            // one send whose request id another process stored meanwhile: its message
+            Err(e @ Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+                if part.len() == 1 =>
+            {
+                match batch::answer_stored(&mut conn, &part[0]) {
+                    Ok(Some(answer)) => Ok(vec![answer]),
+                    Ok(None) => Err(e),
+                    Err(read) => Err(read),
+                }
+            }
+            other => other,
+        }
     });
     reply_all(batch, results, &mark);
 }
