@@ -107,6 +107,12 @@ impl RootSpanBuilder for RequestSpan {
                     .map(|id| id.to_string())
             })
             .unwrap_or_default();
+        request
+            .extensions_mut()
+            .insert(Started(std::time::Instant::now()));
+        request
+            .extensions_mut()
+            .insert(LoggedRequestId(request_id.clone()));
         tracing::info_span!(
             "request",
             http.method = %request.method(),
@@ -124,13 +130,41 @@ impl RootSpanBuilder for RequestSpan {
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        let status = match outcome {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
+        let (status, started) = match outcome {
+            Ok(response) => (
+                response.status(),
+                response.request().extensions().get::<Started>().copied(),
+            ),
+            Err(error) => (error.as_response_error().status_code(), None),
         };
         span.record("http.status_code", status.as_u16());
+        // the access log: one line a request, inside its span (so with its id, client, user
+        // and chat); a WebSocket's line is its upgrade
+        let millis = started.map(|s| s.0.elapsed().as_secs_f64() * 1000.0);
+        span.in_scope(|| {
+            tracing::info!(
+                status = status.as_u16(),
+                duration_ms = millis.unwrap_or_default(),
+                "request"
+            );
+        });
     }
 }
+
+/// The id a request is logged under, for its response's `X-Request-Id`.
+#[derive(Clone)]
+struct LoggedRequestId(String);
+
+/// The id `req` is logged under (its response's `X-Request-Id`).
+pub fn logged_request_id(req: &ServiceRequest) -> Option<String> {
+    req.extensions()
+        .get::<LoggedRequestId>()
+        .map(|id| id.0.clone())
+}
+
+/// When a request arrived, for its access-log line.
+#[derive(Clone, Copy)]
+struct Started(std::time::Instant);
 
 /// What a proxy may hand us as a request id: up to 64 letters, digits, `-` and `_`.
 fn sane_request_id(id: &str) -> bool {

@@ -10,6 +10,8 @@
 
 pub mod files;
 pub mod load;
+pub mod logs;
+pub mod nginx;
 
 use std::collections::HashMap;
 
@@ -124,6 +126,7 @@ impl TestApp {
             .map(std::path::PathBuf::from)
             .unwrap_or(files_dir);
         let settings = Settings::from_map(&vars).expect("valid test settings");
+        logs::init_in_process();
         natter_server::telemetry::init(&settings);
         let app = Application::build(settings.clone())
             .await
@@ -169,6 +172,7 @@ impl TestApp {
 
     /// Registers `username` with `password`; panics unless 201.
     pub async fn register(&self, username: &str, password: &str) -> User {
+        logs::remember_secret(password);
         let resp = self
             .post_json(
                 "/auth/register",
@@ -196,7 +200,8 @@ impl TestApp {
             )
             .await;
         assert_eq!(resp.status(), 200, "login {username}");
-        resp.json().await.expect("tokens body")
+        logs::remember_secret(password);
+        remembered(resp.json().await.expect("tokens body"))
     }
 
     /// A server whose rate limits a test's bursts of sends and requests never reach.
@@ -293,6 +298,7 @@ impl TestApp {
 
     /// Sends over REST with a fresh request id; panics unless 201.
     pub async fn send_text(&self, token: &str, chat: ChatId, text: &str) -> Message {
+        logs::remember_secret(text);
         let resp = self
             .client
             .post(self.api(&format!("/chats/{chat}/messages")))
@@ -385,6 +391,13 @@ pub struct WsClient {
     >,
 }
 
+/// Notes a message's text for the log audit.
+fn remember_text(frame: &ClientFrame) {
+    if let ClientFrame::Message { text, .. } = frame {
+        logs::remember_secret(text);
+    }
+}
+
 /// How long a test waits for a frame before failing.
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -408,6 +421,7 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
+        remember_text(frame);
         let text = serde_json::to_string(frame).expect("frame serializes");
         self.send_raw(&text).await;
     }
@@ -460,6 +474,7 @@ impl WsClient {
 
     /// Sends a frame; false when the connection is gone.
     pub async fn try_send(&mut self, frame: &ClientFrame) -> bool {
+        remember_text(frame);
         let text = serde_json::to_string(frame).expect("frame serializes");
         self.stream
             .send(tungstenite::Message::text(text))
@@ -595,6 +610,9 @@ impl ServerProcess {
             .env("NATTER_WORKERS", "1")
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null());
+        if let Some((log, settings)) = logs::for_process(port) {
+            cmd.stdout(log).envs(settings);
+        }
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -688,6 +706,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Notes the tokens for the log audit and hands them on.
+fn remembered(tokens: AuthTokens) -> AuthTokens {
+    logs::remember_secret(&tokens.token);
+    logs::remember_secret(&tokens.refresh_token);
+    tokens
+}
+
 /// Registers and signs in a random user against any server address.
 pub async fn sign_up(client: &reqwest::Client, api: impl Fn(&str) -> String) -> AuthTokens {
     let name = format!("u{}", &Uuid::new_v4().simple().to_string()[..12]);
@@ -712,5 +737,6 @@ pub async fn sign_up(client: &reqwest::Client, api: impl Fn(&str) -> String) -> 
         .send()
         .await
         .expect("login sent");
-    json_with_status(resp, 200).await
+    logs::remember_secret("correct horse");
+    remembered(json_with_status(resp, 200).await)
 }

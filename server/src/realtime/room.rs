@@ -202,6 +202,7 @@ impl Handler<PostMessage> for ChatRoom {
     fn handle(&mut self, msg: PostMessage, _: &mut Self::Context) -> Self::Result {
         self.last_active = Instant::now();
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
+        let (sender, request_id) = (msg.sender, msg.request_id);
         Box::pin(async move {
             let members = members(&state, &cell, chat).await?;
             if !members.ids.contains(&msg.sender) {
@@ -244,6 +245,17 @@ impl Handler<PostMessage> for ChatRoom {
             let row = persisted.message();
             let message = row.to_api();
             let event_seq = row.event_seq.unwrap_or(row.seq);
+            // the trail of one message through the logs: the client's request id, who, where,
+            // and what it became (never its text)
+            tracing::debug!(
+                user_id = %sender,
+                chat_id = %chat,
+                request_id = %request_id.0,
+                message_id = %message.id,
+                seq = message.seq,
+                new = matches!(persisted, Persisted::New(_)),
+                "message stored"
+            );
             if let Persisted::New(_) = &persisted {
                 metrics::counter!("natter_messages_accepted_total").increment(1);
                 fan_out(

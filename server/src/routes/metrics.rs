@@ -3,7 +3,6 @@
 
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -56,10 +55,7 @@ pub async fn time_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = method_label(req.method());
-    let request_id = req
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| id.to_string());
+    let request_id = telemetry::logged_request_id(&req);
     let mut res = next.call(req).await?;
     // the id in every log line of this request, so a report can be matched to the logs
     if let Some(id) = request_id

@@ -129,3 +129,24 @@ async fn every_response_carries_a_request_id() {
         .expect("x-request-id header");
     assert!(uuid::Uuid::parse_str(id.to_str().unwrap()).is_ok());
 }
+
+#[actix_web::test]
+async fn a_proxys_request_id_is_kept_and_a_strange_one_replaced() {
+    let app = TestApp::spawn().await;
+    let with_id = |id: &'static str| {
+        app.client
+            .get(format!("{}/healthz", app.address))
+            .header("X-Request-Id", id)
+            .send()
+    };
+    // nginx's $request_id: 32 hex digits, kept so its access log and ours share the id
+    let kept = with_id("4f1d0c9be2a34b6f8e7d6c5b4a392817").await.unwrap();
+    assert_eq!(
+        kept.headers()["x-request-id"],
+        "4f1d0c9be2a34b6f8e7d6c5b4a392817"
+    );
+    // something that could forge a log field is not taken
+    let strange = with_id("a\"b").await.unwrap();
+    let replaced = strange.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(replaced).is_ok(), "{replaced}");
+}
