@@ -230,3 +230,18 @@ fn every_dashboard_query_is_valid_promql() {
         "{out}"
     );
 }
+
+#[test]
+fn the_systemd_unit_sets_only_settings_the_server_reads() {
+    let unit =
+        std::fs::read_to_string(root().join("deploy/systemd/natter-server@.service")).unwrap();
+    let config = std::fs::read_to_string(root().join("server/src/config.rs")).unwrap();
+    let set = Regex::new(r"(?m)^Environment=([A-Z_]+)=").unwrap();
+    let names: Vec<String> = set.captures_iter(&unit).map(|c| c[1].to_owned()).collect();
+    assert!(names.contains(&"NATTER_ADDR".to_owned()), "{names:?}");
+    for name in &names {
+        assert!(config.contains(&format!("\"{name}\"")), "the server does not read {name}");
+    }
+    // each instance listens on its own port, stopped by SIGTERM (which closes its sockets)
+    assert!(unit.contains("NATTER_ADDR=127.0.0.1:%i") && unit.contains("KillSignal=SIGTERM"));
+}
