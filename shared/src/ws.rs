@@ -69,6 +69,33 @@ pub enum ClientFrame {
         message_ids: Vec<MessageId>,
         request_id: RequestId,
     },
+    /// A fresh access token of the same session (after a refresh): the socket stays open
+    /// past the expiry of the token it was opened with. Answered by `authenticated`, or by
+    /// `error` (and the socket still closes at its old expiry).
+    Auth { token: BearerToken },
+}
+
+/// A secret in a frame or a body (an access token, a socket ticket): the plain string on the
+/// wire, never shown by `Debug`, so it cannot reach a log line through one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+pub struct BearerToken(pub String);
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken(***)")
+    }
+}
+
+/// `POST /api/v1/ws/ticket`: a single-use ticket to open the socket with
+/// (`GET /api/v1/ws?ticket=`), so no token travels in a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WsTicket {
+    pub ticket: BearerToken,
+    /// Seconds the ticket stays valid (it is spent by the first upgrade that uses it).
+    pub expires_in: u64,
 }
 
 impl ClientFrame {
@@ -81,7 +108,9 @@ impl ClientFrame {
             | ClientFrame::React { request_id, .. }
             | ClientFrame::Pin { request_id, .. }
             | ClientFrame::Forward { request_id, .. } => Some(*request_id),
-            ClientFrame::Typing { .. } | ClientFrame::Read { .. } => None,
+            ClientFrame::Typing { .. } | ClientFrame::Read { .. } | ClientFrame::Auth { .. } => {
+                None
+            }
         }
     }
 }
@@ -129,6 +158,9 @@ pub enum ServerFrame {
         /// The `message_created` event of each copy, in the same order.
         event_seqs: Vec<i64>,
     },
+    /// The answer to `auth`: the socket now stays open this many seconds (until the new
+    /// token expires) unless the client authenticates again.
+    Authenticated { expires_in: u64 },
     /// A frame was refused; the connection stays open.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,6 +237,36 @@ mod tests {
             service: None,
             mentions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn golden_auth_frames_and_ticket() {
+        let json = r#"{"type":"auth","token":"eyJ.abc.def"}"#;
+        let frame: ClientFrame = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Auth {
+                token: BearerToken("eyJ.abc.def".into())
+            }
+        );
+        assert_eq!(serde_json::to_string(&frame).unwrap(), json);
+        assert!(
+            !format!("{frame:?}").contains("eyJ"),
+            "Debug hides the token"
+        );
+        assert_eq!(
+            serde_json::to_string(&ServerFrame::Authenticated { expires_in: 900 }).unwrap(),
+            r#"{"type":"authenticated","expires_in":900}"#
+        );
+        let ticket = WsTicket {
+            ticket: BearerToken("t1".into()),
+            expires_in: 30,
+        };
+        assert_eq!(
+            serde_json::to_string(&ticket).unwrap(),
+            r#"{"ticket":"t1","expires_in":30}"#
+        );
+        assert!(!format!("{ticket:?}").contains("t1"));
     }
 
     #[test]

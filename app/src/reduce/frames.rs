@@ -69,6 +69,8 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             tracing::warn!(?code, %message, "the server refused a frame");
             Vec::new()
         }
+        // the answer to an `auth` frame, which this app does not send yet
+        ServerFrame::Authenticated { .. } => Vec::new(),
         ServerFrame::Presence {
             event,
             user_id,

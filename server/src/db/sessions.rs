@@ -61,8 +61,9 @@ pub enum Refreshed {
     Expired,
     /// The session was signed out already.
     SessionRevoked,
-    /// Already spent: someone replayed it, so the whole session has now been revoked.
-    Reused,
+    /// Already spent: someone replayed it, so the whole session (this one) has now been
+    /// revoked.
+    Reused(Uuid),
 }
 
 /// Spends the refresh token with hash `presented` and stores `replacement`, atomically.
@@ -98,7 +99,7 @@ pub fn rotate(
         }
         if used_at.is_some() {
             revoke_row(conn, session_id, now)?;
-            return Ok(Refreshed::Reused);
+            return Ok(Refreshed::Reused(session_id));
         }
         if expires_at <= now {
             return Ok(Refreshed::Expired);

@@ -46,6 +46,10 @@ pub struct WsSession {
     registered: bool,
     /// A fragmented message being put together: whether it is text, and its bytes so far.
     fragments: Option<(bool, Vec<u8>)>,
+    /// When the access token the socket holds expires (Unix seconds): it closes then,
+    /// unless an `auth` frame brings a fresh one.
+    expires_at: i64,
+    expiry: Option<SpawnHandle>,
 }
 
 impl WsSession {
@@ -54,6 +58,7 @@ impl WsSession {
         state: web::Data<AppState>,
         user: UserId,
         session: SessionId,
+        expires_at: i64,
         socket: Option<ConnSocket>,
     ) -> Self {
         let now = Instant::now();
@@ -70,6 +75,8 @@ impl WsSession {
             member_of: HashSet::new(),
             registered: false,
             fragments: None,
+            expires_at,
+            expiry: None,
         }
     }
 
@@ -280,6 +287,7 @@ impl WsSession {
                 unpin,
                 request_id,
             } => self.change(ctx, chat_id, message_id, request_id, Asked::Pin { unpin }),
+            ClientFrame::Auth { token } => self.reauthenticate(ctx, token.0),
             ClientFrame::Forward {
                 chat_id,
                 from_chat_id,
@@ -433,6 +441,7 @@ impl Actor for WsSession {
             actix_web::rt::spawn(async move { presence::connected(&state, user).await });
         }
         actix_web::rt::spawn(watch(self.outbox.clone()));
+        self.expire_at(self.expires_at, ctx);
         ctx.run_interval(HEARTBEAT, |session, ctx| {
             if session.last_heard.elapsed() > IDLE_TIMEOUT {
                 tracing::debug!(user_id = %session.user, "WebSocket idle; closing");
@@ -493,6 +502,61 @@ impl Handler<Disconnect> for WsSession {
 }
 
 impl WsSession {
+    /// Closes the socket at `expires_at` (Unix seconds), replacing any earlier deadline.
+    fn expire_at(&mut self, expires_at: i64, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(earlier) = self.expiry.take() {
+            ctx.cancel_future(earlier);
+        }
+        self.expires_at = expires_at;
+        let left = u64::try_from(expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
+        self.expiry = Some(ctx.run_later(Duration::from_secs(left), |session, ctx| {
+            tracing::debug!(user_id = %session.user, "WebSocket token expired; closing");
+            metrics::counter!("natter_ws_closed_total", "reason" => "token_expired").increment(1);
+            Self::send_error(
+                ctx,
+                None,
+                ErrorCode::TokenExpired,
+                "the access token expired; refresh it and connect again",
+            );
+            ctx.close(Some(ws::CloseReason {
+                code: ws::CloseCode::Policy,
+                description: Some("access token expired".into()),
+            }));
+            ctx.stop();
+        }));
+    }
+
+    /// An `auth` frame: a fresh access token of the same session moves the deadline.
+    fn reauthenticate(&mut self, ctx: &mut ws::WebsocketContext<Self>, token: String) {
+        let state = self.state.clone();
+        let check = async move {
+            let auth = crate::auth::AuthUser::from_token(&state, &token).await?;
+            let expires_at = state.jwt.verify(&token).map_or(0, |claims| claims.exp);
+            Ok::<_, ApiError>((auth, expires_at))
+        };
+        ctx.spawn(
+            check
+                .into_actor(self)
+                .map(|checked, session, ctx| match checked {
+                    Ok((auth, expires_at))
+                        if auth.user_id == session.user && auth.session_id == session.session =>
+                    {
+                        session.expire_at(expires_at, ctx);
+                        let left =
+                            u64::try_from(expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
+                        Self::send_frame(ctx, &ServerFrame::Authenticated { expires_in: left });
+                    }
+                    Ok(_) => Self::send_error(
+                        ctx,
+                        None,
+                        ErrorCode::InvalidToken,
+                        "the token is of another session than the socket's",
+                    ),
+                    Err(e) => Self::send_api_error(ctx, None, &e),
+                }),
+        );
+    }
+
     /// A fragment of a message: kept until the last one, then the whole message is handled
     /// as if it had come in one frame. A message past the size limit closes with 1009.
     fn continued(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) {

@@ -160,8 +160,10 @@ pub async fn refresh_tokens(
             refresh_token,
             now,
         )?)),
-        (Refreshed::Reused, _) => {
+        (Refreshed::Reused(session), _) => {
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
+            // whoever holds the session's sockets, on any process, is signed out now too
+            state.bus.close_session(SessionId(session));
             Err(ApiError::unauthorized(
                 ErrorCode::RefreshTokenReused,
                 "this refresh token was already used; the session has been signed out",

@@ -98,7 +98,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(files::set_chat_photo)
                 .service(files::remove_chat_photo)
                 .service(files::get_chat_photo)
-                .service(ws::connect_ws),
+                .service(ws::connect_ws)
+                .service(ws::create_ws_ticket),
         );
 }
 

@@ -30,6 +30,7 @@ mod tokens;
 mod uploads;
 mod users;
 mod ws;
+mod ws_auth;
 mod ws_backpressure;
 mod ws_fragments;
 mod ws_frames;

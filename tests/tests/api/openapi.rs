@@ -60,6 +60,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/chats/{id}/join-requests/{user_id}/approve"),
     ("post", "/api/v1/chats/{id}/join-requests/{user_id}/decline"),
     ("get", "/api/v1/ws"),
+    ("post", "/api/v1/ws/ticket"),
     ("options", "/api/v1/uploads"),
     ("post", "/api/v1/uploads"),
     ("head", "/api/v1/uploads/{id}"),

@@ -89,7 +89,10 @@ async fn a_client_that_stops_reading_is_closed_and_its_queue_stays_bounded() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         open = counter(&app, "natter_ws_connections ").await;
     }
-    assert_eq!(open, 1.0, "the stalled connection is gone from the registry");
+    assert_eq!(
+        open, 1.0,
+        "the stalled connection is gone from the registry"
+    );
     // what Bob's socket still holds is what was written before the cut; then it ends
     let ended = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(next) = stalled.next().await {

@@ -94,7 +94,10 @@ async fn a_message_sent_in_fragments_is_put_together() {
 async fn a_message_past_the_limit_closes_with_1009_in_one_frame_or_in_fragments() {
     let app = TestApp::spawn_busy().await;
     let (alice, ..) = app.pair().await;
-    let big = format!("{{\"type\":\"typing\",\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    let big = format!(
+        "{{\"type\":\"typing\",\"pad\":\"{}\"}}",
+        "x".repeat(70 * 1024)
+    );
 
     let mut fragmented = connect(&app, &alice).await;
     send_fragmented(&mut fragmented, &big, 8 * 1024).await;

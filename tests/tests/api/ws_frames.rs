@@ -49,14 +49,24 @@ async fn typing_and_read_for_chats_not_ones_own_start_no_room() {
             .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
             .await;
         assert!(
-            matches!(frame, ServerFrame::Error { code: ErrorCode::NotFound, .. }),
+            matches!(
+                frame,
+                ServerFrame::Error {
+                    code: ErrorCode::NotFound,
+                    ..
+                }
+            ),
             "{frame:?}"
         );
     }
     assert_eq!(rooms(&app).await, 0.0, "no room was started");
     // a member's frames still work
     let mut own = WsClient::connect(&app.ws_url(), &alice).await;
-    own.send(&ClientFrame::Read { chat_id: chat, seq: 0 }).await;
+    own.send(&ClientFrame::Read {
+        chat_id: chat,
+        seq: 0,
+    })
+    .await;
     own.send(&ClientFrame::Typing {
         chat_id: chat,
         is_typing: true,
@@ -122,7 +132,13 @@ async fn a_connection_over_its_frame_budget_is_refused_then_closed() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await;
     assert!(
-        matches!(refused, ServerFrame::Error { code: ErrorCode::RateLimited, .. }),
+        matches!(
+            refused,
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }
+        ),
         "{refused:?}"
     );
     assert_eq!(ws.close_code().await, Some(1008), "policy violation");
