@@ -75,6 +75,9 @@ pub struct FileSettings {
     /// `NATTER_FILES_SWEEP_SECS`: how often scans are retried and old uploads removed
     /// (default 30 s).
     pub sweep_every: Duration,
+    /// `NATTER_UPDATES_DIR`: a folder of app releases (the signed `manifest.json`, its
+    /// `manifest.json.minisig` and the archives) served at `/updates/`; unset, none are.
+    pub updates_dir: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -145,6 +148,7 @@ impl FileSettings {
                 1 << 40,
             )?,
             clamav_addr,
+            updates_dir: get("NATTER_UPDATES_DIR").map(|d| PathBuf::from(d.trim())),
             clamav_timeout: Duration::from_secs(number(
                 "NATTER_CLAMAV_TIMEOUT_SECS",
                 &var("NATTER_CLAMAV_TIMEOUT_SECS", "60"),

@@ -109,7 +109,6 @@ impl Wss {
     }
 }
 
-
 /// A server behind nginx that believes nginx's X-Forwarded-For, with `rest_per_min` requests
 /// a minute per client.
 async fn server_behind_nginx(trusted: bool, rest_per_min: u32) -> (TestApp, Nginx) {

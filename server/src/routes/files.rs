@@ -440,7 +440,7 @@ fn disposition(name: &str) -> ContentDisposition {
 
 /// The one range asked for, as inclusive bounds; `Ok(None)` to answer the whole file (a
 /// malformed header, or several ranges), `Err` for 416.
-fn one_range(value: &str, length: u64) -> Result<Option<(u64, u64)>, ()> {
+pub(crate) fn one_range(value: &str, length: u64) -> Result<Option<(u64, u64)>, ()> {
     use http_range_header::RangeUnsatisfiableError as E;
     match http_range_header::parse_range_header(value).and_then(|r| r.validate(length)) {
         Ok(ranges) if ranges.len() == 1 => Ok(ranges.first().map(|r| (*r.start(), *r.end()))),

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod metrics;
 pub mod requests;
 pub mod search;
+pub mod updates;
 pub mod uploads;
 pub mod users;
 pub mod ws;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics_text)
+        .service(updates::get_update_file)
         .service(
             scope::scope(API_PREFIX)
                 .wrap(actix_web::middleware::from_fn(

@@ -27,6 +27,7 @@ mod scanning;
 mod search;
 mod sessions;
 mod tokens;
+mod updates;
 mod uploads;
 mod users;
 mod ws;
