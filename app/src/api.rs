@@ -486,4 +486,7 @@ pub enum NetErrorKind {
     Unreachable,
     /// The connection broke or timed out after the request may have been received.
     Interrupted,
+    /// The server's TLS certificate was refused (not from a trusted authority, expired, for
+    /// another name): nothing was sent, and resending will not help.
+    Untrusted,
 }

@@ -17,6 +17,7 @@ use crate::cli::Cli;
 use crate::config::{APP_ID, Config, exe_dir};
 use crate::i18n::Language;
 use crate::net::Executor;
+use crate::net::tls::Trust;
 use crate::reduce::reduce;
 use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Settings, Theme};
 use crate::token_store::TokenStore;
@@ -87,11 +88,13 @@ impl NatterApp {
         egui_extras::install_image_loaders(&cc.egui_ctx);
         let (sender, inbox) = channel();
         let ctx = cc.egui_ctx.clone();
+        let trust = Trust::load(config.extra_ca_file().as_deref());
         let executor = Executor::spawn(
             token_store,
             sender,
             Arc::new(move || ctx.request_repaint()),
             config.data_dir.join("updates"),
+            &trust,
         );
         let mut state = AppState::new(language, server_url, config.device_name.clone());
         state.settings = remembered.settings;
@@ -100,6 +103,7 @@ impl NatterApp {
         state.files_dir = config.data_dir.join("files");
         state.update.off_for_this_run = no_update;
         state.portable_dir = config.portable.then(|| config.data_dir.clone());
+        state.extra_ca = trust.extra().clone();
         if let Some(url) = &config.update_url {
             state.settings.update_url.clone_from(url);
         }

@@ -6,6 +6,11 @@
 //! | `NATTER_SERVER_URL` | pre-fills the server address on the sign-in screen |
 //! | `NATTER_KEYRING=off` | never use the OS keyring; keep the session in the file |
 //! | `NATTER_UPDATE_URL` | the release manifest's address (wins over the setting) |
+//! | `NATTER_EXTRA_CA` | a PEM file of CA certificates trusted beside the system's roots |
+//!
+//! Without `NATTER_EXTRA_CA`, a file `extra-ca.pem` in the data dir is that file, so a
+//! self-hosted server with a private certificate authority is trusted before anyone signs in
+//! (and, in portable mode, wherever the folder goes).
 //!
 //! Portable mode: when a folder `natter-data/` sits beside the binary, or `--portable` is
 //! given, that folder is the data dir whatever `NATTER_DATA_DIR` says, and the session is kept
@@ -17,6 +22,8 @@ use std::path::{Path, PathBuf};
 pub const APP_ID: &str = "natter";
 /// The folder beside the binary that turns portable mode on.
 pub const PORTABLE_DIR: &str = "natter-data";
+/// The extra CA file looked for in the data dir when `NATTER_EXTRA_CA` is not set.
+pub const EXTRA_CA_FILE: &str = "extra-ca.pem";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -30,6 +37,8 @@ pub struct Config {
     pub portable: bool,
     /// `NATTER_UPDATE_URL`, which wins over the manifest address in the settings.
     pub update_url: Option<String>,
+    /// `NATTER_EXTRA_CA`, which wins over `extra-ca.pem` in the data dir.
+    pub extra_ca: Option<PathBuf>,
 }
 
 impl Config {
@@ -56,6 +65,7 @@ impl Config {
             device_name: device_name(std::env::consts::OS, host.as_deref()),
             portable: false,
             update_url: non_empty("NATTER_UPDATE_URL").map(|v| v.trim().to_owned()),
+            extra_ca: non_empty("NATTER_EXTRA_CA").map(|v| PathBuf::from(v.trim())),
         }
     }
 
@@ -72,6 +82,34 @@ impl Config {
             self.use_keyring = false;
         }
         self
+    }
+}
+
+/// What the extra CA file gave (made by `net::tls`, shown in Settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ExtraCa {
+    /// None configured.
+    #[default]
+    None,
+    Loaded {
+        path: PathBuf,
+        certificates: usize,
+    },
+    /// Configured but unusable: nothing from it is trusted.
+    Failed {
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+impl Config {
+    /// The extra CA file to trust: `NATTER_EXTRA_CA`, else `extra-ca.pem` in the data dir
+    /// when there is one.
+    pub fn extra_ca_file(&self) -> Option<PathBuf> {
+        self.extra_ca.clone().or_else(|| {
+            let file = self.data_dir.join(EXTRA_CA_FILE);
+            file.is_file().then_some(file)
+        })
     }
 }
 
@@ -148,6 +186,23 @@ mod tests {
         let c = config(&env).with_portable(false, Some(&dir));
         assert!(c.portable, "the folder alone turns it on");
         assert_eq!(c.data_dir, dir.join(PORTABLE_DIR));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_extra_ca_is_the_variable_or_the_file_in_the_data_dir() {
+        let dir = std::env::temp_dir().join(format!("natter-extra-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data_dir = dir.to_str().unwrap();
+        let c = config(&[("NATTER_DATA_DIR", data_dir)]);
+        assert_eq!(c.extra_ca_file(), None, "no variable, no file");
+        std::fs::write(dir.join(EXTRA_CA_FILE), "pem").unwrap();
+        assert_eq!(c.extra_ca_file(), Some(dir.join(EXTRA_CA_FILE)));
+        let c = config(&[
+            ("NATTER_DATA_DIR", data_dir),
+            ("NATTER_EXTRA_CA", "/etc/ca.pem"),
+        ]);
+        assert_eq!(c.extra_ca_file(), Some(PathBuf::from("/etc/ca.pem")));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -7,11 +7,13 @@ pub mod http;
 pub mod notify;
 pub mod socket;
 pub mod timer;
+pub mod tls;
 pub mod transfer;
 pub mod transfer_io;
 pub mod upload;
 pub mod wake;
 pub mod worker;
+pub mod ws;
 
 pub use wake::Wake;
 pub use worker::Executor;

@@ -86,6 +86,8 @@ pub struct AppState {
     pub update: update::UpdateState,
     /// In portable mode, the folder everything is kept in (shown in About).
     pub portable_dir: Option<std::path::PathBuf>,
+    /// The extra CA file the connections trust beside the system's roots.
+    pub extra_ca: crate::config::ExtraCa,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl AppState {
             files_dir: std::path::PathBuf::from("files"),
             update: update::UpdateState::default(),
             portable_dir: None,
+            extra_ca: crate::config::ExtraCa::None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! One REST call: the `ehttp` request for an [`ApiRequest`], the decoding of the answer, and
+//! One REST call: the request (in `ehttp`'s types) for an [`ApiRequest`], the decoding of the answer, and
 //! the retries with exponential backoff for transient failures.
 //!
 //! What is retried: a request that never reached the server (connection refused, DNS) and a
@@ -23,12 +23,10 @@ pub trait Transport {
     fn send(&self, request: &ehttp::Request) -> Result<ehttp::Response, String>;
 }
 
-/// The real transport.
-pub struct EhttpTransport;
-
-impl Transport for EhttpTransport {
+/// The real transport: the app's HTTP client.
+impl Transport for crate::net::client::Http {
     fn send(&self, request: &ehttp::Request) -> Result<ehttp::Response, String> {
-        ehttp::fetch_blocking(request)
+        self.fetch(request)
     }
 }
 
@@ -93,6 +91,10 @@ pub fn is_transient(call: &ApiCall, failure: &ApiFailure) -> bool {
             kind: NetErrorKind::Interrupted,
             ..
         } => return call.is_idempotent(),
+        ApiFailure::Network {
+            kind: NetErrorKind::Untrusted,
+            ..
+        } => return false,
         ApiFailure::Server { status, .. } | ApiFailure::UnexpectedStatus(status) => *status,
         ApiFailure::BadResponse(_) => return false,
     };
@@ -255,9 +257,12 @@ pub fn decode_failure(response: &ehttp::Response) -> ApiFailure {
     }
 }
 
-/// Tells "never got there" from "broke on the way" by ureq's error text (ehttp only gives
-/// us a string).
+/// Tells "not trusted", "never got there" and "broke on the way" apart by the error's words
+/// (the transport gives a string).
 pub fn net_error_kind(detail: &str) -> NetErrorKind {
+    if detail.contains(crate::net::tls::UNTRUSTED) {
+        return NetErrorKind::Untrusted;
+    }
     let detail = detail.to_ascii_lowercase();
     let before_sending = [
         "connection refused",

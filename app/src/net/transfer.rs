@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::action::Action;
+use crate::net::client::Http;
 use crate::net::transfer_io::{Context, Stop, TokenCell};
 use crate::net::wake::Wake;
 use crate::net::{download, upload};
@@ -17,6 +18,7 @@ use crate::transfers::{ImageKey, TransferCommand, TransferEvent, TransferKey};
 /// Runs the transfer commands until the executor is dropped.
 pub fn transfer_loop(
     commands: &Receiver<TransferCommand>,
+    http: &Http,
     tokens: &Arc<TokenCell>,
     actions: &Sender<Action>,
     wake: &Wake,
@@ -24,10 +26,15 @@ pub fn transfer_loop(
     let mut running: HashMap<TransferKey, Arc<Stop>> = HashMap::new();
     let (images, image_rx) = channel::<(String, ImageKey)>();
     {
-        let (tokens, actions, wake) = (Arc::clone(tokens), actions.clone(), Arc::clone(wake));
+        let (http, tokens, actions, wake) = (
+            http.clone(),
+            Arc::clone(tokens),
+            actions.clone(),
+            Arc::clone(wake),
+        );
         spawn("natter-images", move || {
             while let Ok((server_url, key)) = image_rx.recv() {
-                let context = Context::new(server_url, &tokens, &actions, &wake);
+                let context = Context::new(server_url, &http, &tokens, &actions, &wake);
                 let bytes = download::image(&context, key);
                 context.report(TransferEvent::Image { key, bytes });
             }
@@ -47,7 +54,7 @@ pub fn transfer_loop(
                 if running.contains_key(&id) {
                     continue;
                 }
-                let mut context = Context::new(server_url, tokens, actions, wake);
+                let mut context = Context::new(server_url, http, tokens, actions, wake);
                 running.insert(id, Arc::clone(&context.stop));
                 spawn("natter-upload", move || {
                     upload::run(&mut context, key, &path, resume);
@@ -62,7 +69,7 @@ pub fn transfer_loop(
                 if running.contains_key(&id) {
                     continue;
                 }
-                let mut context = Context::new(server_url, tokens, actions, wake);
+                let mut context = Context::new(server_url, http, tokens, actions, wake);
                 running.insert(id, Arc::clone(&context.stop));
                 spawn("natter-download", move || {
                     download::run(&mut context, &file, &to);

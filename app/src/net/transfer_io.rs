@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use natter_shared::API_PREFIX;
 
 use crate::action::Action;
+use crate::net::client::Http;
 use crate::net::wake::Wake;
 use crate::transfers::{TransferEvent, TransferKey};
 
@@ -85,6 +86,8 @@ impl Stop {
 /// What one running transfer needs: where to send its events, the token, its stop.
 pub struct Context {
     pub server_url: String,
+    /// The app's HTTP client (its trusted roots).
+    pub http: Http,
     pub tokens: Arc<TokenCell>,
     pub stop: Arc<Stop>,
     actions: Sender<Action>,
@@ -202,12 +205,14 @@ pub fn rate(bytes: u64, since: Instant) -> u64 {
 impl Context {
     pub fn new(
         server_url: String,
+        http: &Http,
         tokens: &Arc<TokenCell>,
         actions: &Sender<Action>,
         wake: &Wake,
     ) -> Self {
         Self {
             server_url,
+            http: http.clone(),
             tokens: Arc::clone(tokens),
             stop: Arc::new(Stop::default()),
             actions: actions.clone(),
@@ -233,7 +238,7 @@ pub fn send(cx: &Context, build: &dyn Fn(&str) -> ehttp::Request) -> Sent {
         let Some(token) = cx.token() else {
             return Sent::Stopped;
         };
-        match ehttp::fetch_blocking(&build(&token)) {
+        match cx.http.fetch(&build(&token)) {
             Ok(response) if response.status == 401 => {
                 if !cx.reauthorize(&token) {
                     return Sent::Stopped;

@@ -289,7 +289,7 @@ fn terminate(cx: &Context, location: Option<&str>) {
     let Some(location) = location else { return };
     let Some(token) = cx.tokens.get() else { return };
     let request = tus_request(ehttp::Method::DELETE, &cx.url(location), &token);
-    if let Err(detail) = ehttp::fetch_blocking(&request) {
+    if let Err(detail) = cx.http.fetch(&request) {
         tracing::info!(%detail, "cancelling an upload on the server failed");
     }
 }

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use crate::action::Action;
 use crate::api::ApiResponse;
 use crate::effect::{ApiRequest, DialogRequest, Effect, SocketCommand, UpdateCommand};
-use crate::net::http::{self, EhttpTransport, RetryPolicy};
+use crate::net::client::Http;
+use crate::net::http::{self, RetryPolicy};
+use crate::net::tls::Trust;
 use crate::net::transfer;
 use crate::net::transfer_io::TokenCell;
 use crate::net::wake::Wake;
@@ -42,31 +44,35 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Starts the threads; they end when the executor is dropped. Update archives are
-    /// downloaded into `updates_dir`.
+    /// Starts the threads; they end when the executor is dropped. Every connection trusts
+    /// `trust`'s roots; update archives are downloaded into `updates_dir`.
     pub fn spawn(
         token_store: TokenStore,
         actions: Sender<Action>,
         wake: Wake,
         updates_dir: std::path::PathBuf,
+        trust: &Trust,
     ) -> Self {
+        let client = Http::new(trust);
         let (api, api_rx) = channel::<ApiRequest>();
         let api_rx = Arc::new(Mutex::new(api_rx));
         for index in 0..NETWORK_THREADS {
             let api_rx = Arc::clone(&api_rx);
             let actions = actions.clone();
             let wake = Arc::clone(&wake);
+            let client = client.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("natter-net-{index}"))
-                .spawn(move || network_loop(&api_rx, &actions, &wake));
+                .spawn(move || network_loop(&api_rx, &client, &actions, &wake));
             if let Err(error) = spawned {
                 tracing::error!(%error, "could not start a network thread");
             }
         }
         let (socket, socket_rx) = channel();
         let (socket_actions, socket_wake) = (actions.clone(), Arc::clone(&wake));
+        let socket_trust = trust.clone();
         spawn_named("natter-ws", move || {
-            socket::socket_loop(&socket_rx, &socket_actions, &socket_wake);
+            socket::socket_loop(&socket_rx, &socket_actions, &socket_wake, &socket_trust);
         });
         let (timer, timer_rx) = channel();
         let (timer_actions, timer_wake) = (actions.clone(), Arc::clone(&wake));
@@ -79,9 +85,11 @@ impl Executor {
         let (transfers, transfer_rx) = channel();
         let (transfer_actions, transfer_wake) = (actions.clone(), Arc::clone(&wake));
         let transfer_tokens = Arc::clone(&tokens);
+        let transfer_client = client.clone();
         spawn_named("natter-transfers", move || {
             transfer::transfer_loop(
                 &transfer_rx,
+                &transfer_client,
                 &transfer_tokens,
                 &transfer_actions,
                 &transfer_wake,
@@ -100,6 +108,7 @@ impl Executor {
                 &update_actions,
                 &update_wake,
                 &updates_dir,
+                &client,
             );
         });
         let (store, store_rx) = channel();
@@ -155,7 +164,12 @@ fn spawn_named(name: &str, body: impl FnOnce() + Send + 'static) {
     }
 }
 
-fn network_loop(requests: &Mutex<Receiver<ApiRequest>>, actions: &Sender<Action>, wake: &Wake) {
+fn network_loop(
+    requests: &Mutex<Receiver<ApiRequest>>,
+    client: &Http,
+    actions: &Sender<Action>,
+    wake: &Wake,
+) {
     loop {
         let next = match requests.lock() {
             Ok(receiver) => receiver.recv(),
@@ -168,7 +182,7 @@ fn network_loop(requests: &Mutex<Receiver<ApiRequest>>, actions: &Sender<Action>
         let _entered = span.enter();
         let result = http::execute(
             &request,
-            &EhttpTransport,
+            client,
             &RetryPolicy::default(),
             &mut std::thread::sleep,
         );

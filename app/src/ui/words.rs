@@ -80,6 +80,13 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::OffsetMismatch => "server_error.offset_mismatch",
         ErrorCode::UploadBusy => "server_error.upload_busy",
         ErrorCode::RangeNotSatisfiable => "server_error.range_not_satisfiable",
+        ErrorCode::InvalidLoginTicket => "server_error.invalid_login_ticket",
+        ErrorCode::InvalidTwoFactorCode => "server_error.invalid_two_factor_code",
+        ErrorCode::WrongPassword => "server_error.wrong_password",
+        ErrorCode::TwoFactorCodeRequired => "server_error.two_factor_code_required",
+        ErrorCode::TwoFactorAlreadyEnabled => "server_error.two_factor_already_enabled",
+        ErrorCode::TwoFactorNotEnabled => "server_error.two_factor_not_enabled",
+        ErrorCode::FeatureUnavailable => "server_error.feature_unavailable",
         ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::InvalidRefreshToken
@@ -113,6 +120,7 @@ pub fn error_message(lang: Language, error: &UiError) -> String {
         UiError::Server { code, message } => server_error_message(lang, *code, message),
         UiError::Network(NetErrorKind::Unreachable) => tr(lang, "net_error.unreachable"),
         UiError::Network(NetErrorKind::Interrupted) => tr(lang, "net_error.interrupted"),
+        UiError::Network(NetErrorKind::Untrusted) => tr(lang, "net_error.untrusted"),
         UiError::UnexpectedStatus(status) => tr_args(
             lang,
             "net_error.unexpected_status",

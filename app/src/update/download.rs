@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::net::client::agent;
+use crate::net::client::Http;
 use crate::state::update::UpdateOffer;
 use crate::update::manifest::UpdateError;
 
@@ -20,9 +20,10 @@ const SMALL_LIMIT: u64 = 1 << 20;
 const ATTEMPTS: u32 = 5;
 
 /// A small document (the manifest or its signature).
-pub fn fetch_small(url: &str) -> Result<Vec<u8>, UpdateError> {
+pub fn fetch_small(http: &Http, url: &str) -> Result<Vec<u8>, UpdateError> {
     let network = |e: &dyn std::fmt::Display| UpdateError::Network(format!("{url}: {e}"));
-    let mut response = agent()
+    let mut response = http
+        .agent()
         .get(url)
         .config()
         .timeout_global(Some(Duration::from_secs(30)))
@@ -46,6 +47,7 @@ pub fn fetch_small(url: &str) -> Result<Vec<u8>, UpdateError> {
 /// The archive of `offer`, verified, in `dir`. `progress(done, total)` is told as bytes
 /// arrive.
 pub fn archive(
+    http: &Http,
     offer: &UpdateOffer,
     dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
@@ -69,7 +71,7 @@ pub fn archive(
         if have == offer.size {
             break;
         }
-        match fetch_from(offer, &part_path, have, progress) {
+        match fetch_from(http, offer, &part_path, have, progress) {
             Ok(()) => break,
             Err(error) => {
                 tracing::info!(%error, "update download interrupted; resuming");
@@ -97,13 +99,14 @@ pub fn archive(
 /// One request for the bytes from `have` on, appended to `part` (or written afresh when the
 /// server sends the whole file).
 fn fetch_from(
+    http: &Http,
     offer: &UpdateOffer,
     part: &Path,
     have: u64,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(), UpdateError> {
     let network = |e: &dyn std::fmt::Display| UpdateError::Network(format!("{}: {e}", offer.url));
-    let mut request = agent().get(&offer.url);
+    let mut request = http.agent().get(&offer.url);
     if have > 0 {
         request = request.header("Range", format!("bytes={have}-"));
     }

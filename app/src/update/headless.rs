@@ -9,6 +9,8 @@ use anyhow::Context as _;
 use crate::build_info::{UPDATE_PUBLIC_KEY, VERSION, manifest_url, platform};
 use crate::cli::Cli;
 use crate::config::{Config, exe_dir};
+use crate::net::client::Http;
+use crate::net::tls::Trust;
 use crate::state::update::UpdateOffer;
 use crate::update::manifest::{self, UpdateError};
 use crate::update::{download, install};
@@ -24,14 +26,15 @@ pub fn run_headless(cli: &Cli) -> anyhow::Result<()> {
         (None, Some(server)) => manifest_url("", server),
         (None, None) => anyhow::bail!("set NATTER_UPDATE_URL (or NATTER_SERVER_URL) to check"),
     };
-    let Some(offer) = check(&url)? else {
+    let http = Http::new(&Trust::load(config.extra_ca_file().as_deref()));
+    let Some(offer) = check(&http, &url)? else {
         println!("natter {VERSION} is up to date");
         return Ok(());
     };
     println!("natter {} is available (this is {VERSION})", offer.version);
     let dir = config.data_dir.join("updates");
     let mut last_percent = u64::MAX;
-    let archive = download::archive(&offer, &dir, &mut |done, total| {
+    let archive = download::archive(&http, &offer, &dir, &mut |done, total| {
         let percent = done * 100 / total.max(1);
         if percent / 10 != last_percent / 10 {
             last_percent = percent;
@@ -46,9 +49,9 @@ pub fn run_headless(cli: &Cli) -> anyhow::Result<()> {
 }
 
 /// Fetches and verifies the manifest at `url`: `Ok(None)` when this is the newest version.
-pub fn check(url: &str) -> Result<Option<UpdateOffer>, UpdateError> {
-    let bytes = download::fetch_small(url)?;
-    let signature = download::fetch_small(&manifest::signature_url(url))?;
+pub fn check(http: &Http, url: &str) -> Result<Option<UpdateOffer>, UpdateError> {
+    let bytes = download::fetch_small(http, url)?;
+    let signature = download::fetch_small(http, &manifest::signature_url(url))?;
     let signature = String::from_utf8_lossy(&signature);
     let manifest = manifest::verify(&bytes, &signature, UPDATE_PUBLIC_KEY)?;
     manifest::offer(&manifest, url, VERSION, &platform())

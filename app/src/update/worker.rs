@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::action::Action;
 use crate::effect::UpdateCommand;
+use crate::net::client::Http;
 use crate::net::wake::Wake;
 use crate::state::update::{UpdateEvent, UpdateOffer};
 use crate::update::headless::check;
@@ -24,6 +25,7 @@ pub fn update_loop(
     actions: &Sender<Action>,
     wake: &Wake,
     updates_dir: &Path,
+    http: &Http,
 ) {
     let report = |event: UpdateEvent| {
         let sent = actions.send(Action::Update(event)).is_ok();
@@ -59,7 +61,7 @@ pub fn update_loop(
             }
             Some(UpdateCommand::CheckNow { url }) => Some(url),
             Some(UpdateCommand::Install(offer)) => {
-                let result = install_offer(&offer, updates_dir, &report);
+                let result = install_offer(http, &offer, updates_dir, &report);
                 if !report(UpdateEvent::Installed(result)) {
                     return;
                 }
@@ -67,7 +69,7 @@ pub fn update_loop(
             }
         };
         if let Some(check_url) = check_url {
-            let result = check(&check_url).map_err(|e| e.to_string());
+            let result = check(http, &check_url).map_err(|e| e.to_string());
             if let Err(error) = &result {
                 tracing::info!(%error, "update check failed");
             }
@@ -82,12 +84,13 @@ pub fn update_loop(
 }
 
 fn install_offer(
+    http: &Http,
     offer: &UpdateOffer,
     updates_dir: &Path,
     report: &dyn Fn(UpdateEvent) -> bool,
 ) -> Result<String, String> {
     let mut last = Instant::now();
-    let archive = download::archive(offer, updates_dir, &mut |done, total| {
+    let archive = download::archive(http, offer, updates_dir, &mut |done, total| {
         if last.elapsed() >= PROGRESS_EVERY || done == total {
             last = Instant::now();
             report(UpdateEvent::Progress { done, total });

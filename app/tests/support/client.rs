@@ -1,4 +1,4 @@
-//! A Natter client without a window: the app's own [`Executor`] (ehttp, ewebsock, timer
+//! A Natter client without a window: the app's own [`Executor`] (HTTP, WebSocket, timer
 //! threads) and [`reduce`], driven by a test that waits for conditions on the state.
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use natter::action::Action;
 use natter::net::Executor;
+use natter::net::tls::Trust;
 use natter::reduce::reduce;
 use natter::state::AppState;
 use natter::token_store::TokenStore;
@@ -26,8 +27,14 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client of the server at `server_url`, with its own data dir (file token store).
+    /// A client of the server at `server_url`, with its own data dir (file token store),
+    /// trusting the system's roots.
     pub fn new(name: &str, server_url: &str) -> Client {
+        Client::with_trust(name, server_url, &Trust::load(None))
+    }
+
+    /// [`Client::new`] trusting `trust`'s roots.
+    pub fn with_trust(name: &str, server_url: &str, trust: &Trust) -> Client {
         let dir = std::env::temp_dir().join(format!("natter-e2e-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let (sender, inbox) = channel();
@@ -36,6 +43,7 @@ impl Client {
             sender,
             Arc::new(|| {}),
             dir.join("updates"),
+            trust,
         );
         let state = AppState::new(
             natter::i18n::Language::English,
