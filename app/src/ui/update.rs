@@ -1,11 +1,12 @@
 //! The Settings sections about the app itself: updates (the automatic check, the manifest
 //! address, "Version X is available" with its notes, the download's progress, restart) and
-//! About (name, version, commit, licence).
+//! About (name, version, commit, licence, portable mode, the extra CA trusted).
 
 use egui::Ui;
 
 use crate::action::Action;
 use crate::build_info::{COMMIT, LICENCE, VERSION};
+use crate::config::ExtraCa;
 use crate::i18n::{tr, tr_args};
 use crate::state::update::UpdateStatus;
 use crate::state::{AppState, Preference};
@@ -137,5 +138,31 @@ pub fn about_ui(ui: &mut Ui, state: &AppState) {
             "settings.about_portable",
             &[("dir", dir.display().to_string())],
         ));
+    }
+    match &state.extra_ca {
+        ExtraCa::None => {}
+        ExtraCa::Loaded { path, certificates } => {
+            ui.label(tr_args(
+                lang,
+                "settings.about_extra_ca",
+                &[
+                    ("file", path.display().to_string()),
+                    ("count", certificates.to_string()),
+                ],
+            ));
+        }
+        ExtraCa::Failed { path, reason } => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                tr_args(
+                    lang,
+                    "settings.about_extra_ca_failed",
+                    &[
+                        ("file", path.display().to_string()),
+                        ("reason", reason.clone()),
+                    ],
+                ),
+            );
+        }
     }
 }
