@@ -56,6 +56,9 @@ pub struct Settings {
     pub rest_rate_per_min: u32,
     /// `NATTER_RATE_MESSAGES_PER_MIN`: messages a user may send per minute.
     pub message_rate_per_min: u32,
+    /// `NATTER_RATE_LOGIN_FAILURES_PER_MIN`: failed sign-ins one username may have per minute
+    /// (from any address); then 429 until the minute is over.
+    pub login_failures_per_min: u32,
     /// `NATTER_EDIT_WINDOW_SECS`: how long after sending a message can be edited.
     pub edit_window: Duration,
     /// `NATTER_EVENTS_RETAINED`: events kept per chat for catch-up; a client further behind
@@ -209,6 +212,12 @@ impl Settings {
             message_rate_per_min: number(
                 "NATTER_RATE_MESSAGES_PER_MIN",
                 &var("NATTER_RATE_MESSAGES_PER_MIN", "300"),
+                1,
+                1_000_000,
+            )?,
+            login_failures_per_min: number(
+                "NATTER_RATE_LOGIN_FAILURES_PER_MIN",
+                &var("NATTER_RATE_LOGIN_FAILURES_PER_MIN", "10"),
                 1,
                 1_000_000,
             )?,

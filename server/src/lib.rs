@@ -13,6 +13,7 @@ pub mod error;
 pub mod file_settings;
 pub mod files;
 pub mod limits;
+pub mod local_limits;
 pub mod members;
 pub mod openapi;
 pub mod presence;

@@ -1,6 +1,7 @@
 //! Rate limits shared by every server process: fixed one-minute windows counted in Redis.
-//! When Redis is down the limits are not enforced (and the error is counted): a cache outage
-//! must not stop people from chatting.
+//! While Redis does not answer, each process counts on its own (`local_limits`): a limit
+//! stays a limit in an outage (at most N times it with N processes), and nobody waits for
+//! Redis to come back.
 
 use std::time::Duration;
 
@@ -18,34 +19,79 @@ use crate::state::AppState;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// The current window: its number and the seconds until it ends.
+fn window() -> (i64, u64) {
+    let now = Utc::now().timestamp();
+    let window = WINDOW.as_secs() as i64;
+    (now / window, (window - now % window).max(1) as u64)
+}
+
+/// Counts one event for `who` in `bucket` (`count`) or only reads how many there were;
+/// answers the number in the current window.
+async fn tally(state: &AppState, bucket: &str, who: &str, count: bool) -> u64 {
+    let (slot, _) = window();
+    let key = counter_key(state, bucket, who, slot);
+    let mut conn = state.redis.conn();
+    let counted: redis::RedisResult<(Option<u64>,)> = if count {
+        redis::pipe()
+            .cmd("INCR")
+            .arg(&key)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(WINDOW.as_secs() * 2)
+            .ignore()
+            .query_async(&mut conn)
+            .await
+    } else {
+        redis::pipe()
+            .cmd("GET")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+    };
+    match counted {
+        Ok((n,)) => n.unwrap_or(0),
+        Err(e) => {
+            metrics::counter!("natter_redis_errors_total", "op" => "rate_limit").increment(1);
+            tracing::warn!(error = %e, "rate limit counted in this process only: Redis error");
+            if count {
+                state.local_limits.increment(&key, slot)
+            } else {
+                state.local_limits.get(&key, slot)
+            }
+        }
+    }
+}
+
+fn limited() -> ApiError {
+    ApiError::RateLimited {
+        retry_after_secs: window().1,
+    }
+}
+
 /// Counts one event for `who` in `bucket`; `RateLimited` once more than `limit` happened in
 /// the current window.
 pub async fn check(state: &AppState, bucket: &str, who: &str, limit: u32) -> Result<(), ApiError> {
-    let now = Utc::now().timestamp();
-    let window = WINDOW.as_secs() as i64;
-    let slot = now / window;
-    let key = counter_key(state, bucket, who, slot);
-    let mut conn = state.redis.conn();
-    let counted: redis::RedisResult<(i64,)> = redis::pipe()
-        .cmd("INCR")
-        .arg(&key)
-        .cmd("EXPIRE")
-        .arg(&key)
-        .arg(window * 2)
-        .ignore()
-        .query_async(&mut conn)
-        .await;
-    match counted {
-        Ok((n,)) if n > i64::from(limit) => Err(ApiError::RateLimited {
-            retry_after_secs: (window - now % window).max(1) as u64,
-        }),
-        Ok(_) => Ok(()),
-        Err(e) => {
-            metrics::counter!("natter_redis_errors_total", "op" => "rate_limit").increment(1);
-            tracing::warn!(error = %e, "rate limit not enforced: Redis error");
-            Ok(())
-        }
+    if tally(state, bucket, who, true).await > u64::from(limit) {
+        return Err(limited());
     }
+    Ok(())
+}
+
+/// Whether `username` may try to sign in now: `RateLimited` after
+/// `NATTER_RATE_LOGIN_FAILURES_PER_MIN` failed attempts in this window, from any address (a
+/// guesser spread over many addresses still meets it).
+pub async fn check_login(state: &AppState, username: &str) -> Result<(), ApiError> {
+    let failures = tally(state, "login", &username.to_lowercase(), false).await;
+    if failures >= u64::from(state.settings.login_failures_per_min) {
+        return Err(limited());
+    }
+    Ok(())
+}
+
+/// Counts a failed sign-in of `username`.
+pub async fn login_failed(state: &AppState, username: &str) {
+    tally(state, "login", &username.to_lowercase(), true).await;
 }
 
 /// `rl:<bucket>:<who>:<slot>`: the counter of one window.
@@ -85,6 +131,17 @@ fn bulk_transfer(req: &ServiceRequest) -> bool {
     }
 }
 
+/// `?token=` of a WebSocket upgrade.
+fn url_token(req: &ServiceRequest) -> Option<&str> {
+    if !req.path().ends_with("/ws") {
+        return None;
+    }
+    req.query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
+}
+
 /// Middleware: the per-user REST rate for `/api/v1`. Signed-in requests count per user (from
 /// the token's subject), others per client address (behind a trusted proxy, the address it
 /// forwards).
@@ -96,7 +153,11 @@ pub async fn rest_rate_limit(
         if bulk_transfer(&req) {
             return next.call(req).await;
         }
-        let verified = bearer_token(req.request()).map(|t| state.jwt.verify(t));
+        let header = bearer_token(req.request());
+        // a socket opened the deprecated way, with its token in the URL, counts for the
+        // token's (verified) owner like any other signed-in request
+        let token = header.or_else(|| url_token(&req));
+        let verified = token.map(|t| state.jwt.verify(t));
         let who = verified
             .as_ref()
             .and_then(|v| v.as_ref().ok())
@@ -109,7 +170,7 @@ pub async fn rest_rate_limit(
                 format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())
             });
         check(&state, "rest", &who, state.settings.rest_rate_per_min).await?;
-        if let Some(result) = verified {
+        if let Some(result) = verified.filter(|_| header.is_some()) {
             req.extensions_mut().insert(VerifiedToken(result));
         }
     }

@@ -93,6 +93,7 @@ impl Application {
             writer,
             invalidations,
             storage,
+            local_limits: Default::default(),
         });
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());

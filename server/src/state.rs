@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::DbPool;
 use crate::db::writer::Writer;
 use crate::files::storage::Storage;
+use crate::local_limits::LocalCounters;
 use crate::realtime::bus::Bus;
 use crate::realtime::registry::Registry;
 
@@ -34,4 +35,6 @@ pub struct AppState {
     pub invalidations: Arc<Invalidations>,
     /// Where finished files are kept.
     pub storage: Storage,
+    /// Rate-limit counters of this process, used while Redis does not answer.
+    pub local_limits: LocalCounters,
 }

@@ -328,6 +328,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "realtime/registry",
                 "realtime/bus",
                 "search",
+                "local_limits",
             ],
             &["state"],
             &[

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, password, tokens};
 use crate::db::{self, sessions::Refreshed, users::Created};
 use crate::error::ApiError;
+use crate::limits;
 use crate::state::AppState;
 
 /// Longest device name kept; longer User-Agents are cut.
@@ -65,6 +66,7 @@ pub async fn register_user(
     (status = 200, description = "signed in", body = AuthTokens),
     (status = 400, description = "malformed input", body = ErrorBody),
     (status = 401, description = "invalid_credentials", body = ErrorBody),
+    (status = 429, description = "too many failed sign-ins for this username (or from this address) this minute", body = ErrorBody),
 ))]
 #[post("/auth/login")]
 pub async fn login(
@@ -76,6 +78,7 @@ pub async fn login(
     let username = Username::parse(&body.username)?;
     let password = Password::parse(&body.password)?;
     let device_name = device_name(body.device_name.as_deref(), &req)?;
+    limits::check_login(&state, username.as_str()).await?;
     let row = {
         let username = username.clone();
         db::run(&state.db, move |conn| {
@@ -91,6 +94,7 @@ pub async fn login(
     let user = match row {
         Some(user) if matches => user,
         _ => {
+            limits::login_failed(&state, username.as_str()).await;
             return Err(ApiError::unauthorized(
                 ErrorCode::InvalidCredentials,
                 "wrong username or password",

@@ -11,6 +11,7 @@ mod files;
 mod groups;
 mod health;
 mod invites;
+mod limits;
 mod links;
 mod list_truth;
 mod login;
