@@ -22,6 +22,8 @@ async fn a_socket_closes_when_its_access_token_expires() {
     let app = short_lived().await;
     let tokens = app.signed_in_user().await;
     let mut ws = WsClient::connect(&app.ws_url(), &tokens.token).await;
+    // the token lives 10 s, as long as a frame is awaited: start waiting halfway
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let expired = ws
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await;
