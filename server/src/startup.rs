@@ -26,6 +26,7 @@ use crate::openapi::ApiDoc;
 use crate::realtime::Registry;
 use crate::realtime::bus::Bus;
 use crate::routes;
+use crate::routes::unmatched::RouteMethods;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
 use crate::{presence, telemetry};
@@ -103,7 +104,7 @@ impl Application {
         files::service::start_sweeper(state.clone());
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
-            let (app, openapi) = App::new()
+            let (app, mut openapi) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
@@ -113,20 +114,26 @@ impl Application {
                 .app_data(routes::extractor_errors::query_config())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.wrap(actix_web::middleware::from_fn(
-                routes::metrics::time_requests,
-            ))
-            .wrap(TracingLogger::<RequestSpan>::new())
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
-            .route(
-                "/api/docs",
-                web::get().to(|| async {
-                    actix_web::HttpResponse::PermanentRedirect()
-                        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
-                        .finish()
-                }),
-            )
-            .default_service(web::to(routes::not_found))
+            crate::openapi::complete(&mut openapi);
+            let route_methods = web::Data::new(RouteMethods::from_openapi(&openapi));
+            app.app_data(route_methods)
+                .wrap(actix_web::middleware::from_fn(
+                    routes::headers::security_headers,
+                ))
+                .wrap(actix_web::middleware::from_fn(
+                    routes::metrics::time_requests,
+                ))
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+                .route(
+                    "/api/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(routes::unmatched::answer))
         })
         // small interactive frames: send at once rather than wait for Nagle's algorithm
         .tcp_nodelay(true)

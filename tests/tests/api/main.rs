@@ -5,6 +5,7 @@
 
 mod around;
 mod changes;
+mod contract;
 mod chats;
 mod events;
 mod files;
