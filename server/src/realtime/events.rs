@@ -1,8 +1,8 @@
 //! What is delivered to a WebSocket connection (its actor's messages), the id that names a
 //! connection within this process, and its [`Outbox`]: how far behind its writer is.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::Message as ActixMessage;
@@ -139,7 +139,10 @@ impl Outbox {
             return;
         }
         metrics::counter!("natter_ws_closed_total", "reason" => why.label()).increment(1);
-        tracing::info!(reason = why.label(), "closing a WebSocket from outside its actor");
+        tracing::info!(
+            reason = why.label(),
+            "closing a WebSocket from outside its actor"
+        );
         if let Some(socket) = &self.socket {
             let _ = socket.0.shutdown(std::net::Shutdown::Both);
         }

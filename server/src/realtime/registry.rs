@@ -14,12 +14,14 @@ use uuid::Uuid;
 use super::commands::RoomHandle;
 use super::events::{ConnId, Deliver, Disconnect, Outbox};
 
+/// One connection as the registry keeps it: how to reach its actor, and its outbox.
 #[derive(Clone)]
-struct Conn {
-    session: SessionId,
-    deliver: Recipient<Deliver>,
-    disconnect: Recipient<Disconnect>,
-    outbox: Arc<Outbox>,
+pub struct Conn {
+    /// The session it was opened with (closed with it).
+    pub session: SessionId,
+    pub deliver: Recipient<Deliver>,
+    pub disconnect: Recipient<Disconnect>,
+    pub outbox: Arc<Outbox>,
 }
 
 /// Connections and rooms of this process.
@@ -49,30 +51,13 @@ impl Registry {
 
     /// Adds a connection unless the user has `cap` here already (`None`); `Some(true)` when
     /// it is the user's first on this process.
-    pub fn connect(
-        &self,
-        user: UserId,
-        session: SessionId,
-        conn: ConnId,
-        deliver: Recipient<Deliver>,
-        disconnect: Recipient<Disconnect>,
-        outbox: Arc<Outbox>,
-        cap: usize,
-    ) -> Option<bool> {
+    pub fn connect(&self, user: UserId, id: ConnId, conn: Conn, cap: usize) -> Option<bool> {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
         let conns = users.entry(user).or_default();
         if conns.len() >= cap {
             return None;
         }
-        conns.insert(
-            conn,
-            Conn {
-                session,
-                deliver,
-                disconnect,
-                outbox,
-            },
-        );
+        conns.insert(id, conn);
         Some(conns.len() == 1)
     }
 

@@ -17,6 +17,7 @@ use super::actions::{self, Asked};
 use super::budget::{FrameBudget, TypingThrottle};
 use super::commands::{MarkRead, PostMessage, SetTyping};
 use super::events::{ConnId, ConnSocket, Deliver, Disconnect, Outbox};
+use super::registry::Conn;
 use super::room::room_for;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -340,11 +341,13 @@ impl Actor for WsSession {
     fn started(&mut self, ctx: &mut Self::Context) {
         let Some(first_here) = self.state.registry.connect(
             self.user,
-            self.session,
             self.id,
-            ctx.address().recipient(),
-            ctx.address().recipient(),
-            self.outbox.clone(),
+            Conn {
+                session: self.session,
+                deliver: ctx.address().recipient(),
+                disconnect: ctx.address().recipient(),
+                outbox: self.outbox.clone(),
+            },
             self.state.settings.ws.connections_per_user,
         ) else {
             // another upgrade took the last place since this one was checked

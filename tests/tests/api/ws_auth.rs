@@ -139,7 +139,7 @@ async fn a_ticket_opens_one_socket_once_without_a_token_in_the_url() {
     // spent
     let again = app
         .client
-        .get(&url.replace("ws://", "http://"))
+        .get(url.replace("ws://", "http://"))
         .header("Connection", "Upgrade")
         .header("Upgrade", "websocket")
         .header("Sec-WebSocket-Version", "13")
