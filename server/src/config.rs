@@ -76,6 +76,37 @@ pub struct Settings {
     pub files: FileSettings,
     /// The WebSocket's limits (`NATTER_WS_*`).
     pub ws: WsSettings,
+    /// `NATTER_TOTP_KEY`: 32 bytes, base64, that encrypt the two-factor secrets at rest.
+    /// Unset: two-factor authentication cannot be set up (503 `feature_unavailable`).
+    pub totp_key: Option<TotpKey>,
+}
+
+/// The key of the stored two-factor secrets; its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpKey(pub [u8; 32]);
+
+impl std::fmt::Debug for TotpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpKey(***)")
+    }
+}
+
+impl TotpKey {
+    fn from_setting(value: Option<String>) -> Result<Option<Self>, ConfigError> {
+        use base64::Engine;
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok());
+        bytes.map(|b| Some(Self(b))).ok_or_else(|| ConfigError {
+            var: "NATTER_TOTP_KEY",
+            value: "<hidden>".to_owned(),
+            problem: "expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)".to_owned(),
+        })
+    }
 }
 
 /// Only for local development (`NATTER_DEV=1`); start-up warns when it is in use.
@@ -249,6 +280,9 @@ impl Settings {
             log_format,
             files: FileSettings::from_lookup(&var, |k| get(k).filter(|v| !v.trim().is_empty()))?,
             ws: WsSettings::from_lookup(&var)?,
+            totp_key: TotpKey::from_setting(
+                get("NATTER_TOTP_KEY").filter(|v| !v.trim().is_empty()),
+            )?,
         })
     }
 
@@ -423,5 +457,22 @@ mod tests {
     fn the_jwt_secret_never_appears_in_the_error() {
         let err = Settings::from_map(&map(&[("NATTER_JWT_SECRET", "tooshort")])).unwrap_err();
         assert!(!err.to_string().contains("tooshort"));
+    }
+
+    #[test]
+    fn the_totp_key_is_32_bytes_of_base64_and_optional() {
+        let unset = Settings::from_map(&map(&[("NATTER_DEV", "1")])).unwrap();
+        assert!(unset.totp_key.is_none());
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let set =
+            Settings::from_map(&map(&[("NATTER_DEV", "1"), ("NATTER_TOTP_KEY", key)])).unwrap();
+        assert_eq!(set.totp_key.as_ref().map(|k| k.0[31]), Some(31));
+        assert!(!format!("{set:?}").contains(key));
+        for (bad, why) in [("AAEC", "too short"), ("not base64!", "not base64")] {
+            let err = Settings::from_map(&map(&[("NATTER_DEV", "1"), ("NATTER_TOTP_KEY", bad)]))
+                .unwrap_err();
+            assert_eq!(err.var, "NATTER_TOTP_KEY", "{why}");
+            assert!(!err.to_string().contains(bad), "{why}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "registration, sign-in, tokens, devices"),
+        (name = "account", description = "two-factor authentication, password, export, deletion"),
         (name = "users", description = "profiles and search"),
         (name = "chats", description = "direct and group chats, the chat list"),
         (name = "messages", description = "history, sending, read cursors"),

@@ -34,6 +34,20 @@ pub enum ErrorCode {
     InvalidRefreshToken,
     /// 401: an already-rotated refresh token was presented; the session is now revoked.
     RefreshTokenReused,
+    /// 401: the sign-in ticket of a two-factor login is unknown, expired, used, or spent by
+    /// too many wrong codes; sign in with the password again.
+    InvalidLoginTicket,
+    /// 401 at `/auth/login/2fa`, 403 elsewhere: the two-factor or recovery code is wrong,
+    /// already used, or its time step was used already.
+    InvalidTwoFactorCode,
+    /// 403: the password given to confirm an account change is wrong.
+    WrongPassword,
+    /// 403: two-factor authentication is on, so this change needs a code too.
+    TwoFactorCodeRequired,
+    /// 409: two-factor authentication is already on (disable it first).
+    TwoFactorAlreadyEnabled,
+    /// 409: two-factor authentication is off (or its set-up was not started).
+    TwoFactorNotEnabled,
     /// 403: authenticated but not allowed.
     Forbidden,
     /// 403: the message is someone else's (edit), or deleting it for everyone is not yours to do.
@@ -108,6 +122,9 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: a dependency (PostgreSQL, Redis) is unavailable.
     ServiceUnavailable,
+    /// 503: this server is not configured for the feature (two-factor authentication without
+    /// `NATTER_TOTP_KEY`).
+    FeatureUnavailable,
     /// 500: a bug; the details are in the server log.
     Internal,
     /// A code this build does not know yet (a newer server).

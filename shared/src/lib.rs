@@ -15,8 +15,8 @@ pub mod ws;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChatId, FileId, InviteId, MessageId, RequestId, SessionId, UserId};
 pub use validation::{
-    Bio, ChatDescription, ChatTitle, DisplayName, Emoji, Field, MessageText, Password, Username,
-    ValidationError, ValidationErrorKind,
+    Bio, ChatDescription, ChatTitle, DisplayName, Emoji, Field, MessageText, Password,
+    RecoveryCode, TwoFactorCode, Username, ValidationError, ValidationErrorKind,
 };
 
 /// The path prefix of every REST endpoint.

@@ -33,6 +33,9 @@ pub enum Field {
     ExpiresInSecs,
     MaxUses,
     Attachments,
+    /// A two-factor code (six digits) or a recovery code.
+    Code,
+    NewPassword,
 }
 
 impl Field {
@@ -59,6 +62,8 @@ impl Field {
             Field::ExpiresInSecs => "expires_in_secs",
             Field::MaxUses => "max_uses",
             Field::Attachments => "attachments",
+            Field::Code => "code",
+            Field::NewPassword => "new_password",
         }
     }
 }
@@ -89,7 +94,7 @@ pub struct ValidationError {
 }
 
 fn describe(field: &Field, kind: &ValidationErrorKind) -> String {
-    let unit = if *field == Field::Password {
+    let unit = if matches!(field, Field::Password | Field::NewPassword) {
         "bytes"
     } else {
         "characters"
@@ -750,5 +755,126 @@ mod emoji_tests {
             assert_eq!(e.field, Field::Emoji, "{bad:?}");
             assert_eq!(e.kind, ValidationErrorKind::NotAnEmoji, "{bad:?}");
         }
+    }
+}
+
+/// A six-digit code of an authenticator app (RFC 6238); spaces typed between the digits are
+/// ignored. Its `Debug` hides the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TwoFactorCode(String);
+
+impl TwoFactorCode {
+    pub const DIGITS: usize = 6;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        check_chars(Field::Code, digits.len(), Self::DIGITS, Self::DIGITS)?;
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ValidationError::new(
+                Field::Code,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TwoFactorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TwoFactorCode(***)")
+    }
+}
+
+/// A single-use recovery code as handed out (`abcde-fghij`): ten letters and digits of the
+/// base32 alphabet; case, spaces and dashes are ignored. Its `Debug` hides the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecoveryCode(String);
+
+impl RecoveryCode {
+    pub const CHARS: usize = 10;
+    /// The letters a code is made of (RFC 4648 base32, lower case).
+    pub const ALPHABET: &'static [u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let folded: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        check_chars(
+            Field::Code,
+            folded.chars().count(),
+            Self::CHARS,
+            Self::CHARS,
+        )?;
+        if !folded.bytes().all(|b| Self::ALPHABET.contains(&b)) {
+            return Err(ValidationError::new(
+                Field::Code,
+                ValidationErrorKind::InvalidCharacters,
+            ));
+        }
+        Ok(Self(folded))
+    }
+
+    /// The code without its dash, lower case: what is hashed.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The code as shown to a person: `abcde-fghij`.
+    pub fn formatted(&self) -> String {
+        let (a, b) = self.0.split_at(Self::CHARS / 2);
+        format!("{a}-{b}")
+    }
+}
+
+impl fmt::Debug for RecoveryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryCode(***)")
+    }
+}
+
+#[cfg(test)]
+mod two_factor_code_tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_with_spaces_ignored() {
+        for (input, ok, why) in [
+            ("123456", true, "six digits"),
+            ("123 456", true, "a space in the middle, as apps show it"),
+            ("12345", false, "too short"),
+            ("1234567", false, "too long"),
+            ("12345a", false, "a letter"),
+            ("12345\u{0}", false, "a NUL"),
+        ] {
+            assert_eq!(TwoFactorCode::parse(input).is_ok(), ok, "{why}");
+        }
+    }
+
+    #[test]
+    fn recovery_codes_ignore_case_and_dashes() {
+        let code = RecoveryCode::parse("ABCDE-fgh23").expect("valid");
+        assert_eq!(code.expose(), "abcdefgh23");
+        assert_eq!(code.formatted(), "abcde-fgh23");
+        for (input, why) in [
+            ("abcde-fgh1", "1 is not in the alphabet"),
+            ("abcd", "too short"),
+            ("abcde-fghij-k", "too long"),
+        ] {
+            assert!(RecoveryCode::parse(input).is_err(), "{why}");
+        }
+    }
+
+    #[test]
+    fn neither_shows_its_value_in_debug() {
+        let code = TwoFactorCode::parse("123456").expect("valid");
+        assert!(!format!("{code:?}").contains("123456"));
+        let code = RecoveryCode::parse("abcdefghij").expect("valid");
+        assert!(!format!("{code:?}").contains("abcde"));
     }
 }

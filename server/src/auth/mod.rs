@@ -3,7 +3,10 @@
 
 pub mod extractor;
 pub mod password;
+pub mod second_factor;
+pub mod sign_in;
 pub mod tokens;
+pub mod totp;
 
 pub use extractor::AuthUser;
 pub use tokens::{Claims, JwtKeys, TokenError};

@@ -1,9 +1,11 @@
 //! PostgreSQL through diesel: the pool, the blocking helper, and one module per table.
 
+pub mod accounts;
 pub mod batch;
 pub mod changes;
 pub mod chats;
 pub mod events;
+pub mod export;
 pub mod files;
 pub mod invites;
 pub mod links;
@@ -18,6 +20,7 @@ pub mod schema;
 pub mod search;
 pub mod search_terms;
 pub mod sessions;
+pub mod two_factor;
 pub mod users;
 pub mod writer;
 

@@ -130,6 +130,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_tickets (ticket_hash) {
+        ticket_hash -> Bytea,
+        user_id -> Uuid,
+        device_name -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        failed_attempts -> Int4,
+    }
+}
+
+diesel::table! {
     message_edits (message_id, request_id) {
         message_id -> Uuid,
         request_id -> Uuid,
@@ -171,6 +182,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -188,6 +207,16 @@ diesel::table! {
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> Uuid,
+        secret_encrypted -> Bytea,
+        enabled_at -> Nullable<Timestamptz>,
+        last_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -210,6 +239,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         last_seen_at -> Nullable<Timestamptz>,
         avatar_id -> Nullable<Uuid>,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -227,13 +257,16 @@ diesel::joinable!(chats -> users (created_by));
 diesel::joinable!(hidden_messages -> chats (chat_id));
 diesel::joinable!(hidden_messages -> messages (message_id));
 diesel::joinable!(hidden_messages -> users (user_id));
+diesel::joinable!(login_tickets -> users (user_id));
 diesel::joinable!(message_edits -> messages (message_id));
 diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> chats (chat_id));
 diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(two_factor -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     chat_bans,
@@ -246,11 +279,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     files,
     hidden_messages,
     join_requests,
+    login_tickets,
     message_edits,
     message_reactions,
     messages,
+    recovery_codes,
     refresh_tokens,
     sessions,
+    two_factor,
     user_blocks,
     users,
 );

@@ -149,7 +149,7 @@ pub fn search(
         "(u.username LIKE $2 OR natter_fold(u.display_name) LIKE $2)".to_owned()
     };
     let sql = format!(
-        "SELECT u.* FROM users u WHERE {found} \
+        "SELECT u.* FROM users u WHERE u.deleted_at IS NULL AND {found} \
          ORDER BY u.username = $1 DESC, u.username LIKE $2 DESC, \
          ({display} LIKE $2 OR {display} LIKE $4) DESC, \
          similarity({names}, $1) DESC, u.username \

@@ -3,12 +3,14 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
 use natter_shared::api::{
-    AuthTokens, LoginRequest, RefreshRequest, RegisterRequest, SessionInfo, SessionList, User,
+    AuthTokens, LoginAnswer, LoginRequest, RefreshRequest, RegisterRequest, SessionInfo,
+    SessionList, User,
 };
 use natter_shared::{DisplayName, ErrorBody, ErrorCode, Field, Password, SessionId, Username};
 use uuid::Uuid;
 
-use crate::auth::{AuthUser, password, tokens};
+use crate::auth::sign_in::{self, tokens_for};
+use crate::auth::{AuthUser, password, second_factor, tokens};
 use crate::db::{self, sessions::Refreshed, users::Created};
 use crate::error::ApiError;
 use crate::limits;
@@ -61,9 +63,11 @@ pub async fn register_user(
     }
 }
 
-/// Signs in: creates a session (a device) and returns its tokens.
+/// Signs in: creates a session (a device) and returns its tokens. With two-factor
+/// authentication on, a correct password answers a ticket instead (`two_factor_required`),
+/// which `POST /auth/login/2fa` turns into the tokens.
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
-    (status = 200, description = "signed in", body = AuthTokens),
+    (status = 200, description = "signed in (`AuthTokens`), or a two-factor ticket", body = LoginAnswer),
     (status = 400, description = "malformed input", body = ErrorBody),
     (status = 401, description = "invalid_credentials", body = ErrorBody),
     (status = 429, description = "too many failed sign-ins for this username (or from this address) this minute", body = ErrorBody),
@@ -73,7 +77,7 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
-) -> Result<web::Json<AuthTokens>, ApiError> {
+) -> Result<web::Json<LoginAnswer>, ApiError> {
     let body = body.into_inner();
     let username = Username::parse(&body.username)?;
     let password = Password::parse(&body.password)?;
@@ -101,35 +105,17 @@ pub async fn login(
             ));
         }
     };
-    let now = Utc::now();
-    let session_id = Uuid::new_v4();
-    let (refresh_token, refresh_hash) = tokens::new_refresh_token();
-    let refresh_expires = now + state.settings.refresh_ttl;
     let user_id = user.id;
-    db::run(&state.db, move |conn| {
-        Ok(db::sessions::create(
-            conn,
-            &db::sessions::NewSession {
-                id: session_id,
-                user_id,
-                device_name: &device_name,
-            },
-            &db::sessions::NewRefreshToken {
-                token_hash: &refresh_hash,
-                session_id,
-                expires_at: refresh_expires,
-            },
-        )?)
+    let two_factor = db::run(&state.db, move |conn| {
+        Ok(db::two_factor::is_enabled(conn, user_id)?)
     })
     .await?;
-    tracing::info!(user_id = %user.id, session_id = %session_id, "signed in");
-    Ok(web::Json(tokens_for(
-        &state,
-        user.to_api(),
-        session_id,
-        refresh_token,
-        now,
-    )?))
+    if two_factor {
+        let challenge = second_factor::challenge(&state, user_id, device_name).await?;
+        return Ok(web::Json(LoginAnswer::TwoFactor(challenge)));
+    }
+    let tokens = sign_in::open_session(&state, user.to_api(), device_name).await?;
+    Ok(web::Json(LoginAnswer::Tokens(tokens)))
 }
 
 /// Exchanges a refresh token for new tokens. Each refresh token works once; presenting one
@@ -258,23 +244,6 @@ async fn revoke(state: &AppState, auth: AuthUser, session: SessionId) -> Result<
     state.bus.close_session(session);
     tracing::info!(user_id = %user_id, session_id = %session, "session revoked");
     Ok(())
-}
-
-fn tokens_for(
-    state: &AppState,
-    user: User,
-    session_id: Uuid,
-    refresh_token: String,
-    now: chrono::DateTime<Utc>,
-) -> Result<AuthTokens, ApiError> {
-    let ttl = state.settings.access_ttl.as_secs();
-    Ok(AuthTokens {
-        token: state.jwt.issue(user.id.0, session_id, now, ttl)?,
-        expires_in: ttl,
-        refresh_token,
-        session_id: SessionId(session_id),
-        user,
-    })
 }
 
 /// The device name given at login, else the User-Agent, else "Unknown device".

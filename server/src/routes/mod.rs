@@ -1,9 +1,11 @@
 //! HTTP handlers, one file per resource.
 
+pub mod account;
 pub mod auth;
 pub mod changes;
 pub mod chats;
 pub mod events;
+pub mod export;
 pub mod extractor_errors;
 pub mod files;
 pub mod headers;
@@ -15,6 +17,7 @@ pub mod messages;
 pub mod metrics;
 pub mod requests;
 pub mod search;
+pub mod two_factor;
 pub mod unmatched;
 pub mod updates;
 pub mod uploads;
@@ -45,6 +48,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auth::logout)
                 .service(auth::list_sessions)
                 .service(auth::revoke_session)
+                .service(two_factor::login_two_factor)
+                .service(two_factor::two_factor_status)
+                .service(two_factor::set_up_two_factor)
+                .service(two_factor::enable_two_factor)
+                .service(two_factor::disable_two_factor)
+                .service(two_factor::regenerate_recovery_codes)
+                .service(account::change_password)
+                .service(account::revoke_other_sessions)
+                .service(account::delete_account)
+                .service(export::export_account)
                 .service(requests::list_blocks)
                 .service(requests::block_user)
                 .service(requests::unblock_user)

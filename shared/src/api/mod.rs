@@ -1,5 +1,6 @@
 //! Request and response bodies of the REST API, one module per resource.
 
+pub mod account;
 pub mod auth;
 pub mod chats;
 pub mod events;
@@ -9,6 +10,7 @@ pub mod messages;
 pub mod search;
 pub mod users;
 
+pub use account::*;
 pub use auth::*;
 pub use chats::*;
 pub use events::*;

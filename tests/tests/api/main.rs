@@ -3,10 +3,11 @@
 // A test crate: unwrap is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account;
 mod around;
 mod changes;
-mod contract;
 mod chats;
+mod contract;
 mod events;
 mod files;
 mod groups;
@@ -29,6 +30,7 @@ mod scanning;
 mod search;
 mod sessions;
 mod tokens;
+mod two_factor;
 mod updates;
 mod uploads;
 mod users;
