@@ -178,7 +178,7 @@ fn every_secret_comes_from_the_operator_and_only_nginx_is_public() {
     // `${VAR:?message}` stops compose when VAR is unset; `${VAR:-default}` would ship a secret
     let defaulted = Regex::new(r"\$\{[A-Z_]*(SECRET|PASSWORD|KEY)[A-Z_]*:-").unwrap();
     assert!(!defaulted.is_match(&text), "a secret with a default value");
-    let secret = Regex::new(r"SECRET|PASSWORD").unwrap();
+    let secret = Regex::new(r"SECRET|PASSWORD|TOTP_KEY").unwrap();
     let required = Regex::new(r"\$\{[A-Z_]+:\?[^}]+\}").unwrap();
     let mut secrets = 0;
     for (service, var, value) in environments(&doc) {
@@ -190,7 +190,7 @@ fn every_secret_comes_from_the_operator_and_only_nginx_is_public() {
             );
         }
     }
-    assert!(secrets >= 5, "JWT, PostgreSQL, MinIO (twice), Grafana");
+    assert!(secrets >= 6, "JWT, TOTP key, PostgreSQL, MinIO (twice), Grafana");
     for (name, service) in doc["services"].as_object().unwrap() {
         for port in service["ports"].as_array().into_iter().flatten() {
             let port = port.as_str().unwrap();

@@ -97,7 +97,8 @@ pub async fn verify(state: &AppState, user: Uuid, proof: Proof) -> Result<bool, 
                 let Some(row) = db::two_factor::find(conn, user)? else {
                     return Ok(false);
                 };
-                let secret = totp::open(&key, user, &row.secret_encrypted)?;
+                let secret =
+                    totp::open(&key, user, &row.secret_encrypted).map_err(ApiError::Unavailable)?;
                 let Some(step) = totp::matching_step(&secret, &code, totp::unix_now()) else {
                     return Ok(false);
                 };

@@ -179,7 +179,8 @@ pub async fn enable_two_factor(
         if row.enabled_at.is_some() {
             return Ok(Err(already_enabled()));
         }
-        let secret = totp::open(&key, user, &row.secret_encrypted)?;
+        let secret =
+            totp::open(&key, user, &row.secret_encrypted).map_err(ApiError::Unavailable)?;
         let step = totp::matching_step(&secret, &code, totp::unix_now())
             .and_then(|s| i64::try_from(s).ok());
         let Some(step) = step else {
