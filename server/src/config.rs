@@ -79,6 +79,19 @@ pub struct Settings {
     /// `NATTER_TOTP_KEY`: 32 bytes, base64, that encrypt the two-factor secrets at rest.
     /// Unset: two-factor authentication cannot be set up (503 `feature_unavailable`).
     pub totp_key: Option<TotpKey>,
+    /// `NATTER_METRICS_TOKEN`: when set, `GET /metrics` asks for `Authorization: Bearer
+    /// <it>` (401 otherwise); unset, it is open (hide it at the proxy).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The bearer token `/metrics` asks for; its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 /// The key of the stored two-factor secrets; its `Debug` hides it.
@@ -283,6 +296,10 @@ impl Settings {
             totp_key: TotpKey::from_setting(
                 get("NATTER_TOTP_KEY").filter(|v| !v.trim().is_empty()),
             )?,
+            metrics_token: get("NATTER_METRICS_TOKEN")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(MetricsToken),
         })
     }
 

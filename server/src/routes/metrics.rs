@@ -11,10 +11,21 @@ use actix_web::{HttpResponse, get, web};
 use crate::state::AppState;
 use crate::telemetry;
 
-/// Prometheus text exposition of this process's metrics.
-#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", body = String)))]
+/// Prometheus text exposition of this process's metrics. With `NATTER_METRICS_TOKEN` set it
+/// asks for `Authorization: Bearer <token>`.
+#[utoipa::path(tag = "ops", responses(
+    (status = 200, description = "Prometheus text format", body = String),
+    (status = 401, description = "`NATTER_METRICS_TOKEN` is set and the request does not carry it"),
+))]
 #[get("/metrics")]
-pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics_text(req: actix_web::HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(token) = &state.settings.metrics_token
+        && !bearer_matches(&req, &token.0)
+    {
+        return HttpResponse::Unauthorized()
+            .insert_header(("WWW-Authenticate", "Bearer"))
+            .finish();
+    }
     let pool = state.db.state();
     metrics::gauge!("natter_db_pool_connections").set(f64::from(pool.connections));
     metrics::gauge!("natter_db_pool_idle").set(f64::from(pool.idle_connections));
@@ -26,6 +37,19 @@ pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)
+}
+
+/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time
+/// so the answer's timing says nothing about how much of a guess was right.
+fn bearer_matches(req: &actix_web::HttpRequest, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let given = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
 }
 
 /// The `route` label of a request no route matched.

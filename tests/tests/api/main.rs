@@ -19,6 +19,7 @@ mod list_truth;
 mod login;
 mod malformed;
 mod messages;
+mod metrics_auth;
 mod metrics_labels;
 mod nul;
 mod openapi;
