@@ -38,7 +38,7 @@ pub(super) fn search_edited(
     };
     dialog.query = query;
     dialog.error = None;
-    if dialog.query.trim().is_empty() {
+    if !UserSearchQuery::long_enough(&dialog.query) {
         dialog.search_due = None;
         dialog.results.clear();
         dialog.results_for.clear();

@@ -3,7 +3,8 @@
 //! description, inviting), and what a service message or `membership_ended` changes.
 
 use natter_shared::api::{
-    DepartureReason, Invite, Message, UpdateChatRequest, UpdateMemberRequest, UserSearchResponse,
+    DepartureReason, Invite, Message, UpdateChatRequest, UpdateMemberRequest, UserSearchQuery,
+    UserSearchResponse,
 };
 use natter_shared::{ChatId, InviteId, UserId};
 
@@ -178,7 +179,7 @@ fn search(state: &mut AppState, query: String) -> Vec<Effect> {
         return Vec::new();
     };
     p.invite_query = query.clone();
-    if query.trim().is_empty() {
+    if !UserSearchQuery::long_enough(&query) {
         p.invite_results.clear();
         return Vec::new();
     }

@@ -108,7 +108,7 @@ fn results_ui(ui: &mut Ui, state: &AppState, dialog: &NewChat, actions: &mut Vec
         ui.spinner();
         return;
     }
-    if dialog.query.trim().is_empty() {
+    if !natter_shared::api::UserSearchQuery::long_enough(&dialog.query) {
         ui.weak(tr(lang, "new_chat.type_to_search"));
         return;
     }

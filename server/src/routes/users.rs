@@ -67,10 +67,11 @@ pub async fn update_me(
 }
 
 /// Finds users by any part of their username or display name (case and `ё`/`е` do not
-/// matter; one or two characters match the start of a name), best match first.
+/// matter), best match first. The query needs at least three characters, so nobody can list
+/// every account by one-letter prefixes.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(UserSearchQuery), responses(
     (status = 200, body = UserSearchResponse),
-    (status = 400, description = "query empty or too long, bad limit/offset", body = ErrorBody),
+    (status = 400, description = "query shorter than 3 or longer than 50 characters, bad limit/offset", body = ErrorBody),
 ))]
 #[get("/users")]
 pub async fn search_users(
@@ -81,11 +82,12 @@ pub async fn search_users(
     let query = query.into_inner();
     let folded = crate::search::query::fold(query.query.trim());
     let len = folded.chars().count();
-    if len == 0 || len > UserSearchQuery::MAX_QUERY {
+    if !(UserSearchQuery::MIN_QUERY..=UserSearchQuery::MAX_QUERY).contains(&len) {
         return Err(ApiError::invalid_field(
             Field::Query,
             format!(
-                "query: must be 1 to {} characters",
+                "query: must be {} to {} characters",
+                UserSearchQuery::MIN_QUERY,
                 UserSearchQuery::MAX_QUERY
             ),
         ));

@@ -54,7 +54,8 @@ pub struct UpdateProfileRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct UserSearchQuery {
-    /// 1–50 characters; matched case-insensitively as a prefix.
+    /// 3–50 characters after trimming (fewer would list everyone by one-letter prefixes);
+    /// matched case-insensitively anywhere in the username or display name.
     pub query: String,
     /// 1–50, default 20.
     #[serde(default)]
@@ -68,6 +69,13 @@ impl UserSearchQuery {
     pub const DEFAULT_LIMIT: u32 = 20;
     pub const MAX_LIMIT: u32 = 50;
     pub const MAX_QUERY: usize = 50;
+    /// The shortest query answered (characters after trimming).
+    pub const MIN_QUERY: usize = 3;
+
+    /// Whether `query` is long enough to be sent (the server answers 400 to a shorter one).
+    pub fn long_enough(query: &str) -> bool {
+        query.trim().chars().count() >= Self::MIN_QUERY
+    }
 }
 
 /// The answer of a user search, ordered by username.

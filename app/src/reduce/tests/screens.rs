@@ -147,8 +147,10 @@ fn the_user_search_runs_once_typing_pauses_and_hides_oneself() {
         query: query.into(),
         now: at_ms(ms),
     };
-    let first = reduce(&mut state, search("bo", 0));
-    assert_eq!(first, vec![Effect::WakeAt(at_ms(300))]);
+    // fewer than three letters are not sent: the server would answer 400
+    assert!(reduce(&mut state, search("bo", 0)).is_empty());
+    let first = reduce(&mut state, search("bob", 50));
+    assert_eq!(first, vec![Effect::WakeAt(at_ms(350))]);
     reduce(&mut state, search("bob", 100));
     assert!(api(&reduce(&mut state, Action::Tick { now: at_ms(300) })).is_empty());
     let effects = reduce(&mut state, Action::Tick { now: at_ms(400) });
@@ -176,7 +178,7 @@ fn an_answer_to_an_older_search_is_dropped() {
     reduce(
         &mut state,
         Action::UserSearchEdited {
-            query: "bo".into(),
+            query: "bob".into(),
             now: at(0),
         },
     );
@@ -185,7 +187,7 @@ fn an_answer_to_an_older_search_is_dropped() {
     reduce(
         &mut state,
         Action::UserSearchEdited {
-            query: "bob".into(),
+            query: "bobby".into(),
             now: at(2),
         },
     );
