@@ -321,8 +321,9 @@ pub struct WsSettings {
     /// `NATTER_WS_QUEUE_BYTES`: bytes waiting to be written to one connection (default
     /// 4 MiB), the same way.
     pub queue_bytes: usize,
-    /// `NATTER_WS_FRAMES_PER_SEC`: client frames one connection may send per second on
-    /// average (default 50) …
+    /// `NATTER_WS_FRAMES_PER_SEC`: client frames without a request id (typing, read, auth;
+    /// sends and changes have the per-user message limit) one connection may send per second
+    /// on average (default 50) …
     pub frames_per_sec: u32,
     /// `NATTER_WS_FRAME_BURST`: … and at once (default 200). A frame over the budget gets an
     /// `error` frame (`rate_limited`); as many refused within ten seconds close the socket.

@@ -118,9 +118,12 @@ impl WsSession {
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         let frame: ClientFrame = match serde_json::from_str::<ClientFrame>(text) {
-            Ok(f) if self.within_budget(ctx, f.request_id()) => f,
+            // frames with a request id (sends, edits, reactions …) are limited per user by
+            // `limits::check_messages`, so an outbox resending a backlog is not cut short;
+            // the budget is for the frames nothing else limits (typing, read, auth, garbage)
+            Ok(f) if f.request_id().is_some() || self.within_budget(ctx) => f,
             Ok(_) => return,
-            Err(_) if !self.within_budget(ctx, None) => return,
+            Err(_) if !self.within_budget(ctx) => return,
             Err(e) => {
                 return Self::send_error(
                     ctx,
@@ -415,7 +418,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
             Ok(ws::Message::Ping(p)) => ctx.pong(&p),
             Ok(ws::Message::Pong(_)) => {}
-            Ok(ws::Message::Binary(_)) if !self.within_budget(ctx, None) => {}
+            Ok(ws::Message::Binary(_)) if !self.within_budget(ctx) => {}
             Ok(ws::Message::Binary(_)) => Self::send_error(
                 ctx,
                 None,

@@ -143,3 +143,40 @@ async fn a_connection_over_its_frame_budget_is_refused_then_closed() {
     );
     assert_eq!(ws.close_code().await, Some(1008), "policy violation");
 }
+
+#[actix_web::test]
+async fn sends_count_against_the_message_limit_not_the_frame_budget() {
+    let app = TestApp::spawn_with(|v| {
+        v.insert("NATTER_WS_FRAMES_PER_SEC".into(), "1".into());
+        v.insert("NATTER_WS_FRAME_BURST".into(), "5".into());
+        v.insert("NATTER_RATE_MESSAGES_PER_MIN".into(), "100000".into());
+    })
+    .await;
+    let (alice, _bob, chat, _) = app.pair().await;
+    let mut ws = WsClient::connect(&app.ws_url(), &alice).await;
+    // an outbox resending its backlog after a reconnect
+    for i in 0..50 {
+        ws.send(&ClientFrame::Message {
+            chat_id: chat,
+            text: format!("backlog {i}"),
+            request_id: natter_shared::RequestId::new_random(),
+            reply_to: None,
+            attachments: vec![],
+        })
+        .await;
+    }
+    for _ in 0..50 {
+        let frame = ws
+            .recv_until(|f| {
+                matches!(
+                    f,
+                    ServerFrame::MessageSent { .. } | ServerFrame::Error { .. }
+                )
+            })
+            .await;
+        assert!(
+            matches!(frame, ServerFrame::MessageSent { .. }),
+            "{frame:?}"
+        );
+    }
+}

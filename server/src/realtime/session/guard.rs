@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws;
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, ErrorCode, RequestId};
+use natter_shared::{ChatId, ErrorCode};
 
 use super::{HEARTBEAT, IDLE_TIMEOUT, WsSession};
 use crate::db;
@@ -20,16 +20,11 @@ use crate::realtime::events::{Cut, Outbox};
 impl WsSession {
     /// Charges a client frame to the connection's budget: true to handle it; otherwise it
     /// was answered (`rate_limited`) or the connection is closing.
-    pub(super) fn within_budget(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        request_id: Option<RequestId>,
-    ) -> bool {
+    pub(super) fn within_budget(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
         let verdict = self.budget.charge(Instant::now());
         self.obey(
             verdict,
             ctx,
-            request_id,
             ErrorCode::RateLimited,
             "too many frames; slow down",
         )
@@ -39,7 +34,6 @@ impl WsSession {
         &mut self,
         verdict: Verdict,
         ctx: &mut ws::WebsocketContext<Self>,
-        request_id: Option<RequestId>,
         code: ErrorCode,
         message: &str,
     ) -> bool {
@@ -47,7 +41,7 @@ impl WsSession {
             Verdict::Take => true,
             Verdict::Refuse => {
                 metrics::counter!("natter_ws_frames_refused_total").increment(1);
-                Self::send_error(ctx, request_id, code, message);
+                Self::send_error(ctx, None, code, message);
                 false
             }
             Verdict::Close => {
@@ -92,7 +86,7 @@ impl WsSession {
                     }
                     Ok(false) => {
                         let verdict = session.budget.strike(Instant::now());
-                        session.obey(verdict, ctx, None, ErrorCode::NotFound, "no such chat");
+                        session.obey(verdict, ctx, ErrorCode::NotFound, "no such chat");
                     }
                     Err(e) => Self::send_api_error(ctx, None, &e),
                 }),
@@ -191,7 +185,7 @@ impl WsSession {
         let (text, buffer) = (*text, std::mem::take(buffer));
         self.fragments = None;
         if !text {
-            if self.within_budget(ctx, None) {
+            if self.within_budget(ctx) {
                 Self::send_error(
                     ctx,
                     None,
