@@ -160,6 +160,13 @@ ensure_nginx() {
   export NATTER_TEST_NGINX
 }
 
+# Xvfb and xdotool: app/tests/portable.rs runs the real binary in a window and signs in with
+# the mouse and keyboard; Mesa draws it in software (libgl1-mesa-dri)
+ensure_xvfb() {
+  apt_install xvfb xauth xdotool libgl1-mesa-dri libgl1 libegl1 libxkbcommon-x11-0 \
+    libxcursor1 libxi6 libxrandr2 libx11-xcb1 fonts-dejavu-core
+}
+
 # promtool checks the Prometheus configuration and alert rules under deploy/ (tests/tests/deploy.rs)
 ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus

@@ -24,6 +24,7 @@ use crate::token_store::TokenStore;
 use crate::ui;
 
 mod saved;
+mod signals;
 use saved::{SavedEnded, SavedOutbox};
 
 /// The eframe storage key of [`Remembered`].
@@ -57,6 +58,8 @@ pub struct NatterApp {
     started: Option<Instant>,
     /// Set when the person chose to restart into an installed update; `run` then starts it.
     restart: Arc<AtomicBool>,
+    /// Set when the system asked the process to end (SIGTERM …): the window closes.
+    end_asked: Arc<AtomicBool>,
 }
 
 impl NatterApp {
@@ -115,6 +118,9 @@ impl NatterApp {
         if let Some(ended) = remembered.ended {
             ended.restore(&mut state, stored.as_ref());
         }
+        let end_asked = Arc::new(AtomicBool::new(false));
+        let ctx = cc.egui_ctx.clone();
+        signals::watch(Arc::clone(&end_asked), move || ctx.request_repaint());
         let mut app = Self {
             state,
             inbox,
@@ -122,6 +128,7 @@ impl NatterApp {
             applied_theme: None,
             started: Some(started),
             restart,
+            end_asked,
         };
         app.dispatch(Action::Started { stored });
         app.dispatch(Action::UpdatesStarted);
@@ -157,6 +164,10 @@ impl eframe::App for NatterApp {
                 Theme::Light => egui::ThemePreference::Light,
                 Theme::Dark => egui::ThemePreference::Dark,
             });
+        }
+        if self.end_asked.swap(false, Ordering::SeqCst) {
+            // as the person's own close: eframe saves the state, then `run` returns
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         if self.state.update.restart_requested && !self.restart.swap(true, Ordering::SeqCst) {
             // eframe saves the state as the window closes; `run` then starts the new binary

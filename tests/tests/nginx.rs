@@ -5,6 +5,7 @@
 //!
 //! Each test starts its own server and nginx on free ports; clients connect from different
 //! loopback addresses (127.0.0.2, 127.0.0.3 …) to look like different people to nginx.
+#![allow(clippy::expect_used)] // test code: a failed expect is a failed test
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
