@@ -191,9 +191,12 @@ mod tests {
     #[test]
     fn plain_ws_goes_only_to_this_machine() {
         let config = Trust::load(None).rustls_config();
-        let refused = open("ws://chat.example.org/api/v1/ws?token=secret", config.clone())
-            .err()
-            .unwrap();
+        let refused = open(
+            "ws://chat.example.org/api/v1/ws?token=secret",
+            config.clone(),
+        )
+        .err()
+        .unwrap();
         assert!(refused.starts_with("refused: plain ws://"), "{refused}");
         let bad = open("http://127.0.0.1:1/api/v1/ws", config).err().unwrap();
         assert!(bad.contains("not ws:// or wss://"), "{bad}");
