@@ -63,20 +63,20 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
 fn reported(state: &mut AppState, event: UpdateEvent) {
     let status = &mut state.update.status;
     match event {
-        UpdateEvent::Checked(result) => {
+        UpdateEvent::Checked(_) | UpdateEvent::NothingPublished
             // a check that ends while a download runs or after an install changes nothing
             if matches!(
                 status,
                 UpdateStatus::Downloading { .. } | UpdateStatus::Ready { .. }
-            ) {
-                return;
-            }
+            ) => {}
+        UpdateEvent::Checked(result) => {
             *status = match result {
                 Ok(Some(offer)) => UpdateStatus::Available(offer),
                 Ok(None) => UpdateStatus::UpToDate,
                 Err(why) => UpdateStatus::Failed(why),
             };
         }
+        UpdateEvent::NothingPublished => *status = UpdateStatus::NothingPublished,
         UpdateEvent::Progress { done, .. } => {
             if let UpdateStatus::Downloading { done: seen, .. } = status {
                 *seen = done;
@@ -141,6 +141,13 @@ mod tests {
         );
         reduce(&mut state, Action::UpdateRestart);
         assert!(state.update.restart_requested);
+    }
+
+    #[test]
+    fn a_server_without_releases_is_no_failure() {
+        let mut state = testing::fresh_state(crate::i18n::Language::English);
+        reduce(&mut state, Action::Update(UpdateEvent::NothingPublished));
+        assert_eq!(state.update.status, UpdateStatus::NothingPublished);
     }
 
     #[test]

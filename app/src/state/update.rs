@@ -19,6 +19,8 @@ pub struct UpdateOffer {
 pub enum UpdateEvent {
     /// A check ended: `Ok(None)` is "up to date", `Err` says why it failed or was refused.
     Checked(Result<Option<UpdateOffer>, String>),
+    /// The manifest's address answered 404: this server publishes no releases.
+    NothingPublished,
     /// Bytes of the archive downloaded so far.
     Progress { done: u64, total: u64 },
     /// The new binary is in place (`Ok(version)`), or why nothing was changed.
@@ -31,6 +33,9 @@ pub enum UpdateStatus {
     Idle,
     Checking,
     UpToDate,
+    /// No releases are published where the app looks (a server without
+    /// `NATTER_UPDATES_DIR`): nothing is wrong.
+    NothingPublished,
     Available(UpdateOffer),
     Downloading {
         offer: UpdateOffer,

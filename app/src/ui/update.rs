@@ -47,6 +47,9 @@ pub fn updates_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         UpdateStatus::UpToDate => {
             ui.label(tr(lang, "settings.update_up_to_date"));
         }
+        UpdateStatus::NothingPublished => {
+            ui.weak(tr(lang, "settings.update_nothing_published"));
+        }
         UpdateStatus::Available(offer) => {
             ui.label(
                 egui::RichText::new(tr_args(

@@ -12,6 +12,7 @@ use crate::net::client::Http;
 use crate::net::wake::Wake;
 use crate::state::update::{UpdateEvent, UpdateOffer};
 use crate::update::headless::check;
+use crate::update::manifest::UpdateError;
 use crate::update::{download, install};
 
 /// How often a running app looks for a new version.
@@ -69,11 +70,18 @@ pub fn update_loop(
             }
         };
         if let Some(check_url) = check_url {
-            let result = check(http, &check_url).map_err(|e| e.to_string());
-            if let Err(error) = &result {
-                tracing::info!(%error, "update check failed");
-            }
-            if !report(UpdateEvent::Checked(result)) {
+            let event = match check(http, &check_url) {
+                Err(UpdateError::NotPublished(url)) => {
+                    tracing::info!(%url, "no releases are published there");
+                    UpdateEvent::NothingPublished
+                }
+                Err(error) => {
+                    tracing::info!(%error, "update check failed");
+                    UpdateEvent::Checked(Err(error.to_string()))
+                }
+                Ok(offer) => UpdateEvent::Checked(Ok(offer)),
+            };
+            if !report(event) {
                 return;
             }
             if url.is_some() {
