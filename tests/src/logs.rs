@@ -61,10 +61,21 @@ pub fn for_process(port: u16) -> Option<(std::fs::File, [(&'static str, &'static
 /// as "reconnect", that a log line may say for its own reasons.
 pub const SECRET_MIN_CHARS: usize = 12;
 
+/// Whether the audit looks for `secret`: one line of [`SECRET_MIN_CHARS`] or more, or a shorter
+/// random-looking one (8+ characters without spaces, with letters and digits: a recovery code).
+pub fn worth_looking_for(secret: &str) -> bool {
+    let chars = secret.chars().count();
+    let random_looking = chars >= 8
+        && !secret.contains(char::is_whitespace)
+        && secret.chars().any(|c| c.is_ascii_digit())
+        && secret.chars().any(char::is_alphabetic);
+    !secret.contains(['\n', '\r']) && (chars >= SECRET_MIN_CHARS || random_looking)
+}
+
 /// Notes a secret the tests handed to or got from a server, for the audit to look for in the
-/// logs (one line of [`SECRET_MIN_CHARS`] or more).
+/// logs (see [`worth_looking_for`]).
 pub fn remember_secret(secret: &str) {
-    if secret.chars().count() < SECRET_MIN_CHARS || secret.contains(['\n', '\r']) {
+    if !worth_looking_for(secret) {
         return;
     }
     let Some(dir) = dir() else {
