@@ -29,6 +29,13 @@ pub enum Action {
         value: String,
     },
     SignInSubmitted,
+    /// The code of the sign-in's second step changed.
+    SecondFactorEdited(String),
+    /// "Use a recovery code" / "Use the authenticator app" on the second step.
+    SecondFactorRecoveryToggled,
+    SecondFactorSubmitted,
+    /// Back from the second step to the password.
+    SecondFactorCancelled,
     RegisterSubmitted,
     ShowRegister,
     ShowSignIn,

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use natter_shared::api::{
     AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, CreateLinkRequest,
     EventPage, EventsQuery, HistoryQuery, InviteList, JoinLink, JoinResult, LoginRequest,
-    MemberList, MessagePage, MessageSearchQuery, Pins, ReadRequest, ReadState, RefreshRequest,
-    RegisterRequest, SearchPage, SessionList, UpdateChatRequest, UpdateMemberRequest,
-    UpdateProfileRequest, User, UserRef, UserSearchResponse,
+    LoginTwoFactorRequest, MemberList, MessagePage, MessageSearchQuery, Pins, ReadRequest,
+    ReadState, RefreshRequest, RegisterRequest, SearchPage, SessionList, TwoFactorChallenge,
+    UpdateChatRequest, UpdateMemberRequest, UpdateProfileRequest, User, UserRef,
+    UserSearchResponse,
 };
 use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 
@@ -19,6 +20,8 @@ use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 pub enum ApiCall {
     Register(RegisterRequest),
     Login(LoginRequest),
+    /// `POST /auth/login/2fa`: the ticket of a login and a code (or a recovery code).
+    LoginSecondFactor(LoginTwoFactorRequest),
     Refresh(RefreshRequest),
     Logout,
     ListSessions,
@@ -239,9 +242,11 @@ pub enum Method {
 impl ApiCall {
     pub fn method(&self) -> Method {
         match self {
-            ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::Refresh(_) | ApiCall::Logout => {
-                Method::Post
-            }
+            ApiCall::Register(_)
+            | ApiCall::Login(_)
+            | ApiCall::LoginSecondFactor(_)
+            | ApiCall::Refresh(_)
+            | ApiCall::Logout => Method::Post,
             ApiCall::ListSessions
             | ApiCall::GetMe
             | ApiCall::ListChats { .. }
@@ -265,6 +270,7 @@ impl ApiCall {
         match self {
             ApiCall::Register(_) => "/auth/register".into(),
             ApiCall::Login(_) => "/auth/login".into(),
+            ApiCall::LoginSecondFactor(_) => "/auth/login/2fa".into(),
             ApiCall::Refresh(_) => "/auth/refresh".into(),
             ApiCall::Logout => "/auth/logout".into(),
             ApiCall::ListSessions => "/auth/sessions".into(),
@@ -315,6 +321,7 @@ impl ApiCall {
         match self {
             ApiCall::Register(r) => Some(serde_json::to_vec(r)),
             ApiCall::Login(r) => Some(serde_json::to_vec(r)),
+            ApiCall::LoginSecondFactor(r) => Some(serde_json::to_vec(r)),
             ApiCall::Refresh(r) => Some(serde_json::to_vec(r)),
             ApiCall::UpdateMe(r) => Some(serde_json::to_vec(r)),
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
@@ -407,6 +414,7 @@ impl fmt::Debug for ApiCall {
         match self {
             ApiCall::Register(r) => write!(f, "Register({:?})", r.username),
             ApiCall::Login(r) => write!(f, "Login({:?})", r.username),
+            ApiCall::LoginSecondFactor(_) => f.write_str("LoginSecondFactor"),
             ApiCall::Refresh(_) => f.write_str("Refresh"),
             ApiCall::Logout => f.write_str("Logout"),
             ApiCall::ListSessions => f.write_str("ListSessions"),
@@ -450,6 +458,8 @@ pub enum ApiReply {
     Empty,
     User(Box<User>),
     Tokens(Box<AuthTokens>),
+    /// The password was right; the account wants a second factor.
+    TwoFactorRequired(TwoFactorChallenge),
     Sessions(SessionList),
     Chats(ChatList),
     Messages(MessagePage),

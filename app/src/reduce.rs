@@ -62,6 +62,10 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ServerUrlEdited(url) => forms::edit_server_url(state, url),
         Action::AuthFieldEdited { field, value } => forms::edit(state, field, value),
         Action::SignInSubmitted => forms::submit_sign_in(state),
+        Action::SecondFactorEdited(code) => forms::edit_second_factor(state, code),
+        Action::SecondFactorRecoveryToggled => forms::toggle_recovery(state),
+        Action::SecondFactorSubmitted => forms::submit_second_factor(state),
+        Action::SecondFactorCancelled => forms::cancel_second_factor(state),
         Action::RegisterSubmitted => forms::submit_register(state),
         Action::ShowRegister => forms::show_register(state),
         Action::ShowSignIn => forms::show_sign_in(state),
@@ -215,7 +219,9 @@ fn api_finished(state: &mut AppState, response: ApiResponse) -> Vec<Effect> {
         return Vec::new(); // meant for a session that has since ended
     }
     match &response.call {
-        ApiCall::Register(_) | ApiCall::Login(_) => return forms::finished(state, response),
+        ApiCall::Register(_) | ApiCall::Login(_) | ApiCall::LoginSecondFactor(_) => {
+            return forms::finished(state, response);
+        }
         ApiCall::Refresh(_) => {
             return refresh_answered(state, response.result, response.received_at);
         }

@@ -247,3 +247,88 @@ fn super_state(url: &str) -> AppState {
     testing::type_credentials(&mut state, "alice", "password1");
     state
 }
+
+/// Signs in with the password; the server asks for a second factor.
+fn second_step_harness() -> Harness<'static, TestApp> {
+    let mut harness = harness(state(Language::English), sign_in_ui);
+    type_into(&mut harness, "Username", "alice");
+    type_into(&mut harness, "Password", "password1");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let request = match harness.state().effects.as_slice() {
+        [Effect::Api(request)] => request.clone(),
+        other => panic!("{other:?}"),
+    };
+    let challenge = natter_shared::api::TwoFactorChallenge {
+        two_factor_required: true,
+        ticket: "ticket-1".into(),
+        expires_in: 300,
+    };
+    let app = harness.state_mut();
+    app.effects.clear();
+    reduce(
+        &mut app.state,
+        testing::answer(
+            &request,
+            Ok(natter::api::ApiReply::TwoFactorRequired(challenge)),
+            chrono::Utc::now(),
+        ),
+    );
+    harness.run();
+    harness
+}
+
+#[test]
+fn a_two_factor_account_is_asked_for_a_code_and_enter_sends_it_with_the_ticket() {
+    let mut harness = second_step_harness();
+    harness.get_by_label("Two-factor authentication");
+    assert!(
+        harness.query_by_label("Password").is_none(),
+        "the password step is gone"
+    );
+    type_into(&mut harness, "Code", "123456");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    let calls = harness.state().calls();
+    let [ApiCall::LoginSecondFactor(body)] = calls.as_slice() else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(body.ticket, "ticket-1");
+    assert_eq!(body.code.as_deref(), Some("123456"));
+}
+
+#[test]
+fn the_second_step_switches_to_a_recovery_code_and_back_to_the_password() {
+    let mut harness = second_step_harness();
+    harness.get_by_label("Use a recovery code").click();
+    harness.run();
+    type_into(&mut harness, "Recovery code", "abcde-fghij");
+    harness.get_by_label("Verify").click();
+    harness.run_steps(3);
+    let calls = harness.state().calls();
+    let [ApiCall::LoginSecondFactor(body)] = calls.as_slice() else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(body.recovery_code.as_deref(), Some("abcdefghij"));
+
+    // a wrong code: the message shows on the step
+    let request = match harness.state().effects.as_slice() {
+        [Effect::Api(request)] => request.clone(),
+        other => panic!("{other:?}"),
+    };
+    let body = natter_shared::ErrorBody::new(ErrorCode::InvalidTwoFactorCode, "wrong");
+    let app = harness.state_mut();
+    reduce(
+        &mut app.state,
+        testing::answer(
+            &request,
+            Err(natter::api::ApiFailure::Server { status: 401, body }),
+            chrono::Utc::now(),
+        ),
+    );
+    harness.run();
+    harness.get_by_label("The code is wrong or was already used");
+    harness.get_by_label("Back").click();
+    harness.run();
+    harness.get_by_label("Password");
+}

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use natter_shared::api::{
-    AuthTokens, ChatDetails, ChatList, ChatSummary, MessagePage, ReadState, SessionList, User,
-    UserSearchResponse,
+    AuthTokens, ChatDetails, ChatList, ChatSummary, LoginAnswer, MessagePage, ReadState,
+    SessionList, User, UserSearchResponse,
 };
 use natter_shared::{API_PREFIX, ErrorBody};
 
@@ -169,7 +169,14 @@ pub fn decode(
             let user: User = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::User(Box::new(user)))
         }
-        ApiCall::Login(_) | ApiCall::Refresh(_) => {
+        ApiCall::Login(_) => {
+            let answer: LoginAnswer = serde_json::from_slice(&response.bytes).map_err(bad)?;
+            Ok(match answer {
+                LoginAnswer::Tokens(tokens) => ApiReply::Tokens(Box::new(tokens)),
+                LoginAnswer::TwoFactor(challenge) => ApiReply::TwoFactorRequired(challenge),
+            })
+        }
+        ApiCall::LoginSecondFactor(_) | ApiCall::Refresh(_) => {
             let tokens: AuthTokens = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::Tokens(Box::new(tokens)))
         }

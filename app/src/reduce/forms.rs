@@ -1,14 +1,15 @@
 //! The sign-in and registration forms: editing, submitting, and the answers to
-//! `POST /auth/register` and `POST /auth/login`.
+//! `POST /auth/register` and `POST /auth/login`, and the second step of a login with
+//! two-factor authentication (`POST /auth/login/2fa`).
 
-use natter_shared::Field;
-use natter_shared::api::{LoginRequest, RegisterRequest};
+use natter_shared::api::{LoginRequest, LoginTwoFactorRequest, RegisterRequest};
+use natter_shared::{ErrorCode, Field};
 
-use super::calls::{failure_field, ui_error};
+use super::calls::{error_of, failure_field, ui_error};
 use super::{session, shell};
 use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::{ApiRequest, Effect};
-use crate::state::{AppState, AuthForm, Screen, normalize_server_url};
+use crate::state::{AppState, AuthForm, Screen, SecondFactorStep, normalize_server_url};
 
 fn form_mut(state: &mut AppState) -> Option<&mut AuthForm> {
     match &mut state.screen {
@@ -139,8 +140,111 @@ pub(super) fn submit_register(state: &mut AppState) -> Vec<Effect> {
     }
 }
 
+fn second_step_mut(state: &mut AppState) -> Option<&mut SecondFactorStep> {
+    match &mut state.screen {
+        Screen::SignIn(form) => form.second_factor.as_mut(),
+        _ => None,
+    }
+}
+
+pub(super) fn edit_second_factor(state: &mut AppState, code: String) -> Vec<Effect> {
+    if let Some(step) = second_step_mut(state)
+        && !step.busy
+    {
+        step.code = code;
+        step.error = None;
+        step.show_error = false;
+    }
+    Vec::new()
+}
+
+pub(super) fn toggle_recovery(state: &mut AppState) -> Vec<Effect> {
+    if let Some(step) = second_step_mut(state)
+        && !step.busy
+    {
+        step.recovery = !step.recovery;
+        step.code.clear();
+        step.error = None;
+        step.show_error = false;
+    }
+    Vec::new()
+}
+
+/// Back to the password (the ticket is dropped; a new login gets a new one).
+pub(super) fn cancel_second_factor(state: &mut AppState) -> Vec<Effect> {
+    if let Screen::SignIn(form) = &mut state.screen
+        && form.second_factor.as_ref().is_some_and(|s| !s.busy)
+    {
+        form.second_factor = None;
+    }
+    Vec::new()
+}
+
+pub(super) fn submit_second_factor(state: &mut AppState) -> Vec<Effect> {
+    let Ok(server_url) = normalize_server_url(&state.server_url) else {
+        return Vec::new();
+    };
+    let Some(step) = second_step_mut(state) else {
+        return Vec::new();
+    };
+    if step.busy {
+        return Vec::new();
+    }
+    let Ok((code, recovery_code)) = step.check() else {
+        step.show_error = true;
+        return Vec::new();
+    };
+    step.busy = true;
+    step.show_error = false;
+    step.error = None;
+    let call = ApiCall::LoginSecondFactor(LoginTwoFactorRequest {
+        ticket: step.ticket.clone(),
+        code,
+        recovery_code,
+    });
+    vec![unauthenticated(state, server_url, call)]
+}
+
+/// The answer to `POST /auth/login/2fa`. A wrong code stays on the step; a ticket that
+/// expired or was spent goes back to the password with the reason.
+fn second_step_finished(state: &mut AppState, response: ApiResponse) -> Vec<Effect> {
+    let Screen::SignIn(form) = &mut state.screen else {
+        return Vec::new();
+    };
+    if !form.second_factor.as_ref().is_some_and(|s| s.busy) {
+        return Vec::new();
+    }
+    match response.result {
+        Ok(ApiReply::Tokens(tokens)) => {
+            let now = response.received_at;
+            let (mut effects, user) = session::begin(state, response.server_url, *tokens);
+            effects.extend(shell::enter(state, user, now));
+            effects
+        }
+        Err(failure)
+            if matches!(&failure, ApiFailure::Server { body, .. }
+                if body.error.code == ErrorCode::InvalidLoginTicket) =>
+        {
+            form.second_factor = None;
+            form.general_error = Some(ui_error(&failure));
+            Vec::new()
+        }
+        result => {
+            if let Some(step) = &mut form.second_factor {
+                step.busy = false;
+                step.code.clear();
+                step.error = Some(error_of(result));
+            }
+            Vec::new()
+        }
+    }
+}
+
 /// The answer to register or login (the caller checked the epoch).
 pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effect> {
+    if matches!(response.call, ApiCall::LoginSecondFactor(_)) {
+        return second_step_finished(state, response);
+    }
     if !form_mut(state).is_some_and(|f| f.busy) {
         return Vec::new();
     }
@@ -155,6 +259,18 @@ pub(super) fn finished(state: &mut AppState, response: ApiResponse) -> Vec<Effec
                 device_name: Some(device_name),
             });
             vec![unauthenticated(state, response.server_url, call)]
+        }
+        // The password was right; the account wants a code. The password is not kept.
+        (ApiCall::Login(_), Ok(ApiReply::TwoFactorRequired(challenge))) => {
+            if let Some(form) = form_mut(state) {
+                form.busy = false;
+                form.password.clear();
+                form.second_factor = Some(SecondFactorStep {
+                    ticket: challenge.ticket,
+                    ..SecondFactorStep::default()
+                });
+            }
+            Vec::new()
         }
         (ApiCall::Login(_), Ok(ApiReply::Tokens(tokens))) => {
             let (mut effects, user) = session::begin(state, response.server_url, *tokens);

@@ -13,4 +13,5 @@ mod search;
 mod session;
 mod shell;
 mod support;
+mod two_factor;
 mod window;

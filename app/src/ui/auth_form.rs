@@ -11,7 +11,7 @@ use super::widgets::{
 use super::words;
 use crate::action::Action;
 use crate::i18n::tr;
-use crate::state::{AppState, AuthForm, Screen, normalize_server_url};
+use crate::state::{AppState, AuthForm, Screen, SecondFactorStep, normalize_server_url};
 
 /// What tells the two forms apart.
 struct FormKind {
@@ -52,7 +52,10 @@ const REGISTER: FormKind = FormKind {
 /// Draws the sign-in form when it is the current screen.
 pub fn sign_in_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     if let Screen::SignIn(form) = &state.screen {
-        auth_form_ui(ui, state, form, &SIGN_IN, actions);
+        match &form.second_factor {
+            Some(step) => second_factor_ui(ui, state, step, actions),
+            None => auth_form_ui(ui, state, form, &SIGN_IN, actions),
+        }
     }
 }
 
@@ -100,6 +103,73 @@ fn auth_form_ui(
             let link = egui::Button::new(tr(lang, kind.other_link));
             if ui.add_enabled(!form.busy, link).clicked() {
                 actions.push((kind.other_action)());
+            }
+        });
+    });
+}
+
+/// The second step of signing in with two-factor authentication: a code from the
+/// authenticator app, or a recovery code.
+fn second_factor_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    step: &SecondFactorStep,
+    actions: &mut Vec<Action>,
+) {
+    let lang = state.language;
+    centered_column_ui(ui, 360.0, |ui| {
+        ui.add_space(24.0);
+        ui.heading(tr(lang, "sign_in.second_factor_title"));
+        ui.add_space(8.0);
+        let (hint, label, switch) = if step.recovery {
+            (
+                "sign_in.recovery_hint",
+                "field.recovery_code",
+                "sign_in.use_app",
+            )
+        } else {
+            ("sign_in.code_hint", "field.code", "sign_in.use_recovery")
+        };
+        ui.label(tr(lang, hint));
+        ui.add_space(8.0);
+        let error = step.shown_error();
+        let out = labelled_field_ui(
+            ui,
+            lang,
+            &tr(lang, label),
+            &step.code,
+            FieldKind::Text,
+            !step.busy,
+            error.as_ref(),
+        );
+        if let Some(code) = out.changed {
+            actions.push(Action::SecondFactorEdited(code));
+        }
+        let mut submit = out.submitted;
+        ui.horizontal(|ui| {
+            let button = egui::Button::new(tr(lang, "sign_in.verify"));
+            submit |= ui.add_enabled(!step.busy, button).clicked();
+            if step.busy {
+                ui.spinner();
+                ui.label(tr(lang, "sign_in.busy"));
+            }
+        });
+        if submit {
+            actions.push(Action::SecondFactorSubmitted);
+        }
+        ui.separator();
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(!step.busy, egui::Button::new(tr(lang, switch)))
+                .clicked()
+            {
+                actions.push(Action::SecondFactorRecoveryToggled);
+            }
+            if ui
+                .add_enabled(!step.busy, egui::Button::new(tr(lang, "sign_in.back")))
+                .clicked()
+            {
+                actions.push(Action::SecondFactorCancelled);
             }
         });
     });
