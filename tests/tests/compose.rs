@@ -190,7 +190,10 @@ fn every_secret_comes_from_the_operator_and_only_nginx_is_public() {
             );
         }
     }
-    assert!(secrets >= 6, "JWT, TOTP key, PostgreSQL, MinIO (twice), Grafana");
+    assert!(
+        secrets >= 6,
+        "JWT, TOTP key, PostgreSQL, MinIO (twice), Grafana"
+    );
     for (name, service) in doc["services"].as_object().unwrap() {
         for port in service["ports"].as_array().into_iter().flatten() {
             let port = port.as_str().unwrap();

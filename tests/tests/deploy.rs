@@ -240,7 +240,10 @@ fn the_systemd_unit_sets_only_settings_the_server_reads() {
     let names: Vec<String> = set.captures_iter(&unit).map(|c| c[1].to_owned()).collect();
     assert!(names.contains(&"NATTER_ADDR".to_owned()), "{names:?}");
     for name in &names {
-        assert!(config.contains(&format!("\"{name}\"")), "the server does not read {name}");
+        assert!(
+            config.contains(&format!("\"{name}\"")),
+            "the server does not read {name}"
+        );
     }
     // each instance listens on its own port, stopped by SIGTERM (which closes its sockets)
     assert!(unit.contains("NATTER_ADDR=127.0.0.1:%i") && unit.contains("KillSignal=SIGTERM"));
