@@ -83,19 +83,26 @@ pub struct Notification {
 /// `conn` closes any earlier one.
 #[derive(Clone, PartialEq)]
 pub enum SocketCommand {
-    /// Connect to `url` (which carries the access token as `?token=`).
-    Open { epoch: u64, conn: u64, url: String },
+    /// Connect to `url`, with the access `token` in the upgrade's `Authorization` header.
+    Open {
+        epoch: u64,
+        conn: u64,
+        url: String,
+        token: String,
+    },
     /// Send a frame on attempt `conn` (dropped if that attempt is no longer alive).
     Send { conn: u64, frame: ClientFrame },
     /// Close attempt `conn`.
     Close { conn: u64 },
 }
 
-/// Never prints the token in the URL.
+/// Never prints the token.
 impl std::fmt::Debug for SocketCommand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SocketCommand::Open { epoch, conn, url } => {
+            SocketCommand::Open {
+                epoch, conn, url, ..
+            } => {
                 let shown = url.split('?').next().unwrap_or_default();
                 write!(f, "Open {{ epoch: {epoch}, conn: {conn}, url: {shown:?} }}")
             }

@@ -135,15 +135,13 @@ async fn without_the_extra_ca_the_certificate_is_refused_as_not_trusted() {
 async fn the_websocket_refuses_an_untrusted_certificate_and_accepts_the_extra_ca() {
     let app = TestApp::spawn().await;
     let nginx = Nginx::start(app.port).await;
-    let url = format!(
-        "wss://127.0.0.1:{}{API_PREFIX}/ws?token=made-up",
-        nginx.https_port
-    );
+    let url = format!("wss://127.0.0.1:{}{API_PREFIX}/ws", nginx.https_port);
     // the server runs on this test's thread: wait without blocking it
     async fn first_event(url: &str, trust: &Trust) -> WsEvent {
         let (tx, rx) = channel();
         let _sender = ws::connect(
             url.to_owned(),
+            Some("made-up".to_owned()),
             trust,
             Box::new(move |event| {
                 let _ = tx.send(event);

@@ -25,11 +25,16 @@ pub fn socket_loop(
     let mut current: Option<(u64, ws::WsSender)> = None;
     while let Ok(command) = commands.recv() {
         match command {
-            SocketCommand::Open { epoch, conn, url } => {
+            SocketCommand::Open {
+                epoch,
+                conn,
+                url,
+                token,
+            } => {
                 // dropping the old sender closes the old connection
                 current = None;
                 let handler = event_handler(epoch, conn, actions.clone(), wake.clone());
-                match ws::connect(url, trust, handler) {
+                match ws::connect(url, Some(token), trust, handler) {
                     Ok(sender) => current = Some((conn, sender)),
                     Err(error) => {
                         tracing::error!(%error, "could not start the WebSocket");

@@ -51,13 +51,19 @@ impl WsSender {
     }
 }
 
-/// Starts connecting to `url` (`ws://` or `wss://`) on a new thread.
-pub fn connect(url: String, trust: &Trust, on_event: EventHandler) -> Result<WsSender, String> {
+/// Starts connecting to `url` (`ws://` or `wss://`) on a new thread, with `token` (if any)
+/// as `Authorization: Bearer` on the upgrade request: never in the address.
+pub fn connect(
+    url: String,
+    token: Option<String>,
+    trust: &Trust,
+    on_event: EventHandler,
+) -> Result<WsSender, String> {
     let (tx, rx) = channel();
     let config = trust.rustls_config();
     std::thread::Builder::new()
         .name("natter-ws-conn".to_owned())
-        .spawn(move || match open(&url, config) {
+        .spawn(move || match open(&url, token.as_deref(), config) {
             Ok(socket) => {
                 if on_event(WsEvent::Opened).is_continue() {
                     run(socket, &rx, &on_event);
@@ -74,7 +80,11 @@ pub fn connect(url: String, trust: &Trust, on_event: EventHandler) -> Result<WsS
 type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
 /// Connects, shakes hands (TLS, then the upgrade); the error in words.
-fn open(url: &str, config: std::sync::Arc<rustls::ClientConfig>) -> Result<Socket, String> {
+fn open(
+    url: &str,
+    token: Option<&str>,
+    config: std::sync::Arc<rustls::ClientConfig>,
+) -> Result<Socket, String> {
     let uri: tungstenite::http::Uri = url.parse().map_err(|e| format!("bad URL: {e}"))?;
     let secure = match uri.scheme_str() {
         Some("wss") => true,
@@ -83,7 +93,7 @@ fn open(url: &str, config: std::sync::Arc<rustls::ClientConfig>) -> Result<Socke
     };
     let host = uri.host().ok_or("bad URL: no host")?;
     if !secure && !crate::state::is_loopback(host) {
-        // the token is in the address: never in the clear to another machine
+        // the token is in a header: never in the clear to another machine
         return Err(
             "refused: plain ws:// to another machine would send the token unencrypted".into(),
         );
@@ -93,11 +103,14 @@ fn open(url: &str, config: std::sync::Arc<rustls::ClientConfig>) -> Result<Socke
     tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT))
         .and_then(|()| tcp.set_nodelay(true))
         .map_err(|e| format!("Connect: {e}"))?;
+    let request = upgrade_request(url, token)?;
     let connector = tungstenite::Connector::Rustls(config);
-    let (socket, _response) = tungstenite::client_tls_with_config(url, tcp, None, Some(connector))
-        .map_err(|e| match e {
-            tungstenite::HandshakeError::Failure(error) => describe(&error),
-            tungstenite::HandshakeError::Interrupted(_) => "Connect: timed out".to_owned(),
+    let (socket, _response) =
+        tungstenite::client_tls_with_config(request, tcp, None, Some(connector)).map_err(|e| {
+            match e {
+                tungstenite::HandshakeError::Failure(error) => describe(&error),
+                tungstenite::HandshakeError::Interrupted(_) => "Connect: timed out".to_owned(),
+            }
         })?;
     let tcp = match socket.get_ref() {
         MaybeTlsStream::Plain(s) => s,
@@ -107,6 +120,25 @@ fn open(url: &str, config: std::sync::Arc<rustls::ClientConfig>) -> Result<Socke
     tcp.set_read_timeout(Some(POLL))
         .map_err(|e| format!("Connect: {e}"))?;
     Ok(socket)
+}
+
+/// The upgrade request for `url`, carrying `token` as `Authorization: Bearer`.
+fn upgrade_request(
+    url: &str,
+    token: Option<&str>,
+) -> Result<tungstenite::handshake::client::Request, String> {
+    use tungstenite::client::IntoClientRequest as _;
+    use tungstenite::http::{HeaderValue, header::AUTHORIZATION};
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| format!("bad URL: {e}"))?;
+    if let Some(token) = token {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| "the access token is not a valid header value".to_owned())?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    Ok(request)
 }
 
 fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, String> {
@@ -192,13 +224,28 @@ mod tests {
     fn plain_ws_goes_only_to_this_machine() {
         let config = Trust::load(None).rustls_config();
         let refused = open(
-            "ws://chat.example.org/api/v1/ws?token=secret",
+            "ws://chat.example.org/api/v1/ws",
+            Some("secret"),
             config.clone(),
         )
         .err()
         .unwrap();
         assert!(refused.starts_with("refused: plain ws://"), "{refused}");
-        let bad = open("http://127.0.0.1:1/api/v1/ws", config).err().unwrap();
+        let bad = open("http://127.0.0.1:1/api/v1/ws", None, config)
+            .err()
+            .unwrap();
         assert!(bad.contains("not ws:// or wss://"), "{bad}");
+    }
+
+    #[test]
+    fn the_token_goes_in_the_authorization_header_not_the_address() {
+        let request = upgrade_request("wss://chat.example.org/api/v1/ws", Some("secret")).unwrap();
+        assert_eq!(
+            request.uri().to_string(),
+            "wss://chat.example.org/api/v1/ws"
+        );
+        let header = request.headers().get("authorization").unwrap();
+        assert_eq!(header, "Bearer secret");
+        assert!(header.is_sensitive());
     }
 }

@@ -47,12 +47,13 @@ fn open(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
             link.conn += 1;
             link.token_generation = session.token_generation;
             link.awaiting_token = false;
-            let url = ws_url(&session.server_url, token);
+            let url = ws_url(&session.server_url);
             vec![
                 Effect::Socket(SocketCommand::Open {
                     epoch,
                     conn: link.conn,
                     url,
+                    token: token.clone(),
                 }),
                 Effect::WakeAt(now + CONNECT_TIMEOUT),
             ]
@@ -64,8 +65,10 @@ fn open(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     }
 }
 
-/// `ws(s)://host/api/v1/ws?token=…` for a normalised `http(s)://host` server URL.
-pub fn ws_url(server_url: &str, token: &str) -> String {
+/// `ws(s)://host/api/v1/ws` for a normalised `http(s)://host` server URL. The access token
+/// goes in the upgrade's `Authorization` header, never in the address (which proxies and
+/// logs keep).
+pub fn ws_url(server_url: &str) -> String {
     let base = if let Some(rest) = server_url.strip_prefix("https://") {
         format!("wss://{rest}")
     } else if let Some(rest) = server_url.strip_prefix("http://") {
@@ -73,7 +76,7 @@ pub fn ws_url(server_url: &str, token: &str) -> String {
     } else {
         server_url.to_owned()
     };
-    format!("{base}{API_PREFIX}/ws?token={token}")
+    format!("{base}{API_PREFIX}/ws")
 }
 
 /// A new access token arrived: an attempt that waited for it goes now.

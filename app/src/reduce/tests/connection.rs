@@ -11,10 +11,26 @@ fn opens(effects: &[Effect]) -> Vec<(u64, String)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Socket(SocketCommand::Open { conn, url, .. }) => Some((*conn, url.clone())),
+            Effect::Socket(SocketCommand::Open {
+                conn, url, token, ..
+            }) => Some((*conn, format!("{url} with {token}"))),
             _ => None,
         })
         .collect()
+}
+
+#[test]
+fn the_socket_address_carries_no_token_and_debug_hides_it() {
+    let (_, effects) = signed_in();
+    let open = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Socket(SocketCommand::Open { .. })))
+        .expect("an open");
+    let Effect::Socket(SocketCommand::Open { url, token, .. }) = open else {
+        unreachable!()
+    };
+    assert!(!url.contains('?') && !url.contains(token.as_str()), "{url}");
+    assert!(!format!("{open:?}").contains("access-1"), "{open:?}");
 }
 
 fn retry_at(status: &LinkStatus) -> chrono::DateTime<chrono::Utc> {
@@ -29,7 +45,7 @@ fn signing_in_opens_the_socket_with_the_access_token() {
     let (state, effects) = signed_in();
     assert_eq!(
         opens(&effects),
-        vec![(1, "ws://127.0.0.1:8080/api/v1/ws?token=access-1".to_owned())]
+        vec![(1, "ws://127.0.0.1:8080/api/v1/ws with access-1".to_owned())]
     );
     assert!(matches!(
         state.connection.status,
@@ -141,7 +157,7 @@ fn a_401_at_connect_refreshes_the_token_once_then_reconnects_with_the_new_one() 
     );
     assert_eq!(
         opens(&effects),
-        vec![(2, "ws://127.0.0.1:8080/api/v1/ws?token=access-2".to_owned())]
+        vec![(2, "ws://127.0.0.1:8080/api/v1/ws with access-2".to_owned())]
     );
 }
 
