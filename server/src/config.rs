@@ -331,6 +331,9 @@ pub struct WsSettings {
     /// `NATTER_WS_MESSAGE_MAX_BYTES`: the largest client message, fragments reassembled
     /// (default 64 KiB); a larger one closes the socket with 1009.
     pub message_max_bytes: usize,
+    /// `NATTER_WS_STALL_SECS`: a connection whose bytes cannot leave for this long (its client
+    /// stopped reading, or vanished) is closed by the kernel (`TCP_USER_TIMEOUT`; default 60).
+    pub stall: std::time::Duration,
 }
 
 impl WsSettings {
@@ -372,6 +375,12 @@ impl WsSettings {
                 4096,
                 16 << 20,
             )?,
+            stall: std::time::Duration::from_secs(number(
+                "NATTER_WS_STALL_SECS",
+                &var("NATTER_WS_STALL_SECS", "60"),
+                1,
+                86_400,
+            )?),
         })
     }
 }

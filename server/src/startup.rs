@@ -103,6 +103,7 @@ impl Application {
         close_sockets_on_stop(state.clone());
         files::service::start_sweeper(state.clone());
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
+        let stall = settings.ws.stall;
         let mut server = HttpServer::new(move || {
             let (app, mut openapi) = App::new()
                 .into_utoipa_app()
@@ -138,7 +139,7 @@ impl Application {
         // small interactive frames: send at once rather than wait for Nagle's algorithm
         .tcp_nodelay(true)
         // a handle on each socket, so a WebSocket whose client stopped reading can be closed
-        .on_connect(crate::realtime::events::remember_socket)
+        .on_connect(move |conn, _| crate::realtime::events::limit_stalls(conn, stall))
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(workers) = settings.workers {

@@ -20,21 +20,21 @@ pub struct Deliver(pub Arc<str>);
 #[rtype(result = "()")]
 pub struct Disconnect;
 
-/// The TCP socket of an HTTP connection (a duplicate of its descriptor), kept in the
-/// connection's data by [`remember_socket`]: a WebSocket whose client stopped reading stalls
-/// its actor (actix polls it only while the socket takes bytes), so closing it must not
-/// depend on the actor.
-#[derive(Clone)]
-pub struct ConnSocket(Arc<std::net::TcpStream>);
-
-/// `HttpServer::on_connect`: keeps a handle on each plain TCP connection's socket.
-pub fn remember_socket(conn: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
-    use std::os::fd::AsFd;
+/// `HttpServer::on_connect`: a connection whose bytes cannot leave for `stall` is closed by
+/// the kernel (`TCP_USER_TIMEOUT`: unacknowledged data, or data held back by a zero window
+/// because the client stopped reading). A WebSocket whose client stopped reading stalls its
+/// actor (actix polls it only while the socket takes bytes), so closing it cannot be the
+/// actor's job; and it costs no second descriptor per connection (a duplicate of each would
+/// halve the connections one process can hold under its open-files limit).
+pub fn limit_stalls(conn: &dyn std::any::Any, stall: Duration) {
+    #[cfg(target_os = "linux")]
     if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Ok(fd) = tcp.as_fd().try_clone_to_owned()
+        && let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(stall))
     {
-        data.insert(ConnSocket(Arc::new(std::net::TcpStream::from(fd))));
+        tracing::warn!(error = %e, "cannot set TCP_USER_TIMEOUT");
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (conn, stall);
 }
 
 /// Why a connection was closed from outside its actor.
@@ -69,11 +69,10 @@ pub struct Outbox {
     heard_ms: AtomicU64,
     cut: AtomicBool,
     stopped: AtomicBool,
-    socket: Option<ConnSocket>,
 }
 
 impl Outbox {
-    pub fn new(max_frames: usize, max_bytes: usize, socket: Option<ConnSocket>) -> Self {
+    pub fn new(max_frames: usize, max_bytes: usize) -> Self {
         Self {
             frames: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
@@ -83,7 +82,6 @@ impl Outbox {
             heard_ms: AtomicU64::new(0),
             cut: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            socket,
         }
     }
 
@@ -132,20 +130,15 @@ impl Outbox {
         self.cut.load(Ordering::Relaxed)
     }
 
-    /// Closes the connection's socket (once), whatever its actor is doing: the HTTP
-    /// connection fails, which stops the actor. Its client reconnects and resyncs by seq.
+    /// Gives the connection up (once), whatever its actor is doing: nothing more is queued for
+    /// it, the actor closes it when it next runs, and a stalled one is closed by the kernel
+    /// ([`limit_stalls`]). Its client reconnects and resyncs by seq.
     pub fn cut(&self, why: Cut) {
         if self.cut.swap(true, Ordering::Relaxed) || self.stopped.load(Ordering::Relaxed) {
             return;
         }
         metrics::counter!("natter_ws_closed_total", "reason" => why.label()).increment(1);
-        tracing::info!(
-            reason = why.label(),
-            "closing a WebSocket from outside its actor"
-        );
-        if let Some(socket) = &self.socket {
-            let _ = socket.0.shutdown(std::net::Shutdown::Both);
-        }
+        tracing::info!(reason = why.label(), "giving a WebSocket up");
     }
 
     /// The actor stopped: nothing to cut any more, and its watchdog ends.

@@ -16,7 +16,7 @@ use natter_shared::{ChatId, ErrorCode, MessageId, RequestId, SessionId, UserId};
 use super::actions::{self, Asked};
 use super::budget::{FrameBudget, TypingThrottle};
 use super::commands::{MarkRead, PostMessage, SetTyping};
-use super::events::{ConnId, ConnSocket, Deliver, Disconnect, Outbox};
+use super::events::{ConnId, Deliver, Disconnect, Outbox};
 use super::registry::Conn;
 use super::room::room_for;
 use crate::error::ApiError;
@@ -57,18 +57,16 @@ pub struct WsSession {
 }
 
 impl WsSession {
-    /// `socket` is the connection's TCP socket (see [`ConnSocket`]), when it has one.
     pub fn new(
         state: web::Data<AppState>,
         user: UserId,
         session: SessionId,
         expires_at: i64,
-        socket: Option<ConnSocket>,
     ) -> Self {
         let now = Instant::now();
         let ws = &state.settings.ws;
         Self {
-            outbox: Arc::new(Outbox::new(ws.queue_frames, ws.queue_bytes, socket)),
+            outbox: Arc::new(Outbox::new(ws.queue_frames, ws.queue_bytes)),
             id: state.registry.new_conn_id(),
             user,
             session,
@@ -371,6 +369,10 @@ impl Actor for WsSession {
         actix_web::rt::spawn(watch(self.outbox.clone()));
         self.expire_at(self.expires_at, ctx);
         ctx.run_interval(HEARTBEAT, |session, ctx| {
+            if session.outbox.is_cut() {
+                close_behind(ctx);
+                return;
+            }
             if session.last_heard.elapsed() > IDLE_TIMEOUT {
                 tracing::debug!(user_id = %session.user, "WebSocket idle; closing");
                 ctx.stop();
@@ -389,12 +391,26 @@ impl Actor for WsSession {
     }
 }
 
+/// Closes a connection that fell behind its outgoing bounds (1013, try again later): its
+/// client reconnects and fetches what it missed by seq.
+fn close_behind(ctx: &mut ws::WebsocketContext<WsSession>) {
+    ctx.close(Some(ws::CloseReason {
+        code: ws::CloseCode::Again,
+        description: Some("fell behind; reconnect and resync".into()),
+    }));
+    ctx.stop();
+}
+
 impl Handler<Deliver> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
         self.outbox.taken(msg.0.len());
         ctx.text(&*msg.0);
+        // frames after this one were refused: the client must resync, not miss them
+        if self.outbox.is_cut() {
+            close_behind(ctx);
+        }
     }
 }
 

@@ -15,7 +15,6 @@ use crate::auth::{AuthUser, extractor::bearer_token};
 use crate::db;
 use crate::error::ApiError;
 use crate::realtime::WsSession;
-use crate::realtime::events::ConnSocket;
 use crate::state::AppState;
 
 /// How long a socket ticket stays valid.
@@ -83,13 +82,7 @@ pub async fn connect_ws(
     // one frame may be as large as a whole message; fragments are counted by the session
     let frame_size = state.settings.ws.message_max_bytes;
     ws::WsResponseBuilder::new(
-        WsSession::new(
-            state,
-            opener.user,
-            opener.session,
-            opener.expires_at,
-            req.conn_data::<ConnSocket>().cloned(),
-        ),
+        WsSession::new(state, opener.user, opener.session, opener.expires_at),
         &req,
         stream,
     )

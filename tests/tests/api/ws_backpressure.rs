@@ -37,6 +37,8 @@ async fn a_client_that_stops_reading_is_closed_and_its_queue_stays_bounded() {
         v.insert("NATTER_WS_FRAME_BURST".into(), "1000000".into());
         v.insert("NATTER_WS_QUEUE_FRAMES".into(), "64".into());
         v.insert("NATTER_WS_QUEUE_BYTES".into(), "65536".into());
+        // the kernel closes a connection whose bytes cannot leave for this long
+        v.insert("NATTER_WS_STALL_SECS".into(), "2".into());
     })
     .await;
     let (alice, bob, chat, _) = app.pair().await;
@@ -82,7 +84,9 @@ async fn a_client_that_stops_reading_is_closed_and_its_queue_stays_bounded() {
     }
     // the server forgot it: only Alice's socket is open
     let mut open = counter(&app, "natter_ws_connections ").await;
-    for _ in 0..100 {
+    // polled: the kernel gives the stalled socket up after NATTER_WS_STALL_SECS (2 s) of
+    // its bytes not leaving, and nothing announces that to the test
+    for _ in 0..500 {
         if open == 1.0 {
             break;
         }
