@@ -167,6 +167,25 @@ ensure_xvfb() {
     libxcursor1 libxi6 libxrandr2 libx11-xcb1 fonts-dejavu-core
 }
 
+# schemathesis (PyPI, pinned) fuzzes the API against its OpenAPI document
+# (server/tests/schemathesis.rs). Exports NATTER_TEST_SCHEMATHESIS, the `st` the test runs:
+# one already on PATH at that version, else a project-local virtualenv under .natter/.
+ensure_schemathesis() {
+  local want=4.32.5 venv="$NATTER_STATE/schemathesis" found
+  found="$(command -v st || true)"
+  if [ -n "$found" ] && "$found" --version 2>/dev/null | grep -q " $want$"; then
+    export NATTER_TEST_SCHEMATHESIS="$found"; return
+  fi
+  if ! "$venv/bin/st" --version 2>/dev/null | grep -q " $want$"; then
+    command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null ||
+      apt_install python3 python3-venv
+    say "installing schemathesis $want into $venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q "schemathesis==$want" ||
+      die "could not install schemathesis $want from PyPI"
+  fi
+  export NATTER_TEST_SCHEMATHESIS="$venv/bin/st"
+}
+
 # promtool checks the Prometheus configuration and alert rules under deploy/ (tests/tests/deploy.rs)
 ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus

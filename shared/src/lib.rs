@@ -9,6 +9,7 @@ pub mod api;
 pub mod error;
 pub mod ids;
 pub mod names;
+pub mod numbers;
 pub mod validation;
 pub mod ws;
 

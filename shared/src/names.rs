@@ -15,6 +15,9 @@ macro_rules! named_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // every name is its variant in snake_case; said once more for the OpenAPI document,
+        // which does not read the per-variant `rename` a macro passes on
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }

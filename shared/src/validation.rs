@@ -878,3 +878,168 @@ mod two_factor_code_tests {
         assert!(!format!("{code:?}").contains("abcde"));
     }
 }
+
+/// The rules above as JSON Schema patterns (ECMA-262 and Python `re` read them alike), for
+/// the server's OpenAPI document: a string a pattern accepts is one the newtype accepts, so
+/// a client generated from the document sends only valid input. `str::trim` removes
+/// Unicode White_Space (`WS`), "control" is the Cc category (U+0000–U+001F, U+007F–U+009F).
+/// Each is checked against its parser in the server's tests (`schema_rules`).
+pub mod patterns {
+    /// Characters `str::trim` removes.
+    macro_rules! ws {
+        () => {
+            r"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+        };
+    }
+    /// Neither a control character nor white space: what a trimmed text starts and ends with.
+    macro_rules! visible {
+        () => {
+            concat!(r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+        };
+    }
+    /// Not a control character (inside a one-line text).
+    macro_rules! line {
+        () => {
+            r"[^\x00-\x1f\x7f-\x9f]"
+        };
+    }
+    /// Not a control character other than tab and line feed (inside a bio or description).
+    macro_rules! lines {
+        () => {
+            r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]"
+        };
+    }
+
+    /// [`super::Username`]: 3–50 of `[a-z0-9_.]` once trimmed and lower-cased.
+    pub const USERNAME: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_.]{3,50}[", ws!(), "]*$");
+    /// [`super::Password`] is 8–72 *bytes* of UTF-8 without NUL; a byte count is not a JSON
+    /// Schema rule, so the document names the ASCII passwords (one byte a character).
+    pub const PASSWORD: &str = r"^[\x01-\x7f]{8,72}$";
+    /// [`super::DisplayName`]: 1–64 characters once trimmed, no control characters.
+    pub const DISPLAY_NAME: &str = concat!(
+        "^[",
+        ws!(),
+        "]*",
+        visible!(),
+        "(?:",
+        line!(),
+        "{0,62}",
+        visible!(),
+        ")?[",
+        ws!(),
+        "]*$"
+    );
+    /// A display name, or only white space (which clears it where that is allowed).
+    pub const DISPLAY_NAME_OR_BLANK: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:",
+        visible!(),
+        "(?:",
+        line!(),
+        "{0,62}",
+        visible!(),
+        ")?)?[",
+        ws!(),
+        "]*$"
+    );
+    /// A device's name: up to 100 characters once trimmed, no control characters; blank
+    /// means "use the User-Agent".
+    pub const DEVICE_NAME_OR_BLANK: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:",
+        visible!(),
+        "(?:",
+        line!(),
+        "{0,98}",
+        visible!(),
+        ")?)?[",
+        ws!(),
+        "]*$"
+    );
+    /// [`super::Bio`]: up to 500 characters once trimmed; tab and line feed allowed inside.
+    pub const BIO: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:",
+        visible!(),
+        "(?:",
+        lines!(),
+        "{0,498}",
+        visible!(),
+        ")?)?[",
+        ws!(),
+        "]*$"
+    );
+    /// [`super::ChatTitle`]: 1–128 characters once trimmed, no control characters.
+    pub const TITLE: &str = concat!(
+        "^[",
+        ws!(),
+        "]*",
+        visible!(),
+        "(?:",
+        line!(),
+        "{0,126}",
+        visible!(),
+        ")?[",
+        ws!(),
+        "]*$"
+    );
+    /// [`super::ChatDescription`]: up to 1000 characters once trimmed; tab and line feed
+    /// allowed inside.
+    pub const DESCRIPTION: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:",
+        visible!(),
+        "(?:",
+        lines!(),
+        "{0,998}",
+        visible!(),
+        ")?)?[",
+        ws!(),
+        "]*$"
+    );
+    /// [`super::MessageText`]: 1–4096 characters once trimmed, no NUL.
+    pub const TEXT: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^\\x00",
+        ws!(),
+        "](?:[^\\x00]{0,4094}[^\\x00",
+        ws!(),
+        "])?[",
+        ws!(),
+        "]*$"
+    );
+    /// A people search (`GET /users?query=`): 3–50 characters once trimmed, no control
+    /// characters.
+    pub const USER_QUERY: &str = concat!(
+        "^[",
+        ws!(),
+        "]*",
+        visible!(),
+        line!(),
+        "{1,48}",
+        visible!(),
+        "[",
+        ws!(),
+        "]*$"
+    );
+    /// [`super::TwoFactorCode`]: six digits, white space anywhere ignored.
+    pub const CODE: &str = concat!("^[", ws!(), "]*(?:[0-9][", ws!(), "]*){6}$");
+    /// A code, or only white space (taken as no code).
+    pub const CODE_OR_BLANK: &str = concat!("^[", ws!(), "]*(?:(?:[0-9][", ws!(), "]*){6})?$");
+    /// [`super::RecoveryCode`] (ten base32 letters or digits, case, dashes and white space
+    /// ignored), or only white space (taken as no code).
+    pub const RECOVERY_CODE_OR_BLANK: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:(?:[-",
+        ws!(),
+        "]*[A-Za-z2-7]){10}[-",
+        ws!(),
+        "]*)?$"
+    );
+}

@@ -26,7 +26,7 @@ use crate::state::AppState;
         (status = 201, description = "created", body = ChatSummary),
         (status = 200, description = "the direct chat already existed", body = ChatSummary),
         (status = 400, description = "neither or both forms, oneself as partner, bad title or members", body = ErrorBody),
-        (status = 404, description = "partner not found", body = ErrorBody),
+        (status = 404, description = "partner or a member not found", body = ErrorBody),
     ))]
 #[post("/chats")]
 pub async fn create_chat(
@@ -116,8 +116,10 @@ async fn create_group(
             ));
         }
         if let Some(missing) = others.iter().find(|o| !found.contains(o)) {
-            return Err(ApiError::invalid_field(
-                Field::MemberIds,
+            // as for an unknown partner: the id names nobody
+            return Err(ApiError::client(
+                actix_web::http::StatusCode::NOT_FOUND,
+                natter_shared::ErrorCode::NotFound,
                 format!("member_ids: no user {missing}"),
             ));
         }

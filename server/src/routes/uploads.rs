@@ -53,7 +53,7 @@ pub async fn upload_options(state: web::Data<AppState>) -> HttpResponse {
 /// Creates an upload (`Upload-Length`, `Upload-Metadata: filename <base64>,filetype <base64>`);
 /// answers its URL in `Location`. The type is later sniffed from the bytes; `filetype` is
 /// not believed.
-#[utoipa::path(tag = "uploads", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "uploads", security(("bearer" = [])), params(("Tus-Resumable" = String, Header, description = "the tus protocol version: 1.0.0", pattern = r"^1\.0\.0$")), responses(
     (status = 201, description = "created; `Location` is the upload's URL"),
     (status = 400, description = "`Upload-Length` missing or not a number, or `Upload-Metadata` malformed", body = ErrorBody),
     (status = 412, description = "`Tus-Resumable` missing or not 1.0.0", body = ErrorBody),
@@ -142,9 +142,10 @@ pub async fn upload_offset(
 /// which must be where the upload stands. The last bytes make it a file: the answer then
 /// says whether it was refused for its content.
 #[utoipa::path(tag = "uploads", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "upload id")),
+    params(("id" = Uuid, Path, description = "upload id"), ("Tus-Resumable" = String, Header, description = "the tus protocol version: 1.0.0", pattern = r"^1\.0\.0$")),
     responses(
         (status = 204, description = "appended; `Upload-Offset` is the new offset"),
+        (status = 412, description = "`Tus-Resumable` missing or not 1.0.0", body = ErrorBody),
         (status = 404, description = "no such upload of yours", body = ErrorBody),
         (status = 409, description = "`Upload-Offset` is not where the upload stands (`offset_mismatch`), or another request is appending (`upload_busy`)", body = ErrorBody),
         (status = 413, description = "more bytes than `Upload-Length`", body = ErrorBody),
@@ -338,9 +339,10 @@ async fn release(state: &web::Data<AppState>, id: Uuid, received: i64) {
 
 /// Cancels an upload (tus termination); a file a message carries stays.
 #[utoipa::path(tag = "uploads", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "upload id")),
+    params(("id" = Uuid, Path, description = "upload id"), ("Tus-Resumable" = String, Header, description = "the tus protocol version: 1.0.0", pattern = r"^1\.0\.0$")),
     responses(
         (status = 204, description = "cancelled and removed"),
+        (status = 412, description = "`Tus-Resumable` missing or not 1.0.0", body = ErrorBody),
         (status = 403, description = "a message, avatar or photo carries this file: delete that instead", body = ErrorBody),
         (status = 404, description = "no such upload of yours", body = ErrorBody),
     ))]

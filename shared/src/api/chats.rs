@@ -151,6 +151,7 @@ pub struct ChatSummary {
 pub struct ChatListQuery {
     /// 1–200, default 50.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     #[serde(default)]
     pub offset: Option<u32>,

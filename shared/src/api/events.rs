@@ -51,9 +51,11 @@ pub struct ChatEvent {
 pub struct EventsQuery {
     /// The last `event_seq` the client has; the answer starts after it. Default 0.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub after: Option<i64>,
     /// 1–1000, default 200.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<u32>,
 }
 

@@ -199,6 +199,7 @@ pub struct MemberInfo {
 pub struct MembersQuery {
     /// 1–1000, default 200.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<u32>,
     #[serde(default)]
     pub offset: Option<u32>,
@@ -352,10 +353,20 @@ impl ServiceAction {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateLinkRequest {
     /// 60 s to a year.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::whole_opt"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 60, maximum = 31622400))]
     pub expires_in_secs: Option<u64>,
     /// 1–100,000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::whole_opt"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub max_uses: Option<u32>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub needs_approval: bool,

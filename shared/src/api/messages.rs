@@ -122,6 +122,7 @@ pub struct ReactionRequest {
 pub struct ForwardRequest {
     pub from_chat_id: ChatId,
     /// 1–[`ForwardRequest::MAX`] messages of `from_chat_id`.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub message_ids: Vec<MessageId>,
     pub request_id: RequestId,
 }
@@ -159,7 +160,10 @@ pub struct Pins {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
     /// 1–4096 characters after trimming; may be empty when the message carries files.
+    /// Required by the schema for a text message; a message that carries files may leave it
+    /// out or send `""`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub text: String,
     /// The idempotency key: sending it again returns the original message.
     pub request_id: RequestId,
@@ -167,6 +171,7 @@ pub struct SendMessageRequest {
     pub reply_to: Option<MessageId>,
     /// Up to 10 finished uploads of one's own (`ready`), in the order to show them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub attachments: Vec<crate::ids::FileId>,
 }
 
@@ -179,17 +184,21 @@ pub struct SendMessageRequest {
 pub struct HistoryQuery {
     /// 1–200, default 50.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// Only messages with `seq < before` (the page just before it).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub before: Option<i64>,
     /// Only messages with `seq > after` (the page just after it): how a client fills a gap.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub after: Option<i64>,
     /// The page around this seq (about half before, half after, the message itself
     /// included): how a client opens history at a search hit or a quoted message. Not with
     /// `before` or `after`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub around: Option<i64>,
 }
 
@@ -214,6 +223,8 @@ pub struct MessagePage {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[serde(deserialize_with = "crate::numbers::whole")]
     pub seq: i64,
 }
 

@@ -31,7 +31,9 @@ crate::named_enum!(
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct MessageSearchQuery {
-    /// 1–200 characters with at least one word or phrase to find.
+    /// 1–200 characters with at least one word or phrase to find (the query language is
+    /// not a JSON Schema pattern: see the operation's description).
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 200))]
     pub q: String,
     /// Only this chat (one the caller is a member of).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +53,7 @@ pub struct MessageSearchQuery {
     pub has: Option<SearchHas>,
     /// 1–50, default 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 50))]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

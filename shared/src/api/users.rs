@@ -38,14 +38,37 @@ pub fn shown_name<'a>(username: &'a Username, display_name: Option<&'a DisplayNa
 }
 
 /// `PATCH /users/me`: absent fields stay as they are; `display_name: ""` clears it.
+/// Read only from a JSON object: every field may be absent, so serde's derive would take
+/// `[]` too.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    try_from = "serde_json::Map<String, serde_json::Value>"
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for UpdateProfileRequest {
+    type Error = serde_json::Error;
+
+    fn try_from(object: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            display_name: Option<String>,
+            #[serde(default)]
+            bio: Option<String>,
+        }
+        let Fields { display_name, bio } =
+            serde_json::from_value(serde_json::Value::Object(object))?;
+        Ok(Self { display_name, bio })
+    }
 }
 
 /// `GET /users?query=&limit=&offset=`: prefix search on username and display name.
@@ -59,6 +82,8 @@ pub struct UserSearchQuery {
     pub query: String,
     /// 1–50, default 20.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 50))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50))]
     pub limit: Option<u32>,
     /// Default 0.
     #[serde(default)]

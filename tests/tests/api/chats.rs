@@ -85,8 +85,8 @@ async fn bad_create_requests_are_rejected() {
         &json!({"title": "t", "member_ids": [uuid::Uuid::new_v4()]}),
     )
     .await;
-    let err = assert_error(resp, 400, ErrorCode::ValidationFailed).await;
-    assert_eq!(err.error.field, Some(Field::MemberIds));
+    // an id that names nobody is a 404, as for a direct chat's partner
+    assert_error(resp, 404, ErrorCode::NotFound).await;
     let resp = post_chat(
         &app,
         &me.token,

@@ -28,6 +28,7 @@ mod register;
 mod requests;
 mod s3;
 mod scanning;
+mod schema_rules;
 mod search;
 mod sessions;
 mod tokens;
