@@ -883,7 +883,7 @@ mod two_factor_code_tests {
 /// the server's OpenAPI document: a string a pattern accepts is one the newtype accepts, so
 /// a client generated from the document sends only valid input. `str::trim` removes
 /// Unicode White_Space (`WS`), "control" is the Cc category (U+0000–U+001F, U+007F–U+009F).
-/// Each is checked against its parser in the server's tests (`schema_rules`).
+/// Schemathesis holds them to the parsers (`server/tests/schemathesis.rs`).
 pub mod patterns {
     /// Characters `str::trim` removes.
     macro_rules! ws {
