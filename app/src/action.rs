@@ -10,7 +10,7 @@ use natter_shared::{ChatId, Field, FileId, MessageId, RequestId, SessionId, User
 
 use crate::api::ApiResponse;
 use crate::i18n::Language;
-use crate::state::{Preference, ShellTab};
+use crate::state::{Preference, SecurityField, SecurityPanel, ShellTab};
 use crate::token_store::StoredSession;
 use crate::transfers::{ImageKey, TransferEvent, UploadKey};
 
@@ -36,6 +36,8 @@ pub enum Action {
     SecondFactorSubmitted,
     /// Back from the second step to the password.
     SecondFactorCancelled,
+    /// Settings → Security.
+    Security(SecurityAction),
     RegisterSubmitted,
     ShowRegister,
     ShowSignIn,
@@ -366,4 +368,40 @@ pub enum GroupAction {
     LinkRevoked(String),
     JoinTokenEdited(String),
     JoinSubmitted,
+}
+
+/// What can happen in Settings → Security.
+#[derive(Clone, PartialEq)]
+pub enum SecurityAction {
+    /// Open a form (closing any other; `SecurityPanel::None` closes).
+    Open(SecurityPanel),
+    Edited(SecurityField, String),
+    /// "I understand that this cannot be undone" (deleting).
+    DeleteConfirmed(bool),
+    /// The open form's button.
+    Submitted,
+    /// "I saved them": the recovery codes are not shown again.
+    CodesSaved,
+    /// "Sign out all other devices".
+    SignOutOthers,
+    /// "Export my data".
+    Export,
+    /// The export was written to the chosen file, or not (`None`: the dialog was closed).
+    ExportSaved(Option<Result<PathBuf, String>>),
+}
+
+/// Never prints what is typed.
+impl std::fmt::Debug for SecurityAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecurityAction::Open(panel) => write!(f, "Open({panel:?})"),
+            SecurityAction::Edited(field, _) => write!(f, "Edited({field:?})"),
+            SecurityAction::DeleteConfirmed(on) => write!(f, "DeleteConfirmed({on})"),
+            SecurityAction::Submitted => f.write_str("Submitted"),
+            SecurityAction::CodesSaved => f.write_str("CodesSaved"),
+            SecurityAction::SignOutOthers => f.write_str("SignOutOthers"),
+            SecurityAction::Export => f.write_str("Export"),
+            SecurityAction::ExportSaved(result) => write!(f, "ExportSaved({result:?})"),
+        }
+    }
 }

@@ -9,9 +9,9 @@ use natter_shared::api::{
     AuthTokens, ChatDetails, ChatList, ChatSummary, CreateChatRequest, CreateLinkRequest,
     EventPage, EventsQuery, HistoryQuery, InviteList, JoinLink, JoinResult, LoginRequest,
     LoginTwoFactorRequest, MemberList, MessagePage, MessageSearchQuery, Pins, ReadRequest,
-    ReadState, RefreshRequest, RegisterRequest, SearchPage, SessionList, TwoFactorChallenge,
-    UpdateChatRequest, UpdateMemberRequest, UpdateProfileRequest, User, UserRef,
-    UserSearchResponse,
+    ReadState, RecoveryCodes, RefreshRequest, RegisterRequest, SearchPage, SessionList,
+    TwoFactorChallenge, TwoFactorSetup, TwoFactorStatus, UpdateChatRequest, UpdateMemberRequest,
+    UpdateProfileRequest, User, UserRef, UserSearchResponse,
 };
 use natter_shared::{ChatId, ErrorBody, InviteId, SessionId, UserId};
 
@@ -65,7 +65,13 @@ pub enum ApiCall {
     SetPhoto(Option<natter_shared::FileId>),
     /// `GET /search/messages`: a page of messages found, newest first.
     SearchMessages(MessageSearchQuery),
+    /// Settings → Security.
+    Account(AccountCall),
 }
+
+mod account;
+
+pub use account::AccountCall;
 
 /// The calls of groups: members, roles, info, invitations.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,6 +263,7 @@ impl ApiCall {
             | ApiCall::Pins(_)
             | ApiCall::SearchMessages(_) => Method::Get,
             ApiCall::Group(g) => g.method(),
+            ApiCall::Account(a) => a.method(),
             ApiCall::MarkRead { .. } | ApiCall::CreateChat(_) => Method::Post,
             ApiCall::RevokeSession(_) => Method::Delete,
             ApiCall::UpdateMe(_) => Method::Patch,
@@ -311,6 +318,7 @@ impl ApiCall {
             ),
             ApiCall::Pins(chat_id) => format!("/chats/{chat_id}/pins"),
             ApiCall::Group(g) => g.path(),
+            ApiCall::Account(a) => a.path().into(),
             ApiCall::SetPhoto(_) => "/users/me/avatar".into(),
             ApiCall::SearchMessages(query) => search_path(query),
         }
@@ -327,6 +335,7 @@ impl ApiCall {
             ApiCall::MarkRead { seq, .. } => Some(serde_json::to_vec(&ReadRequest { seq: *seq })),
             ApiCall::CreateChat(r) => Some(serde_json::to_vec(r)),
             ApiCall::Group(g) => g.body(),
+            ApiCall::Account(a) => a.body(),
             ApiCall::SetPhoto(Some(file_id)) => {
                 Some(serde_json::to_vec(&natter_shared::api::PhotoRequest {
                     file_id: *file_id,
@@ -371,6 +380,7 @@ impl ApiCall {
                 | ApiCall::Events { .. }
                 | ApiCall::Pins(_)
                 | ApiCall::SearchMessages(_)
+                | ApiCall::Account(AccountCall::Status | AccountCall::Export)
         )
     }
 }
@@ -431,6 +441,7 @@ impl fmt::Debug for ApiCall {
             ApiCall::Events { chat_id, after } => write!(f, "Events({chat_id}, after {after})"),
             ApiCall::Pins(id) => write!(f, "Pins({id})"),
             ApiCall::Group(g) => write!(f, "Group({g:?})"),
+            ApiCall::Account(a) => write!(f, "Account({a:?})"),
             ApiCall::SearchMessages(q) => write!(f, "SearchMessages({q:?})"),
         }
     }
@@ -460,6 +471,11 @@ pub enum ApiReply {
     Tokens(Box<AuthTokens>),
     /// The password was right; the account wants a second factor.
     TwoFactorRequired(TwoFactorChallenge),
+    TwoFactorStatus(TwoFactorStatus),
+    TwoFactorSetup(TwoFactorSetup),
+    RecoveryCodes(RecoveryCodes),
+    /// A document kept as it came (the account export).
+    Document(Vec<u8>),
     Sessions(SessionList),
     Chats(ChatList),
     Messages(MessagePage),

@@ -59,6 +59,9 @@ pub enum DialogRequest {
     ChoosePhoto { chat: Option<ChatId> },
     /// "Open" or "Show in folder".
     Open(std::path::PathBuf),
+    /// "Export my data": where to write the export, then written there
+    /// ([`crate::action::SecurityAction::ExportSaved`]).
+    SaveExport { json: std::sync::Arc<Vec<u8>> },
     /// An image pasted into the composer: written as a PNG into `dir`, then attached to
     /// `chat_id` under `key` ([`crate::action::Action::FilesChosen`]).
     SavePasted {

@@ -19,6 +19,7 @@ mod outbox;
 mod prefs;
 mod reads;
 mod search;
+mod security;
 mod session;
 mod shell;
 #[cfg(test)]
@@ -66,6 +67,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::SecondFactorRecoveryToggled => forms::toggle_recovery(state),
         Action::SecondFactorSubmitted => forms::submit_second_factor(state),
         Action::SecondFactorCancelled => forms::cancel_second_factor(state),
+        Action::Security(action) => security::act(state, action),
         Action::RegisterSubmitted => forms::submit_register(state),
         Action::ShowRegister => forms::show_register(state),
         Action::ShowSignIn => forms::show_sign_in(state),
@@ -289,6 +291,7 @@ fn call_finished(
         }
         (ApiCall::GetChat(chat_id), _) => chat_list::detail_failed(state, chat_id),
         (ApiCall::Group(call), result) => groups::finished(state, call, result),
+        (ApiCall::Account(call), result) => security::finished(state, call, result),
         (ApiCall::SearchUsers { query }, Ok(ApiReply::Users(found)))
             if groups::found(state, &query, &found) =>
         {

@@ -19,6 +19,8 @@ pub mod connection;
 pub mod groups;
 pub mod prefs;
 pub mod search;
+pub mod second_factor;
+pub mod security;
 pub mod transfers;
 pub mod update;
 
@@ -31,6 +33,8 @@ pub use connection::{Connection, LinkStatus};
 pub use groups::{GroupPanel, GroupsState};
 pub use prefs::{Clock, Notified, Preference, Settings, Theme};
 pub use search::{DateProblem, FOCUS_SHOWN, Focus, SearchPanel};
+pub use second_factor::SecondFactorStep;
+pub use security::{SecurityDone, SecurityField, SecurityPanel, SecurityState};
 pub use transfers::{
     Download, DownloadPhase, ImageState, TransfersState, Upload, UploadPhase, UploadPurpose,
 };
@@ -152,54 +156,6 @@ pub struct AuthForm {
     pub second_factor: Option<SecondFactorStep>,
 }
 
-/// The second step of signing in to an account with two-factor authentication.
-#[derive(Clone, Default, PartialEq)]
-pub struct SecondFactorStep {
-    /// The one-use ticket `POST /auth/login` answered.
-    pub ticket: String,
-    /// What is typed: six digits, or a recovery code when `recovery`.
-    pub code: String,
-    pub recovery: bool,
-    /// `POST /auth/login/2fa` is in flight.
-    pub busy: bool,
-    /// Set on a submit attempt, so an invalid code shows its error.
-    pub show_error: bool,
-    /// The server's answer (a wrong code, too many attempts, unreachable).
-    pub error: Option<UiError>,
-}
-
-/// Never prints the ticket or the code.
-impl std::fmt::Debug for SecondFactorStep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecondFactorStep")
-            .field("recovery", &self.recovery)
-            .field("busy", &self.busy)
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SecondFactorStep {
-    /// The code as typed, checked: `Ok((code, recovery_code))` with exactly one set.
-    pub fn check(&self) -> Result<(Option<String>, Option<String>), ValidationError> {
-        if self.recovery {
-            natter_shared::RecoveryCode::parse(&self.code)
-                .map(|c| (None, Some(c.expose().to_owned())))
-        } else {
-            natter_shared::TwoFactorCode::parse(&self.code)
-                .map(|c| (Some(c.expose().to_owned()), None))
-        }
-    }
-
-    /// The error to show: the typed code's once submitted, else the server's.
-    pub fn shown_error(&self) -> Option<UiError> {
-        match self.check() {
-            Err(e) if self.show_error => Some(UiError::Validation(e)),
-            _ => self.error.clone(),
-        }
-    }
-}
-
 impl AuthForm {
     /// The server's error for `field`, if any.
     pub fn field_error(&self, field: Field) -> Option<&UiError> {
@@ -216,6 +172,8 @@ pub struct ShellState {
     pub devices: DevicesState,
     /// `POST /auth/logout` is in flight.
     pub signing_out: bool,
+    /// Settings → Security.
+    pub security: SecurityState,
 }
 
 impl ShellState {
@@ -226,6 +184,7 @@ impl ShellState {
             tab: ShellTab::Chats,
             devices: DevicesState::default(),
             signing_out: false,
+            security: SecurityState::default(),
         }
     }
 }
@@ -350,6 +309,8 @@ pub enum UiError {
     LocalFile(String),
     /// A download's bytes did not match the file's checksum.
     Corrupt,
+    /// The new password and its repetition differ.
+    PasswordsDiffer,
 }
 
 /// A banner message.
@@ -358,6 +319,8 @@ pub enum Notice {
     /// The server ended the session (revoked elsewhere, refresh token reused or expired).
     SessionEnded,
     SignedOut,
+    /// The account was deleted; this device is signed out.
+    AccountDeleted,
     /// Signed out here, but the server could not be told.
     SignedOutOffline,
     ProfileSaved,

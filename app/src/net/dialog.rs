@@ -29,6 +29,17 @@ pub fn dialog_loop(requests: &Receiver<DialogRequest>, actions: &Sender<Action>,
                     None => continue,
                 }
             }
+            DialogRequest::SaveExport { json } => {
+                let path = rfd::FileDialog::new()
+                    .set_file_name("natter-export.json")
+                    .save_file();
+                let saved = path.map(|path| {
+                    std::fs::write(&path, json.as_slice())
+                        .map(|()| path)
+                        .map_err(|e| e.to_string())
+                });
+                Action::Security(crate::action::SecurityAction::ExportSaved(saved))
+            }
             DialogRequest::ChoosePhoto { chat } => {
                 let picked = rfd::FileDialog::new()
                     .add_filter("images", &["png", "jpg", "jpeg", "gif", "webp"])

@@ -15,7 +15,7 @@ use natter_shared::api::{
 use natter_shared::{API_PREFIX, ErrorBody};
 
 use crate::api::NetErrorKind;
-use crate::api::{ApiCall, ApiFailure, ApiReply, GroupCall, Method};
+use crate::api::{AccountCall, ApiCall, ApiFailure, ApiReply, GroupCall, Method};
 use crate::effect::ApiRequest;
 
 /// Sends one HTTP request and waits for the answer.
@@ -150,6 +150,27 @@ pub fn build(request: &ApiRequest) -> Result<ehttp::Request, ApiFailure> {
     Ok(http)
 }
 
+/// A successful answer of Settings → Security.
+fn decode_account(call: &AccountCall, bytes: &[u8]) -> Result<ApiReply, ApiFailure> {
+    let bad = |e: serde_json::Error| ApiFailure::BadResponse(e.to_string());
+    Ok(match call {
+        AccountCall::Status => {
+            ApiReply::TwoFactorStatus(serde_json::from_slice(bytes).map_err(bad)?)
+        }
+        AccountCall::SetUp(_) => {
+            ApiReply::TwoFactorSetup(serde_json::from_slice(bytes).map_err(bad)?)
+        }
+        AccountCall::Enable(_) | AccountCall::NewCodes(_) => {
+            ApiReply::RecoveryCodes(serde_json::from_slice(bytes).map_err(bad)?)
+        }
+        AccountCall::Export => ApiReply::Document(bytes.to_vec()),
+        AccountCall::Disable(_)
+        | AccountCall::ChangePassword(_)
+        | AccountCall::SignOutOthers
+        | AccountCall::Delete(_) => ApiReply::Empty,
+    })
+}
+
 /// The answer (or transport error) as a reply for `call`.
 pub fn decode(
     call: &ApiCall,
@@ -176,6 +197,7 @@ pub fn decode(
                 LoginAnswer::TwoFactor(challenge) => ApiReply::TwoFactorRequired(challenge),
             })
         }
+        ApiCall::Account(call) => decode_account(call, &response.bytes),
         ApiCall::LoginSecondFactor(_) | ApiCall::Refresh(_) => {
             let tokens: AuthTokens = serde_json::from_slice(&response.bytes).map_err(bad)?;
             Ok(ApiReply::Tokens(Box::new(tokens)))

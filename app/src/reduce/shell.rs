@@ -5,7 +5,7 @@ use natter_shared::api::{UpdateProfileRequest, User};
 use natter_shared::{ErrorCode, Field, SessionId};
 
 use super::calls::{authed, failure_field, ui_error};
-use super::{connection, session};
+use super::{connection, security, session};
 use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
 use crate::state::{AppState, Notice, ProfileForm, Screen, ShellState, ShellTab, UiError};
@@ -31,10 +31,10 @@ pub(super) fn choose_tab(state: &mut AppState, tab: ShellTab) -> Vec<Effect> {
         return Vec::new();
     };
     shell.tab = tab;
-    if tab == ShellTab::Devices {
-        reload_devices(state)
-    } else {
-        Vec::new()
+    match tab {
+        ShellTab::Devices => reload_devices(state),
+        ShellTab::Settings => security::load(state),
+        ShellTab::Chats | ShellTab::Profile => Vec::new(),
     }
 }
 

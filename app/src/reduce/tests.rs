@@ -10,6 +10,7 @@ mod outbox;
 mod page_errors;
 mod screens;
 mod search;
+mod security;
 mod session;
 mod shell;
 mod support;

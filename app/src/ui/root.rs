@@ -36,7 +36,9 @@ fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<A
         | Notice::SignedOutOffline
         | Notice::SessionNotSaved
         | Notice::MessageNotOpened(_) => visuals.warn_fg_color.gamma_multiply(0.25),
-        Notice::SignedOut | Notice::ProfileSaved => visuals.selection.bg_fill.gamma_multiply(0.4),
+        Notice::SignedOut | Notice::ProfileSaved | Notice::AccountDeleted => {
+            visuals.selection.bg_fill.gamma_multiply(0.4)
+        }
     };
     egui::Frame::new()
         .fill(fill)

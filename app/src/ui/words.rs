@@ -132,6 +132,7 @@ pub fn error_message(lang: Language, error: &UiError) -> String {
         UiError::FileRejected(why) => tr_args(lang, "files.rejected", &[("why", why.clone())]),
         UiError::LocalFile(why) => tr_args(lang, "files.local", &[("why", why.clone())]),
         UiError::Corrupt => tr(lang, "files.corrupt"),
+        UiError::PasswordsDiffer => tr(lang, "security.passwords_differ"),
     }
 }
 
@@ -140,6 +141,7 @@ pub fn notice_message(lang: Language, notice: &Notice) -> String {
     match notice {
         Notice::SessionEnded => tr(lang, "notice.session_ended"),
         Notice::SignedOut => tr(lang, "notice.signed_out"),
+        Notice::AccountDeleted => tr(lang, "notice.account_deleted"),
         Notice::SignedOutOffline => tr(lang, "notice.signed_out_offline"),
         Notice::ProfileSaved => tr(lang, "notice.profile_saved"),
         Notice::SessionNotSaved => tr(lang, "notice.session_not_saved"),
