@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn frames_past_either_bound_are_refused_and_cut_the_connection() {
-        let outbox = Outbox::new(3, 1000, None);
+        let outbox = Outbox::new(3, 1000);
         assert!(outbox.push(10));
         assert!(outbox.push(10));
         assert!(outbox.push(10));
@@ -166,7 +166,7 @@ mod tests {
         assert!(!outbox.push(1), "nothing more once cut");
         assert_eq!(outbox.waiting(), 3);
 
-        let outbox = Outbox::new(100, 1000, None);
+        let outbox = Outbox::new(100, 1000);
         assert!(outbox.push(600));
         assert!(!outbox.push(600), "past the bytes");
         assert!(outbox.is_cut());
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn frames_taken_make_room() {
-        let outbox = Outbox::new(2, 1000, None);
+        let outbox = Outbox::new(2, 1000);
         for _ in 0..100 {
             assert!(outbox.push(400));
             assert!(outbox.push(400));
