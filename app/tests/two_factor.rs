@@ -122,3 +122,125 @@ async fn an_account_with_two_factor_signs_in_with_a_code_and_goes_online() {
     })
     .await;
 }
+
+fn security(client: &Client) -> Option<&natter::state::SecurityState> {
+    match &client.state.screen {
+        Screen::Shell(shell) => Some(&shell.security),
+        _ => None,
+    }
+}
+
+#[actix_web::test]
+async fn settings_turns_two_factor_on_changes_the_password_and_deletes_the_account() {
+    use natter::action::SecurityAction as S;
+    use natter::state::{SecurityDone, SecurityField, SecurityPanel, ShellTab};
+
+    let now = chrono::Utc::now().timestamp();
+    if 30 - now % 30 < 12 {
+        actix_web::rt::time::sleep(Duration::from_secs(13)).await;
+    }
+    let app = TestApp::spawn_with(|v| {
+        v.insert("NATTER_TOTP_KEY".into(), TOTP_KEY.into());
+    })
+    .await;
+    let name = format!("carol{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.register(&name, PASSWORD).await;
+    let elsewhere: AuthTokens = app.login(&name, PASSWORD).await;
+
+    let mut carol = Client::new("carol", &app.address);
+    carol.sign_in(&name, PASSWORD);
+    wait_until(&mut [&mut carol], "signed in", |c| {
+        matches!(c[0].state.screen, Screen::Shell(_))
+    })
+    .await;
+    carol.dispatch(Action::TabChosen(ShellTab::Settings));
+    wait_until(&mut [&mut carol], "the status is known", |c| {
+        security(c[0]).is_some_and(|s| s.status.is_some_and(|s| !s.enabled))
+    })
+    .await;
+
+    // on: the password, then a code of the secret shown
+    carol.dispatch(Action::Security(S::Open(SecurityPanel::SetUp)));
+    carol.dispatch(Action::Security(S::Edited(
+        SecurityField::Password,
+        PASSWORD.into(),
+    )));
+    carol.dispatch(Action::Security(S::Submitted));
+    wait_until(&mut [&mut carol], "the secret is shown", |c| {
+        security(c[0]).is_some_and(|s| s.setup.is_some())
+    })
+    .await;
+    let secret = security(&carol).unwrap().setup.clone().unwrap().secret;
+    let totp = Builder::new()
+        .with_secret(Secret::try_from_base32(&secret).unwrap())
+        .build()
+        .unwrap();
+    let code = |offset: i64| {
+        let at = chrono::Utc::now().timestamp() + offset * 30;
+        totp.generate(u64::try_from(at).unwrap()).to_string()
+    };
+    carol.dispatch(Action::Security(S::Edited(SecurityField::Code, code(-1))));
+    carol.dispatch(Action::Security(S::Submitted));
+    wait_until(&mut [&mut carol], "the recovery codes are shown", |c| {
+        security(c[0]).is_some_and(|s| s.recovery_codes.as_ref().is_some_and(|r| r.len() == 10))
+    })
+    .await;
+    let recovery = security(&carol).unwrap().recovery_codes.clone().unwrap();
+    carol.dispatch(Action::Security(S::CodesSaved));
+
+    // a new password, confirmed with a recovery code: the other session ends, this one stays
+    carol.dispatch(Action::Security(S::Open(SecurityPanel::Password)));
+    for (field, value) in [
+        (SecurityField::Password, PASSWORD.to_owned()),
+        (
+            SecurityField::NewPassword,
+            "a brand new password".to_owned(),
+        ),
+        (SecurityField::Repeat, "a brand new password".to_owned()),
+        (SecurityField::Code, recovery[0].clone()),
+    ] {
+        carol.dispatch(Action::Security(S::Edited(field, value)));
+    }
+    carol.dispatch(Action::Security(S::Submitted));
+    wait_until(&mut [&mut carol], "the password is changed", |c| {
+        security(c[0]).is_some_and(|s| s.done == Some(SecurityDone::PasswordChanged))
+    })
+    .await;
+    let other = app
+        .client
+        .get(app.api("/users/me"))
+        .bearer_auth(&elsewhere.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 401, "the other device is signed out");
+
+    // deleted: confirmed with the new password and a code; the app signs out
+    carol.dispatch(Action::Security(S::Open(SecurityPanel::Delete)));
+    carol.dispatch(Action::Security(S::Edited(
+        SecurityField::Password,
+        "a brand new password".into(),
+    )));
+    carol.dispatch(Action::Security(S::Edited(SecurityField::Code, code(0))));
+    carol.dispatch(Action::Security(S::DeleteConfirmed(true)));
+    carol.dispatch(Action::Security(S::Submitted));
+    wait_until(&mut [&mut carol], "signed out after deleting", |c| {
+        matches!(c[0].state.screen, Screen::SignIn(_))
+    })
+    .await;
+    assert_eq!(
+        carol.state.notice,
+        Some(natter::state::Notice::AccountDeleted)
+    );
+    let again = app
+        .post_json(
+            "/auth/login",
+            &natter_shared::api::LoginRequest {
+                username: name.clone(),
+                password: "a brand new password".into(),
+                device_name: None,
+            },
+        )
+        .await;
+    assert_eq!(again.status(), 401, "the account is gone");
+}
