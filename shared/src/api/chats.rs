@@ -154,6 +154,8 @@ pub struct ChatListQuery {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     #[serde(default)]
+    // u32: past int32, which the document's integer would otherwise imply
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 0, maximum = 4294967295.0))]
     pub offset: Option<u32>,
     /// Only chats with unread messages.
     #[serde(default)]

@@ -202,6 +202,8 @@ pub struct MembersQuery {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<u32>,
     #[serde(default)]
+    // u32: past int32, which the document's integer would otherwise imply
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 0, maximum = 4294967295.0))]
     pub offset: Option<u32>,
 }
 

@@ -87,6 +87,8 @@ pub struct UserSearchQuery {
     pub limit: Option<u32>,
     /// Default 0.
     #[serde(default)]
+    // u32: past int32, which the document's integer would otherwise imply
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 0, maximum = 4294967295.0))]
     pub offset: Option<u32>,
 }
 
