@@ -28,6 +28,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/users/{id}"),
     ("get", "/api/v1/users"),
     ("get", "/metrics"),
+    ("get", "/updates/{name}"),
     ("post", "/api/v1/chats"),
     ("get", "/api/v1/chats"),
     ("get", "/api/v1/chats/{id}"),
