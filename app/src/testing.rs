@@ -59,6 +59,7 @@ pub fn user(
         bio: String::new(),
         created_at,
         last_seen_at: None,
+        presence_visibility: None,
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::Utc;
 use natter_shared::UserId;
+use natter_shared::api::PresenceVisibility;
 use natter_shared::ws::{PresenceEvent, ServerFrame};
 
 use crate::db;
@@ -163,8 +164,28 @@ pub fn start_refresher(state: web::Data<AppState>) {
     });
 }
 
+/// Whether `viewer` sees the presence of `owner` (who shows it to `visibility`), `shares_chat`
+/// saying whether they share a chat: the contract's one rule
+/// (`PresenceVisibility::visible_to`), here under the name the server's readers look for.
+pub fn visible_to(
+    visibility: PresenceVisibility,
+    owner: UserId,
+    viewer: UserId,
+    shares_chat: bool,
+) -> bool {
+    visibility.visible_to(owner == viewer, shares_chat)
+}
+
+/// Tells the user's contacts that they came online or went offline, unless the user shows
+/// their presence to nobody. (The contacts are people who share a chat with them, so
+/// "everyone" and "people I chat with" send to the same people.)
 async fn announce(state: &AppState, user: UserId, event: PresenceEvent) {
     let contacts = match db::run(&state.db, move |conn| {
+        let hidden = db::users::find(conn, user.0)?
+            .is_none_or(|row| !visible_to(row.visibility(), user, UserId(uuid::Uuid::nil()), true));
+        if hidden {
+            return Ok(Vec::new());
+        }
         Ok(db::chats::contacts(conn, user.0)?)
     })
     .await

@@ -41,6 +41,7 @@ mod golden {
             bio: String::new(),
             created_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             last_seen_at: None,
+            presence_visibility: None,
         }
     }
 
@@ -96,11 +97,48 @@ mod golden {
         let r = UpdateProfileRequest {
             display_name: Some("Al".into()),
             bio: None,
+            presence_visibility: None,
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"display_name":"Al"}"#
         );
+    }
+
+    #[test]
+    fn presence_visibility_on_the_wire() {
+        let r = UpdateProfileRequest {
+            presence_visibility: Some(PresenceVisibility::Contacts),
+            ..Default::default()
+        };
+        let json = r#"{"presence_visibility":"contacts"}"#;
+        assert_eq!(serde_json::to_string(&r).unwrap(), json);
+        assert_eq!(
+            serde_json::from_str::<UpdateProfileRequest>(json).unwrap(),
+            r
+        );
+        assert!(
+            serde_json::from_str::<UpdateProfileRequest>(r#"{"presence_visibility":"friends"}"#)
+                .is_err()
+        );
+        let me = User {
+            presence_visibility: Some(PresenceVisibility::Nobody),
+            ..alice()
+        };
+        assert_eq!(
+            serde_json::to_string(&me).unwrap(),
+            r#"{"id":"00000000-0000-0000-0000-000000000001","username":"alice","display_name":"Alice","bio":"","created_at":"2026-01-02T03:04:05Z","presence_visibility":"nobody"}"#
+        );
+    }
+
+    #[test]
+    fn presence_visibility_rule() {
+        use PresenceVisibility::*;
+        assert!(Nobody.visible_to(true, false));
+        assert!(Everyone.visible_to(false, false));
+        assert!(Contacts.visible_to(false, true));
+        assert!(!Contacts.visible_to(false, false));
+        assert!(!Nobody.visible_to(false, true));
     }
 
     #[test]

@@ -130,6 +130,7 @@ pub(super) fn submit_profile(state: &mut AppState) -> Vec<Effect> {
     let request = UpdateProfileRequest {
         display_name: (new_name != old_name).then_some(new_name),
         bio: (bio.as_str() != shell.user.bio).then(|| bio.into_inner()),
+        presence_visibility: None,
     };
     if request == UpdateProfileRequest::default() {
         return Vec::new();

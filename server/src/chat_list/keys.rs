@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use natter_shared::api::{ChatKind, ChatPartner, User};
+use natter_shared::api::{ChatKind, ChatPartner, PresenceVisibility, User};
 use natter_shared::{ChatId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -153,14 +153,20 @@ pub(super) fn us(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-/// The partner of a direct chat as the list shows them.
+/// The partner of a direct chat as the list shows them: `u` is their full profile
+/// (`UserRow::to_api_own`), whose setting decides whether the other member of the chat sees
+/// their presence.
 pub(crate) fn partner_of(u: &User, online: bool) -> ChatPartner {
+    let shown = u
+        .presence_visibility
+        .unwrap_or(PresenceVisibility::Everyone)
+        .visible_to(false, true);
     ChatPartner {
         id: u.id,
         username: u.username.clone(),
         display_name: u.display_name.clone(),
-        online,
-        last_seen_at: u.last_seen_at,
+        online: shown && online,
+        last_seen_at: u.last_seen_at.filter(|_| shown),
         avatar: u.avatar,
     }
 }

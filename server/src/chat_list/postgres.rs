@@ -36,8 +36,10 @@ pub(super) async fn from_db(
     .await?;
     let partner_ids: Vec<UserId> = partners.iter().map(|p| UserId(p.1.id)).collect();
     let online = presence::online(state, &partner_ids).await;
-    let partners: HashMap<uuid::Uuid, User> =
-        partners.into_iter().map(|(c, u)| (c, u.to_api())).collect();
+    let partners: HashMap<uuid::Uuid, User> = partners
+        .into_iter()
+        .map(|(c, u)| (c, u.to_api_own()))
+        .collect();
     let counts: HashMap<uuid::Uuid, i64> = counts.into_iter().collect();
     let mentions: HashMap<uuid::Uuid, i64> = mentions.into_iter().collect();
     let lasts: HashMap<uuid::Uuid, Message> =
@@ -151,7 +153,7 @@ pub async fn summary_for(
     let partner = match partner {
         Some(p) => {
             let online = presence::online(state, &[UserId(p.id)]).await;
-            let u = p.to_api();
+            let u = p.to_api_own();
             Some(partner_of(&u, online.get(&u.id).copied().unwrap_or(false)))
         }
         None => None,

@@ -329,7 +329,8 @@ async fn profiles(state: &AppState, ids: &[UserId]) -> redis::RedisResult<HashMa
         })?;
         let mut pipe = redis::pipe();
         for row in rows {
-            let user = row.to_api();
+            // with the setting: the partner is made from it (`keys::partner_of`)
+            let user = row.to_api_own();
             if let Ok(j) = serde_json::to_string(&user) {
                 pipe.cmd("SET")
                     .arg(keys::profile(&state.redis, user.id))

@@ -261,6 +261,34 @@ pub fn contacts(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>
     Ok(rows.into_iter().map(|r| r.user_id).collect())
 }
 
+/// Which of `owners` share a chat with `viewer` (any chat, of any size), as "people I chat
+/// with" means for who sees last seen: not while the viewer's message request to the owner
+/// is pending, and not across a block either way.
+pub fn sharing(conn: &mut PgConnection, viewer: Uuid, owners: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Owner {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: Uuid,
+    }
+    if owners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Owner> = diesel::sql_query(
+        "SELECT DISTINCT o.user_id FROM chat_members m \
+         JOIN chat_members o ON o.chat_id = m.chat_id AND o.user_id <> m.user_id \
+         JOIN chats c ON c.id = m.chat_id \
+         WHERE m.user_id = $1 AND o.user_id = ANY($2) \
+         AND (c.request_from IS NULL OR c.request_from = o.user_id) \
+         AND NOT EXISTS (SELECT 1 FROM user_blocks b \
+           WHERE (b.blocker_id = $1 AND b.blocked_id = o.user_id) \
+              OR (b.blocker_id = o.user_id AND b.blocked_id = $1))",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(viewer)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(owners)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.user_id).collect())
+}
+
 /// The direct chat with this key, if there is one.
 pub fn direct_chat(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Uuid>> {
     chats::table

@@ -7,7 +7,7 @@ use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use natter_shared::api::{ChatKind, ChatRole, EventKind};
+use natter_shared::api::{ChatKind, ChatRole, EventKind, PresenceVisibility};
 
 /// An enum with a name per variant (see `natter_shared::named_enum!`).
 pub trait Named: Copy + std::fmt::Debug + 'static {
@@ -34,7 +34,7 @@ macro_rules! named {
     )+};
 }
 
-named!(ChatKind, ChatRole, EventKind);
+named!(ChatKind, ChatRole, EventKind, PresenceVisibility);
 
 /// A named enum as a text column.
 #[derive(Debug, Clone, Copy, AsExpression, FromSqlRow)]

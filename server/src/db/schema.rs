@@ -240,6 +240,7 @@ diesel::table! {
         last_seen_at -> Nullable<Timestamptz>,
         avatar_id -> Nullable<Uuid>,
         deleted_at -> Nullable<Timestamptz>,
+        presence_visibility -> Text,
     }
 }
 

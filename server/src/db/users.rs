@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use natter_shared::api::User;
+use natter_shared::api::{PresenceVisibility, User};
 use natter_shared::{DisplayName, UserId, Username};
 use uuid::Uuid;
 
+use super::names::Stored;
 use super::schema::users;
 
 /// A row of `users`.
@@ -21,12 +22,40 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub avatar_id: Option<Uuid>,
+    pub presence_visibility: Stored<PresenceVisibility>,
 }
 
 impl UserRow {
-    /// The public profile. Stored values were validated on the way in; a value that no
-    /// longer parses (rules tightened later) is shown as absent rather than failing the request.
+    /// Who sees this user's last seen and online state.
+    pub fn visibility(&self) -> PresenceVisibility {
+        self.presence_visibility.0
+    }
+
+    /// The public profile as someone who shares no chat with the user sees it: the last
+    /// seen only when the user shows it to everyone.
     pub fn to_api(&self) -> User {
+        self.to_api_seen_by(Uuid::nil(), false)
+    }
+
+    /// The profile as `viewer` sees it; `shares_chat`: whether they share a chat (see
+    /// `chats::sharing`). The setting itself only in the user's own profile.
+    pub fn to_api_seen_by(&self, viewer: Uuid, shares_chat: bool) -> User {
+        let is_self = viewer == self.id;
+        let mut user = self.to_api_own();
+        if !self.visibility().visible_to(is_self, shares_chat) {
+            user.last_seen_at = None;
+        }
+        if !is_self {
+            user.presence_visibility = None;
+        }
+        user
+    }
+
+    /// Everything, the setting included: the user's own profile, and the cached profile the
+    /// chat list turns into a partner (never sent as it is).
+    /// Stored values were validated on the way in; a value that no longer parses (rules
+    /// tightened later) is shown as absent rather than failing the request.
+    pub fn to_api_own(&self) -> User {
         let username = Username::parse(&self.username).unwrap_or_else(|_| {
             tracing::warn!(user_id = %self.id, "stored username no longer valid");
             Username::parse("invalid.user").unwrap_or_else(|_| unreachable!("constant is valid"))
@@ -42,6 +71,7 @@ impl UserRow {
             created_at: self.created_at,
             last_seen_at: self.last_seen_at,
             avatar: self.avatar_id.map(natter_shared::FileId),
+            presence_visibility: Some(self.visibility()),
         }
     }
 }
@@ -61,6 +91,7 @@ pub struct NewUser<'a> {
 pub struct ProfileChanges {
     pub display_name: Option<Option<String>>,
     pub bio: Option<String>,
+    pub presence_visibility: Option<Stored<PresenceVisibility>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 

@@ -53,7 +53,7 @@ pub async fn register_user(
     match created {
         Created::New(row) => {
             tracing::info!(user_id = %row.id, "user registered");
-            Ok(HttpResponse::Created().json(row.to_api()))
+            Ok(HttpResponse::Created().json(row.to_api_own()))
         }
         Created::UsernameTaken => Err(ApiError::conflict(
             ErrorCode::UsernameTaken,
@@ -114,7 +114,7 @@ pub async fn login(
         let challenge = second_factor::challenge(&state, user_id, device_name).await?;
         return Ok(web::Json(LoginAnswer::TwoFactor(challenge)));
     }
-    let tokens = sign_in::open_session(&state, user.to_api(), device_name).await?;
+    let tokens = sign_in::open_session(&state, user.to_api_own(), device_name).await?;
     Ok(web::Json(LoginAnswer::Tokens(tokens)))
 }
 
@@ -145,7 +145,7 @@ pub async fn refresh_tokens(
     match outcome {
         (Refreshed::Rotated(session), Some(user)) => Ok(web::Json(tokens_for(
             &state,
-            user.to_api(),
+            user.to_api_own(),
             session.id,
             refresh_token,
             now,

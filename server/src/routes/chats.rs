@@ -147,7 +147,7 @@ async fn announce(
         let online = presence::online(state, members).await;
         rows.iter()
             .map(|row| {
-                let user = row.to_api();
+                let user = row.to_api_own();
                 let is_online = online.get(&user.id).copied().unwrap_or(false);
                 (user.id, chat_list::partner_of(&user, is_online))
             })

@@ -385,7 +385,7 @@ async fn may_edit(state: &AppState, chat: Uuid, auth: AuthUser) -> Result<(), Ap
 async fn profile(state: &AppState, user: Uuid) -> Result<web::Json<User>, ApiError> {
     db::run(&state.db, move |conn| Ok(db::users::find(conn, user)?))
         .await?
-        .map(|u| web::Json(u.to_api()))
+        .map(|u| web::Json(u.to_api_own()))
         .ok_or_else(|| ApiError::not_found("user"))
 }
 

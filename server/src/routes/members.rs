@@ -65,10 +65,12 @@ pub async fn list_members(
     let members = rows
         .into_iter()
         .map(|(m, u)| {
-            let user = u.to_api();
-            // across a block, nobody sees whether the other is online
-            let shown =
-                !hidden.contains(&user.id.0) && online.get(&user.id).copied().unwrap_or(false);
+            // across a block, nobody sees whether the other is online; nor when they show it
+            // to nobody (a fellow member is one of the people they chat with)
+            let shown = !hidden.contains(&u.id)
+                && u.visibility().visible_to(u.id == auth.user_id.0, true)
+                && online.get(&UserId(u.id)).copied().unwrap_or(false);
+            let user = u.to_api_seen_by(auth.user_id.0, true);
             m.to_api(user, shown)
         })
         .collect();
@@ -112,9 +114,12 @@ pub async fn update_member(
         Ok((row, user))
     })
     .await?;
-    let user = user.to_api();
+    let visible = user
+        .visibility()
+        .visible_to(user.id == auth.user_id.0, true);
+    let user = user.to_api_seen_by(auth.user_id.0, true);
     let online = presence::online(&state, &[user.id]).await;
-    let shown = online.get(&user.id).copied().unwrap_or(false);
+    let shown = visible && online.get(&user.id).copied().unwrap_or(false);
     Ok(web::Json(row.to_api(user, shown)))
 }
 

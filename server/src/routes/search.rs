@@ -105,7 +105,7 @@ pub async fn search_messages(
     let partners: HashMap<Uuid, _> = partners
         .into_iter()
         .map(|(chat, u)| {
-            let u = u.to_api();
+            let u = u.to_api_own();
             let on = online.get(&u.id).copied().unwrap_or(false);
             (chat, partner_of(&u, on))
         })

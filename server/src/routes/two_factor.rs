@@ -69,7 +69,7 @@ pub async fn login_two_factor(
     .await?
     .ok_or_else(invalid_ticket)?;
     let tokens =
-        crate::auth::sign_in::open_session(&state, row.to_api(), ticket.device_name).await?;
+        crate::auth::sign_in::open_session(&state, row.to_api_own(), ticket.device_name).await?;
     Ok(web::Json(tokens))
 }
 

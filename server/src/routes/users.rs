@@ -2,12 +2,14 @@
 
 use actix_web::{get, patch, web};
 use chrono::Utc;
-use natter_shared::api::{UpdateProfileRequest, User, UserSearchQuery, UserSearchResponse};
-use natter_shared::{Bio, DisplayName, ErrorBody, Field};
+use natter_shared::api::{
+    PresenceVisibility, UpdateProfileRequest, User, UserSearchQuery, UserSearchResponse,
+};
+use natter_shared::{Bio, DisplayName, ErrorBody, Field, UserId};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::{self, users::ProfileChanges};
+use crate::db::{self, names::Stored, users::ProfileChanges};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -21,7 +23,7 @@ pub async fn get_me(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> Result<web::Json<User>, ApiError> {
-    load_user(&state, auth.user_id.0).await
+    load_user(&state, auth.user_id, auth.user_id.0).await
 }
 
 /// Edits the caller's display name and bio. Absent fields stay; `display_name: ""` clears it.
@@ -49,12 +51,14 @@ pub async fn update_me(
         .transpose()?
         .map(Bio::into_inner);
     let user_id = auth.user_id.0;
-    if display_name.is_none() && bio.is_none() {
-        return load_user(&state, user_id).await;
+    let presence_visibility = body.presence_visibility.map(Stored);
+    if display_name.is_none() && bio.is_none() && presence_visibility.is_none() {
+        return load_user(&state, auth.user_id, user_id).await;
     }
     let changes = ProfileChanges {
         display_name,
         bio,
+        presence_visibility,
         updated_at: Some(Utc::now()),
     };
     let row = db::run(&state.db, move |conn| {
@@ -62,8 +66,9 @@ pub async fn update_me(
     })
     .await?
     .ok_or_else(|| ApiError::not_found("user"))?;
+    // the cached profile (what chat lists show of the partner) carries the setting too
     crate::chat_list::on_profile_changed(&state, auth.user_id).await;
-    Ok(web::Json(row.to_api()))
+    Ok(web::Json(row.to_api_own()))
 }
 
 /// Finds users by any part of their username or display name (case and `ё`/`е` do not
@@ -76,7 +81,7 @@ pub async fn update_me(
 #[get("/users")]
 pub async fn search_users(
     state: web::Data<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     query: web::Query<UserSearchQuery>,
 ) -> Result<web::Json<UserSearchResponse>, ApiError> {
     let query = query.into_inner();
@@ -106,17 +111,19 @@ pub async fn search_users(
         ));
     }
     let offset = query.offset.unwrap_or(0);
-    let (rows, has_more) = db::run(&state.db, move |conn| {
-        Ok(db::users::search(
-            conn,
-            &folded,
-            i64::from(limit),
-            i64::from(offset),
-        )?)
+    let viewer = auth.user_id.0;
+    let (rows, has_more, sharing) = db::run(&state.db, move |conn| {
+        let (rows, has_more) =
+            db::users::search(conn, &folded, i64::from(limit), i64::from(offset))?;
+        let sharing = sharing_with(conn, viewer, &rows)?;
+        Ok((rows, has_more, sharing))
     })
     .await?;
     Ok(web::Json(UserSearchResponse {
-        users: rows.iter().map(db::users::UserRow::to_api).collect(),
+        users: rows
+            .iter()
+            .map(|r| r.to_api_seen_by(viewer, sharing.contains(&r.id)))
+            .collect(),
         has_more,
     }))
 }
@@ -132,15 +139,43 @@ pub async fn search_users(
 #[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<User>, ApiError> {
-    load_user(&state, path.into_inner()).await
+    load_user(&state, auth.user_id, path.into_inner()).await
 }
 
-async fn load_user(state: &AppState, id: Uuid) -> Result<web::Json<User>, ApiError> {
-    let row = db::run(&state.db, move |conn| Ok(db::users::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(web::Json(row.to_api()))
+/// The profile of `id` as `viewer` sees it (their own with the setting).
+async fn load_user(
+    state: &AppState,
+    viewer: UserId,
+    id: Uuid,
+) -> Result<web::Json<User>, ApiError> {
+    let (row, sharing) = db::run(&state.db, move |conn| {
+        let Some(row) = db::users::find(conn, id)? else {
+            return Ok(None);
+        };
+        let sharing = sharing_with(conn, viewer.0, std::slice::from_ref(&row))?;
+        Ok(Some((row, sharing)))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(web::Json(
+        row.to_api_seen_by(viewer.0, sharing.contains(&row.id)),
+    ))
+}
+
+/// Which of `rows` share a chat with `viewer`, asked only about those who show their last
+/// seen to the people they chat with.
+fn sharing_with(
+    conn: &mut diesel::PgConnection,
+    viewer: Uuid,
+    rows: &[db::users::UserRow],
+) -> diesel::QueryResult<Vec<Uuid>> {
+    let asked: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.visibility() == PresenceVisibility::Contacts && r.id != viewer)
+        .map(|r| r.id)
+        .collect();
+    db::chats::sharing(conn, viewer, &asked)
 }

@@ -22,6 +22,35 @@ pub struct User {
     /// Their photo (`GET /users/{id}/avatar`); the id changes when the photo does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<crate::ids::FileId>,
+    /// Who sees my last seen and online state: only in my own profile (`GET /users/me`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_visibility: Option<PresenceVisibility>,
+}
+
+crate::named_enum!(
+    /// Who sees a user's last seen and online state. The user always sees their own.
+    pub enum PresenceVisibility {
+        /// Everyone signed in (the default).
+        Everyone = "everyone",
+        /// People who share a chat with the user (not the sender of a message request the
+        /// user has not accepted, nor across a block).
+        Contacts = "contacts",
+        /// Nobody: no last seen, never online, no presence frames.
+        Nobody = "nobody",
+    }
+);
+
+impl PresenceVisibility {
+    /// The one rule: whether a viewer sees the owner's last seen and online state, given
+    /// whether the viewer is the owner and whether they share a chat.
+    pub fn visible_to(self, is_self: bool, shares_chat: bool) -> bool {
+        is_self
+            || match self {
+                Self::Everyone => true,
+                Self::Contacts => shares_chat,
+                Self::Nobody => false,
+            }
+    }
 }
 
 impl User {
@@ -51,6 +80,9 @@ pub struct UpdateProfileRequest {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
+    /// Who sees my last seen and online state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_visibility: Option<PresenceVisibility>,
 }
 
 impl TryFrom<serde_json::Map<String, serde_json::Value>> for UpdateProfileRequest {
@@ -64,10 +96,19 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for UpdateProfileReques
             display_name: Option<String>,
             #[serde(default)]
             bio: Option<String>,
+            #[serde(default)]
+            presence_visibility: Option<PresenceVisibility>,
         }
-        let Fields { display_name, bio } =
-            serde_json::from_value(serde_json::Value::Object(object))?;
-        Ok(Self { display_name, bio })
+        let Fields {
+            display_name,
+            bio,
+            presence_visibility,
+        } = serde_json::from_value(serde_json::Value::Object(object))?;
+        Ok(Self {
+            display_name,
+            bio,
+            presence_visibility,
+        })
     }
 }
 

@@ -23,6 +23,7 @@ mod metrics_auth;
 mod metrics_labels;
 mod nul;
 mod openapi;
+mod privacy;
 mod promises;
 mod register;
 mod requests;

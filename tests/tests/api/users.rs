@@ -1,4 +1,4 @@
-use natter_shared::api::{UpdateProfileRequest, User, UserSearchResponse};
+use natter_shared::api::{PresenceVisibility, UpdateProfileRequest, User, UserSearchResponse};
 use natter_shared::{ErrorCode, Field};
 use natter_tests::{TestApp, assert_error, json_with_status};
 use serde_json::json;
@@ -79,7 +79,19 @@ async fn another_users_profile_is_visible_by_id() {
         200,
     )
     .await;
-    assert_eq!(got, other);
+    // the registration answers one's own profile, with the privacy setting; others never
+    // see the setting
+    assert_eq!(
+        other.presence_visibility,
+        Some(PresenceVisibility::Everyone)
+    );
+    assert_eq!(
+        got,
+        User {
+            presence_visibility: None,
+            ..other
+        }
+    );
     let resp = app
         .get_authed(&format!("/users/{}", uuid::Uuid::new_v4()), &me.token)
         .await;

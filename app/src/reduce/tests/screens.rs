@@ -26,6 +26,7 @@ fn bob() -> User {
         bio: String::new(),
         created_at: at(0),
         last_seen_at: None,
+        presence_visibility: None,
     }
 }
 
