@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use std::path::PathBuf;
 
-use natter_shared::api::{FileInfo, User};
+use natter_shared::api::{FileInfo, PresenceVisibility, User};
 use natter_shared::ws::ServerFrame;
 use natter_shared::{ChatId, Field, FileId, MessageId, RequestId, SessionId, UserId};
 
@@ -52,6 +52,8 @@ pub enum Action {
     },
     ProfileSubmitted,
     ProfileReverted,
+    /// Settings → Privacy: who sees my last seen and online state.
+    PresenceVisibilityChosen(PresenceVisibility),
     DevicesReloadRequested,
     /// "Sign out" next to a device; for this device it is the same as [`Action::SignOutRequested`].
     DeviceSignOutRequested(SessionId),

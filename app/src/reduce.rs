@@ -77,6 +77,7 @@ pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ProfileFieldEdited { field, value } => shell::edit_profile(state, field, value),
         Action::ProfileSubmitted => shell::submit_profile(state),
         Action::ProfileReverted => shell::revert_profile(state),
+        Action::PresenceVisibilityChosen(v) => shell::choose_presence_visibility(state, v),
         Action::DevicesReloadRequested => shell::reload_devices(state),
         Action::DeviceSignOutRequested(id) => shell::sign_out_device(state, id),
         Action::SignOutRequested => shell::sign_out(state),

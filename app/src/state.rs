@@ -174,6 +174,16 @@ pub struct ShellState {
     pub signing_out: bool,
     /// Settings → Security.
     pub security: SecurityState,
+    /// Settings → Privacy.
+    pub privacy: PrivacyState,
+}
+
+/// Settings → Privacy: the setting itself is `ShellState::user.presence_visibility`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivacyState {
+    /// The choice being sent (`PATCH /users/me`).
+    pub saving: Option<natter_shared::api::PresenceVisibility>,
+    pub error: Option<UiError>,
 }
 
 impl ShellState {
@@ -185,6 +195,7 @@ impl ShellState {
             devices: DevicesState::default(),
             signing_out: false,
             security: SecurityState::default(),
+            privacy: PrivacyState::default(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The signed-in shell: tabs, the profile editor, the devices list, signing out.
 
 use chrono::{DateTime, Utc};
-use natter_shared::api::{UpdateProfileRequest, User};
+use natter_shared::api::{PresenceVisibility, UpdateProfileRequest, User};
 use natter_shared::{ErrorCode, Field, SessionId};
 
 use super::calls::{authed, failure_field, ui_error};
@@ -141,6 +141,26 @@ pub(super) fn submit_profile(state: &mut AppState) -> Vec<Effect> {
     authed(state, ApiCall::UpdateMe(request))
 }
 
+/// Settings → Privacy: sends the new choice unless it is the current one or one is on its way.
+pub(super) fn choose_presence_visibility(
+    state: &mut AppState,
+    choice: PresenceVisibility,
+) -> Vec<Effect> {
+    let Some(shell) = shell_mut(state) else {
+        return Vec::new();
+    };
+    if shell.privacy.saving.is_some() || shell.user.presence_visibility == Some(choice) {
+        return Vec::new();
+    }
+    shell.privacy.saving = Some(choice);
+    shell.privacy.error = None;
+    let request = UpdateProfileRequest {
+        presence_visibility: Some(choice),
+        ..UpdateProfileRequest::default()
+    };
+    authed(state, ApiCall::UpdateMe(request))
+}
+
 /// The answer to a shell call (the caller handled epochs and 401s).
 pub(super) fn finished(
     state: &mut AppState,
@@ -192,6 +212,13 @@ pub(super) fn finished(
             shell.user = *user;
             if untouched {
                 shell.profile = ProfileForm::from_user(&shell.user);
+            }
+        }
+        (ApiCall::UpdateMe(request), result) if request.presence_visibility.is_some() => {
+            shell.privacy.saving = None;
+            match result {
+                Ok(ApiReply::User(user)) => shell.user = *user,
+                other => shell.privacy.error = Some(error_of(other)),
             }
         }
         (ApiCall::UpdateMe(_), Ok(ApiReply::User(user))) => {

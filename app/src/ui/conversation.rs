@@ -102,8 +102,11 @@ fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec
         ui.vertical(|ui| {
             ui.strong(entry.title());
             let (status, accent) = status_line(state, entry);
-            let text = egui::RichText::new(status).size(STATUS_SIZE);
-            if accent {
+            let text = egui::RichText::new(&status).size(STATUS_SIZE);
+            if status.is_empty() {
+                // no last seen from the server (hidden by the person's privacy setting, or
+                // never online): nothing to say, not a guess
+            } else if accent {
                 ui.label(text.color(ui.visuals().hyperlink_color));
             } else {
                 ui.label(text.weak());
@@ -165,7 +168,7 @@ fn status_line(state: &AppState, entry: &ChatEntry) -> (String, bool) {
                 ),
                 false,
             ),
-            None => (tr(lang, "conversation.offline"), false),
+            None => (String::new(), false),
         },
         None => (
             tr_args(

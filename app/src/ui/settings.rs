@@ -100,6 +100,9 @@ pub fn settings_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     ui.weak(tr(lang, "settings.server_url_note"));
     ui.add_space(12.0);
 
+    super::privacy::privacy_ui(ui, state, actions);
+    ui.add_space(12.0);
+
     super::security::security_ui(ui, state, actions);
     ui.add_space(12.0);
 

@@ -138,3 +138,74 @@ fn a_profile_error_with_a_field_shows_next_to_it() {
     assert!(shell.profile.field_error(Field::DisplayName).is_some());
     assert!(!shell.profile.saving);
 }
+
+#[test]
+fn choosing_who_sees_my_presence_sends_only_that_and_keeps_the_answer() {
+    use natter_shared::api::PresenceVisibility;
+    let (mut state, _) = signed_in();
+    let effects = reduce(
+        &mut state,
+        Action::PresenceVisibilityChosen(PresenceVisibility::Nobody),
+    );
+    let update = only_api(&effects).clone();
+    let ApiCall::UpdateMe(body) = &update.call else {
+        panic!()
+    };
+    assert_eq!(body.presence_visibility, Some(PresenceVisibility::Nobody));
+    assert_eq!(
+        (body.display_name.as_ref(), body.bio.as_ref()),
+        (None, None)
+    );
+    // one at a time
+    assert!(
+        reduce(
+            &mut state,
+            Action::PresenceVisibilityChosen(PresenceVisibility::Contacts)
+        )
+        .is_empty()
+    );
+    let mut saved = alice();
+    saved.presence_visibility = Some(PresenceVisibility::Nobody);
+    reduce(
+        &mut state,
+        answer(&update, Ok(ApiReply::User(Box::new(saved.clone())))),
+    );
+    let Screen::Shell(shell) = &state.screen else {
+        panic!()
+    };
+    assert_eq!(shell.user, saved);
+    assert_eq!(shell.privacy.saving, None);
+    assert_eq!(state.notice, None, "not the profile editor's notice");
+    // the current choice again sends nothing
+    assert!(
+        reduce(
+            &mut state,
+            Action::PresenceVisibilityChosen(PresenceVisibility::Nobody)
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_refused_privacy_choice_shows_the_error_and_keeps_the_old_one() {
+    use natter_shared::api::PresenceVisibility;
+    let (mut state, _) = signed_in();
+    let update = only_api(&reduce(
+        &mut state,
+        Action::PresenceVisibilityChosen(PresenceVisibility::Contacts),
+    ))
+    .clone();
+    reduce(
+        &mut state,
+        answer(
+            &update,
+            Err(server_error(400, ErrorCode::InvalidJson, None)),
+        ),
+    );
+    let Screen::Shell(shell) = &state.screen else {
+        panic!()
+    };
+    assert_eq!(shell.privacy.saving, None);
+    assert!(shell.privacy.error.is_some());
+    assert_eq!(shell.user.presence_visibility, None);
+}
