@@ -45,7 +45,7 @@ impl AuthUser {
     }
 
     /// Checks that the session of an already verified token is active.
-    async fn from_verified(
+    pub async fn from_verified(
         state: &AppState,
         verified: Result<super::Claims, TokenError>,
     ) -> Result<Self, ApiError> {
@@ -53,7 +53,16 @@ impl AuthUser {
             TokenError::Expired => ApiError::unauthorized(ErrorCode::TokenExpired, e.to_string()),
             TokenError::Invalid => ApiError::unauthorized(ErrorCode::InvalidToken, e.to_string()),
         })?;
-        let (user_id, session_id) = (claims.sub, claims.sid);
+        Self::of_active_session(state, claims.sub, claims.sid).await
+    }
+
+    /// `user`'s session `session`, if it is still active (noted as used now); else
+    /// `session_revoked`. Signing out takes effect at once, not when a token expires.
+    pub async fn of_active_session(
+        state: &AppState,
+        user_id: uuid::Uuid,
+        session_id: uuid::Uuid,
+    ) -> Result<Self, ApiError> {
         let active = db::run(&state.db, move |conn| {
             Ok(db::sessions::touch_active(
                 conn,

@@ -12,7 +12,6 @@ use natter_shared::{ErrorBody, ErrorCode, SessionId, UserId};
 use serde::Deserialize;
 
 use crate::auth::{AuthUser, extractor::bearer_token};
-use crate::db;
 use crate::error::ApiError;
 use crate::realtime::WsSession;
 use crate::state::AppState;
@@ -137,8 +136,9 @@ fn ticket_key(state: &AppState, hash: &[u8]) -> String {
 }
 
 async fn by_token(state: &AppState, token: &str) -> Result<Opener, ApiError> {
-    let auth = AuthUser::from_token(state, token).await?;
-    let expires_at = state.jwt.verify(token).map_or(0, |claims| claims.exp);
+    let verified = state.jwt.verify(token);
+    let expires_at = verified.as_ref().map_or(0, |claims| claims.exp);
+    let auth = AuthUser::from_verified(state, verified).await?;
     Ok(Opener {
         user: auth.user_id,
         session: auth.session_id,
@@ -171,24 +171,10 @@ async fn by_ticket(state: &AppState, ticket: &str) -> Result<Opener, ApiError> {
             "the access token the ticket was taken with has expired",
         ));
     }
-    let active = db::run(&state.db, move |conn| {
-        Ok(db::sessions::touch_active(
-            conn,
-            user,
-            session,
-            chrono::Utc::now(),
-        )?)
-    })
-    .await?;
-    if !active {
-        return Err(ApiError::unauthorized(
-            ErrorCode::SessionRevoked,
-            "this session has been signed out; sign in again",
-        ));
-    }
+    let signed_in = AuthUser::of_active_session(state, user, session).await?;
     Ok(Opener {
-        user: UserId(user),
-        session: SessionId(session),
+        user: signed_in.user_id,
+        session: signed_in.session_id,
         expires_at,
     })
 }
