@@ -9,8 +9,8 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
+use actix_web::{HttpMessage, HttpRequest, web};
 use ipnet::IpNet;
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -57,6 +57,25 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// The client's address of a request, worked out once (the request span and the rate limiter
+/// both ask).
+#[derive(Debug, Clone, Copy)]
+struct ClientIp(Option<IpAddr>);
+
+/// The client's address of `req`: behind the trusted proxies (app data), the one they name,
+/// else the connection's own.
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    if let Some(known) = req.extensions().get::<ClientIp>() {
+        return known.0;
+    }
+    let ip = match req.app_data::<web::Data<TrustedProxies>>() {
+        Some(proxies) => proxies.client_ip(req),
+        None => req.peer_addr().map(|a| a.ip()),
+    };
+    req.extensions_mut().insert(ClientIp(ip));
+    ip
 }
 
 /// One entry of `X-Forwarded-For`: an address, maybe with a port or in brackets.

@@ -13,7 +13,7 @@ use chrono::Utc;
 use natter_shared::UserId;
 
 use crate::auth::extractor::{VerifiedToken, bearer_token};
-use crate::client_addr::TrustedProxies;
+use crate::client_addr;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -163,10 +163,7 @@ pub async fn rest_rate_limit(
             .and_then(|v| v.as_ref().ok())
             .map(|claims| format!("u:{}", claims.sub))
             .unwrap_or_else(|| {
-                let ip = req
-                    .app_data::<web::Data<TrustedProxies>>()
-                    .and_then(|proxies| proxies.client_ip(req.request()))
-                    .or_else(|| req.peer_addr().map(|a| a.ip()));
+                let ip = client_addr::client_ip(req.request());
                 format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())
             });
         check(&state, "rest", &who, state.settings.rest_rate_per_min).await?;

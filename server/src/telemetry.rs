@@ -5,14 +5,14 @@ use std::sync::OnceLock;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{HttpMessage, web};
+use actix_web::HttpMessage;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Span;
 use tracing::field::Empty;
 use tracing_actix_web::{RequestId, RootSpan, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
-use crate::client_addr::TrustedProxies;
+use crate::client_addr;
 use crate::config::{LogFormat, Settings};
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.
@@ -89,9 +89,7 @@ impl RootSpanBuilder for RequestSpan {
             Some(pattern) if pattern.contains("{token}") => pattern.clone(),
             _ => request.path().to_owned(),
         };
-        let client_ip = request
-            .app_data::<web::Data<TrustedProxies>>()
-            .and_then(|proxies| proxies.client_ip(request.request()))
+        let client_ip = client_addr::client_ip(request.request())
             .map(|ip| ip.to_string())
             .unwrap_or_default();
         let request_id = request
