@@ -122,6 +122,10 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: a dependency (PostgreSQL, Redis) is unavailable.
     ServiceUnavailable,
+    /// 503 (REST, with `Retry-After`) or a WebSocket error frame: the server cannot persist
+    /// this send within its admission budget (`NATTER_SEND_ADMIT_MS`); nothing was stored.
+    /// Back off and resend with the same `request_id`.
+    Overloaded,
     /// 503: this server is not configured for the feature (two-factor authentication without
     /// `NATTER_TOTP_KEY`).
     FeatureUnavailable,
@@ -178,6 +182,11 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"error":{"code":"validation_failed","message":"username: too short","field":"username"}}"#
+        );
+        let body = ErrorBody::new(ErrorCode::Overloaded, "busy");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"overloaded","message":"busy"}}"#
         );
         let body = ErrorBody::new(ErrorCode::UsernameTaken, "taken");
         assert_eq!(
