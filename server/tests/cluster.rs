@@ -90,6 +90,64 @@ async fn two_processes_deliver_messages_typing_and_presence_to_each_other() {
 }
 
 #[actix_web::test]
+async fn a_user_whose_process_died_is_announced_offline_when_their_presence_runs_out() {
+    // Arrange: two processes with a short presence TTL; Alice connected only to the second,
+    // Bob to the first, hearing that Alice came online.
+    let db = TestDatabase::create();
+    let short = [("NATTER_PRESENCE_TTL_SECS", "3")];
+    let one = ServerProcess::start(BIN, &db.name, &db.redis_prefix, &short).await;
+    let mut two = ServerProcess::start(BIN, &db.name, &db.redis_prefix, &short).await;
+    let client = reqwest::Client::new();
+    let alice = sign_up(&client, |p| one.api(p)).await;
+    let bob = sign_up(&client, |p| one.api(p)).await;
+    open_direct_chat(&client, &one.api("/chats"), &alice.token, bob.user.id).await;
+    let mut bob_ws = WsClient::connect(&one.ws_url(), &bob.token).await;
+    let _alice_ws = WsClient::connect(&two.ws_url(), &alice.token).await;
+    let online = bob_ws
+        .recv_until(|f| matches!(f, ServerFrame::Presence { .. }))
+        .await;
+    assert!(
+        matches!(online, ServerFrame::Presence { event: PresenceEvent::UserOnline, user_id, .. } if user_id == alice.user.id)
+    );
+
+    // Act: the second process dies without a goodbye (no disconnect runs for Alice).
+    two.kill();
+
+    // Assert: once its entry runs out, a live process tells Bob, and the list agrees.
+    let offline = bob_ws
+        .recv_until(|f| matches!(f, ServerFrame::Presence { .. }))
+        .await;
+    let ServerFrame::Presence {
+        event,
+        user_id,
+        timestamp,
+    } = offline
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (event, user_id),
+        (PresenceEvent::UserOffline, alice.user.id)
+    );
+    assert!(
+        timestamp <= chrono::Utc::now(),
+        "last seen is the dead process's last refresh, not later"
+    );
+    let list: natter_shared::api::ChatList = json_with_status(
+        client
+            .get(one.api("/chats"))
+            .bearer_auth(&bob.token)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let partner = list.chats[0].partner.as_ref().unwrap();
+    assert!(!partner.online, "{partner:?}");
+}
+
+#[actix_web::test]
 async fn a_server_killed_mid_send_loses_nothing_and_doubles_nothing() {
     let db = TestDatabase::create();
     let generous = [
