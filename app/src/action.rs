@@ -21,6 +21,9 @@ pub enum Action {
     Started {
         stored: Option<StoredSession>,
     },
+    /// What the local store kept of the stored session's account, loaded before
+    /// [`Action::Started`].
+    KeptLoaded(Box<crate::state::kept::Kept>),
     LanguageChosen(Language),
     ServerUrlEdited(String),
     /// A field of the sign-in or registration form changed.

@@ -15,12 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::action::Action;
 use crate::cli::Cli;
 use crate::config::{APP_ID, Config, exe_dir};
+use crate::effect::{Effect, StoreWrite};
 use crate::i18n::Language;
 use crate::net::Executor;
 use crate::net::tls::Trust;
 use crate::reduce::reduce;
-use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Settings, Theme};
-use crate::token_store::TokenStore;
+use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Screen, Settings, Theme};
+use crate::store::{Account, Store};
+use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
 mod saved;
@@ -39,10 +41,13 @@ struct Remembered {
     language: Option<Language>,
     server_url: Option<String>,
     settings: Settings,
+    /// Only when there is no local store (it could not be opened): the store keeps them.
     drafts: HashMap<ChatId, Draft>,
     open_chat: Option<ChatId>,
     /// Sends not yet acknowledged when the app closed: they go out on the next connection,
     /// with their original request ids, if the same person is signed in to the same server.
+    /// Written only when there is no local store; one saved by an older version moves into
+    /// the store once.
     outbox: Option<SavedOutbox>,
     /// Groups the person is no longer in, with what they had seen: kept in the list.
     ended: Option<SavedEnded>,
@@ -60,7 +65,14 @@ pub struct NatterApp {
     restart: Arc<AtomicBool>,
     /// Set when the system asked the process to end (SIGTERM …): the window closes.
     end_asked: Arc<AtomicBool>,
+    /// The local store of the signed-in account (`None` signed out, or when it could not be
+    /// opened: then the outbox and drafts go to eframe's storage as before).
+    store: Option<Store>,
+    data_dir: std::path::PathBuf,
 }
+
+/// The one-time move of the outbox and drafts eframe kept (before the store) into the store.
+const EFRAME_MIGRATION: &str = "eframe-outbox-and-drafts";
 
 impl NatterApp {
     /// `started` is when the process began, for the start-up time logged at the first frame.
@@ -71,7 +83,7 @@ impl NatterApp {
         started: Instant,
         restart: Arc<AtomicBool>,
     ) -> Self {
-        let remembered: Remembered = cc
+        let mut remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
@@ -110,10 +122,14 @@ impl NatterApp {
         if let Some(url) = &config.update_url {
             state.settings.update_url.clone_from(url);
         }
-        if let Some(saved) = remembered.outbox {
-            state.chats.changes = saved.restore_changes(stored.as_ref());
-            state.chats.transfers.uploads = saved.restore_uploads(stored.as_ref());
-            state.chats.outbox = saved.restore(stored.as_ref());
+        let store = stored
+            .as_ref()
+            .and_then(|s| open_store(&config.data_dir, s));
+        if store.is_none() {
+            // no store: the outbox eframe kept comes back as before it existed
+            if let Some(saved) = remembered.outbox.take() {
+                restore_saved(&mut state, saved, stored.as_ref());
+            }
         }
         if let Some(ended) = remembered.ended {
             ended.restore(&mut state, stored.as_ref());
@@ -129,19 +145,148 @@ impl NatterApp {
             started: Some(started),
             restart,
             end_asked,
+            store,
+            data_dir: config.data_dir.clone(),
         };
+        app.load_kept(remembered.outbox, stored.as_ref());
         app.dispatch(Action::Started { stored });
         app.dispatch(Action::UpdatesStarted);
         app
     }
 
+    /// What the store kept comes into the state; an outbox and drafts an older version left
+    /// in eframe's storage move into the store, once.
+    fn load_kept(&mut self, saved: Option<SavedOutbox>, stored: Option<&StoredSession>) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let migrate = !store.is_done(EFRAME_MIGRATION).unwrap_or(true);
+        if !migrate {
+            // moved already: what eframe still has of them is older than the store
+            self.state.drafts.clear();
+        }
+        let loaded = Instant::now();
+        match store.load() {
+            Ok(kept) => {
+                tracing::info!(
+                    chats = kept.chats.len(),
+                    sends = kept.sends.len(),
+                    ms = loaded.elapsed().as_millis(),
+                    "local store loaded"
+                );
+                self.dispatch(Action::KeptLoaded(Box::new(kept)));
+            }
+            Err(error) => tracing::warn!(%error, "the local store could not be read"),
+        }
+        if !migrate {
+            return;
+        }
+        if let Some(saved) = saved {
+            restore_saved(&mut self.state, saved, stored);
+        }
+        // the kept state, with what moved in, written whole (chats are there already)
+        let writes = crate::reduce::kept_everything(&self.state);
+        for write in writes {
+            if !matches!(write, StoreWrite::Chat(_) | StoreWrite::User(_)) {
+                self.write(&write);
+            }
+        }
+        if let Some(store) = &self.store
+            && let Err(error) = store.mark_done(EFRAME_MIGRATION)
+        {
+            tracing::warn!(%error, "could not note the move into the local store");
+        }
+    }
+
     fn dispatch(&mut self, action: Action) {
-        for effect in reduce(&mut self.state, action) {
-            self.executor.run(effect);
+        let effects = reduce(&mut self.state, action);
+        self.follow_account(&effects);
+        for effect in effects {
+            match effect {
+                Effect::Store(write) => self.write(&write),
+                effect => self.executor.run(effect),
+            }
         }
         let session = self.state.session.as_ref();
         self.executor
             .set_token(session.and_then(|s| s.access_token.as_deref()));
+    }
+}
+
+impl NatterApp {
+    /// Runs a store write now, on this thread: it is on disk before the next frame.
+    fn write(&mut self, write: &StoreWrite) {
+        if let Some(store) = self.store.as_mut()
+            && let Err(error) = store.write(write)
+        {
+            tracing::error!(%error, "could not write to the local store");
+        }
+    }
+
+    /// The store belongs to the signed-in account: opened when a session begins, closed when
+    /// it ends, and deleted when the person signed out (`ClearSession`).
+    fn follow_account(&mut self, effects: &[Effect]) {
+        let wanted = self.state.session.as_ref().map(|s| Account {
+            user_id: s.user_id,
+            server_url: s.server_url.clone(),
+        });
+        if wanted.as_ref() == self.store.as_ref().map(Store::account) {
+            return;
+        }
+        if let Some(old) = self.store.take()
+            && effects.iter().any(|e| matches!(e, Effect::ClearSession))
+        {
+            old.remove();
+        }
+        let Some(account) = wanted else {
+            return;
+        };
+        match Store::open(&self.data_dir, &account) {
+            Ok(mut store) => {
+                // a new sign-in starts from the server's state, not a stale copy
+                if let Err(error) = store.clear() {
+                    tracing::warn!(%error, "could not empty the local store");
+                }
+                self.store = Some(store);
+            }
+            Err(error) => tracing::error!(%error, "the local store could not be opened"),
+        }
+    }
+}
+
+/// The stored session's store, if it can be opened.
+fn open_store(data_dir: &std::path::Path, stored: &StoredSession) -> Option<Store> {
+    let account = Account {
+        user_id: stored.user_id,
+        server_url: stored.server_url.clone(),
+    };
+    Store::open(data_dir, &account)
+        .inspect_err(|error| tracing::error!(%error, "the local store could not be opened"))
+        .ok()
+}
+
+/// The outbox an older version (or a run without a store) saved, into the state: sends not
+/// already there, for the same person on the same server only.
+fn restore_saved(state: &mut AppState, saved: SavedOutbox, stored: Option<&StoredSession>) {
+    let chats = &mut state.chats;
+    for change in saved.restore_changes(stored) {
+        if !chats
+            .changes
+            .iter()
+            .any(|c| c.request_id == change.request_id)
+        {
+            chats.changes.push(change);
+        }
+    }
+    for upload in saved.restore_uploads(stored) {
+        if !chats.transfers.uploads.iter().any(|u| u.key == upload.key) {
+            chats.transfers.uploads.push(upload);
+        }
+    }
+    for send in saved.restore(stored) {
+        if !chats.outbox.iter().any(|o| o.request_id == send.request_id) {
+            chats.outbox.push(send);
+        }
     }
 }
 
@@ -194,21 +339,37 @@ impl eframe::App for NatterApp {
         }
         if let Some(started) = self.started.take() {
             // eframe paints this frame right after `ui` returns
+            let chat_list =
+                matches!(self.state.screen, Screen::Shell(_)) && self.state.chats.loaded;
             tracing::info!(
                 since_start_ms = started.elapsed().as_millis(),
+                chat_list,
+                chats = self.state.chats.order.len(),
+                open_chat_messages = self
+                    .state
+                    .chats
+                    .open
+                    .and_then(|id| self.state.chats.by_id.get(&id))
+                    .map_or(0, |e| e.messages.len()),
                 "first frame laid out"
             );
         }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // with a store, the outbox and drafts are in it already (written as they changed)
+        let no_store = self.store.is_none();
         let remembered = Remembered {
             language: Some(self.state.language),
             server_url: Some(self.state.server_url.clone()),
             settings: self.state.settings.clone(),
-            drafts: self.state.drafts.clone(),
+            drafts: if no_store {
+                self.state.drafts.clone()
+            } else {
+                HashMap::new()
+            },
             open_chat: self.state.chats.open.or(self.state.reopen),
-            outbox: SavedOutbox::of(&self.state),
+            outbox: SavedOutbox::of(&self.state).filter(|_| no_store),
             ended: SavedEnded::of(&self.state),
         };
         eframe::set_value(storage, STORAGE_KEY, &remembered);

@@ -35,6 +35,28 @@ pub enum Effect {
     /// Check for, download or install a new version of the app; what happens comes back as
     /// [`crate::action::Action::Update`].
     Update(UpdateCommand),
+    /// Write to the local store of the signed-in account. Run on the UI thread before the
+    /// next frame is drawn, so what the screen shows as queued is on disk.
+    Store(StoreWrite),
+}
+
+/// One write to the local store (`crate::store`): each replaces what it names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreWrite {
+    /// The person's own profile.
+    User(Box<natter_shared::api::User>),
+    /// A chat: its summary, cursors, members and the tail of its history.
+    Chat(Box<crate::state::kept::KeptChat>),
+    /// A chat that is no longer in the list.
+    ChatGone(ChatId),
+    /// The whole outbox of sends, in order.
+    Sends(Vec<crate::state::kept::KeptSend>),
+    /// The unanswered changes, in order.
+    Changes(Vec<crate::state::kept::KeptChange>),
+    /// The attachments' uploads.
+    Uploads(Vec<crate::state::kept::KeptUpload>),
+    /// A chat's draft (`None`: there is none any more).
+    Draft(ChatId, Option<crate::state::Draft>),
 }
 
 /// What the update worker is asked to do.

@@ -19,6 +19,7 @@ mod name_rule_tests;
 pub mod net;
 pub mod reduce;
 pub mod state;
+pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod token_store;

@@ -15,6 +15,7 @@ mod forms;
 mod frames;
 mod groups;
 mod history;
+mod kept;
 mod outbox;
 mod prefs;
 mod reads;
@@ -38,6 +39,7 @@ pub use directory::SEARCH_DEBOUNCE;
 pub use edits::last_own;
 pub use frames::TYPING_SHOWN;
 pub use history::{GAP_PAGE, GAP_RELOAD, HISTORY_PAGE};
+pub use kept::everything as kept_everything;
 pub use outbox::SEND_TIMEOUT;
 pub use prefs::NOTIFY_COALESCE;
 pub use search::SEARCH_PAUSE;
@@ -48,9 +50,22 @@ use crate::effect::Effect;
 use crate::state::{AppState, Notice, Screen};
 use session::Refreshed;
 
-/// Applies `action` to `state` and returns what must happen outside.
+/// Applies `action` to `state` and returns what must happen outside. What the local store
+/// keeps follows the state: the differences an action made are written (`reduce/kept.rs`).
 pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // the clock of every frame changes nothing kept; what the store loaded is there already
+    let quiet = matches!(action, Action::ClockSet { .. } | Action::KeptLoaded(_));
+    let before = (!quiet).then(|| kept::Marks::of(state));
+    let mut effects = route(state, action);
+    if let Some(before) = before {
+        effects.extend(kept::writes(&before, state));
+    }
+    effects
+}
+
+fn route(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
+        Action::KeptLoaded(kept) => kept::restore(state, *kept),
         Action::Started { stored } => {
             let mut effects = session::start(state, stored);
             effects.extend(transfers::resume_all(state));

@@ -17,6 +17,7 @@ pub mod chats;
 pub mod compose;
 pub mod connection;
 pub mod groups;
+pub mod kept;
 pub mod prefs;
 pub mod search;
 pub mod second_factor;

@@ -365,7 +365,7 @@ fn app_files_import_only_their_layer_or_below() {
             &["action", "effect"],
             &["reduce/calls"],
             &["reduce"],
-            &["net", "ui", "update"],
+            &["net", "ui", "update", "store"],
             &["app", "testing", "bin"],
         ],
     );

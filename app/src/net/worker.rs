@@ -151,6 +151,11 @@ impl Executor {
             Effect::Transfer(command) => self.transfers.send(command).is_ok(),
             Effect::Dialog(request) => self.dialogs.send(request).is_ok(),
             Effect::Update(command) => self.updates.send(command).is_ok(),
+            // the app runs these itself, on the UI thread (`crate::app`)
+            Effect::Store(_) => {
+                tracing::error!("a store write reached the executor; not kept");
+                true
+            }
         };
         if !sent {
             tracing::error!("effect dropped: its worker thread is gone");

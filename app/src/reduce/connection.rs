@@ -26,7 +26,8 @@ pub(super) fn start(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
 pub(super) fn stop(state: &mut AppState) -> Vec<Effect> {
     let was = std::mem::take(&mut state.connection);
     state.chats = Default::default();
-    if was.status == LinkStatus::Idle {
+    // attempt 0 never opened (signing back in had not answered yet): nothing to close
+    if was.status == LinkStatus::Idle || was.conn == 0 {
         Vec::new()
     } else {
         vec![Effect::Socket(SocketCommand::Close { conn: was.conn })]
@@ -157,6 +158,10 @@ pub(super) fn lost(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     outbox::requeue(state);
     edits::requeue(state);
     chat_list::forget_typing(state);
+    if conn == 0 {
+        // no attempt was opened yet: the token could not be had
+        return vec![Effect::WakeAt(retry_at)];
+    }
     vec![
         Effect::Socket(SocketCommand::Close { conn }),
         Effect::WakeAt(retry_at),

@@ -60,10 +60,11 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
             code,
             message,
         } => {
-            if !edits::refused(state, request_id, code, message.clone()) {
-                outbox::refused(state, request_id, code, message);
+            if edits::refused(state, request_id, code, message.clone()) {
+                Vec::new()
+            } else {
+                outbox::refused(state, request_id, code, message, at)
             }
-            Vec::new()
         }
         ServerFrame::Error { code, message, .. } => {
             tracing::warn!(?code, %message, "the server refused a frame");

@@ -8,6 +8,11 @@
 //! message, so nothing is doubled. An acknowledgement (`message_sent`) settles the send by
 //! its request id; an `error` frame with that id or no answer in time makes it `Failed`,
 //! and "retry" sends it again, still with the same id.
+//!
+//! A send the server answers `overloaded` (it could not store it in time; nothing was
+//! stored) is not failed: it stays queued and goes again by itself with the same request id
+//! after a wait that doubles from half a second to 30 s, with jitter (the link's
+//! [`backoff`]), so a busy server is not hammered and nothing is lost or doubled.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use natter_shared::api::Message;
@@ -16,6 +21,8 @@ use natter_shared::{ChatId, ErrorCode, FileId, MessageId, RequestId, validation}
 
 use super::{calls, chat_list, compose};
 use crate::effect::Effect;
+use crate::state::chats::SendBackoff;
+use crate::state::connection::{backoff, jitter_seed};
 use crate::state::{AppState, Outgoing, OutgoingState, SendFailure};
 use crate::transfers::{TransferCommand, UploadKey};
 
@@ -92,11 +99,18 @@ fn with_timeout(mut sent: Vec<Effect>, now: DateTime<Utc>) -> Vec<Effect> {
     sent
 }
 
-/// The link is up: everything queued goes out, oldest first.
+/// The link is up: everything queued goes out, oldest first (a send the server asked to
+/// wait goes when its wait is over).
 pub(super) fn flush(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     let mut sent = Vec::new();
     for index in 0..state.chats.outbox.len() {
-        if state.chats.outbox[index].state == OutgoingState::Queued {
+        let item = &state.chats.outbox[index];
+        let waiting = state
+            .chats
+            .send_backoff
+            .get(&item.request_id)
+            .is_some_and(|b| b.until > now);
+        if item.state == OutgoingState::Queued && !waiting {
             sent.extend(send(state, index, now));
         }
     }
@@ -122,6 +136,7 @@ pub(super) fn acked(state: &mut AppState, request_id: RequestId, message: Messag
         .flat_map(|o| o.uploads.iter().copied())
         .collect();
     state.chats.outbox.retain(|o| o.request_id != request_id);
+    state.chats.send_backoff.remove(&request_id);
     // its files went with it: their uploads are done with
     state
         .chats
@@ -131,17 +146,35 @@ pub(super) fn acked(state: &mut AppState, request_id: RequestId, message: Messag
     chat_list::insert_message(state, message)
 }
 
-/// An `error` frame about one of our sends.
+/// An `error` frame about one of our sends: `overloaded` waits and goes again by itself,
+/// anything else fails it.
 pub(super) fn refused(
     state: &mut AppState,
     request_id: RequestId,
     code: ErrorCode,
     message: String,
-) {
-    if let Some(index) = position(state, request_id) {
+    at: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(index) = position(state, request_id) else {
+        return Vec::new();
+    };
+    if code != ErrorCode::Overloaded {
         state.chats.outbox[index].state =
             OutgoingState::Failed(SendFailure::Refused { code, message });
+        return Vec::new();
     }
+    state.chats.outbox[index].state = OutgoingState::Queued;
+    let attempts = state
+        .chats
+        .send_backoff
+        .get(&request_id)
+        .map_or(1, |b| b.attempts.saturating_add(1));
+    let until = at + backoff(attempts, jitter_seed(request_id.0.as_u128(), 0, attempts));
+    state
+        .chats
+        .send_backoff
+        .insert(request_id, SendBackoff { attempts, until });
+    vec![Effect::WakeAt(until)]
 }
 
 /// "Retry" on a failed message: same request id, so a copy the server did store is not
@@ -173,6 +206,7 @@ pub(super) fn discard(state: &mut AppState, request_id: RequestId) -> Vec<Effect
         return Vec::new();
     }
     let item = state.chats.outbox.remove(index);
+    state.chats.send_backoff.remove(&request_id);
     let transfers = &mut state.chats.transfers;
     transfers.uploads.retain(|u| !item.uploads.contains(&u.key));
     item.uploads
@@ -181,7 +215,8 @@ pub(super) fn discard(state: &mut AppState, request_id: RequestId) -> Vec<Effect
         .collect()
 }
 
-/// Sends that waited too long for their acknowledgement fail.
+/// Sends that waited too long for their acknowledgement fail; sends whose `overloaded` wait
+/// is over go again (when the link is up; else with the next open's flush).
 pub(super) fn expire(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     for item in &mut state.chats.outbox {
         if let OutgoingState::Sending { since } = item.state
@@ -190,7 +225,12 @@ pub(super) fn expire(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
             item.state = OutgoingState::Failed(SendFailure::Timeout);
         }
     }
-    Vec::new()
+    let due = state.chats.send_backoff.values().any(|b| b.until <= now);
+    if due && state.connection.is_online() {
+        flush(state, now)
+    } else {
+        Vec::new()
+    }
 }
 
 fn position(state: &AppState, request_id: RequestId) -> Option<usize> {

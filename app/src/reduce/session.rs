@@ -8,13 +8,17 @@
 use natter_shared::api::{AuthTokens, User};
 
 use super::calls::{authed, start_refresh};
-use super::{connection, transfers};
+use super::{chat_list, connection, transfers};
 use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::Effect;
 use crate::state::{AppState, AuthForm, Notice, Screen, Session};
 use crate::token_store::StoredSession;
 
-/// At start: restore the stored session, if there is one.
+/// At start: restore the stored session, if there is one. When the local store had the
+/// account ([`super::kept::restore`] opened the shell), its chats are on screen at once and
+/// signing back in goes on behind them; else the "signing you back in" screen shows. Either
+/// way the refresh is the link's first step, so a server that does not answer is tried again
+/// by itself, with the link's backoff, until it does.
 pub(super) fn start(state: &mut AppState, stored: Option<StoredSession>) -> Vec<Effect> {
     let Some(stored) = stored else {
         return Vec::new();
@@ -30,15 +34,32 @@ pub(super) fn start(state: &mut AppState, stored: Option<StoredSession>) -> Vec<
         refreshing: false,
         pending: Vec::new(),
     });
-    state.screen = Screen::Restoring { failure: None };
-    start_refresh(state)
+    let now = state.clock.now;
+    if !matches!(state.screen, Screen::Shell(_)) {
+        state.screen = Screen::Restoring { failure: None };
+        return connection::start(state, now);
+    }
+    let mut effects = connection::start(state, now);
+    if let Some(chat) = state.reopen
+        && state.chats.by_id.contains_key(&chat)
+    {
+        effects.extend(chat_list::open(state, chat));
+    }
+    effects
 }
 
+/// "Try again" while signing back in: at once, instead of at the next automatic attempt.
 pub(super) fn retry_restore(state: &mut AppState) -> Vec<Effect> {
     match &state.screen {
         Screen::Restoring { failure: Some(_) } => {
             state.screen = Screen::Restoring { failure: None };
-            start_refresh(state)
+            let now = state.clock.now;
+            let effects = connection::reconnect_now(state, now);
+            if effects.is_empty() {
+                start_refresh(state)
+            } else {
+                effects
+            }
         }
         _ => Vec::new(),
     }

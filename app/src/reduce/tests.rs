@@ -6,6 +6,7 @@ mod connection;
 mod events;
 mod files;
 mod gaps;
+mod kept;
 mod outbox;
 mod page_errors;
 mod screens;

@@ -30,6 +30,9 @@ pub struct ChatsState {
     pub open: Option<ChatId>,
     /// Sends not yet acknowledged, in the order they were made.
     pub outbox: Vec<Outgoing>,
+    /// Sends the server answered `overloaded`: queued, and not sent again before the time
+    /// here (the attempt count sets the next wait).
+    pub send_backoff: HashMap<RequestId, SendBackoff>,
     /// Edits, deletes, reactions, pins and forwards not yet answered, in the order made;
     /// they go out (again) in that order whenever the link is up.
     pub changes: Vec<PendingChange>,
@@ -262,6 +265,13 @@ pub struct Outgoing {
     /// When it was written (for display until the server's time arrives).
     pub created_at: DateTime<Utc>,
     pub state: OutgoingState,
+}
+
+/// A send the server could not take (`overloaded`): how often, and when it goes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendBackoff {
+    pub attempts: u32,
+    pub until: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
