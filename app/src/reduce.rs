@@ -404,6 +404,8 @@ fn opened(state: &mut AppState, at: DateTime<Utc>) -> Vec<Effect> {
     effects.extend(outbox::flush(state, at));
     effects.extend(edits::flush(state));
     effects.extend(chat_list::sync(state));
+    effects.extend(chat_list::resync_members(state));
+    effects.extend(groups::reload_panel(state));
     effects.extend(reads::resend_reads(state));
     effects.extend(groups::load_invites(state));
     effects

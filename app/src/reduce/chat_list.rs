@@ -158,6 +158,23 @@ pub(super) fn open(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
     effects
 }
 
+/// After every (re)connect: what frames would have said while the link was down (members'
+/// read cursors, who is online) is asked again — the open chat's members now, every other
+/// chat's when it is next opened. (Direct partners' online state comes with the list sync.)
+pub(super) fn resync_members(state: &mut AppState) -> Vec<Effect> {
+    let open = state.chats.open;
+    let ended = &state.chats.groups.ended;
+    let mut ask = None;
+    for (id, entry) in &mut state.chats.by_id {
+        let again = Some(*id) == open && entry.members_requested && !ended.contains_key(id);
+        entry.members_requested = again;
+        if again {
+            ask = Some(*id);
+        }
+    }
+    ask.map_or_else(Vec::new, |id| authed(state, ApiCall::GetChat(id)))
+}
+
 /// `GET /chats/{id}` answered: the members (names, read cursors).
 pub(super) fn detailed(state: &mut AppState, details: ChatDetails) -> Vec<Effect> {
     let me = my_id(state);

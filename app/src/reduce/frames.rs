@@ -88,6 +88,18 @@ pub(super) fn apply(state: &mut AppState, frame: ServerFrame, at: DateTime<Utc>)
                     }
                 }
             }
+            // and the dot beside them in an open group's member list
+            if let Some(list) = state
+                .chats
+                .groups
+                .panel
+                .as_mut()
+                .and_then(|p| p.members.as_mut())
+            {
+                for member in list.members.iter_mut().filter(|m| m.id == user_id) {
+                    member.online = online;
+                }
+            }
             Vec::new()
         }
         ServerFrame::Typing {

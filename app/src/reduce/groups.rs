@@ -110,6 +110,15 @@ fn open(state: &mut AppState, chat: ChatId) -> Vec<Effect> {
     effects
 }
 
+/// After every (re)connect: an open info panel's member list (online dots, roles) is asked
+/// again, for what changed while the link was down.
+pub(super) fn reload_panel(state: &mut AppState) -> Vec<Effect> {
+    match panel_chat(state) {
+        Some(chat) => authed(state, ApiCall::Group(GroupCall::Members(chat))),
+        None => Vec::new(),
+    }
+}
+
 fn panel_chat(state: &AppState) -> Option<ChatId> {
     state.chats.groups.panel.as_ref().map(|p| p.chat)
 }

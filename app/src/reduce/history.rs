@@ -270,10 +270,22 @@ fn store(entry: &mut ChatEntry, message: Message, me: Option<UserId>) {
     if Some(message.sender_id) == me {
         // one's own message is read (the server moves the cursor the same way)
         summary.read_seq = summary.read_seq.max(message.seq);
+    } else if message.service.is_none() && reads_shown(summary, message.sender_id) {
+        // and so is everyone else's: a member's message at `seq` moved their read cursor to
+        // at least `seq` in the same transaction (db::batch), with no `read` frame about it
+        let cursor = entry.others_read.entry(message.sender_id).or_insert(0);
+        *cursor = (*cursor).max(message.seq);
     }
     summary.unread_count = (summary.last_seq - summary.read_seq).max(0);
     entry.seq_of.insert(message.id, message.seq);
     entry.messages.insert(message.seq, message);
+}
+
+/// Whether the server tells this chat's members how far `reader` has read: not across a
+/// block, and not to the sender of a message request still pending (the room's rule for
+/// `read` frames, `realtime::room`), so a reply does not tell it either.
+fn reads_shown(summary: &natter_shared::api::ChatSummary, reader: UserId) -> bool {
+    !summary.blocked && summary.request_from.is_none_or(|from| from == reader)
 }
 
 /// Moves `synced_seq` over every stored message that follows it without a gap.

@@ -9,6 +9,7 @@ mod gaps;
 mod kept;
 mod outbox;
 mod page_errors;
+mod presence_reads;
 mod screens;
 mod search;
 mod security;
