@@ -9,7 +9,9 @@ use anyhow::Context;
 use clap::Parser;
 use futures_util::{StreamExt, stream};
 use natter_tests::load::conn::{self, Cmd, ConnStats};
-use natter_tests::load::report::{Latency, Report, RestFigures, cpu_seconds, rss_mb};
+use natter_tests::load::report::{
+    Latency, Report, RestFigures, cpu_seconds, load_average, pg_cpu_seconds, rss_mb,
+};
 use natter_tests::load::{Options, catchup, rest, setup};
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
@@ -120,6 +122,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     let base = Instant::now();
     let mut senders: Vec<(usize, mpsc::Sender<Cmd>)> = Vec::new();
     let mut tasks = Vec::new();
+    let acked_so_far = Arc::new(std::sync::atomic::AtomicU64::new(0));
     for result in opened {
         match result {
             Ok((i, ws)) => {
@@ -131,6 +134,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
                     base,
                     stop_rx.clone(),
                     opts.mix(),
+                    acked_so_far.clone(),
                 )));
             }
             Err(e) => {
@@ -210,6 +214,8 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     // the scheduler: every millisecond, the messages due by now
     let send_started = Instant::now();
     let cpu_before = opts.server_pid.and_then(cpu_seconds);
+    let pg_before = pg_cpu_seconds(&opts.pg_database);
+    let load_before = load_average();
     let mut peak_rss = report.server_rss_mb_idle;
     if opts.rate > 0 && !senders.is_empty() {
         let mut rng = rand::rng();
@@ -264,6 +270,13 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };
+    report.pg_cpu_s = match (pg_before, pg_cpu_seconds(&opts.pg_database)) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    report.load_average = (load_before, load_average());
+    // acks counted so far: the sends answered within the sending phase (the CPU window)
+    let acked_while_sending = acked_so_far.load(std::sync::atomic::Ordering::Relaxed);
     tokio::time::sleep(DRAIN).await;
     if let Some(pid) = opts.server_pid {
         report.server_rss_mb_peak = max_mb(peak_rss, rss_mb(pid));
@@ -287,6 +300,13 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         *report.errors.entry(k).or_default() += v;
     }
     report.ack = Latency::of(&total.ack);
+    report.refused = Latency::of(&total.refused);
+    let per = |cpu: Option<f64>| {
+        cpu.filter(|_| acked_while_sending > 0)
+            .map(|s| s * 1e6 / acked_while_sending as f64)
+    };
+    report.server_cpu_us_per_msg = per(report.server_cpu_s);
+    report.pg_cpu_us_per_msg = per(report.pg_cpu_s);
     report.delivery = Latency::of(&total.delivery);
     {
         let mut last = natter_tests::load::conn::histogram();

@@ -47,6 +47,8 @@ pub struct ConnStats {
     pub ack: Histogram<u64>,
     /// send→delivery, µs (every delivery to every connection)
     pub delivery: Histogram<u64>,
+    /// send→`overloaded` error, µs (sends the server refused at admission)
+    pub refused: Histogram<u64>,
     pub sent: u64,
     pub acked: u64,
     pub delivered: u64,
@@ -64,6 +66,7 @@ impl ConnStats {
         Self {
             ack: histogram(),
             delivery: histogram(),
+            refused: histogram(),
             sent: 0,
             acked: 0,
             delivered: 0,
@@ -77,6 +80,7 @@ impl ConnStats {
     pub fn merge(&mut self, other: &ConnStats) {
         let _ = self.ack.add(&other.ack);
         let _ = self.delivery.add(&other.delivery);
+        let _ = self.refused.add(&other.refused);
         self.sent += other.sent;
         self.acked += other.acked;
         self.delivered += other.delivered;
@@ -136,6 +140,7 @@ pub async fn run(
     base: Instant,
     mut stop: watch::Receiver<bool>,
     mix: Mix,
+    acks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) -> ConnStats {
     let mut stats = ConnStats::new();
     let (mut sink, mut stream) = ws.split();
@@ -158,7 +163,13 @@ pub async fn run(
             }
             msg = stream.next() => {
                 match msg {
-                    Some(Ok(tungstenite::Message::Text(text))) => on_frame(text.as_str(), &mut pending, &mut stats, &mut recent, base),
+                    Some(Ok(tungstenite::Message::Text(text))) => {
+                        let before = stats.acked;
+                        on_frame(text.as_str(), &mut pending, &mut stats, &mut recent, base);
+                        if stats.acked > before {
+                            acks.fetch_add(stats.acked - before, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
                     // the pong tungstenite queued goes out on the next flush
                     Some(Ok(tungstenite::Message::Ping(_))) => { let _ = sink.flush().await; }
                     Some(Ok(tungstenite::Message::Close(_)) | Err(_)) | None => {
@@ -331,8 +342,10 @@ fn on_frame(
         ServerFrame::Error {
             code, request_id, ..
         } => {
-            if let Some(r) = request_id {
-                pending.remove(&r);
+            if let Some(at) = request_id.and_then(|r| pending.remove(&r))
+                && code == natter_shared::ErrorCode::Overloaded
+            {
+                let _ = stats.refused.record(at.elapsed().as_micros().max(1) as u64);
             }
             *stats.errors.entry(format!("{code:?}")).or_default() += 1;
         }

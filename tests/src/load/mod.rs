@@ -54,6 +54,11 @@ pub struct Options {
     /// PID of the server process, to report its memory (same machine only).
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// PostgreSQL's CPU per message counts the backends connected to this database (and
+    /// PostgreSQL's own writer processes), so other databases' work on a shared machine is
+    /// left out; empty: every postgres process.
+    #[arg(long, default_value = "natter_bench")]
+    pub pg_database: String,
     /// Connections opened at once during set-up.
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,

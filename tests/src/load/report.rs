@@ -64,6 +64,16 @@ pub struct Report {
     pub last_delivery: Latency,
     /// The server process's CPU time during the sending phase, s.
     pub server_cpu_s: Option<f64>,
+    /// PostgreSQL's CPU time during the sending phase (see `pg_cpu_seconds`), s.
+    pub pg_cpu_s: Option<f64>,
+    /// Server CPU per acknowledged send during the sending phase (set-up excluded), µs.
+    pub server_cpu_us_per_msg: Option<f64>,
+    /// PostgreSQL CPU per acknowledged send during the sending phase, µs.
+    pub pg_cpu_us_per_msg: Option<f64>,
+    /// Sends refused with `overloaded`: send→error latency.
+    pub refused: Latency,
+    /// The machine's load average (1 minute) at the start and the end of the sending phase.
+    pub load_average: (Option<f64>, Option<f64>),
     pub server_rss_mb_idle: Option<f64>,
     pub server_rss_mb_peak: Option<f64>,
     pub chats_rest: Option<RestFigures>,
@@ -117,6 +127,25 @@ impl Report {
                 100.0 * cpu / self.send_s.max(0.001)
             );
         }
+        if let Some(pg) = self.pg_cpu_s {
+            println!(
+                "| PostgreSQL CPU while sending | {pg:.1} s ({:.0} % of one core) |",
+                100.0 * pg / self.send_s.max(0.001)
+            );
+        }
+        if let Some(us) = self.server_cpu_us_per_msg {
+            println!(
+                "| CPU per acked message | server {us:.1} µs, PostgreSQL {} µs |",
+                self.pg_cpu_us_per_msg
+                    .map_or("?".into(), |p| format!("{p:.1}"))
+            );
+        }
+        let la = |l: Option<f64>| l.map_or("?".into(), |l| format!("{l:.2}"));
+        println!(
+            "| load average (1 min) | {} at start, {} at end of sending |",
+            la(self.load_average.0),
+            la(self.load_average.1)
+        );
         if let (Some(idle), Some(peak)) = (self.server_rss_mb_idle, self.server_rss_mb_peak) {
             println!("| server RSS | {idle:.0} MiB with connections open, {peak:.0} MiB peak |");
         }
@@ -126,6 +155,9 @@ impl Report {
         println!("{}", self.ack.row("send → ack"));
         println!("{}", self.delivery.row("send → delivery"));
         println!("{}", self.last_delivery.row("send → last member"));
+        if self.refused.count > 0 {
+            println!("{}", self.refused.row("send → `overloaded` refusal"));
+        }
         if let Some((done, took, at)) = &self.churn {
             println!(
                 "{}",
@@ -160,6 +192,51 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     Some((utime + stime) / 100.0)
+}
+
+/// The CPU time (user + system) of PostgreSQL, s, from /proc: the backends connected to
+/// `database` and PostgreSQL's own processes (checkpointer, writers …), or every postgres
+/// process when `database` is empty. Backends that ended during the run are not counted.
+pub fn pg_cpu_seconds(database: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut any = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else {
+            continue;
+        };
+        if comm.trim() != "postgres" {
+            continue;
+        }
+        if !database.is_empty() {
+            let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .unwrap_or_default()
+                .replace('\0', " ");
+            // "postgres: 15/main: <user> <database> <address> <state>" for a backend
+            let backend = cmdline.contains('(') || cmdline.contains("[local]");
+            if backend && !cmdline.split_whitespace().any(|w| w == database) {
+                continue;
+            }
+        }
+        if let Some(s) = cpu_seconds(pid) {
+            total += s;
+            any = true;
+        }
+    }
+    any.then_some(total)
+}
+
+/// The machine's load average over the last minute, from /proc.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The resident memory of a process, from /proc (Linux).
