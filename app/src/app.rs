@@ -174,7 +174,11 @@ impl NatterApp {
                     ms = loaded.elapsed().as_millis(),
                     "local store loaded"
                 );
-                self.dispatch(Action::KeptLoaded(Box::new(kept)));
+                // not through `dispatch`: there is no session in the state before `Started`,
+                // and the store must not follow that absence (it would be closed)
+                for effect in reduce(&mut self.state, Action::KeptLoaded(Box::new(kept))) {
+                    self.executor.run(effect);
+                }
             }
             Err(error) => tracing::warn!(%error, "the local store could not be read"),
         }

@@ -214,6 +214,7 @@ impl Store {
 
     /// Applies one write, in one transaction.
     pub fn write(&mut self, write: &StoreWrite) -> Result<(), StoreError> {
+        tracing::debug!(what = what(write), "local store write");
         let tx = self.conn.transaction()?;
         match write {
             StoreWrite::User(user) => {
@@ -318,6 +319,20 @@ impl Store {
             found.extend(decode::<T>(&body?, table));
         }
         Ok(found)
+    }
+}
+
+/// A write's kind, for the debug log (never its contents: drafts and texts stay out of logs).
+fn what(write: &StoreWrite) -> &'static str {
+    match write {
+        StoreWrite::User(_) => "user",
+        StoreWrite::Chat(_) => "chat",
+        StoreWrite::ChatGone(_) => "chat gone",
+        StoreWrite::Sends(_) => "sends",
+        StoreWrite::Changes(_) => "changes",
+        StoreWrite::Uploads(_) => "uploads",
+        StoreWrite::Draft(_, Some(_)) => "draft",
+        StoreWrite::Draft(_, None) => "draft removed",
     }
 }
 

@@ -128,7 +128,8 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
     let xvfb = Xvfb::start();
 
     // Act: start it, sign in as a person would, wait until it is online, then end it.
-    let log = std::fs::File::create(root.join("app.log")).unwrap();
+    // into the run's log folder when it keeps one (the secret audit reads it)
+    let (log, log_path) = natter_tests::logs::app_log("portable", &root.join("app.log"));
     let mut natter = Command::new(&binary)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -144,7 +145,7 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
         .env("MESA_SHADER_CACHE_DISABLE", "true")
         .env("LANG", "en_US.UTF-8")
         .env("NATTER_SERVER_URL", &app.address)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", natter_tests::logs::APP_AUDITED_LEVEL)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -177,7 +178,7 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
         assert!(
             Instant::now() < deadline,
             "Alice never came online: {chats}\n{}",
-            std::fs::read_to_string(root.join("app.log")).unwrap_or_default()
+            std::fs::read_to_string(&log_path).unwrap_or_default()
         );
         chats = app
             .client
@@ -205,7 +206,14 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
     .await;
 
     // Assert
-    let log = std::fs::read_to_string(root.join("app.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    // the audit looks for the app's own refresh token in its log
+    if let Ok(kept) = std::fs::read_to_string(&session_file) {
+        let kept: serde_json::Value = serde_json::from_str(&kept).unwrap_or_default();
+        if let Some(token) = kept["refresh_token"].as_str() {
+            natter_tests::logs::remember_secret(token);
+        }
+    }
     assert!(status.is_some_and(|s| s.success()), "{status:?}\n{log}");
     assert_eq!(
         tree(&home),

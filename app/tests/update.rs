@@ -226,15 +226,17 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
 
 /// Runs the installed binary with `--update-only` against `manifest_url`.
 fn update_only(install: &Path, home: &Path, manifest_url: &str) -> Output {
-    Command::new(install.join("natter"))
+    let output = Command::new(install.join("natter"))
         .arg("--update-only")
         .env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("NATTER_UPDATE_URL", manifest_url)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", natter_tests::logs::APP_AUDITED_LEVEL)
         .output()
-        .unwrap()
+        .unwrap();
+    natter_tests::logs::keep_app_log("update-only", &output.stderr);
+    output
 }
 
 fn text(output: &Output) -> String {

@@ -57,6 +57,35 @@ pub fn for_process(port: u16) -> Option<(std::fs::File, [(&'static str, &'static
     ))
 }
 
+/// The app's filter in a logged run: its own debug lines too.
+pub const APP_AUDITED_LEVEL: &str = "info,natter=debug";
+
+/// Where a desktop app process started by a test writes its log (its standard error): a file
+/// `app-<name>-<pid>-<n>.log` in the run's log folder, which the audit reads too, else
+/// `fallback`. Answers the open file and its path.
+pub fn app_log(name: &str, fallback: &std::path::Path) -> (std::fs::File, PathBuf) {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = match dir() {
+        Some(dir) => {
+            let _ = std::fs::create_dir_all(&dir);
+            dir.join(format!("app-{name}-{}-{n}.log", std::process::id()))
+        }
+        None => fallback.to_path_buf(),
+    };
+    let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (file, path)
+}
+
+/// Keeps an app process's captured standard error in the run's log folder (for the audit).
+pub fn keep_app_log(name: &str, stderr: &[u8]) {
+    if dir().is_none() {
+        return;
+    }
+    let (mut file, _) = app_log(name, std::path::Path::new("/dev/null"));
+    let _ = file.write_all(stderr);
+}
+
 /// The shortest text the audit looks for: shorter texts of the tests are ordinary words, such
 /// as "reconnect", that a log line may say for its own reasons.
 pub const SECRET_MIN_CHARS: usize = 12;

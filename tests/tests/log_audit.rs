@@ -109,7 +109,22 @@ fn no_log_line_of_the_test_run_gives_away_a_secret() {
             .is_none()
     );
 
-    let logs = files(&dir, "", ".jsonl");
+    // a token in the app's socket address, as a failed reconnect once logged it
+    assert!(
+        detector
+            .find("WARN natter::net::ws: lost url=ws://127.0.0.1:4000/api/v1/ws?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln")
+            .is_some()
+    );
+
+    let mut logs = files(&dir, "", ".jsonl");
+    // the desktop app's process tests (portable, update, kill and restart) keep its logs too
+    let app_logs = files(&dir, "app-", ".log");
+    assert!(
+        !app_logs.is_empty(),
+        "the app's process tests left their logs in {}",
+        dir.display()
+    );
+    logs.extend(app_logs);
     let in_process = logs
         .iter()
         .filter(|p| p.to_string_lossy().contains("in-process-"))

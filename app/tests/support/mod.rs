@@ -5,5 +5,6 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod client;
+pub mod desktop;
 pub mod proxy;
 pub mod ui;

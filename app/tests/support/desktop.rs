@@ -1,0 +1,158 @@
+//! The real `natter` binary on an X server of the test's own (Xvfb), driven with xdotool as
+//! a person would drive it. `scripts/test` installs both (`ensure_xvfb`).
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An X server of this test's own (`-displayfd` picks a free display).
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (scripts/test installs it: ensure_xvfb)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("Xvfb's stdout"))
+            .read_line(&mut line)
+            .expect("Xvfb names its display");
+        Xvfb {
+            child,
+            display: format!(":{}", line.trim()),
+        }
+    }
+
+    /// `xdotool ARGS` on this display; its output.
+    pub fn xdotool(&self, args: &[&str]) -> String {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool (scripts/test installs it: ensure_xvfb)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A screenshot of the whole screen (imagemagick's `import`), for a failing test's output.
+    pub fn screenshot(&self, to: &Path) {
+        let _ = Command::new("import")
+            .args(["-window", "root"])
+            .arg(to)
+            .env("DISPLAY", &self.display)
+            .status();
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A portable copy of the binary: `<root>/stick/natter` with `natter-data/` beside it, so
+/// everything it keeps is in that folder (and the home folder is a fresh one).
+pub struct Portable {
+    pub root: PathBuf,
+    pub binary: PathBuf,
+    pub data: PathBuf,
+    pub home: PathBuf,
+}
+
+impl Portable {
+    pub fn new(name: &str) -> Portable {
+        let root = std::env::temp_dir().join(format!("natter-{name}-{}", uuid::Uuid::new_v4()));
+        let stick = root.join("stick");
+        let data = stick.join("natter-data");
+        let home = root.join("home");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(home.join("run")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(home.join("run"), std::fs::Permissions::from_mode(0o700))
+                .unwrap();
+        }
+        let binary = stick.join("natter");
+        std::fs::copy(env!("CARGO_BIN_EXE_natter"), &binary).expect("copy of the binary");
+        Portable {
+            root,
+            binary,
+            data,
+            home,
+        }
+    }
+
+    /// Starts the copy on `xvfb` against `server_url`, its log (stderr) in `log`.
+    pub fn start(&self, xvfb: &Xvfb, server_url: &str, log: std::fs::File) -> Child {
+        let home = &self.home;
+        Command::new(&self.binary)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("DISPLAY", &xvfb.display)
+            .env("MESA_SHADER_CACHE_DISABLE", "true")
+            .env("LANG", "en_US.UTF-8")
+            .env("NATTER_SERVER_URL", server_url)
+            .env("RUST_LOG", natter_tests::logs::APP_AUDITED_LEVEL)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the copied binary runs")
+    }
+}
+
+impl Drop for Portable {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Polls `done` until it holds (yielding to an in-process server between tries); panics
+/// with `what` and `context()` after `patience`.
+pub async fn poll(
+    what: &str,
+    patience: Duration,
+    mut context: impl FnMut() -> String,
+    mut done: impl FnMut() -> bool,
+) {
+    let deadline = Instant::now() + patience;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting until {what}\n{}",
+            context()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The id of the visible window named Natter, once it is up.
+pub async fn window(xvfb: &Xvfb, patience: Duration) -> String {
+    let mut found = String::new();
+    poll("the window is up", patience, String::new, || {
+        found = xvfb.xdotool(&["search", "--onlyvisible", "--name", "Natter"]);
+        !found.trim().is_empty()
+    })
+    .await;
+    found.lines().next().unwrap_or_default().to_owned()
+}
