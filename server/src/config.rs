@@ -56,6 +56,9 @@ pub struct Settings {
     pub rest_rate_per_min: u32,
     /// `NATTER_RATE_MESSAGES_PER_MIN`: messages a user may send per minute.
     pub message_rate_per_min: u32,
+    /// `NATTER_SEND_ADMIT_MS`: a send (or change) that cannot be persisted within this long
+    /// is refused at once with `overloaded` instead of queued (default 1000).
+    pub send_admit: Duration,
     /// `NATTER_RATE_LOGIN_FAILURES_PER_MIN`: failed sign-ins one username may have per minute
     /// (from any address); then 429 until the minute is over.
     pub login_failures_per_min: u32,
@@ -259,6 +262,12 @@ impl Settings {
                 1,
                 1_000_000,
             )?,
+            send_admit: Duration::from_millis(number(
+                "NATTER_SEND_ADMIT_MS",
+                &var("NATTER_SEND_ADMIT_MS", "1000"),
+                10,
+                60_000,
+            )?),
             login_failures_per_min: number(
                 "NATTER_RATE_LOGIN_FAILURES_PER_MIN",
                 &var("NATTER_RATE_LOGIN_FAILURES_PER_MIN", "10"),

@@ -23,6 +23,10 @@ pub enum ApiError {
     /// 429 with `Retry-After`.
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
+    /// 503 with `Retry-After`: the send (or change) could not be persisted within the
+    /// admission budget (`NATTER_SEND_ADMIT_MS`); nothing was stored.
+    #[error("overloaded: refused at admission")]
+    Overloaded,
     /// 503: PostgreSQL or Redis is unreachable.
     #[error("service unavailable: {0:#}")]
     Unavailable(anyhow::Error),
@@ -109,6 +113,7 @@ impl ApiError {
         match self {
             Self::Client { body, .. } => body.error.code,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Overloaded => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -132,7 +137,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Client { status, .. } => *status,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -141,6 +146,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::Overloaded = self {
+            response.insert_header((header::RETRY_AFTER, "1"));
         }
         if let Self::Client { headers, .. } = self {
             for (name, value) in headers {
@@ -160,6 +168,10 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => ErrorBody::new(
                 ErrorCode::RateLimited,
                 format!("too many requests; retry in {retry_after_secs} s"),
+            ),
+            Self::Overloaded => ErrorBody::new(
+                ErrorCode::Overloaded,
+                "the server is busy and did not store this; send it again shortly",
             ),
             Self::Unavailable(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "dependency unavailable");

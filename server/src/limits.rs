@@ -95,19 +95,23 @@ pub async fn login_failed(state: &AppState, username: &str) {
 }
 
 /// `rl:<bucket>:<who>:<slot>`: the counter of one window.
-fn counter_key(state: &AppState, bucket: &str, who: &str, slot: i64) -> String {
+pub(crate) fn counter_key(state: &AppState, bucket: &str, who: &str, slot: i64) -> String {
     state.redis.key(&format!("rl:{bucket}:{who}:{slot}"))
 }
 
-/// The per-user message rate (WebSocket and REST sends).
+/// The per-user message rate (WebSocket and REST sends): decided in this process at once,
+/// the counts reconciled with Redis in the background (`message_limits`), so no send waits
+/// for Redis.
 pub async fn check_messages(state: &AppState, user: UserId) -> Result<(), ApiError> {
-    check(
-        state,
-        "msg",
-        &user.to_string(),
-        state.settings.message_rate_per_min,
-    )
-    .await
+    let (slot, _) = window();
+    if state
+        .message_limiter
+        .admit(user, slot, state.settings.message_rate_per_min)
+    {
+        Ok(())
+    } else {
+        Err(limited())
+    }
 }
 
 /// The requests of a file's bytes: appending to an upload, asking its offset, and ranged

@@ -67,7 +67,8 @@ impl Application {
         let bus = Bus::new(redis.clone(), registry.clone());
         let invalidations = Arc::new(Invalidations::default());
         let marker = Marker::new(redis.clone(), invalidations.clone());
-        let writer = Writer::start(pool.clone(), marker).context("starting the message writer")?;
+        let writer = Writer::start_with(pool.clone(), marker, settings.send_admit)
+            .context("starting the message writer")?;
         let storage = Storage::open(&settings.files)
             .await
             .context("opening the file storage")?;
@@ -83,6 +84,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let message_updates =
+            crate::chat_list::MessageUpdates::start(redis.clone(), invalidations.clone());
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(settings.jwt_secret.as_bytes()),
             settings: settings.clone(),
@@ -95,10 +98,13 @@ impl Application {
             invalidations,
             storage,
             local_limits: Default::default(),
+            message_updates,
+            message_limiter: Default::default(),
         });
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());
+        crate::message_limits::start_flusher(state.clone());
         start_event_pruner(state.clone());
         close_sockets_on_stop(state.clone());
         files::service::start_sweeper(state.clone());

@@ -33,8 +33,12 @@ pub struct AppState {
     pub writer: Writer,
     /// Chat-list cache entries to drop once Redis answers again.
     pub invalidations: Arc<Invalidations>,
+    /// Chat-list cache updates of stored messages, batched off the send path.
+    pub message_updates: crate::chat_list::MessageUpdates,
     /// Where finished files are kept.
     pub storage: Storage,
     /// Rate-limit counters of this process, used while Redis does not answer.
     pub local_limits: LocalCounters,
+    /// The per-user message counts of this process (see `message_limits`).
+    pub message_limiter: crate::message_limits::MessageLimiter,
 }

@@ -163,9 +163,11 @@ async fn a_batch_with_one_bad_send_is_split_not_retried_send_by_send() {
     let pool = db::pool::connect(&db_url(&db.name), 4, 0).unwrap();
     db::pool::migrate(&pool).unwrap();
     let redis = Redis::connect(&redis_url(), &db.redis_prefix).unwrap();
-    let writer = Writer::start(
+    // the sends queue behind a held lock: a budget they cannot outwait
+    let writer = Writer::start_with(
         pool.clone(),
         Marker::new(redis, Arc::new(Invalidations::default())),
+        std::time::Duration::from_secs(600),
     )
     .unwrap();
     let (owner, bob) = {

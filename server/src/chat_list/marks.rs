@@ -16,8 +16,31 @@ use natter_shared::UserId;
 use super::invalidations::Invalidations;
 use crate::cache::Redis;
 
-/// How long the writer waits for Redis to take a mark before writing without one.
-const MARK_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long the writer (or a room) waits for Redis to take a mark before writing without
+/// one. Short: a mark is one pipelined round trip, and a send must not wait for a slow Redis.
+const MARK_TIMEOUT: Duration = Duration::from_millis(50);
+/// After a mark failed, changes go unmarked (their lists dropped once Redis answers) for this
+/// long before Redis is tried again: a slow or stopped Redis costs one timeout per pause,
+/// not one per batch.
+const MARK_PAUSE: Duration = Duration::from_secs(1);
+
+/// Whether marks are paused after a failure (shared by the writer and the rooms).
+#[derive(Debug, Default)]
+pub struct MarkPause(Mutex<Option<Instant>>);
+
+impl MarkPause {
+    fn paused(&self) -> bool {
+        let until = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|u| Instant::now() < u)
+    }
+
+    fn failed(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + MARK_PAUSE);
+    }
+}
+
+/// Marks are paused process-wide after a failure (see [`MARK_PAUSE`]).
+static PAUSE: MarkPause = MarkPause(Mutex::new(None));
 
 /// `cl:<user>:busy`: the tokens of changes in flight on the user's chats, scored by when
 /// they were made (ms since the epoch).
@@ -111,11 +134,22 @@ pub async fn mark(redis: &Redis, invalidations: &Invalidations, users: &[UserId]
     let mut pipe = redis::pipe();
     Mark::add_commands(&mut pipe, redis, users, &token);
     let mut conn = redis.conn();
-    let at = match pipe.query_async::<()>(&mut conn).await {
-        Ok(()) => Some(Instant::now()),
-        Err(e) => {
-            unmarked(invalidations, users, &e);
-            None
+    let at = if PAUSE.paused() {
+        unmarked(invalidations, users, &"marks paused after a Redis failure");
+        None
+    } else {
+        match actix_web::rt::time::timeout(MARK_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
+            Ok(Ok(())) => Some(Instant::now()),
+            Ok(Err(e)) => {
+                PAUSE.failed();
+                unmarked(invalidations, users, &e);
+                None
+            }
+            Err(_) => {
+                PAUSE.failed();
+                unmarked(invalidations, users, &"timed out");
+                None
+            }
         }
     };
     Mark {
@@ -130,7 +164,7 @@ pub async fn mark(redis: &Redis, invalidations: &Invalidations, users: &[UserId]
 
 fn unmarked(invalidations: &Invalidations, users: &[UserId], e: &dyn std::fmt::Display) {
     metrics::counter!("natter_redis_errors_total", "op" => "chat_list mark").increment(1);
-    tracing::warn!(error = %e, "cannot mark a change in flight; the lists will be dropped");
+    tracing::debug!(error = %e, "cannot mark a change in flight; the lists will be dropped");
     invalidations.note(users, None);
 }
 
@@ -160,21 +194,31 @@ impl Marker {
         let mut pipe = redis::pipe();
         Mark::add_commands(&mut pipe, &self.redis, &users, &token);
         let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let result = match slot.as_mut() {
-            Some(conn) => pipe.query::<()>(conn),
-            None => self.connect().and_then(|mut conn| {
-                let r = pipe.query::<()>(&mut conn);
-                *slot = Some(conn);
-                r
-            }),
-        };
-        let at = match result {
-            Ok(()) => Some(Instant::now()),
-            Err(e) => {
-                // a broken connection is made again next time
-                *slot = None;
-                unmarked(&self.invalidations, &users, &e);
-                None
+        let at = if PAUSE.paused() {
+            unmarked(
+                &self.invalidations,
+                &users,
+                &"marks paused after a Redis failure",
+            );
+            None
+        } else {
+            let result = match slot.as_mut() {
+                Some(conn) => pipe.query::<()>(conn),
+                None => self.connect().and_then(|mut conn| {
+                    let r = pipe.query::<()>(&mut conn);
+                    *slot = Some(conn);
+                    r
+                }),
+            };
+            match result {
+                Ok(()) => Some(Instant::now()),
+                Err(e) => {
+                    // a broken connection is made again next time; marks pause for a while
+                    PAUSE.failed();
+                    *slot = None;
+                    unmarked(&self.invalidations, &users, &e);
+                    None
+                }
             }
         };
         Mark {

@@ -24,14 +24,17 @@
 //! stop sends) and the members' lists are remembered for dropping once Redis is back, as
 //! for any failed update.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
 use natter_shared::api::Message;
 use natter_shared::{ChatId, UserId};
 
+use super::invalidations::Invalidations;
 use super::keys::{self, ADD_IF_COMPLETE, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, us};
 use super::marks::Mark;
+use crate::cache::Redis;
 use crate::db::chats::ChatRow;
 use crate::state::AppState;
 
@@ -80,6 +83,96 @@ pub(super) fn redis_failed(
 /// A mark older than this was left by a crashed process (see the module docs).
 pub const STALE_MARK: Duration = Duration::from_secs(30);
 
+/// A stored message's cache update, waiting for the updater.
+struct MessageUpdate {
+    members: Arc<[UserId]>,
+    message: Message,
+    event_seq: i64,
+    /// Dropped (the in-flight mark removed) once the update is in Redis.
+    mark: Arc<Mark>,
+}
+
+/// Updates for stored messages, sent to Redis by one task, everything waiting in one
+/// pipeline: no send waits for Redis, and a busy second costs a round trip per batch instead
+/// of one per message. Updates beyond [`UPDATES_WAITING`] are not queued: their members'
+/// marks are kept (readers go to PostgreSQL and repair the lists), as for a failed update.
+#[derive(Clone)]
+pub struct MessageUpdates {
+    tx: tokio::sync::mpsc::Sender<MessageUpdate>,
+}
+
+/// Most updates waiting for Redis.
+const UPDATES_WAITING: usize = 65_536;
+/// Most updates in one pipeline.
+const UPDATES_BATCH: usize = 256;
+
+impl MessageUpdates {
+    /// Starts the updater (inside the server's runtime).
+    pub fn start(redis: Redis, invalidations: Arc<Invalidations>) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<MessageUpdate>(UPDATES_WAITING);
+        actix_web::rt::spawn(async move {
+            let mut batch = Vec::with_capacity(UPDATES_BATCH);
+            while rx.recv_many(&mut batch, UPDATES_BATCH).await > 0 {
+                let mut pipe = redis::pipe();
+                for u in &batch {
+                    message_commands(&mut pipe, &redis, &u.members, &u.message, u.event_seq);
+                }
+                let mut conn = redis.conn();
+                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                    for u in &batch {
+                        u.mark.keep();
+                        failed(
+                            &invalidations,
+                            "chat_list message",
+                            &e,
+                            &u.members,
+                            Some(u.message.chat_id),
+                        );
+                    }
+                }
+                // the marks go (when these were their last holders) now that Redis has it
+                batch.clear();
+            }
+        });
+        Self { tx }
+    }
+
+    /// After a message was stored (or found stored before, which repairs an entry a crash
+    /// left behind): queues the chat's activity and every member's list order; the mark goes
+    /// once they are in Redis.
+    pub fn message(
+        &self,
+        members: Arc<[UserId]>,
+        message: Message,
+        event_seq: i64,
+        mark: Arc<Mark>,
+    ) {
+        if let Err(e) = self.tx.try_send(MessageUpdate {
+            members,
+            message,
+            event_seq,
+            mark,
+        }) {
+            let u = e.into_inner();
+            u.mark.keep();
+            metrics::counter!("natter_redis_errors_total", "op" => "chat_list queue full")
+                .increment(1);
+        }
+    }
+}
+
+fn failed(
+    invalidations: &Invalidations,
+    op: &'static str,
+    e: &redis::RedisError,
+    users: &[UserId],
+    chat: Option<ChatId>,
+) {
+    metrics::counter!("natter_redis_errors_total", "op" => op).increment(1);
+    tracing::debug!(error = %e, op, "chat-list cache update failed; will drop the entries");
+    invalidations.note(users, chat);
+}
+
 /// After a message was stored (or found stored before, which repairs an entry a crash left
 /// behind): the chat's activity and every member's list order; then the mark goes.
 pub async fn on_message(
@@ -89,17 +182,39 @@ pub async fn on_message(
     event_seq: i64,
     mark: &Mark,
 ) {
+    let mut pipe = redis::pipe();
+    message_commands(&mut pipe, &state.redis, members, message, event_seq);
+    let mut conn = state.redis.conn();
+    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        mark.keep();
+        redis_failed(
+            state,
+            "chat_list message",
+            &e,
+            members,
+            Some(message.chat_id),
+        );
+    }
+}
+
+/// The commands of [`on_message`], added to `pipe`.
+fn message_commands(
+    pipe: &mut redis::Pipeline,
+    redis: &Redis,
+    members: &[UserId],
+    message: &Message,
+    event_seq: i64,
+) {
     let chat = message.chat_id;
     let last = match serde_json::to_string(message) {
         Ok(j) => j,
         Err(_) => return,
     };
     let at = us(message.created_at);
-    let mut pipe = redis::pipe();
     pipe.cmd("EVAL")
         .arg(SET_CHAT)
         .arg(1)
-        .arg(keys::chat(&state.redis, chat))
+        .arg(keys::chat(redis, chat))
         .arg(message.seq)
         .arg(at)
         .arg(last)
@@ -109,7 +224,7 @@ pub async fn on_message(
         .ignore();
     for m in members {
         pipe.cmd("ZADD")
-            .arg(keys::list(&state.redis, *m))
+            .arg(keys::list(redis, *m))
             .arg("XX")
             .arg("GT")
             .arg(at)
@@ -120,7 +235,7 @@ pub async fn on_message(
         pipe.cmd("EVAL")
             .arg(SET_MAX)
             .arg(1)
-            .arg(keys::mentions(&state.redis, *m))
+            .arg(keys::mentions(redis, *m))
             .arg(chat.to_string())
             .arg(message.seq)
             .arg(LIST_TTL.as_millis() as i64 * 2)
@@ -130,16 +245,11 @@ pub async fn on_message(
     pipe.cmd("EVAL")
         .arg(SET_MAX)
         .arg(1)
-        .arg(keys::reads(&state.redis, message.sender_id))
+        .arg(keys::reads(redis, message.sender_id))
         .arg(chat.to_string())
         .arg(message.seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
-    let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-        mark.keep();
-        redis_failed(state, "chat_list message", &e, members, Some(chat));
-    }
 }
 
 /// After a change of a stored message (edit, delete, reaction, pin): the chat's newest

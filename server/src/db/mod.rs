@@ -1,6 +1,7 @@
 //! PostgreSQL through diesel: the pool, the blocking helper, and one module per table.
 
 pub mod accounts;
+pub mod admission;
 pub mod batch;
 pub mod changes;
 pub mod chats;

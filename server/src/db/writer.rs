@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -28,13 +28,17 @@ use uuid::Uuid;
 use natter_shared::UserId;
 
 use super::DbPool;
+use super::admission::{Admission, Ticket};
 use super::batch::{self, Item, ItemResult, Persisted, SendRejected};
 use crate::chat_list::marks::{Mark, Marker};
 
 /// Most sends persisted in one transaction.
 pub const MAX_BATCH: usize = 512;
-/// Sends waiting beyond this are refused (503) rather than queued without bound.
+/// A last resort: sends are refused by time first (`admission`); past this many waiting,
+/// whatever the estimate, a send is refused at once.
 pub const QUEUE_CAPACITY: usize = 50_000;
+/// `NATTER_SEND_ADMIT_MS`'s default, for writers started without settings (tests).
+pub const DEFAULT_ADMIT: Duration = Duration::from_millis(1000);
 
 /// A validated send from a member (the room checked membership).
 #[derive(Debug)]
@@ -67,23 +71,49 @@ pub struct Written {
     pub mark: Arc<Mark>,
     pub members_version: i64,
 }
+/// A send in the queue: when it came, and whether its asker still waits for it.
+struct Queued {
+    cmd: SendCommand,
+    at: Instant,
+    ticket: Arc<Ticket>,
+}
+
 /// The handle rooms submit sends through.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::SyncSender<SendCommand>,
+    tx: mpsc::SyncSender<Queued>,
     transactions: Arc<AtomicU64>,
+    admission: Arc<Admission>,
 }
 
 impl Writer {
-    /// Starts the writer thread; it ends when every handle is dropped.
+    /// Starts the writer thread with the default admission budget; it ends when every handle
+    /// is dropped.
     pub fn start(pool: DbPool, marker: Marker) -> std::io::Result<Self> {
+        Self::start_with(pool, marker, DEFAULT_ADMIT)
+    }
+
+    /// Starts the writer thread; a send that cannot be written within `admit` is refused
+    /// with `Overloaded` (see `admission`).
+    pub fn start_with(pool: DbPool, marker: Marker, admit: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let transactions = Arc::new(AtomicU64::new(0));
         let counter = transactions.clone();
+        let admission = Arc::new(Admission::new(admit));
+        let measured = admission.clone();
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&pool, &marker, &rx, &counter))?;
-        Ok(Self { tx, transactions })
+            .spawn(move || run(&pool, &marker, &rx, &counter, &measured))?;
+        Ok(Self {
+            tx,
+            transactions,
+            admission,
+        })
+    }
+
+    /// What the writer measured: whether a send or change arriving now may wait its turn.
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     /// Transactions the writer has begun since it started (committed or not).
@@ -91,31 +121,113 @@ impl Writer {
         self.transactions.load(Ordering::Relaxed)
     }
 
-    /// Queues a send; the answer arrives on the command's `reply`.
+    /// Queues a send; the answer arrives on the command's `reply` (`Overloaded` at once when
+    /// it would wait past the admission budget).
     pub fn submit(&self, cmd: SendCommand) {
-        if let Err(e) = self.tx.try_send(cmd) {
-            let cmd = match e {
-                mpsc::TrySendError::Full(c) => c,
-                mpsc::TrySendError::Disconnected(c) => c,
-            };
+        self.enqueue(cmd);
+    }
+
+    fn enqueue(&self, cmd: SendCommand) -> Option<Arc<Ticket>> {
+        if !self.admission.admits() {
+            refused("admission");
             let _ = cmd.reply.send(Err(SendRejected::Overloaded));
+            return None;
+        }
+        let ticket = Arc::new(Ticket::default());
+        let queued = Queued {
+            cmd,
+            at: Instant::now(),
+            ticket: ticket.clone(),
+        };
+        self.admission.queued();
+        match self.tx.try_send(queued) {
+            Ok(()) => Some(ticket),
+            Err(e) => {
+                self.admission.dequeued();
+                let q = match e {
+                    mpsc::TrySendError::Full(q) => {
+                        refused("full");
+                        q
+                    }
+                    mpsc::TrySendError::Disconnected(q) => q,
+                };
+                let _ = q.cmd.reply.send(Err(SendRejected::Overloaded));
+                None
+            }
+        }
+    }
+
+    /// Queues a send (whose `reply` is `answer`'s sender) and waits for its answer, at most
+    /// `within` (what is left of the admission budget) unless the writer has taken it: a send still queued then
+    /// is withdrawn and refused with `Overloaded` (it will never be written).
+    pub async fn persist(
+        &self,
+        cmd: SendCommand,
+        mut answer: oneshot::Receiver<Result<Written, SendRejected>>,
+        within: Duration,
+    ) -> Result<Written, SendRejected> {
+        let stopped = || SendRejected::Unavailable;
+        let Some(ticket) = self.enqueue(cmd) else {
+            return answer.await.unwrap_or_else(|_| Err(stopped()));
+        };
+        match actix_web::rt::time::timeout(within, &mut answer).await {
+            Ok(result) => result.unwrap_or_else(|_| Err(stopped())),
+            Err(_) if ticket.abandon() => {
+                refused("timeout");
+                Err(SendRejected::Overloaded)
+            }
+            // being written: its answer comes with its batch's
+            Err(_) => answer.await.unwrap_or_else(|_| Err(stopped())),
         }
     }
 }
 
-fn run(pool: &DbPool, marker: &Marker, rx: &mpsc::Receiver<SendCommand>, count: &AtomicU64) {
+/// Counts a send refused for time (`why`: admission estimate, waited past the budget in the
+/// queue, withdrawn by its asker, queue full).
+fn refused(why: &'static str) {
+    metrics::counter!("natter_writer_refused_total", "why" => why).increment(1);
+}
+
+fn run(
+    pool: &DbPool,
+    marker: &Marker,
+    rx: &mpsc::Receiver<Queued>,
+    count: &AtomicU64,
+    admission: &Admission,
+) {
+    let budget = admission.budget();
+    // a send is taken when its asker still waits and it has not waited past the budget
+    let take = |q: Queued, batch: &mut Vec<SendCommand>| {
+        admission.dequeued();
+        if !q.ticket.take() {
+            return;
+        }
+        if q.at.elapsed() > budget {
+            refused("expired");
+            let _ = q.cmd.reply.send(Err(SendRejected::Overloaded));
+            return;
+        }
+        batch.push(q.cmd);
+    };
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
+        let mut batch = Vec::new();
+        take(first, &mut batch);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(cmd) => batch.push(cmd),
+                Ok(q) => take(q, &mut batch),
                 Err(_) => break,
             }
         }
+        if batch.is_empty() {
+            continue;
+        }
         let started = Instant::now();
         let size = batch.len();
+        admission.batch_began();
         persist_batch(pool, marker, batch, count);
-        metrics::histogram!("natter_writer_batch_seconds").record(started.elapsed().as_secs_f64());
+        let took = started.elapsed();
+        admission.batch_ended(size, took);
+        metrics::histogram!("natter_writer_batch_seconds").record(took.as_secs_f64());
         metrics::histogram!("natter_writer_batch_size").record(size as f64);
     }
 }

@@ -120,6 +120,7 @@ pub async fn forward(
                 reply_to: None,
                 forwarded: Some(source),
                 attachments: files,
+                received: std::time::Instant::now(),
             })
             .await??;
         let row = persisted.message();

@@ -21,6 +21,12 @@ use crate::cache::Redis;
 
 /// Every channel of the bus (what each process subscribes to).
 const CHANNEL_PATTERN: &str = "ev:*";
+/// Publishes waiting for Redis beyond this many are dropped (counted): a stopped Redis must
+/// not grow the server's memory; the clients of other processes catch up by seq as after
+/// any bus outage.
+const OUTBOX: usize = 65_536;
+/// Most publishes sent in one pipeline.
+const PUBLISH_BATCH: usize = 512;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
@@ -48,14 +54,26 @@ pub struct Bus {
     redis: Redis,
     registry: Arc<Registry>,
     subscribed: Arc<AtomicBool>,
+    /// Publishes on their way to Redis: one task sends what waits in one pipeline, so no
+    /// send waits for Redis and a busy second costs a round trip per batch, not per event.
+    outbox: tokio::sync::mpsc::Sender<(String, String)>,
+    /// The start of this process's own payloads, which come back through the subscription
+    /// and are skipped without being parsed.
+    own_prefix: Arc<str>,
 }
 
 impl Bus {
+    /// Must be made inside the server's runtime (the publisher runs on it).
     pub fn new(redis: Redis, registry: Arc<Registry>) -> Self {
+        let (outbox, queue) = tokio::sync::mpsc::channel(OUTBOX);
+        actix_web::rt::spawn(publisher(redis.clone(), queue));
+        let own_prefix = format!("{{\"origin\":\"{}\"", registry.process_id).into();
         Self {
             redis,
             registry,
             subscribed: Arc::new(AtomicBool::new(false)),
+            outbox,
+            own_prefix,
         }
     }
 
@@ -116,18 +134,10 @@ impl Bus {
                 return;
             }
         };
-        let mut conn = self.redis.conn();
-        actix_web::rt::spawn(async move {
-            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                .arg(&channel)
-                .arg(payload)
-                .query_async(&mut conn)
-                .await;
-            if let Err(e) = sent {
-                metrics::counter!("natter_redis_errors_total", "op" => "publish").increment(1);
-                tracing::warn!(error = %e, "bus: publish failed");
-            }
-        });
+        if self.outbox.try_send((channel, payload)).is_err() {
+            metrics::counter!("natter_redis_errors_total", "op" => "publish").increment(1);
+            tracing::debug!("bus: outbox full; event dropped");
+        }
     }
 
     /// Receives the other processes' events until the process ends, resubscribing after
@@ -171,6 +181,10 @@ impl Bus {
     }
 
     fn receive(&self, payload: &[u8]) {
+        if payload.starts_with(self.own_prefix.as_bytes()) {
+            // delivered locally before it was published
+            return;
+        }
         let envelope: Envelope = match serde_json::from_slice(payload) {
             Ok(e) => e,
             Err(e) => {
@@ -188,6 +202,22 @@ impl Bus {
             }
             BusEvent::CloseSession { session } => self.registry.close_session(session),
             BusEvent::MembersChanged { chat } => self.registry.members_changed(chat),
+        }
+    }
+}
+
+/// Sends the outbox's publishes in order, everything waiting in one pipeline.
+async fn publisher(redis: Redis, mut queue: tokio::sync::mpsc::Receiver<(String, String)>) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for (channel, payload) in batch.drain(..) {
+            pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+        }
+        let mut conn = redis.conn();
+        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            metrics::counter!("natter_redis_errors_total", "op" => "publish").increment(1);
+            tracing::warn!(error = %e, "bus: publish failed");
         }
     }
 }

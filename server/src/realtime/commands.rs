@@ -24,6 +24,8 @@ pub struct PostMessage {
     pub forwarded: Option<(UserId, DateTime<Utc>)>,
     /// Files to carry (validated: at most ten, each once).
     pub attachments: Vec<FileId>,
+    /// When the server read the send: its admission budget counts from here.
+    pub received: std::time::Instant,
 }
 
 /// Change a stored message (edit, delete, reaction, pin) as member `actor`.

@@ -204,6 +204,13 @@ impl Handler<PostMessage> for ChatRoom {
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
         let (sender, request_id) = (msg.sender, msg.request_id);
         Box::pin(async move {
+            // the budget counts from when the server read the send: one that waited past it
+            // in a mailbox is refused before anything else is done for it
+            let budget = state.writer.admission().budget();
+            if msg.received.elapsed() >= budget {
+                metrics::counter!("natter_writer_refused_total", "why" => "late").increment(1);
+                return Err(ApiError::Overloaded);
+            }
             let members = members(&state, &cell, chat).await?;
             if !members.ids.contains(&msg.sender) {
                 return Err(ApiError::not_found("chat"));
@@ -216,27 +223,28 @@ impl Handler<PostMessage> for ChatRoom {
             }
             let mentions = members.mentioned(msg.text.as_str());
             let (reply, answer) = oneshot::channel();
-            state.writer.submit(SendCommand {
-                chat_id: chat.0,
-                sender_id: msg.sender.0,
-                request_id: msg.request_id.0,
-                text: msg.text.into_inner(),
-                reply_to: msg.reply_to.map(|m| m.0),
-                forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
-                mentions,
-                attachments: msg.attachments.iter().map(|f| f.0).collect(),
-                members: members.ids.clone(),
-                members_version: members.version,
-                reply,
-            });
+            let written = state.writer.persist(
+                SendCommand {
+                    chat_id: chat.0,
+                    sender_id: msg.sender.0,
+                    request_id: msg.request_id.0,
+                    text: msg.text.into_inner(),
+                    reply_to: msg.reply_to.map(|m| m.0),
+                    forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
+                    mentions,
+                    attachments: msg.attachments.iter().map(|f| f.0).collect(),
+                    members: members.ids.clone(),
+                    members_version: members.version,
+                    reply,
+                },
+                answer,
+                budget.saturating_sub(msg.received.elapsed()),
+            );
             let Written {
                 persisted,
                 mark,
                 members_version,
-            } = answer
-                .await
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer stopped")))?
-                .map_err(rejected)?;
+            } = written.await.map_err(rejected)?;
             // members changed while it was written: deliver to those of the commit
             let members = members_at(&state, &cell, chat, members, members_version)
                 .await?
@@ -272,11 +280,11 @@ impl Handler<PostMessage> for ChatRoom {
             // the cache is updated beside the answer: readers go to PostgreSQL while the
             // mark is held, so the ack need not wait for Redis. A resend updates it too,
             // which repairs an entry a crash left behind.
-            actix_web::rt::spawn(async move {
-                chat_list::on_message(&state, &members, &message, event_seq, &mark).await;
-                // the batch's mark goes when its last send has updated the cache
-                drop(mark);
-            });
+            // queued for the cache updater, which drops the mark once Redis has the update
+            // (the batch's mark goes when its last send has updated the cache)
+            state
+                .message_updates
+                .message(members, message, event_seq, mark);
             Ok(persisted)
         })
     }
@@ -293,6 +301,14 @@ impl Handler<ApplyChange> for ChatRoom {
             if !had.ids.contains(&msg.actor) {
                 return Err(ApiError::not_found("chat"));
             }
+            // changes obey the sends' admission budget: refused at once when the writer is
+            // behind, or when a database connection cannot be had within the budget
+            let admission_budget = state.writer.admission().budget();
+            if !state.writer.admission().admits() {
+                metrics::counter!("natter_writer_refused_total", "why" => "change").increment(1);
+                return Err(ApiError::Overloaded);
+            }
+            let arrived = Instant::now();
             let mark = marks::mark(&state.redis, &state.invalidations, &had.ids).await;
             let rules = changes::Rules {
                 edit_window: chrono::Duration::from_std(state.settings.edit_window)
@@ -300,6 +316,11 @@ impl Handler<ApplyChange> for ChatRoom {
             };
             let (actor, change, marked_at) = (msg.actor, msg.change, mark.marked_at());
             let outcome = db::run(&state.db, move |conn| {
+                if arrived.elapsed() > admission_budget {
+                    metrics::counter!("natter_writer_refused_total", "why" => "change")
+                        .increment(1);
+                    return Err(ApiError::Overloaded);
+                }
                 Ok(changes::apply(
                     conn, chat.0, actor.0, &change, rules, marked_at,
                 )?)
@@ -353,7 +374,7 @@ pub fn change_rejected(r: ChangeRejected) -> ApiError {
         ChangeRejected::TooManyReactions => {
             ApiError::conflict(ErrorCode::TooManyReactions, message)
         }
-        ChangeRejected::Late => ApiError::Unavailable(anyhow::anyhow!(message)),
+        ChangeRejected::Late => ApiError::Overloaded,
         ChangeRejected::NotMember => ApiError::not_found("chat"),
         ChangeRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
         ChangeRejected::Refused(r) => ApiError::refused(r),
@@ -381,9 +402,8 @@ fn rejected(r: SendRejected) -> ApiError {
         SendRejected::RequestIdReused => {
             ApiError::conflict(ErrorCode::RequestIdReused, r.to_string())
         }
-        SendRejected::Overloaded | SendRejected::Unavailable => {
-            ApiError::Unavailable(anyhow::anyhow!(r))
-        }
+        SendRejected::Overloaded => ApiError::Overloaded,
+        SendRejected::Unavailable => ApiError::Unavailable(anyhow::anyhow!(r)),
         SendRejected::NotMember => ApiError::not_found("chat"),
         SendRejected::Blocked => blocked(),
         SendRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),

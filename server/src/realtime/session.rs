@@ -309,6 +309,7 @@ impl WsSession {
             reply_to,
             forwarded: None,
             attachments,
+            received: started,
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;

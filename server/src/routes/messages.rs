@@ -148,6 +148,7 @@ pub async fn send_message(
             reply_to: body.reply_to,
             forwarded: None,
             attachments: body.attachments,
+            received: std::time::Instant::now(),
         })
         .await??;
     Ok(match &persisted {

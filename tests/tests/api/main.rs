@@ -23,6 +23,7 @@ mod metrics_auth;
 mod metrics_labels;
 mod nul;
 mod openapi;
+mod overload;
 mod privacy;
 mod promises;
 mod register;
