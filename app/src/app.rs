@@ -25,6 +25,7 @@ use crate::store::{Account, Store};
 use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
+mod memory;
 mod saved;
 mod signals;
 use saved::{SavedEnded, SavedOutbox};
@@ -65,6 +66,8 @@ pub struct NatterApp {
     restart: Arc<AtomicBool>,
     /// Set when the system asked the process to end (SIGTERM …): the window closes.
     end_asked: Arc<AtomicBool>,
+    /// Forgets images off screen for a while and logs what memory egui holds.
+    memory: memory::Keeper,
     /// The local store of the signed-in account (`None` signed out, or when it could not be
     /// opened: then the outbox and drafts go to eframe's storage as before).
     store: Option<Store>,
@@ -101,6 +104,7 @@ impl NatterApp {
         });
 
         egui_extras::install_image_loaders(&cc.egui_ctx);
+        memory::configure(&cc.egui_ctx);
         let (sender, inbox) = channel();
         let ctx = cc.egui_ctx.clone();
         let trust = Trust::load(config.extra_ca_file().as_deref());
@@ -145,6 +149,7 @@ impl NatterApp {
             started: Some(started),
             restart,
             end_asked,
+            memory: memory::Keeper::new(),
             store,
             data_dir: config.data_dir.clone(),
         };
@@ -296,6 +301,7 @@ fn restore_saved(state: &mut AppState, saved: SavedOutbox, stored: Option<&Store
 
 impl eframe::App for NatterApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.memory.tick(ctx);
         let now = chrono::Local::now();
         self.dispatch(Action::ClockSet {
             now: now.to_utc(),

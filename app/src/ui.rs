@@ -8,6 +8,7 @@ mod chat_list;
 mod composer;
 mod conversation;
 mod devices;
+pub mod drawn_images;
 pub mod format;
 pub mod group_info;
 mod group_photo;

@@ -172,11 +172,14 @@ fn inline_image_ui(ui: &mut Ui, state: &AppState, file: &FileInfo, actions: &mut
     let size = inline_size(file);
     let response = match state.chats.transfers.images.get(&key) {
         Some(ImageState::Loaded(bytes)) => ui.add(
-            egui::Image::from_bytes(key.uri(), egui::load::Bytes::Shared(bytes.clone()))
-                .fit_to_exact_size(size)
-                .corner_radius(6.0)
-                .alt_text(&file.name)
-                .sense(Sense::click()),
+            egui::Image::from_bytes(
+                marked(ui, key.uri()),
+                egui::load::Bytes::Shared(bytes.clone()),
+            )
+            .fit_to_exact_size(size)
+            .corner_radius(6.0)
+            .alt_text(&file.name)
+            .sense(Sense::click()),
         ),
         other => {
             if other.is_none() {
@@ -325,6 +328,12 @@ pub fn paste_ui(ui: &mut Ui, chat_id: ChatId, actions: &mut Vec<Action>) {
     }
 }
 
+/// `uri`, noted as drawn in this frame (images left off screen for a while are forgotten).
+fn marked(ui: &Ui, uri: String) -> String {
+    super::drawn_images::mark(ui.ctx(), &uri);
+    uri
+}
+
 /// The image opened full size, over everything; Esc, a click outside or Close closes it.
 pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action>) {
     let Some(file) = &state.chats.transfers.viewer else {
@@ -341,7 +350,7 @@ pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
         match download.map(|d| &d.phase) {
             Some(DownloadPhase::Done) => {
                 if let Some(d) = download {
-                    let uri = format!("file://{}", d.path.display());
+                    let uri = marked(ui, format!("file://{}", d.path.display()));
                     ui.add(egui::Image::new(uri).max_size(screen).shrink_to_fit());
                 }
             }
@@ -353,7 +362,7 @@ pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
                 if let Some(ImageState::Loaded(bytes)) = state.chats.transfers.images.get(&key) {
                     ui.add(
                         egui::Image::from_bytes(
-                            key.uri(),
+                            marked(ui, key.uri()),
                             egui::load::Bytes::Shared(bytes.clone()),
                         )
                         .fit_to_exact_size(inline_size(file)),
@@ -442,9 +451,12 @@ fn image_ui(
     match state.chats.transfers.images.get(&key) {
         Some(ImageState::Loaded(bytes)) => Some(
             ui.add(
-                egui::Image::from_bytes(key.uri(), egui::load::Bytes::Shared(bytes.clone()))
-                    .fit_to_exact_size(egui::vec2(size, size))
-                    .corner_radius(size / 2.0),
+                egui::Image::from_bytes(
+                    marked(ui, key.uri()),
+                    egui::load::Bytes::Shared(bytes.clone()),
+                )
+                .fit_to_exact_size(egui::vec2(size, size))
+                .corner_radius(size / 2.0),
             ),
         ),
         Some(_) => None,
