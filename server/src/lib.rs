@@ -15,7 +15,6 @@ pub mod files;
 pub mod limits;
 pub mod local_limits;
 pub mod members;
-pub mod message_limits;
 pub mod openapi;
 pub mod presence;
 pub mod realtime;

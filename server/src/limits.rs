@@ -100,7 +100,8 @@ pub(crate) fn counter_key(state: &AppState, bucket: &str, who: &str, slot: i64) 
 }
 
 /// The per-user message rate (WebSocket and REST sends): decided in this process at once,
-/// the counts reconciled with Redis in the background (`message_limits`), so no send waits
+/// the counts reconciled with Redis in the background (`local_limits::MessageLimiter`), so no
+/// send waits
 /// for Redis.
 pub async fn check_messages(state: &AppState, user: UserId) -> Result<(), ApiError> {
     let (slot, _) = window();
@@ -176,4 +177,35 @@ pub async fn rest_rate_limit(
         }
     }
     next.call(req).await
+}
+
+/// Adds this process's message counts to Redis every `local_limits::FLUSH_EVERY`, off the
+/// send path.
+pub fn start_message_flusher(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(crate::local_limits::FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            let taken = state.message_limiter.take();
+            if taken.is_empty() {
+                continue;
+            }
+            let mut pipe = redis::pipe();
+            for (user, slot, n) in &taken {
+                let key = counter_key(&state, "msg", &user.to_string(), *slot);
+                pipe.cmd("INCRBY").arg(&key).arg(*n);
+                pipe.cmd("EXPIRE").arg(&key).arg(120).ignore();
+            }
+            let mut conn = state.redis.conn();
+            match pipe.query_async::<Vec<u64>>(&mut conn).await {
+                Ok(totals) => state.message_limiter.flushed(&taken, Some(&totals)),
+                Err(e) => {
+                    metrics::counter!("natter_redis_errors_total", "op" => "rate_limit")
+                        .increment(1);
+                    tracing::debug!(error = %e, "message counts kept here: Redis error");
+                    state.message_limiter.flushed(&taken, None);
+                }
+            }
+        }
+    });
 }

@@ -84,8 +84,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on NATTER_ADDR={}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let message_updates =
-            crate::chat_list::MessageUpdates::start(redis.clone(), invalidations.clone());
+        let (message_updates, updates) = crate::chat_list::marks::MessageUpdates::channel();
+        chat_list::start_message_updater(redis.clone(), invalidations.clone(), updates);
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(settings.jwt_secret.as_bytes()),
             settings: settings.clone(),
@@ -104,7 +104,7 @@ impl Application {
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());
-        crate::message_limits::start_flusher(state.clone());
+        crate::limits::start_message_flusher(state.clone());
         start_event_pruner(state.clone());
         close_sockets_on_stop(state.clone());
         files::service::start_sweeper(state.clone());

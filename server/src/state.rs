@@ -34,11 +34,11 @@ pub struct AppState {
     /// Chat-list cache entries to drop once Redis answers again.
     pub invalidations: Arc<Invalidations>,
     /// Chat-list cache updates of stored messages, batched off the send path.
-    pub message_updates: crate::chat_list::MessageUpdates,
+    pub message_updates: crate::chat_list::marks::MessageUpdates,
     /// Where finished files are kept.
     pub storage: Storage,
     /// Rate-limit counters of this process, used while Redis does not answer.
     pub local_limits: LocalCounters,
-    /// The per-user message counts of this process (see `message_limits`).
-    pub message_limiter: crate::message_limits::MessageLimiter,
+    /// The per-user message counts of this process (see `local_limits::MessageLimiter`).
+    pub message_limiter: crate::local_limits::MessageLimiter,
 }

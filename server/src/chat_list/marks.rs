@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use natter_shared::UserId;
+use natter_shared::api::Message;
 
 use super::invalidations::Invalidations;
 use crate::cache::Redis;
@@ -239,5 +240,57 @@ impl Marker {
         conn.set_read_timeout(Some(MARK_TIMEOUT))?;
         conn.set_write_timeout(Some(MARK_TIMEOUT))?;
         Ok(conn)
+    }
+}
+
+/// A stored message's cache update, waiting for the updater (`update::start_message_updater`).
+pub struct MessageUpdate {
+    pub members: Arc<[UserId]>,
+    pub message: Message,
+    pub event_seq: i64,
+    /// Dropped (the in-flight mark removed) once the update is in Redis.
+    pub mark: Arc<Mark>,
+}
+
+/// Updates for stored messages, sent to Redis by one task, everything waiting in one
+/// pipeline: no send waits for Redis, and a busy second costs a round trip per batch instead
+/// of one per message. Updates beyond [`UPDATES_WAITING`] are not queued: their marks are
+/// kept (readers go to PostgreSQL and repair the lists), as for a failed update.
+#[derive(Clone)]
+pub struct MessageUpdates {
+    tx: tokio::sync::mpsc::Sender<MessageUpdate>,
+}
+
+/// Most updates waiting for Redis.
+const UPDATES_WAITING: usize = 65_536;
+
+impl MessageUpdates {
+    /// The handle, and the queue the updater reads.
+    pub fn channel() -> (Self, tokio::sync::mpsc::Receiver<MessageUpdate>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(UPDATES_WAITING);
+        (Self { tx }, rx)
+    }
+
+    /// After a message was stored (or found stored before, which repairs an entry a crash
+    /// left behind): queues the chat's activity and every member's list order; the mark goes
+    /// once they are in Redis.
+    pub fn message(
+        &self,
+        members: Arc<[UserId]>,
+        message: Message,
+        event_seq: i64,
+        mark: Arc<Mark>,
+    ) {
+        if let Err(e) = self.tx.try_send(MessageUpdate {
+            members,
+            message,
+            event_seq,
+            mark,
+        }) {
+            let u = e.into_inner();
+            u.mark.keep();
+            metrics::counter!("natter_redis_errors_total", "op" => "chat_list queue full")
+                .increment(1);
+        }
     }
 }

@@ -21,6 +21,6 @@ pub use members::on_members_changed;
 pub use postgres::{partner_shown_to, shown_to, summary, summary_for};
 pub use read::{list, rebuild};
 pub use update::{
-    MessageUpdates, STALE_MARK, on_change, on_chat_created, on_message, on_profile_changed,
-    on_read, start_invalidator,
+    STALE_MARK, on_change, on_chat_created, on_message, on_profile_changed, on_read,
+    start_invalidator, start_message_updater,
 };

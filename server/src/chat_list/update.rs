@@ -33,7 +33,7 @@ use natter_shared::{ChatId, UserId};
 
 use super::invalidations::Invalidations;
 use super::keys::{self, ADD_IF_COMPLETE, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, us};
-use super::marks::Mark;
+use super::marks::{Mark, MessageUpdate};
 use crate::cache::Redis;
 use crate::db::chats::ChatRow;
 use crate::state::AppState;
@@ -83,83 +83,41 @@ pub(super) fn redis_failed(
 /// A mark older than this was left by a crashed process (see the module docs).
 pub const STALE_MARK: Duration = Duration::from_secs(30);
 
-/// A stored message's cache update, waiting for the updater.
-struct MessageUpdate {
-    members: Arc<[UserId]>,
-    message: Message,
-    event_seq: i64,
-    /// Dropped (the in-flight mark removed) once the update is in Redis.
-    mark: Arc<Mark>,
+/// Sends the queued cache updates of stored messages to Redis, everything waiting in one
+/// pipeline (see `marks::MessageUpdates`), and drops their marks once Redis has them.
+pub fn start_message_updater(
+    redis: Redis,
+    invalidations: Arc<Invalidations>,
+    mut rx: tokio::sync::mpsc::Receiver<MessageUpdate>,
+) {
+    actix_web::rt::spawn(async move {
+        let mut batch = Vec::with_capacity(UPDATES_BATCH);
+        while rx.recv_many(&mut batch, UPDATES_BATCH).await > 0 {
+            let mut pipe = redis::pipe();
+            for u in &batch {
+                message_commands(&mut pipe, &redis, &u.members, &u.message, u.event_seq);
+            }
+            let mut conn = redis.conn();
+            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                for u in &batch {
+                    u.mark.keep();
+                    failed(
+                        &invalidations,
+                        "chat_list message",
+                        &e,
+                        &u.members,
+                        Some(u.message.chat_id),
+                    );
+                }
+            }
+            // the marks go (when these were their last holders) now that Redis has it
+            batch.clear();
+        }
+    });
 }
 
-/// Updates for stored messages, sent to Redis by one task, everything waiting in one
-/// pipeline: no send waits for Redis, and a busy second costs a round trip per batch instead
-/// of one per message. Updates beyond [`UPDATES_WAITING`] are not queued: their members'
-/// marks are kept (readers go to PostgreSQL and repair the lists), as for a failed update.
-#[derive(Clone)]
-pub struct MessageUpdates {
-    tx: tokio::sync::mpsc::Sender<MessageUpdate>,
-}
-
-/// Most updates waiting for Redis.
-const UPDATES_WAITING: usize = 65_536;
 /// Most updates in one pipeline.
 const UPDATES_BATCH: usize = 256;
-
-impl MessageUpdates {
-    /// Starts the updater (inside the server's runtime).
-    pub fn start(redis: Redis, invalidations: Arc<Invalidations>) -> Self {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<MessageUpdate>(UPDATES_WAITING);
-        actix_web::rt::spawn(async move {
-            let mut batch = Vec::with_capacity(UPDATES_BATCH);
-            while rx.recv_many(&mut batch, UPDATES_BATCH).await > 0 {
-                let mut pipe = redis::pipe();
-                for u in &batch {
-                    message_commands(&mut pipe, &redis, &u.members, &u.message, u.event_seq);
-                }
-                let mut conn = redis.conn();
-                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-                    for u in &batch {
-                        u.mark.keep();
-                        failed(
-                            &invalidations,
-                            "chat_list message",
-                            &e,
-                            &u.members,
-                            Some(u.message.chat_id),
-                        );
-                    }
-                }
-                // the marks go (when these were their last holders) now that Redis has it
-                batch.clear();
-            }
-        });
-        Self { tx }
-    }
-
-    /// After a message was stored (or found stored before, which repairs an entry a crash
-    /// left behind): queues the chat's activity and every member's list order; the mark goes
-    /// once they are in Redis.
-    pub fn message(
-        &self,
-        members: Arc<[UserId]>,
-        message: Message,
-        event_seq: i64,
-        mark: Arc<Mark>,
-    ) {
-        if let Err(e) = self.tx.try_send(MessageUpdate {
-            members,
-            message,
-            event_seq,
-            mark,
-        }) {
-            let u = e.into_inner();
-            u.mark.keep();
-            metrics::counter!("natter_redis_errors_total", "op" => "chat_list queue full")
-                .increment(1);
-        }
-    }
-}
 
 fn failed(
     invalidations: &Invalidations,
