@@ -163,7 +163,8 @@ ensure_nginx() {
 # Xvfb and xdotool: app/tests/portable.rs runs the real binary in a window and signs in with
 # the mouse and keyboard; Mesa draws it in software (libgl1-mesa-dri)
 ensure_xvfb() {
-  apt_install xvfb xauth xdotool libgl1-mesa-dri libgl1 libegl1 libxkbcommon-x11-0 \
+  # imagemagick: the conversation screenshot test captures the window with `import`
+  apt_install xvfb xauth xdotool imagemagick libgl1-mesa-dri libgl1 libegl1 libxkbcommon-x11-0 \
     libxcursor1 libxi6 libxrandr2 libx11-xcb1 fonts-dejavu-core
 }
 

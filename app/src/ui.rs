@@ -8,6 +8,8 @@ mod chat_list;
 mod composer;
 mod conversation;
 mod devices;
+mod emoji;
+mod emoji_picker;
 pub mod drawn_images;
 pub mod format;
 pub mod group_info;

@@ -332,3 +332,24 @@ fn the_second_step_switches_to_a_recovery_code_and_back_to_the_password() {
     harness.run();
     harness.get_by_label("Password");
 }
+
+#[test]
+fn enter_on_an_invalid_registration_keeps_the_focus_on_the_first_invalid_field() {
+    let mut harness = harness(register_state(), register_ui);
+    type_into(&mut harness, "Username", "ok_name");
+    type_into(&mut harness, "Password", "short");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert!(harness.state().calls().is_empty(), "nothing sent");
+    assert!(
+        harness.get_by_label("Password").is_focused(),
+        "the password (too short) keeps the keyboard"
+    );
+    // from a valid field: to the invalid one above it
+    type_into(&mut harness, "Username", "!");
+    harness.get_by_label("Password").focus();
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert!(harness.get_by_label("Username").is_focused());
+}

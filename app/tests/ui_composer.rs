@@ -190,3 +190,124 @@ fn a_chat_can_be_muted_from_its_menu_and_unmuted_in_settings() {
     harness.run_steps(2);
     assert!(harness.state().state.settings.muted.is_empty());
 }
+
+#[test]
+fn a_long_paste_scrolls_inside_a_composer_of_bounded_height() {
+    let mut harness = harness(open_chat());
+    harness.run();
+    harness.get_by_label("Message").focus();
+    harness.run();
+    let pasted = "All work and no play makes Jack a dull boy. ".repeat(95);
+    assert!(pasted.chars().count() > 4_096);
+    harness.event(egui::Event::Paste(pasted.clone()));
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.drafts[&chat(1)].text, pasted);
+    let window = 700.0;
+    let label = harness.get_by_label("Message").rect();
+    let send = harness.get_by_label("Send").rect();
+    assert!(
+        send.max.y <= window && label.min.y > window * 0.5,
+        "the composer keeps to the bottom: its field from {label:?}, Send at {send:?}"
+    );
+    // the conversation is still on screen above it
+    let hello = harness.get_all_by_label("Hello").last().unwrap().rect();
+    assert!(hello.max.y < label.min.y, "{hello:?} above {label:?}");
+    // the counter and the error show while typing, and Send is off
+    let counter = format!("{} / 4096", pasted.trim().chars().count());
+    assert!(harness.get_by_label(&counter).rect().max.y <= window);
+    harness.get_by_label("Must be at most 4096 characters");
+    harness.get_by_label("Send").click();
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    assert!(harness.state().state.chats.outbox.is_empty());
+}
+
+/// The open chat with a draft of `length` characters.
+fn with_draft(length: usize) -> natter::state::AppState {
+    let mut state = open_chat();
+    reduce(
+        &mut state,
+        Action::ComposerEdited {
+            chat_id: chat(1),
+            text: "x".repeat(length),
+            now: at(1),
+        },
+    );
+    state
+}
+
+#[test]
+fn the_counter_shows_from_nine_tenths_of_the_limit() {
+    let mut below = harness(with_draft(3_600));
+    below.run();
+    assert!(below.query_by_label_contains("/ 4096").is_none());
+    let mut near = harness(with_draft(3_700));
+    near.run();
+    near.get_by_label("3700 / 4096");
+    assert!(
+        near.query_by_label("Must be at most 4096 characters")
+            .is_none()
+    );
+}
+
+#[test]
+fn opening_a_chat_focuses_the_composer() {
+    let hello = message(1, 1, bob_id(), "Hello", at(-60));
+    let mut harness = harness(with_chats(vec![direct(1, Some(hello), 1)]));
+    harness.run();
+    harness.get_by_label("Bob").click();
+    harness.run_steps(3);
+    assert!(harness.get_by_label("Message").is_focused());
+}
+
+#[test]
+fn choosing_reply_or_edit_focuses_the_composer() {
+    let hello = message(1, 1, bob_id(), "Hello", at(-60));
+    let mine = message(1, 2, alice_id(), "Hi Bob", at(-30));
+    let mut state = with_chats(vec![direct(1, Some(mine.clone()), 2)]);
+    open(&mut state, 1, vec![hello, mine]);
+    let mut harness = harness(state);
+    harness.run_steps(2);
+    // the focus elsewhere (the chat list's search) first
+    harness.get_by_label("Search").focus();
+    harness.run();
+    assert!(!harness.get_by_label("Message").is_focused());
+    let quoted = harness.state().state.chats.by_id[&chat(1)].messages[&1].id;
+    reduce(
+        &mut harness.state_mut().state,
+        Action::ReplyChosen {
+            chat_id: chat(1),
+            message_id: Some(quoted),
+        },
+    );
+    harness.run_steps(2);
+    assert!(harness.get_by_label("Message").is_focused(), "after Reply");
+    harness.get_by_label("Search").focus();
+    harness.run();
+    let own = harness.state().state.chats.by_id[&chat(1)].messages[&2].id;
+    reduce(
+        &mut harness.state_mut().state,
+        Action::EditStarted {
+            chat_id: chat(1),
+            message_id: Some(own),
+        },
+    );
+    assert!(harness.state().state.drafts[&chat(1)].editing.is_some());
+    harness.run_steps(2);
+    assert!(harness.get_by_label("Message").is_focused(), "after Edit");
+}
+
+#[test]
+fn the_new_chat_search_is_focused_and_a_chat_started_focuses_the_composer() {
+    let hello = message(1, 1, bob_id(), "Hello", at(-60));
+    let mut harness = harness(with_chats(vec![direct(1, Some(hello), 1)]));
+    harness.run();
+    harness.get_by_label("New chat").click();
+    harness.run_steps(3);
+    assert!(harness.get_by_label("Find people").is_focused());
+    // a person picked: the dialog closes and their chat opens
+    reduce(&mut harness.state_mut().state, Action::NewChatClosed);
+    reduce(&mut harness.state_mut().state, Action::ChatOpened(chat(1)));
+    harness.run_steps(3);
+    assert!(harness.get_by_label("Message").is_focused());
+}

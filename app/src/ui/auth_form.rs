@@ -81,8 +81,9 @@ fn auth_form_ui(
         ui.add_space(8.0);
         language_picker_ui(ui, lang, actions);
         ui.add_space(8.0);
-        let mut submit = server_url_field_ui(ui, state, form, actions);
-        submit |= fields_ui(ui, state, form, kind.fields, actions);
+        let (mut submit, url_id) = server_url_field_ui(ui, state, form, actions);
+        let (entered, ids) = fields_ui(ui, state, form, kind.fields, actions);
+        submit |= entered;
         if let Some(error) = &form.general_error {
             error_line_ui(ui, &words::error_message(lang, error));
         }
@@ -96,6 +97,10 @@ fn auth_form_ui(
         });
         if submit {
             actions.push((kind.submit_action)());
+            // an invalid form keeps the keyboard: on its first invalid field
+            if let Some(id) = first_invalid(state, form, url_id, &ids) {
+                ui.memory_mut(|m| m.request_focus(id));
+            }
         }
         ui.separator();
         ui.horizontal_wrapped(|ui| {
@@ -175,13 +180,35 @@ fn second_factor_ui(
     });
 }
 
-/// The server address. Returns whether Enter was pressed.
+/// The first field whose check fails (the server address, then the form's fields in
+/// order), if any.
+fn first_invalid(
+    state: &AppState,
+    form: &AuthForm,
+    url_id: egui::Id,
+    ids: &[(Field, egui::Id)],
+) -> Option<egui::Id> {
+    if normalize_server_url(&state.server_url).is_err() {
+        return Some(url_id);
+    }
+    let check = form.check();
+    ids.iter()
+        .find(|(field, _)| match field {
+            Field::Username => check.username.is_err(),
+            Field::Password => check.password.is_err(),
+            Field::DisplayName => check.display_name.is_err(),
+            _ => false,
+        })
+        .map(|(_, id)| *id)
+}
+
+/// The server address. Returns whether Enter was pressed, and the field's id.
 fn server_url_field_ui(
     ui: &mut Ui,
     state: &AppState,
     form: &AuthForm,
     actions: &mut Vec<Action>,
-) -> bool {
+) -> (bool, egui::Id) {
     let lang = state.language;
     let url_error = if form.show_all_errors || !state.server_url.is_empty() {
         normalize_server_url(&state.server_url).err()
@@ -200,19 +227,21 @@ fn server_url_field_ui(
     if let Some(url) = out.changed {
         actions.push(Action::ServerUrlEdited(url));
     }
-    out.submitted
+    (out.submitted, out.id)
 }
 
-/// The given fields of the form, in order. Returns whether Enter was pressed in one.
+/// The given fields of the form, in order. Returns whether Enter was pressed in one, and
+/// each field's id.
 fn fields_ui(
     ui: &mut Ui,
     state: &AppState,
     form: &AuthForm,
     fields: &[Field],
     actions: &mut Vec<Action>,
-) -> bool {
+) -> (bool, Vec<(Field, egui::Id)>) {
     let lang = state.language;
     let mut submitted = false;
+    let mut ids = Vec::new();
     for &field in fields {
         let (key, value, kind) = match field {
             Field::Username => ("field.username", &form.username, FieldKind::Text),
@@ -238,6 +267,7 @@ fn fields_ui(
             actions.push(Action::AuthFieldEdited { field, value });
         }
         submitted |= out.submitted;
+        ids.push((field, out.id));
     }
-    submitted
+    (submitted, ids)
 }

@@ -1,5 +1,7 @@
 //! The connection banner: "Connecting…", "Offline — retrying in 5 s" with "Retry now",
-//! "Back online". Nothing while the link is up.
+//! "Back online". Nothing while the link is up. It floats near the bottom of the window,
+//! above the composer (an area of its own, like a toast), instead of taking a strip of the
+//! content, so nothing moves when it comes and goes and no input is covered.
 
 use egui::Ui;
 
@@ -23,17 +25,31 @@ pub fn connection_banner_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Act
         ),
         _ => (visuals.selection.bg_fill.gamma_multiply(0.4), false),
     };
-    egui::Frame::new()
-        .fill(fill)
-        .inner_margin(egui::Margin::symmetric(10, 4))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                ui.label(message);
-                if offline && ui.small_button(tr(lang, "connection.retry_now")).clicked() {
-                    actions.push(Action::ReconnectRequested { now });
-                }
-            });
+    // opaque: the panel's fill beneath the tint, so what it covers does not show through
+    let base = visuals.panel_fill;
+    egui::Area::new(egui::Id::unique("natter-connection-banner"))
+        .order(egui::Order::Foreground)
+        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -110.0))
+        .show(ui.ctx(), |ui| {
+            egui::Frame::new()
+                .fill(base)
+                .corner_radius(8.0)
+                .show(ui, |ui| {
+                    egui::Frame::new()
+                        .fill(fill)
+                        .corner_radius(8.0)
+                        .inner_margin(egui::Margin::symmetric(12, 6))
+                        .show(ui, |ui| {
+                            ui.horizontal(|ui| {
+                                ui.label(message);
+                                if offline
+                                    && ui.small_button(tr(lang, "connection.retry_now")).clicked()
+                                {
+                                    actions.push(Action::ReconnectRequested { now });
+                                }
+                            });
+                        });
+                });
         });
     // the countdown and "back online" change with time alone
     ui.ctx()

@@ -253,13 +253,9 @@ fn chat_row_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     } else {
         weak
     };
-    let label = egui::Label::new(RichText::new(preview).color(color).size(PREVIEW_SIZE))
-        .truncate()
-        .selectable(false)
-        .sense(Sense::hover());
-    // a child ui, not `put`, so a short preview stays left-aligned
+    // a child ui, not `put`, so a short preview stays left-aligned; emoji in colour
     ui.scope_builder(egui::UiBuilder::new().max_rect(preview_rect), |ui| {
-        ui.add(label);
+        super::emoji::line_ui(ui, &preview, PREVIEW_SIZE, color);
     });
 
     if response.clicked() && !selected {

@@ -1,25 +1,75 @@
 //! The composer under a conversation: the reply being written (quoted, with a cancel
 //! button), a multiline field where Enter sends and Shift+Enter starts a new line (or, with
 //! the "Send with Ctrl+Enter" setting, Ctrl+Enter sends and Enter starts a new line), and the
-//! length against the shared `MessageText` limit once it gets close. The text lives in the
+//! length against the shared `MessageText` limit once it gets close (from 90 %; over it, the
+//! error is inline and Send is off). The field grows to [`MAX_LINES`] lines (at most
+//! [`MAX_SHARE`] of the window's height) and scrolls inside after that, so a long paste never
+//! pushes the conversation away. The emoji picker inserts at the cursor. The field takes the
+//! keyboard focus when a chat opens and when Reply or Edit is chosen. The text lives in the
 //! chat's draft, so it survives switching chats and restarts.
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use natter_shared::{ChatId, MessageText, RequestId, validation};
 
-use super::message_row::quote_ui;
+use super::message_row::{quote_ui, reply_jump};
 use super::widgets::error_line_ui;
 use super::words;
 use crate::action::Action;
 use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry, Draft};
 
-/// The length counter shows from this many characters below the limit.
-const COUNTER_FROM: usize = 200;
+/// The length counter shows from this share of the limit (in per cent).
+const COUNTER_FROM_PERCENT: usize = 90;
+/// The field grows to this many lines, then scrolls …
+pub const MAX_LINES: f32 = 8.0;
+/// … and never past this share of the window's height.
+pub const MAX_SHARE: f32 = 0.4;
+
+/// Whether the counter shows for a text of `length` characters.
+pub fn counter_shown(length: usize) -> bool {
+    length * 100 >= MessageText::MAX * COUNTER_FROM_PERCENT
+}
 
 /// The composer field's id in a chat (its cursor is remembered per chat).
-fn composer_id(chat: ChatId) -> egui::Id {
+pub fn composer_id(chat: ChatId) -> egui::Id {
     egui::Id::unique(("natter-composer", chat))
+}
+
+/// What the focus follows: the chat, and the message being answered or edited. When it
+/// changes, the field takes the focus.
+type FocusKey = (
+    ChatId,
+    Option<natter_shared::MessageId>,
+    Option<natter_shared::MessageId>,
+);
+
+fn focus_key_id() -> egui::Id {
+    egui::Id::unique("natter-composer-focus-key")
+}
+
+/// `insert` put into `text` at the field's cursor (replacing a selection), the cursor
+/// moved after it; at the end when the field has no cursor yet.
+fn insert_at_cursor(ctx: &egui::Context, id: egui::Id, text: &str, insert: &str) -> String {
+    use egui::text::{CCursor, CCursorRange};
+    let mut edit = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+    let count = text.chars().count();
+    let (start, end) = edit.cursor.char_range().map_or((count, count), |r| {
+        let (a, b) = (r.primary.index.0.min(count), r.secondary.index.0.min(count));
+        (a.min(b), a.max(b))
+    });
+    let byte = |chars: usize| {
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let mut out = String::with_capacity(text.len() + insert.len());
+    out.push_str(&text[..byte(start)]);
+    out.push_str(insert);
+    out.push_str(&text[byte(end)..]);
+    let after = CCursor::new(start + insert.chars().count());
+    edit.cursor.set_char_range(Some(CCursorRange::one(after)));
+    edit.store(ctx, id);
+    out
 }
 
 /// Typing `@` and the start of a name in a group offers the members it may be (Tab or a
@@ -96,7 +146,9 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         let escape = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
         ui.horizontal(|ui| {
             ui.weak(tr(lang, "message.editing"));
-            quote_ui(ui, state, entry, editing);
+            if quote_ui(ui, state, entry, editing).clicked() {
+                reply_jump(ui, state, entry, editing, actions);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let cancel = ui.button("×").on_hover_text(tr(lang, "message.cancel"));
                 if cancel.clicked() || escape {
@@ -112,7 +164,9 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         let escape = ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
         ui.horizontal(|ui| {
             ui.weak(tr(lang, "composer.replying_to"));
-            quote_ui(ui, state, entry, reply_to);
+            if quote_ui(ui, state, entry, reply_to).clicked() {
+                reply_jump(ui, state, entry, reply_to, actions);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let cancel = ui
                     .button("×")
@@ -130,10 +184,19 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
     super::attachments::paste_ui(ui, chat_id, actions);
     let length = draft.text.trim().chars().count();
     let too_long = length > MessageText::MAX;
+    // a chat opened, a reply or an edit chosen: the field takes the focus
+    let key: FocusKey = (chat_id, draft.reply_to, draft.editing);
+    // (asked again each frame until it lands: not while a dialog holds the keyboard, and
+    // not through one that is closing this frame)
+    let last_key: Option<FocusKey> = ui.data(|d| d.get_temp(focus_key_id()));
+    let wants_focus = last_key != Some(key);
+    if wants_focus && ui.ctx().memory(|m| m.top_modal_layer().is_none()) {
+        ui.memory_mut(|m| m.request_focus(composer_id(chat_id)));
+    }
     let label = ui
         .horizontal(|ui| {
             let label = ui.label(RichText::new(tr(lang, "composer.label")).size(12.0).weak());
-            if length + COUNTER_FROM > MessageText::MAX {
+            if counter_shown(length) {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let counter = tr_args(
                         lang,
@@ -162,6 +225,9 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         (Modifiers::SHIFT, "composer.hint")
     };
     let mut submit = false;
+    let row_height = ui.text_style_height(&egui::TextStyle::Body);
+    let window_height = ui.ctx().content_rect().height();
+    let max_height = (row_height * MAX_LINES + 8.0).min(window_height * MAX_SHARE);
     ui.horizontal(|ui| {
         let send_width = 72.0;
         let attach_width = 32.0;
@@ -174,16 +240,31 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
             )));
         }
         let mut text = draft.text.clone();
-        let response = ui
-            .add(
-                TextEdit::multiline(&mut text)
-                    .id(composer_id(chat_id))
-                    .hint_text(tr(lang, hint))
-                    .desired_rows(2)
-                    .return_key(KeyboardShortcut::new(newline, Key::Enter))
-                    .desired_width(ui.available_width() - send_width - 8.0),
-            )
-            .labelled_by(label.id);
+        let mut picked = false;
+        if let Some(emoji) = super::emoji_picker::picker_ui(ui, lang, 32.0) {
+            text = insert_at_cursor(ui.ctx(), composer_id(chat_id), &text, &emoji);
+            picked = true;
+            ui.memory_mut(|m| m.request_focus(composer_id(chat_id)));
+        }
+        let field_width = ui.available_width() - send_width - 8.0;
+        // at most MAX_LINES high; a longer text scrolls inside, the cursor kept in view
+        let response = egui::ScrollArea::vertical()
+            .id_salt(("natter-composer-scroll", chat_id))
+            .max_height(max_height)
+            .max_width(field_width)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                ui.add(
+                    TextEdit::multiline(&mut text)
+                        .id(composer_id(chat_id))
+                        .hint_text(tr(lang, hint))
+                        .desired_rows(2)
+                        .return_key(KeyboardShortcut::new(newline, Key::Enter))
+                        .desired_width(field_width),
+                )
+                .labelled_by(label.id)
+            })
+            .inner;
         // Up in an empty composer edits my last message
         if response.has_focus()
             && text.is_empty()
@@ -196,7 +277,10 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
                 message_id: Some(last),
             });
         }
-        if response.changed() {
+        if wants_focus && response.has_focus() {
+            ui.data_mut(|d| d.insert_temp(focus_key_id(), key));
+        }
+        if response.changed() || picked {
             actions.push(Action::ComposerEdited {
                 chat_id,
                 text: text.clone(),
@@ -212,11 +296,16 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
                         !i.modifiers.shift
                     }
             });
+        // over the limit: Send is off (Enter does nothing), the error shows below
+        submit &= !too_long;
         submit |= ui
-            .add_sized(
-                [send_width, 32.0],
-                egui::Button::new(tr(lang, "composer.send")),
-            )
+            .add_enabled_ui(!too_long, |ui| {
+                ui.add_sized(
+                    [send_width, 32.0],
+                    egui::Button::new(tr(lang, "composer.send")),
+                )
+            })
+            .inner
             .clicked();
         if submit {
             // files may go without text; their count is checked with their keys

@@ -10,13 +10,22 @@
 //! move the read cursor. A chat opened at a message (a search hit) scrolls to it once and
 //! highlights it, fading on the injected clock; while its window does not reach the newest
 //! message, newer pages come as one scrolls down, and "jump to the latest" goes back there.
+//!
+//! A chat shorter than the pane sits at its bottom, as in Telegram. A chat with unread
+//! messages opens with the "new messages" marker near the top: the position is taken again
+//! each frame while measured heights still move the rows (at most [`SETTLE_FRAMES`]), and
+//! the view does not stick to the bottom meanwhile. A click on a reply's quote opens the
+//! quoted message as a search hit does (scrolled to, highlighted); one that is not loaded
+//! yet is waited for while older pages come. Esc closes the chat when no popup, menu or
+//! dialog is open (those take Esc first).
 
-use egui::{Id, Rect, Ui, UiBuilder};
-use natter_shared::ChatId;
+use chrono::{DateTime, TimeDelta, Utc};
+use egui::{Id, Key, Modifiers, Rect, Ui, UiBuilder};
+use natter_shared::{ChatId, MessageId, UserId};
 
 use super::composer::composer_ui;
 use super::format::{avatar_id, avatar_ui, badge_text, list_time, typing_text};
-use super::message_row::{Row, row_ui};
+use super::message_row::{Row, RunPos, reply_jump_id, row_ui};
 use super::row_cache::{Layout, RowCache};
 use super::theme::{
     FOCUS_HIGHLIGHT, HEADER_AVATAR, JUMP_BUTTON, META_SIZE, STATUS_SIZE, UNREAD_BADGE,
@@ -28,6 +37,14 @@ use crate::state::{AppState, ChatEntry};
 
 /// Scrolled this close to the top, the previous page is asked for.
 const LOAD_OLDER_MARGIN: f32 = 400.0;
+/// The most frames the opening position (at the unread marker) is taken again while
+/// measured heights move the rows.
+const SETTLE_FRAMES: u8 = 12;
+/// The frames in which a message opened at (a search hit, a quote's original) is scrolled
+/// to again.
+const FOCUS_FRAMES: u8 = 3;
+/// Messages of one sender further apart than this start a new run.
+const RUN_BREAK: TimeDelta = TimeDelta::minutes(10);
 
 /// What the view remembers between frames about the chat on screen.
 #[derive(Clone, Copy, Default)]
@@ -41,6 +58,12 @@ struct Memory {
     scroll_y: f32,
     /// "Jump to bottom" was clicked.
     jump: bool,
+    /// Frames left in which the opening position is taken again (heights still moved).
+    settling: u8,
+}
+
+fn escape_guard_id() -> Id {
+    Id::unique("natter-conversation-escape-guard")
 }
 
 fn memory_id() -> Id {
@@ -86,6 +109,81 @@ pub fn conversation_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>)
             super::attachments::drop_ui(ui, entry.summary.id, actions);
         }
     });
+    escape_ui(ui, state, actions);
+}
+
+/// Esc closes the chat, unless something on top of it takes Esc first: a popup or menu, a
+/// dialog, the search panel. What was open last frame counts too (a popup closes on the
+/// Esc press that is checked here).
+fn escape_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    let ctx = ui.ctx().clone();
+    let covered = egui::Popup::is_any_open(&ctx)
+        || ctx.memory(|m| m.top_modal_layer().is_some())
+        || state.search.is_some()
+        || state.new_chat.is_some();
+    let was_covered: bool = ui.data(|d| d.get_temp(escape_guard_id())).unwrap_or(false);
+    ui.data_mut(|d| d.insert_temp(escape_guard_id(), covered));
+    if covered || was_covered {
+        return;
+    }
+    if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+        actions.push(Action::ChatClosed);
+    }
+}
+
+/// Who sent row `index` and when, when it is a message that can be part of a run.
+fn run_key(
+    state: &AppState,
+    entry: &ChatEntry,
+    cache: &RowCache,
+    index: Option<usize>,
+) -> Option<(UserId, DateTime<Utc>)> {
+    let me = state.session.as_ref().map(|s| s.user_id)?;
+    let outgoing = state.chats.outgoing_in(entry.summary.id);
+    match cache.row(index?, entry, outgoing)? {
+        Row::Message(m) if m.is_gone() || m.service.is_some() => None,
+        Row::Message(m) => Some((m.sender_id, m.created_at)),
+        Row::Pending(o) => Some((me, o.created_at)),
+        _ => None,
+    }
+}
+
+/// Where row `index` sits in its sender's run: it starts one unless the row above is the
+/// same sender's message a little earlier, and ends one unless the row below continues it.
+fn run_pos(state: &AppState, entry: &ChatEntry, cache: &RowCache, index: usize) -> RunPos {
+    let Some((sender, at)) = run_key(state, entry, cache, Some(index)) else {
+        return RunPos::ALONE;
+    };
+    let joins = |other: Option<(UserId, DateTime<Utc>)>| {
+        other.is_some_and(|(s, t)| s == sender && (t - at).abs() < RUN_BREAK)
+    };
+    RunPos {
+        first: !joins(run_key(state, entry, cache, index.checked_sub(1))),
+        last: !joins(run_key(state, entry, cache, Some(index + 1))),
+    }
+}
+
+/// A quote was clicked whose message is not loaded: older pages come until it is (then it
+/// opens as a search hit does), or the beginning is reached.
+fn reply_jump_wait(ui: &Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
+    let chat_id = entry.summary.id;
+    let id = reply_jump_id(chat_id);
+    let Some(wanted) = ui.data(|d| d.get_temp::<MessageId>(id)) else {
+        return;
+    };
+    let history = &entry.history;
+    if let Some(message) = entry.message_by_id(wanted) {
+        ui.data_mut(|d| d.remove::<MessageId>(id));
+        actions.push(Action::Search(crate::action::SearchAction::HitOpened {
+            chat_id,
+            seq: message.seq,
+            now: state.clock.now,
+        }));
+    } else if history.reached_start || history.error.is_some() {
+        ui.data_mut(|d| d.remove::<MessageId>(id));
+    } else if !history.loading_older && entry.synced_seq.is_some() {
+        actions.push(Action::OlderMessagesWanted(chat_id));
+    }
 }
 
 fn header_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
@@ -204,6 +302,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
             ..Memory::default()
         };
     }
+    reply_jump_wait(ui, state, entry, actions);
     // the pinned bar asked for a message: scroll to it if it is loaded
     let jump_to: Option<i64> =
         ui.data_mut(|d| d.remove_temp(super::message_actions::jump_id(chat_id)));
@@ -219,18 +318,27 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
     // opened at a message (a search hit): scrolled to once, when its row is there
     let focus = entry.focus;
     let focus_done_id = Id::unique(("natter-focus-done", chat_id));
-    let focus_done: Option<chrono::DateTime<chrono::Utc>> = ui.data(|d| d.get_temp(focus_done_id));
-    let focus_pending = focus.is_some_and(|f| focus_done != Some(f.since));
+    // the scroll is taken again for a few frames: heights measured on the way move the row,
+    // and a page that came the frame before may still move the view once
+    let focus_done: Option<(DateTime<Utc>, u8)> = ui.data(|d| d.get_temp(focus_done_id));
+    let focus_pending = focus.is_some_and(|f| match focus_done {
+        Some((since, left)) => since != f.since || left > 0,
+        None => true,
+    });
     let focus_row = focus
         .filter(|_| focus_pending)
         .and_then(|f| cache.message_row(f.seq));
     let scroll_to = if let (Some(row), Some(f)) = (focus_row, focus) {
-        ui.data_mut(|d| d.insert_temp(focus_done_id, f.since));
+        let left = match focus_done {
+            Some((since, left)) if since == f.since => left.saturating_sub(1),
+            _ => FOCUS_FRAMES,
+        };
+        ui.data_mut(|d| d.insert_temp(focus_done_id, (f.since, left)));
         let above = f64::from(ui.available_height() / 3.0);
         Some((cache.top(row) - above).max(0.0))
     } else if let Some(row) = jump_to.and_then(|seq| cache.message_row(seq)) {
         Some((cache.top(row) - 40.0).max(0.0))
-    } else if !memory.positioned && first_message.is_some() {
+    } else if (!memory.positioned || memory.settling > 0) && first_message.is_some() {
         Some(
             cache
                 .unread()
@@ -254,21 +362,38 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         .auto_shrink([false, false])
         // a jump must not be undone by sticking to the bottom, nor may a window that does
         // not reach the newest message follow the pages it grows by
-        .stick_to_bottom(jump_to.is_none() && !focus_pending && !entry.history.detached)
-        .animated(false);
+        .stick_to_bottom(
+            !(jump_to.is_some()
+                || focus_pending
+                || entry.history.detached
+                || (memory.settling > 0 && cache.unread().is_some())),
+        )
+        .animated(false)
+        // no drag-to-scroll: a click's pointer velocity would fling the list past a jump
+        .scroll_source(egui::scroll_area::ScrollSource {
+            scroll_bar: true,
+            drag: egui::scroll_area::DragScroll::Never,
+            mouse_wheel: true,
+        });
     if let Some(y) = scroll_to {
         area = area.vertical_scroll_offset(y as f32);
     }
+    // no rubber band: an offset set past last frame's end (a page arrived above, the rows
+    // on screen kept in place) would spring back with a speed that flings the next frame's
+    // jump away
+    ui.spacing_mut().scroll.kinetic.rubber_band = false;
     let output = area.show_viewport(ui, |ui, viewport| {
-        let origin = ui.max_rect().min;
+        // a chat shorter than the pane sits at its bottom
+        let pad = (viewport.height() - total as f32).max(0.0);
+        let origin = ui.max_rect().min + egui::vec2(0.0, pad);
         let row_width = ui.available_width();
-        ui.set_height(total as f32);
-        let start = cache.row_at(f64::from(viewport.min.y));
+        ui.set_height(total as f32 + pad);
+        let start = cache.row_at(f64::from(viewport.min.y - pad));
         let mut measured = Vec::new();
         let mut seen = None;
         let mut top = cache.top(start);
         for index in start..cache.len() {
-            if top > f64::from(viewport.max.y) {
+            if top + f64::from(pad) > f64::from(viewport.max.y) {
                 break;
             }
             let next = top + cache.height(index);
@@ -289,7 +414,8 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                     .id_salt(row.key())
                     .layout(egui::Layout::top_down(egui::Align::Min)),
             );
-            row_ui(&mut child, state, entry, row, actions);
+            let run = run_pos(state, entry, &cache, index);
+            row_ui(&mut child, state, entry, row, run, actions);
             let height = child.min_rect().height();
             if let (Row::Message(message), Some(f)) = (row, focus)
                 && message.seq == f.seq
@@ -304,7 +430,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
             }
             measured.push((index, row.key(), height));
             if let Row::Message(message) = row
-                && y + height > viewport.min.y
+                && y + pad + height > viewport.min.y
             {
                 seen = Some(message.seq);
             }
@@ -322,6 +448,7 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
         ui.ctx().request_repaint();
     }
     let first_y = first_message.map_or(0.0, |i| cache.top(i) as f32);
+    let cache_unread = cache.unread().is_some();
     ui.data_mut(|d| d.insert_temp(cache_id, cache));
 
     let view = output.inner_rect;
@@ -346,6 +473,12 @@ fn messages_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &mut V
                 first_y,
                 scroll_y: offset,
                 jump,
+                // opened at the unread marker: taken again while the heights still move
+                settling: match (memory.positioned, first_message) {
+                    (false, Some(_)) if changed && cache_unread => SETTLE_FRAMES,
+                    (true, _) if changed && memory.settling > 0 => memory.settling - 1,
+                    _ => 0,
+                },
             },
         );
     });

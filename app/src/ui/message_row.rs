@@ -1,15 +1,23 @@
 //! One row of a conversation: a message bubble (own ones on the right, with their state:
 //! sending, sent, read by the partner, failed with Retry and Delete), a day separator, the
 //! "new messages" marker, and the top of the history.
+//!
+//! As in Telegram Desktop, a bubble is as wide as what it holds (its text laid out at most
+//! [`BUBBLE_MAX_SHARE`] of the pane wide, its files, its quote, its time), on both sides.
+//! Consecutive messages of one sender form a run ([`RunPos`]): a small gap between them,
+//! in a group the sender's name once at the run's start and their avatar beside its last
+//! message. A message of one to three emoji and nothing else is drawn large, without a
+//! bubble. A reply's quote is a button: it jumps to the message it quotes.
 
 use chrono::NaiveDate;
 use egui::{Align, Color32, Layout, RichText, Sense, Ui};
 use natter_shared::api::Message;
 
-use super::format::{avatar_color, clock_time, day_label, one_line};
+use super::emoji;
+use super::format::{avatar_color, avatar_ui, clock_time, day_label, one_line};
 use super::theme::{
-    BODY_SIZE, BUBBLE_EDGE, BUBBLE_MAX_SHARE, BUBBLE_MIN_WIDTH, BUBBLE_RADIUS, META_SIZE,
-    STATUS_SIZE, bubble_fill,
+    BODY_SIZE, BUBBLE_EDGE, BUBBLE_MAX_SHARE, BUBBLE_MIN_WIDTH, BUBBLE_RADIUS, JUMBO_SIZE,
+    MESSAGE_AVATAR, META_SIZE, RUN_GAP, STATUS_SIZE, bubble_fill,
 };
 use super::words;
 use crate::action::Action;
@@ -75,6 +83,27 @@ impl Row<'_> {
     }
 }
 
+/// Where a message sits in the run of one sender's consecutive messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunPos {
+    pub first: bool,
+    pub last: bool,
+}
+
+impl RunPos {
+    /// A message alone (and every row that is not a message).
+    pub const ALONE: RunPos = RunPos {
+        first: true,
+        last: true,
+    };
+}
+
+/// The id under which a quote click waits for its message to load (older pages come until
+/// it is there or the chat's beginning is reached).
+pub fn reply_jump_id(chat: natter_shared::ChatId) -> egui::Id {
+    egui::Id::unique(("natter-reply-jump", chat))
+}
+
 fn failed(o: &Outgoing) -> bool {
     matches!(o.state, OutgoingState::Failed(_))
 }
@@ -84,6 +113,7 @@ pub fn row_ui(
     state: &AppState,
     entry: &ChatEntry,
     row: Row<'_>,
+    run: RunPos,
     actions: &mut Vec<Action>,
 ) {
     let lang = state.language;
@@ -106,8 +136,12 @@ pub fn row_ui(
                 pill_ui(ui, &text, false);
             }
         }
-        Row::Message(message) => bubble_ui(ui, state, entry, Bubble::Stored(message), actions),
-        Row::Pending(outgoing) => bubble_ui(ui, state, entry, Bubble::Pending(outgoing), actions),
+        Row::Message(message) => {
+            bubble_ui(ui, state, entry, Bubble::Stored(message), run, actions);
+        }
+        Row::Pending(outgoing) => {
+            bubble_ui(ui, state, entry, Bubble::Pending(outgoing), run, actions);
+        }
     }
 }
 
@@ -137,11 +171,103 @@ enum Bubble<'a> {
     Pending(&'a Outgoing),
 }
 
+/// The width of `text` at `size` laid out at most `max` wide.
+fn text_width(ui: &Ui, text: RichText, max: f32) -> f32 {
+    egui::WidgetText::from(text)
+        .into_galley(
+            ui,
+            Some(egui::TextWrapMode::Wrap),
+            max,
+            egui::TextStyle::Body,
+        )
+        .size()
+        .x
+}
+
+/// How wide a bubble's content is: the widest of what it holds, at most `max`.
+fn content_width(
+    ui: &Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    bubble: &Bubble<'_>,
+    name: Option<&str>,
+    max: f32,
+) -> f32 {
+    let lang = state.language;
+    let (text, created_at) = match bubble {
+        Bubble::Stored(m) => (&m.text, m.created_at),
+        Bubble::Pending(o) => (&o.text, o.created_at),
+    };
+    let mut width: f32 = 0.0;
+    if !text.is_empty() {
+        // each emoji measured as two wide letters, about the width of its image (the font
+        // may have no glyph for it at all)
+        let measured: String = emoji::pieces(text)
+            .iter()
+            .map(|p| match p {
+                emoji::Piece::Text(t) => *t,
+                emoji::Piece::Emoji(_) => "MM",
+            })
+            .collect();
+        let w = text_width(ui, RichText::new(measured).size(BODY_SIZE), max);
+        width = width.max(w + 2.0);
+    }
+    if let Some(name) = name {
+        width = width.max(text_width(ui, RichText::new(name).strong(), max));
+    }
+    let mut meta = text_width(
+        ui,
+        RichText::new(clock_time(&state.clock, created_at)).size(META_SIZE),
+        max,
+    ) + 30.0;
+    match bubble {
+        Bubble::Stored(m) => {
+            if m.edited_at.is_some() {
+                meta += text_width(
+                    ui,
+                    RichText::new(tr(lang, "message.edited")).size(META_SIZE),
+                    max,
+                ) + 6.0;
+            }
+            if let Some(from) = &m.forwarded_from {
+                let name = entry.member_name(from.sender_id).unwrap_or("…");
+                let line = tr_args(lang, "message.forwarded_from", &[("name", name.to_owned())]);
+                width = width.max(text_width(
+                    ui,
+                    RichText::new(line).size(META_SIZE).italics(),
+                    max,
+                ));
+            }
+            for file in &m.attachments {
+                let w = if file.is_image() {
+                    super::attachments::inline_size(file).x + 4.0
+                } else {
+                    260.0
+                };
+                width = width.max(w);
+            }
+            if m.reply_to.is_some() {
+                width = width.max(180.0);
+            }
+        }
+        Bubble::Pending(o) => {
+            if !o.uploads.is_empty() {
+                width = width.max(260.0);
+            }
+            if o.reply_to.is_some() {
+                width = width.max(180.0);
+            }
+        }
+    }
+    width.max(meta).min(max)
+}
+
 fn bubble_ui(
     ui: &mut Ui,
     state: &AppState,
     entry: &ChatEntry,
     bubble: Bubble<'_>,
+    run: RunPos,
     actions: &mut Vec<Action>,
 ) {
     let lang = state.language;
@@ -152,16 +278,40 @@ fn bubble_ui(
     };
     let own = sender.is_some() && sender == me;
     let group = entry.summary.partner.is_none();
-    let fill = bubble_fill(own, ui.visuals().dark_mode);
-    let max_width = (ui.available_width() * BUBBLE_MAX_SHARE).max(BUBBLE_MIN_WIDTH);
-    let layout = if own {
-        Layout::right_to_left(Align::Min)
+    // in a group, others' messages keep a column for the avatar at their run's end
+    let avatar_column = if group && !own {
+        MESSAGE_AVATAR + 6.0
     } else {
-        Layout::left_to_right(Align::Min)
+        0.0
     };
-    ui.add_space(2.0);
-    ui.with_layout(layout, |ui| {
-        ui.add_space(BUBBLE_EDGE);
+    let pane = ui.available_width();
+    let max_width = ((pane - avatar_column - 2.0 * BUBBLE_EDGE) * BUBBLE_MAX_SHARE - 20.0)
+        .max(BUBBLE_MIN_WIDTH);
+    let plain = match &bubble {
+        Bubble::Stored(m) => m.attachments.is_empty() && m.forwarded_from.is_none(),
+        Bubble::Pending(o) => o.uploads.is_empty(),
+    } && reply_to.is_none();
+    let jumbo = plain.then(|| emoji::jumbo_count(text)).flatten();
+    let name = (group && !own && run.first && jumbo.is_none())
+        .then(|| sender.map(|s| (s, entry.member_name(s).unwrap_or("…"))))
+        .flatten();
+    let inner_width = match jumbo {
+        #[allow(clippy::cast_precision_loss)] // at most three
+        Some(count) => (JUMBO_SIZE * count as f32 + 8.0).max(90.0),
+        None => content_width(ui, state, entry, &bubble, name.map(|n| n.1), max_width),
+    };
+    let fill = if jumbo.is_some() {
+        Color32::TRANSPARENT
+    } else {
+        bubble_fill(own, ui.visuals().dark_mode)
+    };
+    ui.add_space(if run.first { RUN_GAP } else { 1.0 });
+    let row = ui.with_layout(Layout::left_to_right(Align::Min), |ui| {
+        if own {
+            ui.add_space((ui.available_width() - inner_width - 20.0 - BUBBLE_EDGE).max(0.0));
+        } else {
+            ui.add_space(BUBBLE_EDGE + avatar_column);
+        }
         // the bubble senses clicks (its menu, Ctrl+click) beneath what it holds, so the
         // buttons of its files and its images take their own clicks
         let sensing = egui::UiBuilder::new().sense(Sense::click());
@@ -171,13 +321,9 @@ fn bubble_ui(
                 .corner_radius(BUBBLE_RADIUS)
                 .inner_margin(egui::Margin::symmetric(10, 6))
                 .show(ui, |ui| {
-                    ui.set_max_width(max_width);
+                    ui.set_width(inner_width);
                     ui.vertical(|ui| {
-                        if group
-                            && !own
-                            && let Some(sender) = sender
-                        {
-                            let name = entry.member_name(sender).unwrap_or("…");
+                        if let Some((sender, name)) = name {
                             ui.label(RichText::new(name).strong().color(avatar_color(sender.0)));
                         }
                         if let Bubble::Stored(m) = &bubble
@@ -195,8 +341,10 @@ fn bubble_ui(
                                 .weak(),
                             );
                         }
-                        if let Some(reply_to) = reply_to {
-                            quote_ui(ui, state, entry, reply_to);
+                        if let Some(reply_to) = reply_to
+                            && quote_ui(ui, state, entry, reply_to).clicked()
+                        {
+                            reply_jump(ui, state, entry, reply_to, actions);
                         }
                         match &bubble {
                             Bubble::Stored(m) => {
@@ -213,29 +361,34 @@ fn bubble_ui(
                             }
                         }
                         // not selectable, so a right click anywhere on the bubble opens its menu (with Copy)
-                        if !text.is_empty() {
-                            ui.add(
-                                egui::Label::new(RichText::new(text.as_str()).size(BODY_SIZE))
-                                    .wrap()
-                                    .selectable(false),
-                            );
+                        if let Some(count) = jumbo {
+                            jumbo_ui(ui, text, count);
+                        } else if !text.is_empty() {
+                            emoji::text_ui(ui, text, BODY_SIZE, None);
                         }
-                        ui.horizontal(|ui| {
-                            if let Bubble::Stored(m) = &bubble
-                                && m.edited_at.is_some()
-                            {
-                                ui.label(
-                                    RichText::new(tr(lang, "message.edited"))
-                                        .size(META_SIZE)
-                                        .weak(),
-                                );
-                            }
-                            let time = clock_time(&state.clock, created_at);
-                            ui.label(RichText::new(time).size(META_SIZE).weak());
-                            if own {
-                                status_ui(ui, state, entry, &bubble);
-                            }
-                        });
+                        // the time line, at the bubble's right (a bounded height: the row
+                        // has room to the bottom of the list)
+                        let line = egui::vec2(ui.available_width(), 16.0);
+                        ui.allocate_ui_with_layout(
+                            line,
+                            Layout::right_to_left(Align::Center),
+                            |ui| {
+                                if own {
+                                    status_ui(ui, state, entry, &bubble);
+                                }
+                                let time = clock_time(&state.clock, created_at);
+                                ui.label(RichText::new(time).size(META_SIZE).weak());
+                                if let Bubble::Stored(m) = &bubble
+                                    && m.edited_at.is_some()
+                                {
+                                    ui.label(
+                                        RichText::new(tr(lang, "message.edited"))
+                                            .size(META_SIZE)
+                                            .weak(),
+                                    );
+                                }
+                            },
+                        );
                     });
                 });
         });
@@ -257,7 +410,26 @@ fn bubble_ui(
                 super::message_actions::menu_ui(ui, state, entry, message, own, actions);
             });
         }
+        response.rect
     });
+    // in a group, the sender's avatar beside the last message of their run
+    if avatar_column > 0.0
+        && run.last
+        && let Some(sender) = sender
+    {
+        let bubble = row.inner;
+        let rect = egui::Rect::from_min_size(
+            egui::pos2(
+                bubble.left() - avatar_column,
+                bubble.bottom() - MESSAGE_AVATAR,
+            ),
+            egui::vec2(MESSAGE_AVATAR, MESSAGE_AVATAR),
+        );
+        let name = entry.member_name(sender).unwrap_or("…");
+        ui.put(rect, |ui: &mut Ui| {
+            avatar_ui(ui, sender.0, name, MESSAGE_AVATAR, false)
+        });
+    }
     // under the bubble, not in it: the bubble's own click (its menu) would take theirs
     if let Bubble::Stored(m) = &bubble
         && !m.reactions.is_empty()
@@ -294,7 +466,51 @@ fn bubble_ui(
             );
         });
     }
-    ui.add_space(2.0);
+    ui.add_space(1.0);
+}
+
+/// One to three emoji, large.
+fn jumbo_ui(ui: &mut Ui, text: &str, count: usize) {
+    let size = if count == 1 {
+        JUMBO_SIZE * 1.2
+    } else {
+        JUMBO_SIZE
+    };
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        for piece in emoji::pieces(text.trim()) {
+            if let emoji::Piece::Emoji(e) = piece
+                && let Some(image) = emoji::image(e, size)
+            {
+                ui.add(image);
+            }
+        }
+    });
+}
+
+/// A click on a reply's quote: to the quoted message, highlighted, if it is loaded; else
+/// older pages come until it is (the conversation view watches for it).
+pub(super) fn reply_jump(
+    ui: &Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    id: natter_shared::MessageId,
+    actions: &mut Vec<Action>,
+) {
+    let chat_id = entry.summary.id;
+    match entry.message_by_id(id) {
+        Some(quoted) => actions.push(Action::Search(crate::action::SearchAction::HitOpened {
+            chat_id,
+            seq: quoted.seq,
+            now: state.clock.now,
+        })),
+        None => {
+            ui.data_mut(|d| d.insert_temp(reply_jump_id(chat_id), id));
+            if !entry.history.reached_start {
+                actions.push(Action::OlderMessagesWanted(chat_id));
+            }
+        }
+    }
 }
 
 /// What one's own message's mark means.
@@ -364,8 +580,14 @@ fn status_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, bubble: &Bubble<'
     let _ = response;
 }
 
-/// The message a reply answers, quoted: its sender and first line.
-pub fn quote_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, id: natter_shared::MessageId) {
+/// The message a reply answers, quoted: its sender and first line. Clickable (a bubble's
+/// quote jumps to the message).
+pub fn quote_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    entry: &ChatEntry,
+    id: natter_shared::MessageId,
+) -> egui::Response {
     let lang = state.language;
     let me = state.session.as_ref().map(|s| s.user_id);
     let (name, text, color) = match entry.message_by_id(id) {
@@ -391,14 +613,36 @@ pub fn quote_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, id: natter_sha
             ui.visuals().weak_text_color(),
         ),
     };
-    ui.horizontal(|ui| {
-        let (bar, _) = ui.allocate_exact_size(egui::vec2(3.0, 32.0), Sense::hover());
-        ui.painter().rect_filled(bar, 1.0, color);
-        ui.vertical(|ui| {
-            ui.label(RichText::new(name).size(STATUS_SIZE).strong().color(color));
-            if !text.is_empty() {
-                ui.label(RichText::new(text).size(STATUS_SIZE));
-            }
-        });
-    });
+    let label = if text.is_empty() {
+        name.clone()
+    } else {
+        format!("{name}: {text}")
+    };
+    let response = ui
+        .scope_builder(egui::UiBuilder::new().sense(Sense::click()), |ui| {
+            ui.horizontal(|ui| {
+                let (bar, _) = ui.allocate_exact_size(egui::vec2(3.0, 32.0), Sense::hover());
+                ui.painter().rect_filled(bar, 1.0, color);
+                ui.vertical(|ui| {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(name).size(STATUS_SIZE).strong().color(color),
+                        )
+                        .selectable(false),
+                    );
+                    if !text.is_empty() {
+                        ui.add(
+                            egui::Label::new(RichText::new(text).size(STATUS_SIZE))
+                                .selectable(false),
+                        );
+                    }
+                });
+            });
+        })
+        .response;
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+    if response.hovered() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+    }
+    response
 }

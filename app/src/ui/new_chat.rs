@@ -11,8 +11,14 @@ use crate::action::Action;
 use crate::i18n::tr;
 use crate::state::{AppState, NewChat};
 
+/// Set while the dialog is open: its search field took the focus when it opened.
+fn focused_id() -> egui::Id {
+    egui::Id::unique("natter-new-chat-focused")
+}
+
 pub fn new_chat_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     let Some(dialog) = &state.new_chat else {
+        ui.data_mut(|d| d.remove::<bool>(focused_id()));
         return;
     };
     let lang = state.language;
@@ -49,6 +55,11 @@ pub fn new_chat_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
             !dialog.creating,
             None,
         );
+        // the search field takes the focus when the dialog opens
+        if ui.data(|d| d.get_temp::<bool>(focused_id())).is_none() {
+            ui.data_mut(|d| d.insert_temp(focused_id(), true));
+            ui.memory_mut(|m| m.request_focus(out.id));
+        }
         if let Some(query) = out.changed {
             actions.push(Action::UserSearchEdited {
                 query,

@@ -28,11 +28,17 @@ pub const META_SIZE: f32 = 11.0;
 /// Corner radius of a bubble and of a day or "new messages" pill.
 pub const BUBBLE_RADIUS: f32 = 10.0;
 /// A bubble is at most this share of the conversation's width …
-pub const BUBBLE_MAX_SHARE: f32 = 0.72;
+pub const BUBBLE_MAX_SHARE: f32 = 0.65;
 /// … and never narrower than this.
 pub const BUBBLE_MIN_WIDTH: f32 = 160.0;
 /// Space between a bubble and the conversation's edge.
 pub const BUBBLE_EDGE: f32 = 8.0;
+/// The space above the first message of a run of one sender's messages (within a run: 1).
+pub const RUN_GAP: f32 = 6.0;
+/// The avatar beside the last message of a run in a group.
+pub const MESSAGE_AVATAR: f32 = 30.0;
+/// One emoji of a message of one to three emoji (a single one is drawn a fifth larger).
+pub const JUMBO_SIZE: f32 = 40.0;
 
 /// The round "jump to the latest" button.
 pub const JUMP_BUTTON: f32 = 40.0;

@@ -17,12 +17,14 @@ pub enum FieldKind {
 }
 
 /// What happened to a field this frame.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FieldOutput {
     /// The new text, if it was edited.
     pub changed: Option<String>,
     /// Enter was pressed in a single-line field.
     pub submitted: bool,
+    /// The input's id (to give it the keyboard focus).
+    pub id: egui::Id,
 }
 
 /// A label, the input it names (`labelled_by`, so tests and screen readers find it by the
@@ -56,6 +58,7 @@ pub fn labelled_field_ui(
     FieldOutput {
         changed: (text != value).then_some(text),
         submitted,
+        id: response.id,
     }
 }
 

@@ -1,0 +1,349 @@
+//! egui_kittest tests of the conversation's layout and movement: bubbles as wide as their
+//! text on both sides, runs of one sender grouped, a short chat at the bottom, a chat with
+//! unread messages opened at the marker, reply quotes that jump to the original (loaded or
+//! not), Esc closing the chat, the emoji picker and jumbo emoji.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod support;
+
+use egui::Key;
+use egui_kittest::kittest::Queryable as _;
+use natter::action::Action;
+use natter::api::{ApiCall, ApiReply};
+use natter::effect::Effect;
+use natter::reduce::reduce;
+use natter::state::AppState;
+use natter_shared::api::{ChatMember, ChatRole, MessagePage};
+use natter_shared::{UserId, Username};
+use support::ui::*;
+
+/// The window the harness draws (see `support::ui::harness`).
+const WINDOW: [f32; 2] = [1000.0, 700.0];
+
+fn member(id: UserId, name: &str) -> ChatMember {
+    ChatMember {
+        id,
+        username: Username::parse(name).unwrap(),
+        display_name: None,
+        role: ChatRole::Member,
+        muted: false,
+        read_seq: 0,
+    }
+}
+
+/// Chat 1 with Bob holding `messages`, `unread` of them not read yet.
+fn chat_with(messages: Vec<natter_shared::api::Message>, unread: i64) -> AppState {
+    let last = messages.last().cloned();
+    let last_seq = last.as_ref().map_or(0, |m| m.seq);
+    let mut summary = direct(1, last, last_seq - unread);
+    summary.unread_count = unread;
+    let mut state = with_chats(vec![summary]);
+    open(&mut state, 1, messages);
+    state
+}
+
+/// `count` messages, Bob and Alice taking turns every five, a minute apart.
+fn many(count: i64) -> Vec<natter_shared::api::Message> {
+    (1..=count)
+        .map(|seq| {
+            let sender = if (seq / 5) % 2 == 0 {
+                bob_id()
+            } else {
+                alice_id()
+            };
+            message(
+                1,
+                seq,
+                sender,
+                &format!("line number {seq}"),
+                at(-6000 + seq * 60),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn bubbles_are_as_wide_as_their_text_on_both_sides() {
+    let messages = vec![
+        message(1, 1, bob_id(), "Yo", at(-120)),
+        message(1, 2, alice_id(), "Hi", at(-60)),
+    ];
+    let mut harness = harness(chat_with(messages, 0));
+    harness.run_steps(4);
+    let list_edge = harness.get_by_label("Message").rect().min.x - 120.0;
+    let theirs = harness.get_by_label("Yo").rect();
+    let mine = harness.get_by_label("Hi").rect();
+    assert!(
+        mine.max.x > WINDOW[0] - 120.0,
+        "mine on the right: {mine:?}"
+    );
+    assert!(
+        theirs.min.x < list_edge + 200.0,
+        "theirs on the left: {theirs:?}"
+    );
+    // the time sits inside the bubble, right beside the short text: a full-width bubble
+    // would put it hundreds of points away
+    let times: Vec<egui::Rect> = harness
+        .get_all_by_label("11:59")
+        .map(|n| n.rect())
+        .collect();
+    let time = times
+        .iter()
+        .find(|t| (t.center().y - mine.center().y).abs() < 40.0)
+        .unwrap();
+    assert!(
+        (time.min.x - mine.min.x).abs() < 90.0,
+        "my bubble holds the text and its time closely: {time:?} {mine:?}"
+    );
+}
+
+#[test]
+fn a_long_outgoing_message_wraps_at_two_thirds_of_the_pane() {
+    let long = "word ".repeat(120);
+    let messages = vec![message(1, 1, alice_id(), long.trim(), at(-60))];
+    let mut harness = harness(chat_with(messages, 0));
+    harness.run_steps(4);
+    let text = harness.get_by_label(long.trim()).rect();
+    let composer = harness.get_by_label("Message").rect();
+    let pane = WINDOW[0] - composer.min.x + 80.0;
+    assert!(
+        text.width() < pane * 0.7 && text.width() > pane * 0.4,
+        "{text:?} in a pane of {pane}"
+    );
+}
+
+#[test]
+fn a_run_of_one_sender_in_a_group_names_them_once() {
+    let messages = vec![
+        message(2, 1, bob_id(), "One", at(-300)),
+        message(2, 2, bob_id(), "Two", at(-290)),
+        message(2, 3, bob_id(), "Three", at(-280)),
+        message(2, 4, carol_id(), "Four", at(-270)),
+    ];
+    let mut state = with_chats(vec![group(2, "Tea party", messages.last().cloned())]);
+    open(&mut state, 2, messages);
+    let entry = state.chats.by_id.get_mut(&chat(2)).unwrap();
+    entry.members = vec![
+        member(alice_id(), "alice"),
+        member(bob_id(), "bob"),
+        member(carol_id(), "carol"),
+    ];
+    entry.members_requested = true;
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    assert_eq!(harness.get_all_by_label("bob").count(), 1, "once per run");
+    assert_eq!(harness.get_all_by_label("carol").count(), 1);
+    let one = harness.get_by_label("One").rect();
+    let two = harness.get_by_label("Two").rect();
+    let three = harness.get_by_label("Three").rect();
+    let four = harness.get_by_label("Four").rect();
+    let in_run = two.min.y - one.max.y;
+    let across = four.min.y - three.max.y;
+    assert!(
+        in_run < across,
+        "a smaller gap within a run ({in_run}) than between runs ({across})"
+    );
+}
+
+#[test]
+fn a_short_chat_sits_at_the_bottom() {
+    let messages = vec![message(1, 1, bob_id(), "Anyone here?", at(-60))];
+    let mut harness = harness(chat_with(messages, 0));
+    harness.run_steps(4);
+    let text = harness
+        .get_all_by_label("Anyone here?")
+        .last()
+        .unwrap()
+        .rect();
+    let composer = harness.get_by_label("Message").rect();
+    assert!(
+        composer.min.y - text.max.y < 80.0,
+        "just above the composer: {text:?} {composer:?}"
+    );
+}
+
+#[test]
+fn a_chat_with_49_unread_opens_at_the_new_messages_marker() {
+    let mut harness = harness(chat_with(many(80), 49));
+    harness.run_steps(12);
+    let marker = harness.get_by_label("New messages").rect();
+    let composer = harness.get_by_label("Message").rect();
+    assert!(
+        marker.min.y > 40.0 && marker.max.y < composer.min.y - 40.0,
+        "the marker is in the viewport: {marker:?}"
+    );
+    harness.get_by_label("line number 32");
+    assert_eq!(
+        harness.get_all_by_label("line number 80").count(),
+        1,
+        "only the list's preview: not opened at the bottom"
+    );
+}
+
+#[test]
+fn a_click_on_a_loaded_quote_scrolls_to_the_original_and_highlights_it() {
+    let mut messages = many(60);
+    let quoted = messages[1].id;
+    messages[59].reply_to = Some(quoted);
+    let mut harness = harness(chat_with(messages, 0));
+    harness.run_steps(4);
+    assert_eq!(
+        harness.get_all_by_label("line number 2").count(),
+        1,
+        "only the quote is on screen"
+    );
+    harness.get_by_label("Bob: line number 2").click();
+    harness.run_steps(6);
+    let original = harness
+        .get_all_by_label("line number 2")
+        .map(|n| n.rect())
+        .find(|r| r.max.y < 500.0);
+    assert!(
+        original.is_some(),
+        "the original on screen, the quote below it"
+    );
+    let entry = &harness.state().state.chats.by_id[&chat(1)];
+    assert_eq!(entry.focus.map(|f| f.seq), Some(2), "highlighted");
+}
+
+#[test]
+fn a_click_on_a_quote_not_loaded_loads_older_pages_until_it_is_there() {
+    let all = many(100);
+    let quoted = all[9].clone();
+    let mut recent: Vec<_> = all[50..].to_vec();
+    recent[49].reply_to = Some(quoted.id);
+    let mut summary = direct(1, recent.last().cloned(), 100);
+    summary.unread_count = 0;
+    let mut state = with_chats(vec![summary]);
+    let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
+    let history = natter::testing::call(&effects, |c| matches!(c, ApiCall::History { .. }));
+    let page = MessagePage {
+        messages: recent,
+        has_previous: true,
+        has_next: false,
+    };
+    natter::testing::finish(&mut state, history, ApiReply::Messages(page), at(0));
+    let mut harness = harness(state);
+    harness.run_steps(4);
+    // the quote of a message not loaded says so
+    harness.get_by_label("Earlier message").click();
+    harness.run_steps(3);
+    let older = harness
+        .state()
+        .effects
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(e, Effect::Api(r) if matches!(&r.call,
+                ApiCall::History { query, .. } if query.before == Some(51)))
+        })
+        .cloned()
+        .expect("the page before the window was asked for");
+    let page = MessagePage {
+        messages: all[..50].to_vec(),
+        has_previous: false,
+        has_next: true,
+    };
+    natter::testing::finish(
+        &mut harness.state_mut().state,
+        &older,
+        ApiReply::Messages(page),
+        at(1),
+    );
+    harness.run_steps(8);
+    let entry = &harness.state().state.chats.by_id[&chat(1)];
+    assert_eq!(
+        entry.focus.map(|f| f.seq),
+        Some(10),
+        "opened at the original"
+    );
+    harness.get_by_label("line number 10");
+}
+
+#[test]
+fn esc_closes_the_chat() {
+    let mut harness = harness(chat_with(many(3), 0));
+    harness.run_steps(3);
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.chats.open, None);
+}
+
+#[test]
+fn esc_closes_an_open_emoji_picker_first_and_the_chat_after() {
+    let mut harness = harness(chat_with(many(3), 0));
+    harness.run_steps(3);
+    harness.get_by_label("Emoji").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search emoji");
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Search emoji").is_none(), "closed");
+    assert_eq!(
+        harness.state().state.chats.open,
+        Some(chat(1)),
+        "still open"
+    );
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.chats.open, None);
+}
+
+#[test]
+fn a_picked_emoji_goes_in_at_the_cursor() {
+    // the composer's field shows 🥾 as a box (a text field holds no images)
+    let mut harness =
+        natter::testing::harness_allowing_tofu(chat_with(many(3), 0), WINDOW, natter::ui::shell_ui);
+    harness.run_steps(3);
+    harness.get_by_label("Message").focus();
+    harness.run();
+    harness.get_by_label("Message").type_text("ab");
+    harness.run();
+    harness.key_press(Key::ArrowLeft);
+    harness.run();
+    harness.get_by_label("Emoji").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search emoji").focus();
+    harness.run();
+    harness
+        .get_by_label("Search emoji")
+        .type_text("hiking boot");
+    harness.run_steps(2);
+    harness.get_by_label("🥾").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.drafts[&chat(1)].text, "a🥾b");
+    // and it is first among the recent ones next time
+    harness.get_by_label("Search emoji").focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    harness.key_press(Key::Backspace);
+    harness.run_steps(2);
+    harness.get_by_label("Recently used");
+}
+
+#[test]
+fn a_message_of_only_emoji_is_drawn_large_without_a_bubble() {
+    let messages = vec![
+        message(1, 1, bob_id(), "🏔️🥾", at(-120)),
+        message(1, 2, bob_id(), "look 🏔️", at(-60)),
+    ];
+    let mut harness = harness(chat_with(messages, 0));
+    harness.run_steps(6);
+    // images are named by their emoji
+    let list_edge = harness.get_by_label("Message").rect().min.x - 100.0;
+    let jumbo: Vec<egui::Rect> = harness
+        .get_all_by_label("🏔️")
+        .map(|n| n.rect())
+        .filter(|r| r.min.x > list_edge)
+        .collect();
+    assert_eq!(
+        jumbo.len(),
+        2,
+        "both messages draw the mountain as an image"
+    );
+    let (big, small) = (jumbo[0], jumbo[1]);
+    assert!(
+        big.height() > 2.0 * small.height(),
+        "jumbo {big:?} against inline {small:?}"
+    );
+}
