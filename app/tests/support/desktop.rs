@@ -1,5 +1,6 @@
 //! The real `natter` binary on an X server of the test's own (Xvfb), driven with xdotool as
 //! a person would drive it. `scripts/test` installs both (`ensure_xvfb`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failure is a failed test
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
