@@ -16,6 +16,7 @@ pub mod group_info;
 mod group_photo;
 mod history_status;
 mod message_actions;
+mod message_parts;
 mod message_row;
 mod new_chat;
 mod prefix_sums;

@@ -11,7 +11,7 @@
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use natter_shared::{ChatId, MessageText, RequestId, validation};
 
-use super::message_row::{quote_ui, reply_jump};
+use super::message_parts::{quote_ui, reply_jump};
 use super::widgets::error_line_ui;
 use super::words;
 use crate::action::Action;

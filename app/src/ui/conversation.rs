@@ -25,7 +25,8 @@ use natter_shared::{ChatId, MessageId, UserId};
 
 use super::composer::composer_ui;
 use super::format::{avatar_id, avatar_ui, badge_text, list_time, typing_text};
-use super::message_row::{Row, RunPos, reply_jump_id, row_ui};
+use super::message_parts::reply_jump_id;
+use super::message_row::{Row, RunPos, row_ui};
 use super::row_cache::{Layout, RowCache};
 use super::theme::{
     FOCUS_HIGHLIGHT, HEADER_AVATAR, JUMP_BUTTON, META_SIZE, STATUS_SIZE, UNREAD_BADGE,
