@@ -127,6 +127,7 @@ pub async fn list_messages(
         (status = 409, description = "request_id used in another chat, or a file still uploading or being scanned", body = ErrorBody),
         (status = 422, description = "a file was found to carry malware", body = ErrorBody),
         (status = 429, description = "rate limited; see Retry-After", body = ErrorBody),
+        (status = 503, description = "overloaded: it could not be stored within NATTER_SEND_ADMIT_MS, nothing was stored; send it again with the same request_id after Retry-After", body = ErrorBody),
     ))]
 #[post("/chats/{id}/messages")]
 pub async fn send_message(
