@@ -105,6 +105,8 @@ impl NatterApp {
 
         egui_extras::install_image_loaders(&cc.egui_ctx);
         memory::configure(&cc.egui_ctx);
+        cc.egui_ctx
+            .add_image_loader(Arc::new(crate::ui::photo_loader::PhotoLoader::default()));
         let (sender, inbox) = channel();
         let ctx = cc.egui_ctx.clone();
         let trust = Trust::load(config.extra_ca_file().as_deref());

@@ -6,6 +6,13 @@ use std::time::Instant;
 
 use natter::cli::{Cli, USAGE};
 
+/// mimalloc rather than glibc's malloc: glibc kept the large buffers of decoded photos and
+/// their textures after they were freed (its mmap threshold rises with the first one freed,
+/// so the next ones come from heaps it seldom trims), and the window's RSS grew by tens of
+/// MB with each photo viewed (issue 15, `scripts/app-memory`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // first thing, so the "first frame" log line can say how long start-up took
     let started = Instant::now();

@@ -19,6 +19,7 @@ mod message_actions;
 mod message_parts;
 mod message_row;
 mod new_chat;
+pub mod photo_loader;
 mod prefix_sums;
 mod privacy;
 mod profile;

@@ -350,7 +350,7 @@ pub fn viewer_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
         match download.map(|d| &d.phase) {
             Some(DownloadPhase::Done) => {
                 if let Some(d) = download {
-                    let uri = marked(ui, format!("file://{}", d.path.display()));
+                    let uri = marked(ui, super::photo_loader::uri(&d.path));
                     ui.add(egui::Image::new(uri).max_size(screen).shrink_to_fit());
                 }
             }
