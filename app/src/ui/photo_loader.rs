@@ -110,7 +110,7 @@ mod tests {
     fn a_large_photo_is_decoded_no_larger_than_the_limit_and_keeps_its_shape() {
         let dir = std::env::temp_dir().join(format!("natter-photo-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("wide.png");
+        let path = dir.join("wide").with_extension("png");
         image::RgbaImage::new(4096, 1024).save(&path).unwrap();
         let decoded = decode(path.to_str().unwrap()).unwrap();
         assert_eq!(decoded.size, [2048, 512]);
