@@ -48,9 +48,7 @@ pub fn server_error_message(lang: Language, code: ErrorCode, message: &str) -> S
         ErrorCode::UsernameTaken => "server_error.username_taken",
         ErrorCode::InvalidCredentials => "server_error.invalid_credentials",
         ErrorCode::RateLimited => "server_error.rate_limited",
-        ErrorCode::ServiceUnavailable | ErrorCode::Overloaded => {
-            "server_error.service_unavailable"
-        }
+        ErrorCode::ServiceUnavailable | ErrorCode::Overloaded => "server_error.service_unavailable",
         ErrorCode::Internal => "server_error.internal",
         ErrorCode::NotFound => "server_error.not_found",
         ErrorCode::Forbidden => "server_error.forbidden",
