@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use natter_server::{Application, Settings, telemetry};
 
+/// mimalloc rather than glibc's malloc: at saturation glibc's malloc/free took ≈ 16 % of the
+/// server's CPU (BENCHMARKS.md, issue 16's profile); the app uses it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     if std::env::args()
