@@ -12,67 +12,19 @@
 
 mod support;
 
-use std::io::BufRead as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use natter_tests::TestApp;
 use support::client::PATIENCE;
+use support::desktop::Xvfb;
 
 const PASSWORD: &str = "correct horse";
 
 /// Own bubbles and others', light and dark theme (`ui/theme.rs`).
 const OWN: [[u8; 3]; 2] = [[0xDD, 0xF3, 0xC8], [0x2B, 0x52, 0x78]];
 const OTHER: [[u8; 3]; 2] = [[0xFF, 0xFF, 0xFF], [0x2E, 0x33, 0x3A]];
-
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (scripts/test installs it: ensure_xvfb)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("Xvfb's stdout"))
-            .read_line(&mut line)
-            .expect("Xvfb names its display");
-        Xvfb {
-            child,
-            display: format!(":{}", line.trim()),
-        }
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> String {
-        let out = Command::new(program)
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .output()
-            .unwrap_or_else(|e| panic!("{program} (scripts/test installs it): {e}"));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A filled area of one colour: the rows it spans and, per row, its leftmost and rightmost
 /// pixel of that colour.

@@ -12,13 +12,13 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use natter_tests::TestApp;
 use support::client::PATIENCE;
+use support::desktop::Xvfb;
 
 const PASSWORD: &str = "correct horse";
 
@@ -38,56 +38,6 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
         }
     }
     found
-}
-
-/// An X server of this test's own (`-displayfd` picks a free display).
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (scripts/test installs it: ensure_xvfb)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("Xvfb's stdout"))
-            .read_line(&mut line)
-            .expect("Xvfb names its display");
-        Xvfb {
-            child,
-            display: format!(":{}", line.trim()),
-        }
-    }
-
-    /// `xdotool ARGS` on this display; its output.
-    fn xdotool(&self, args: &[&str]) -> String {
-        let out = Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .output()
-            .expect("xdotool (scripts/test installs it: ensure_xvfb)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Polls `done` (yielding to the in-process server between tries) until it holds.

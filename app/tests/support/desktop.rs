@@ -41,11 +41,16 @@ impl Xvfb {
 
     /// `xdotool ARGS` on this display; its output.
     pub fn xdotool(&self, args: &[&str]) -> String {
-        let out = Command::new("xdotool")
+        self.run("xdotool", args)
+    }
+
+    /// `PROGRAM ARGS` on this display (xdotool, ImageMagick's `import` …); its output.
+    pub fn run(&self, program: &str, args: &[&str]) -> String {
+        let out = Command::new(program)
             .args(args)
             .env("DISPLAY", &self.display)
             .output()
-            .expect("xdotool (scripts/test installs it: ensure_xvfb)");
+            .unwrap_or_else(|e| panic!("{program} (scripts/test installs it: ensure_xvfb): {e}"));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
