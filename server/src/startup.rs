@@ -31,6 +31,9 @@ use crate::state::AppState;
 use crate::telemetry::RequestSpan;
 use crate::{presence, telemetry};
 
+/// How long start-up waits for the first sweep of stale chat lists (Redis may be down).
+const STARTUP_SWEEP: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -65,7 +68,7 @@ impl Application {
         let redis = Redis::connect(&settings.redis_url, &settings.redis_prefix)?;
         let registry = Arc::new(Registry::default());
         let bus = Bus::new(redis.clone(), registry.clone());
-        let invalidations = Arc::new(Invalidations::default());
+        let invalidations = Arc::new(Invalidations::new(pool.clone()));
         let marker = Marker::new(redis.clone(), invalidations.clone());
         let writer = Writer::start_with(pool.clone(), marker, settings.send_admit)
             .context("starting the message writer")?;
@@ -101,6 +104,13 @@ impl Application {
             message_updates,
             message_limiter: Default::default(),
         });
+        // lists a crashed process noted stale are dropped before anyone reads them here
+        if actix_web::rt::time::timeout(STARTUP_SWEEP, chat_list::sweep(&state))
+            .await
+            .is_err()
+        {
+            tracing::warn!("chat-list cache: the start-up sweep timed out; the sweeper goes on");
+        }
         state.bus.start_subscriber();
         presence::start_refresher(state.clone());
         chat_list::start_invalidator(state.clone());

@@ -79,7 +79,7 @@ async fn a_send_checked_against_members_that_changed_since_is_checked_again() {
     let redis = Redis::connect(&redis_url(), &db.redis_prefix).unwrap();
     let writer = Writer::start(
         pool.clone(),
-        Marker::new(redis, Arc::new(Invalidations::default())),
+        Marker::new(redis, Arc::new(Invalidations::new(pool.clone()))),
     )
     .unwrap();
     let (owner, bob, carol) = {
@@ -166,7 +166,7 @@ async fn a_batch_with_one_bad_send_is_split_not_retried_send_by_send() {
     // the sends queue behind a held lock: a budget they cannot outwait
     let writer = Writer::start_with(
         pool.clone(),
-        Marker::new(redis, Arc::new(Invalidations::default())),
+        Marker::new(redis, Arc::new(Invalidations::new(pool.clone()))),
         std::time::Duration::from_secs(600),
     )
     .unwrap();

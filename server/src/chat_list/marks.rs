@@ -6,11 +6,16 @@
 //! — after the cache update — unless an update failed ([`Mark::keep`]): then it stays and goes
 //! stale, and a reader repairs the list. Sends are marked by the writer, one mark per batch
 //! on its own connection ([`Marker`]); other changes by their room ([`mark`]).
+//!
+//! When Redis does not take a mark in time, the change goes ahead unmarked (no send waits
+//! for Redis) and its members are noted in PostgreSQL first (`Invalidations`), which
+//! survives a crash; a mark's time is then the note's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use diesel::PgConnection;
 use natter_shared::UserId;
 use natter_shared::api::Message;
 
@@ -20,8 +25,8 @@ use crate::cache::Redis;
 /// How long the writer (or a room) waits for Redis to take a mark before writing without
 /// one. Short: a mark is one pipelined round trip, and a send must not wait for a slow Redis.
 const MARK_TIMEOUT: Duration = Duration::from_millis(50);
-/// After a mark failed, changes go unmarked (their lists dropped once Redis answers) for this
-/// long before Redis is tried again: a slow or stopped Redis costs one timeout per pause,
+/// After a mark failed, changes go unmarked (their lists noted for dropping) for this long
+/// before Redis is tried again: a slow or stopped Redis costs one timeout per pause,
 /// not one per batch.
 const MARK_PAUSE: Duration = Duration::from_secs(1);
 
@@ -64,6 +69,8 @@ pub struct Mark {
     token: String,
     users: Vec<UserId>,
     at: Option<Instant>,
+    /// Whether Redis holds the token (else the change is unmarked: nothing to remove).
+    in_redis: bool,
     keep: AtomicBool,
     redis: Redis,
     runtime: tokio::runtime::Handle,
@@ -75,13 +82,15 @@ impl std::fmt::Debug for Mark {
             .field("token", &self.token)
             .field("users", &self.users.len())
             .field("at", &self.at)
+            .field("in_redis", &self.in_redis)
             .finish()
     }
 }
 
 impl Mark {
-    /// When Redis took the mark; `None` when it could not (the change goes ahead unmarked
-    /// and the lists are dropped once Redis answers: see `Invalidations`).
+    /// When Redis took the mark, or, when it could not, when the members were noted in
+    /// PostgreSQL (the lists are dropped once Redis answers: see `Invalidations`); the
+    /// change must not commit `COMMIT_DEADLINE` after it. `None` when neither took it.
     pub fn marked_at(&self) -> Option<Instant> {
         self.at
     }
@@ -103,7 +112,7 @@ impl Mark {
 
 impl Drop for Mark {
     fn drop(&mut self) {
-        if self.at.is_none() || self.keep.load(Ordering::Relaxed) || self.users.is_empty() {
+        if !self.in_redis || self.keep.load(Ordering::Relaxed) || self.users.is_empty() {
             return;
         }
         let mut pipe = redis::pipe();
@@ -135,38 +144,46 @@ pub async fn mark(redis: &Redis, invalidations: &Invalidations, users: &[UserId]
     let mut pipe = redis::pipe();
     Mark::add_commands(&mut pipe, redis, users, &token);
     let mut conn = redis.conn();
-    let at = if PAUSE.paused() {
-        unmarked(invalidations, users, &"marks paused after a Redis failure");
-        None
+    let failure = if PAUSE.paused() {
+        Some("marks paused after a Redis failure".to_owned())
     } else {
         match actix_web::rt::time::timeout(MARK_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
-            Ok(Ok(())) => Some(Instant::now()),
+            Ok(Ok(())) => None,
             Ok(Err(e)) => {
                 PAUSE.failed();
-                unmarked(invalidations, users, &e);
-                None
+                Some(e.to_string())
             }
             Err(_) => {
                 PAUSE.failed();
-                unmarked(invalidations, users, &"timed out");
-                None
+                Some("timed out".to_owned())
             }
+        }
+    };
+    let (at, in_redis) = match failure {
+        None => (Some(Instant::now()), true),
+        Some(e) => {
+            unmarked(users, &e);
+            (invalidations.note_durably(users).await, false)
         }
     };
     Mark {
         token,
         users: users.to_vec(),
         at,
+        in_redis,
         keep: AtomicBool::new(false),
         redis: redis.clone(),
         runtime: tokio::runtime::Handle::current(),
     }
 }
 
-fn unmarked(invalidations: &Invalidations, users: &[UserId], e: &dyn std::fmt::Display) {
+fn unmarked(users: &[UserId], e: &dyn std::fmt::Display) {
     metrics::counter!("natter_redis_errors_total", "op" => "chat_list mark").increment(1);
-    tracing::debug!(error = %e, "cannot mark a change in flight; the lists will be dropped");
-    invalidations.note(users, None);
+    tracing::debug!(
+        error = %e,
+        users = users.len(),
+        "cannot mark a change in flight; its lists are noted for dropping"
+    );
 }
 
 /// The writer's marker: a blocking connection of its own, so marking a batch is one round
@@ -189,19 +206,16 @@ impl Marker {
         }
     }
 
-    /// Marks a batch by `users` (blocking, at most about [`MARK_TIMEOUT`]).
-    pub fn mark_blocking(&self, users: Vec<UserId>) -> Mark {
+    /// Marks a batch by `users` (blocking, at most about [`MARK_TIMEOUT`]); when Redis does
+    /// not take it, notes them on `db` (the writer's connection, one statement) instead.
+    pub fn mark_blocking(&self, db: &mut PgConnection, users: Vec<UserId>) -> Mark {
         let token = token();
         let mut pipe = redis::pipe();
         Mark::add_commands(&mut pipe, &self.redis, &users, &token);
         let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let at = if PAUSE.paused() {
-            unmarked(
-                &self.invalidations,
-                &users,
-                &"marks paused after a Redis failure",
-            );
-            None
+        let marked = if PAUSE.paused() {
+            unmarked(&users, &"marks paused after a Redis failure");
+            false
         } else {
             let result = match slot.as_mut() {
                 Some(conn) => pipe.query::<()>(conn),
@@ -212,20 +226,27 @@ impl Marker {
                 }),
             };
             match result {
-                Ok(()) => Some(Instant::now()),
+                Ok(()) => true,
                 Err(e) => {
                     // a broken connection is made again next time; marks pause for a while
                     PAUSE.failed();
                     *slot = None;
-                    unmarked(&self.invalidations, &users, &e);
-                    None
+                    unmarked(&users, &e);
+                    false
                 }
             }
+        };
+        drop(slot);
+        let at = if marked {
+            Some(Instant::now())
+        } else {
+            self.invalidations.note_durably_on(db, &users)
         };
         Mark {
             token,
             users,
             at,
+            in_redis: marked,
             keep: AtomicBool::new(false),
             redis: self.redis.clone(),
             runtime: self.runtime.clone(),

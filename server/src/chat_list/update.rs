@@ -21,8 +21,9 @@
 //!    or repeated update cannot take it back.
 //!
 //! When Redis cannot be reached at 1, the change goes ahead unmarked (Redis down must not
-//! stop sends) and the members' lists are remembered for dropping once Redis is back, as
-//! for any failed update.
+//! stop sends), and its members are noted in PostgreSQL before it is written: the note is
+//! as durable as the change, and whichever process next reaches Redis drops their lists
+//! (see `invalidations`). The commit deadline counts from the note then.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,34 +39,29 @@ use crate::cache::Redis;
 use crate::db::chats::ChatRow;
 use crate::state::AppState;
 
-/// Retries the dropping of stale entries every second while there are any.
+/// Drops what is noted for dropping (`Invalidations::sweep`) every second: lists noted in
+/// PostgreSQL by any process (one that crashed included) and this process's failed updates.
 pub fn start_invalidator(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
-            let (users, chats) = state.invalidations.pending();
-            if users.is_empty() && chats.is_empty() {
-                continue;
-            }
-            let mut pipe = redis::pipe();
-            for u in &users {
-                pipe.del(keys::complete(&state.redis, *u)).ignore();
-            }
-            for c in &chats {
-                pipe.del(keys::chat(&state.redis, *c)).ignore();
-            }
-            let mut conn = state.redis.conn();
-            if pipe.query_async::<()>(&mut conn).await.is_ok() {
-                state.invalidations.done(&users, &chats);
-                tracing::info!(
-                    users = users.len(),
-                    chats = chats.len(),
-                    "chat-list cache: stale entries dropped"
-                );
-            }
+            sweep(&state).await;
         }
     });
+}
+
+/// One sweep (also run once at start-up, before the server listens); failures are logged and
+/// the next sweep tries again.
+pub async fn sweep(state: &AppState) {
+    match state.invalidations.sweep(&state.redis).await {
+        Ok(0) => {}
+        Ok(users) => tracing::info!(users, "chat-list cache: stale lists dropped"),
+        Err(e) => {
+            metrics::counter!("natter_redis_errors_total", "op" => "chat_list sweep").increment(1);
+            tracing::debug!(error = %e, "chat-list cache: cannot drop stale lists yet");
+        }
+    }
 }
 
 pub(super) fn redis_failed(

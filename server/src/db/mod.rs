@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admission;
 pub mod batch;
 pub mod changes;
+pub mod chat_list_stale;
 pub mod chats;
 pub mod events;
 pub mod export;

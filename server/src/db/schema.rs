@@ -59,6 +59,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    chat_list_stale (user_id) {
+        user_id -> Uuid,
+        noted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     chat_members (chat_id, user_id) {
         chat_id -> Uuid,
         user_id -> Uuid,
@@ -275,6 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_events,
     chat_invites,
     chat_links,
+    chat_list_stale,
     chat_members,
     chats,
     files,

@@ -248,7 +248,7 @@ fn persist_batch(pool: &DbPool, marker: &Marker, batch: Vec<SendCommand>, count:
         .flat_map(|c| c.members.iter().copied())
         .collect();
     let marking = Instant::now();
-    let mark = Arc::new(marker.mark_blocking(members.into_iter().collect()));
+    let mark = Arc::new(marker.mark_blocking(&mut conn, members.into_iter().collect()));
     metrics::histogram!("natter_writer_mark_seconds").record(marking.elapsed().as_secs_f64());
     let marked_at = mark.marked_at();
     let items: Vec<Item<'_>> = batch.iter().map(|c| item_of(c, marked_at)).collect();
