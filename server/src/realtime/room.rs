@@ -420,33 +420,52 @@ fn rejected(r: SendRejected) -> ApiError {
 }
 
 impl Handler<SetTyping> for ChatRoom {
-    type Result = ResponseFuture<()>;
+    type Result = ();
 
-    fn handle(&mut self, msg: SetTyping, _: &mut Self::Context) -> Self::Result {
+    /// Relays in the order the frames came: at once when the members are known, else after
+    /// reading them, taking no other message meanwhile (two frames that each read the
+    /// members on their own relayed a stop before its start when the second read won).
+    fn handle(&mut self, msg: SetTyping, ctx: &mut Self::Context) {
         self.last_active = Instant::now();
+        let known = self
+            .members
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .members
+            .clone();
+        if let Some(members) = known {
+            return relay_typing(&self.state, self.chat_id, &members, &msg);
+        }
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
-        Box::pin(async move {
-            let Ok(members) = members(&state, &cell, chat).await else {
-                return;
-            };
-            // a blocked direct chat relays nothing, not even typing
-            if !members.ids.contains(&msg.user) || members.blocked {
-                return;
-            }
-            let frame = ServerFrame::Typing {
-                chat_id: chat,
-                user_id: msg.user,
-                is_typing: msg.is_typing,
-            };
-            fan_out(
-                &state,
-                Some(chat),
-                members.ids.iter().copied().filter(|m| *m != msg.user),
-                &frame,
-                None,
-            );
-        })
+        ctx.wait(
+            async move { members(&state, &cell, chat).await }
+                .into_actor(self)
+                .map(move |found, room, _| {
+                    if let Ok(members) = found {
+                        relay_typing(&room.state, room.chat_id, &members, &msg);
+                    }
+                }),
+        );
     }
+}
+
+fn relay_typing(state: &AppState, chat: ChatId, members: &Members, msg: &SetTyping) {
+    // a blocked direct chat relays nothing, not even typing
+    if !members.ids.contains(&msg.user) || members.blocked {
+        return;
+    }
+    let frame = ServerFrame::Typing {
+        chat_id: chat,
+        user_id: msg.user,
+        is_typing: msg.is_typing,
+    };
+    fan_out(
+        state,
+        Some(chat),
+        members.ids.iter().copied().filter(|m| *m != msg.user),
+        &frame,
+        None,
+    );
 }
 
 impl Handler<MarkRead> for ChatRoom {
