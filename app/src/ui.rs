@@ -11,6 +11,7 @@ mod conversation_header;
 mod devices;
 pub mod drawn_images;
 mod emoji;
+mod emoji_glyphs;
 mod emoji_picker;
 pub mod format;
 pub mod group_info;

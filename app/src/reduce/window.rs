@@ -88,8 +88,9 @@ pub(super) fn around_paged(
     let joins = entry.synced_seq.is_some_and(|synced| first <= synced + 1)
         && entry.synced_start().is_some_and(|start| start <= last + 1);
     if !joins {
+        // (`seq_of` keeps the dropped messages' seqs: a quote of one of them opens with one
+        // page around it)
         entry.messages.retain(|seq, _| *seq >= first);
-        entry.seq_of.retain(|_, seq| *seq >= first);
         entry.synced_seq = Some(first - 1);
         entry.history.reached_start = false;
         entry.history.loading_older = false;
@@ -192,8 +193,7 @@ pub(super) fn back_to_live(state: &mut AppState, chat_id: ChatId) -> Vec<Effect>
         entry.history.detached = false;
         return history::ensure_caught_up(state, chat_id);
     }
-    entry.messages.clear();
-    entry.seq_of.clear();
+    entry.messages.clear(); // (`seq_of` kept, as above)
     entry.synced_seq = None;
     entry.history.reached_start = false;
     entry.history.loading_older = false;

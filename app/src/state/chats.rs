@@ -90,7 +90,9 @@ pub struct ChatEntry {
     pub members_requested: bool,
     /// Where the "new messages" marker goes: the first unread seq when the chat was opened.
     pub unread_marker: Option<i64>,
-    /// Loaded messages' seq by id, for showing what a reply quotes.
+    /// Loaded messages' seq by id, for showing what a reply quotes. A window change that
+    /// drops messages keeps their seqs here (a seq never changes), so a quote of one opens
+    /// with one page around it.
     pub seq_of: HashMap<MessageId, i64>,
     /// The last event of the chat's log applied to the loaded messages; `None` until the
     /// latest page came (nothing loaded, nothing to apply).

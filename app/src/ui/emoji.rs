@@ -1,8 +1,10 @@
-//! Colour emoji. egui's text renderer draws one colour per glyph, so emoji come from
-//! Twemoji's 72×72 PNGs (the `twemoji-assets` crate, graphics CC-BY 4.0), decoded once by
-//! egui_extras' image loader and drawn as images between runs of text. Text is split into
-//! [`Piece`]s: runs of plain text and single emoji (a whole ZWJ or flag sequence is one).
-//! A message of one to three emoji and nothing else is "jumbo": drawn large, no bubble.
+//! Colour emoji from Twemoji's 72×72 PNGs (the `twemoji-assets` crate, graphics CC-BY 4.0).
+//! Inside text (a bubble's text, the composer, quotes) they are colour glyphs that
+//! `emoji_glyphs` rasterizes from these PNGs, so the text wraps and edits as text. Alone they
+//! are images decoded by egui_extras' image loader: jumbo emoji, the chat list's previews, the
+//! picker. Text is split into [`Piece`]s: runs of plain text and single emoji (a whole ZWJ or
+//! flag sequence is one). A message of one to three emoji and nothing else is "jumbo": drawn
+//! large, no bubble.
 
 use egui::{Image, ImageSource, RichText, Ui};
 use twemoji_assets::png::PngTwemojiAsset;
@@ -90,7 +92,7 @@ pub fn jumbo_count(text: &str) -> Option<usize> {
 }
 
 /// The PNG of `emoji` (Twemoji names files without the variation selector U+FE0F).
-fn image_bytes(emoji: &str) -> Option<&'static [u8]> {
+pub(super) fn image_bytes(emoji: &str) -> Option<&'static [u8]> {
     if let Some(asset) = PngTwemojiAsset::from_emoji(emoji) {
         return Some(asset);
     }
@@ -118,36 +120,16 @@ pub fn image(emoji: &str, size: f32) -> Option<Image<'static>> {
     )
 }
 
-/// `text` at `size` with its emoji in colour, wrapped at the width available. Plain text
-/// (no emoji) is one label; otherwise text runs and images flow in a wrapping row.
+/// `text` at `size` with its emoji in colour (colour glyphs, see `emoji_glyphs`), wrapped
+/// at the width available as one label: an emoji after a long text wraps with its word,
+/// not alone.
 pub fn text_ui(ui: &mut Ui, text: &str, size: f32, color: Option<egui::Color32>) {
-    let styled = |t: &str| {
-        let rich = RichText::new(t).size(size);
-        match color {
-            Some(c) => rich.color(c),
-            None => rich,
-        }
+    let rich = RichText::new(text).size(size);
+    let rich = match color {
+        Some(c) => rich.color(c),
+        None => rich,
     };
-    let pieces = pieces(text);
-    if !pieces.iter().any(|p| matches!(p, Piece::Emoji(_))) {
-        ui.add(egui::Label::new(styled(text)).wrap().selectable(false));
-        return;
-    }
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
-        for piece in pieces {
-            match piece {
-                Piece::Text(t) => {
-                    ui.add(egui::Label::new(styled(t)).wrap().selectable(false));
-                }
-                Piece::Emoji(e) => {
-                    if let Some(image) = image(e, size * 1.3) {
-                        ui.add(image);
-                    }
-                }
-            }
-        }
-    });
+    ui.add(egui::Label::new(rich).wrap().selectable(false));
 }
 
 /// `text` on one line at `size` in `color`, cut with "…" where it runs out of room, its

@@ -53,16 +53,8 @@ pub(super) fn content_width(
     };
     let mut width: f32 = 0.0;
     if !text.is_empty() {
-        // each emoji measured as two wide letters, about the width of its image (the font
-        // may have no glyph for it at all)
-        let measured: String = emoji::pieces(text)
-            .iter()
-            .map(|p| match p {
-                emoji::Piece::Text(t) => *t,
-                emoji::Piece::Emoji(_) => "MM",
-            })
-            .collect();
-        let w = text_width(ui, RichText::new(measured).size(BODY_SIZE), max);
+        // laid out as the bubble draws it (emoji are colour glyphs of the text)
+        let w = text_width(ui, RichText::new(text.as_str()).size(BODY_SIZE), max);
         width = width.max(w + 2.0);
     }
     if let Some(name) = name {
@@ -134,8 +126,11 @@ pub(super) fn jumbo_ui(ui: &mut Ui, text: &str, count: usize) {
     });
 }
 
-/// A click on a reply's quote: to the quoted message, highlighted, if it is loaded; else
-/// older pages come until it is (the conversation view watches for it).
+/// A click on a reply's quote: to the quoted message, highlighted. Loaded, it is scrolled
+/// to; not loaded but its seq known (it was loaded before and a window change dropped it,
+/// or it is pinned), it opens as a search hit does: one `around=` page, the chat detached
+/// there. Its seq unknown (a quote only names the message's id), older pages come until it
+/// is there (the conversation view watches for it).
 pub(super) fn reply_jump(
     ui: &Ui,
     state: &AppState,
@@ -144,10 +139,10 @@ pub(super) fn reply_jump(
     actions: &mut Vec<Action>,
 ) {
     let chat_id = entry.summary.id;
-    match entry.message_by_id(id) {
-        Some(quoted) => actions.push(Action::Search(crate::action::SearchAction::HitOpened {
+    match known_seq(entry, id) {
+        Some(seq) => actions.push(Action::Search(crate::action::SearchAction::HitOpened {
             chat_id,
-            seq: quoted.seq,
+            seq,
             now: state.clock.now,
         })),
         None => {
@@ -157,6 +152,16 @@ pub(super) fn reply_jump(
             }
         }
     }
+}
+
+/// The seq of message `id` when the app knows it: loaded, loaded once (the chat's `seq_of`
+/// keeps what a window change dropped), or pinned.
+pub fn known_seq(entry: &ChatEntry, id: natter_shared::MessageId) -> Option<i64> {
+    entry
+        .message_by_id(id)
+        .map(|m| m.seq)
+        .or_else(|| entry.seq_of.get(&id).copied())
+        .or_else(|| entry.pins.iter().find(|m| m.id == id).map(|m| m.seq))
 }
 
 /// The message a reply answers, quoted: its sender and first line. Clickable (a bubble's

@@ -9,6 +9,8 @@ use crate::i18n::tr;
 use crate::state::{AppState, Notice, Screen};
 
 pub fn app_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    // before any text of the frame: colour emoji in all text
+    super::emoji_glyphs::install(ui.ctx());
     egui::Frame::central_panel(ui.style()).show(ui, |ui| {
         ui.set_min_size(ui.available_size());
         if let Some(notice) = &state.notice {

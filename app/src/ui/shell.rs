@@ -18,6 +18,8 @@ use crate::i18n::tr;
 use crate::state::{AppState, Screen, ShellTab};
 
 pub fn shell_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+    // before any text of the frame (the tests draw the shell alone): colour emoji in text
+    super::emoji_glyphs::install(ui.ctx());
     let Screen::Shell(shell) = &state.screen else {
         return;
     };
