@@ -26,6 +26,7 @@ use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
 mod memory;
+mod probe;
 mod saved;
 mod signals;
 use saved::{SavedEnded, SavedOutbox};
@@ -105,6 +106,7 @@ impl NatterApp {
 
         egui_extras::install_image_loaders(&cc.egui_ctx);
         memory::configure(&cc.egui_ctx);
+        probe::install_from_env(&cc.egui_ctx);
         cc.egui_ctx
             .add_image_loader(Arc::new(crate::ui::photo_loader::PhotoLoader::default()));
         let (sender, inbox) = channel();

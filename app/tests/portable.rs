@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use natter_tests::TestApp;
 use support::client::PATIENCE;
-use support::desktop::Xvfb;
+use support::desktop::{Probe, Xvfb};
 
 const PASSWORD: &str = "correct horse";
 
@@ -80,6 +80,8 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
     // Act: start it, sign in as a person would, wait until it is online, then end it.
     // into the run's log folder when it keeps one (the secret audit reads it)
     let (log, log_path) = natter_tests::logs::app_log("portable", &root.join("app.log"));
+    // where the form's fields are, written by the app (outside the home and the stick)
+    let probe = Probe::new(&root);
     let mut natter = Command::new(&binary)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -96,6 +98,7 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
         .env("LANG", "en_US.UTF-8")
         .env("NATTER_SERVER_URL", &app.address)
         .env("RUST_LOG", natter_tests::logs::APP_AUDITED_LEVEL)
+        .env("NATTER_UI_PROBE", &probe.path)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -107,13 +110,16 @@ async fn a_portable_copy_signs_in_and_writes_nothing_outside_its_folder() {
     })
     .await;
     let window = window.lines().next().unwrap_or_default().to_owned();
-    // let the first frames lay out the form before the clicks
-    actix_web::rt::time::sleep(Duration::from_secs(1)).await;
     // no window manager: give the window the focus a person's click would
     xvfb.xdotool(&["windowfocus", "--sync", &window]);
-    xvfb.xdotool(&["mousemove", "450", "170", "click", "1"]);
+    // each field clicked where the app says it is (the form may move as it changes)
+    probe
+        .click(&xvfb, &window, "TextInput", "Username", PATIENCE)
+        .await;
     xvfb.xdotool(&["type", "--delay", "20", &alice_name]);
-    xvfb.xdotool(&["mousemove", "450", "217", "click", "1"]);
+    probe
+        .click(&xvfb, &window, "PasswordInput", "Password", PATIENCE)
+        .await;
     xvfb.xdotool(&["type", "--delay", "20", PASSWORD]);
     xvfb.xdotool(&["key", "Return"]);
     let session_file = stick.join("natter-data/natter-session.insecure.json");

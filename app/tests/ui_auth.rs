@@ -353,3 +353,58 @@ fn enter_on_an_invalid_registration_keeps_the_focus_on_the_first_invalid_field()
     harness.run_steps(2);
     assert!(harness.get_by_label("Username").is_focused());
 }
+
+/// Where each of `labels` is (the inputs by their label, the buttons by their text).
+fn rects(harness: &Harness<'_, TestApp>, labels: &[&str]) -> Vec<(String, egui::Rect)> {
+    labels
+        .iter()
+        .map(|label| (label.to_string(), harness.get_by_label(label).rect()))
+        .collect()
+}
+
+/// No layout jumps: a validation message appearing under a field (a short one, and one
+/// longer than the line) moves nothing on the form, on both forms.
+#[test]
+fn a_validation_message_appearing_moves_no_field_and_no_button() {
+    let sign_in = ["Server address", "Username", "Password", "Sign in"];
+    let register = [
+        "Server address",
+        "Username",
+        "Display name (optional)",
+        "Password",
+        "Create account",
+    ];
+    let cases: [(AppState, View, &[&str]); 2] = [
+        (state(Language::English), sign_in_ui, &sign_in),
+        (register_state(), register_ui, &register),
+    ];
+    for (state, view, labels) in cases {
+        let mut harness = harness(state, view);
+        harness.run();
+        let before = rects(&harness, labels);
+
+        // too short, with a character a username may not have
+        type_into(&mut harness, "Username", "A!");
+        let shown = match &harness.state().state.screen {
+            Screen::SignIn(form) | Screen::Register(form) => form.shown_error(Field::Username),
+            other => panic!("{other:?}"),
+        };
+        assert!(shown.is_some(), "the username's error shows");
+        assert_eq!(
+            rects(&harness, labels),
+            before,
+            "after the username's error"
+        );
+
+        // the longest message of the form: plain http to another machine
+        harness.get_by_label("Server address").focus();
+        harness.run();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness
+            .get_by_label("Server address")
+            .type_text("http://chat.example");
+        harness.run();
+        harness.get_by_label_contains("Use https:// for a server on another machine");
+        assert_eq!(rects(&harness, labels), before, "after the address's error");
+    }
+}

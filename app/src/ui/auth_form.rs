@@ -6,7 +6,7 @@ use egui::Ui;
 use natter_shared::Field;
 
 use super::widgets::{
-    FieldKind, centered_column_ui, error_line_ui, labelled_field_ui, language_picker_ui,
+    FieldKind, centered_column_ui, error_line_ui, form_field_ui, language_picker_ui,
 };
 use super::words;
 use crate::action::Action;
@@ -84,9 +84,6 @@ fn auth_form_ui(
         let (mut submit, url_id) = server_url_field_ui(ui, state, form, actions);
         let (entered, ids) = fields_ui(ui, state, form, kind.fields, actions);
         submit |= entered;
-        if let Some(error) = &form.general_error {
-            error_line_ui(ui, &words::error_message(lang, error));
-        }
         ui.horizontal(|ui| {
             let button = egui::Button::new(tr(lang, kind.submit));
             submit |= ui.add_enabled(!form.busy, button).clicked();
@@ -95,6 +92,10 @@ fn auth_form_ui(
                 ui.label(tr(lang, kind.busy));
             }
         });
+        // below the button, so the button stays where it was clicked
+        if let Some(error) = &form.general_error {
+            error_line_ui(ui, &words::error_message(lang, error));
+        }
         if submit {
             actions.push((kind.submit_action)());
             // an invalid form keeps the keyboard: on its first invalid field
@@ -138,7 +139,7 @@ fn second_factor_ui(
         ui.label(tr(lang, hint));
         ui.add_space(8.0);
         let error = step.shown_error();
-        let out = labelled_field_ui(
+        let out = form_field_ui(
             ui,
             lang,
             &tr(lang, label),
@@ -215,7 +216,7 @@ fn server_url_field_ui(
     } else {
         None
     };
-    let out = labelled_field_ui(
+    let out = form_field_ui(
         ui,
         lang,
         &tr(lang, "field.server_url"),
@@ -254,7 +255,7 @@ fn fields_ui(
             _ => continue,
         };
         let error = form.shown_error(field);
-        let out = labelled_field_ui(
+        let out = form_field_ui(
             ui,
             lang,
             &tr(lang, key),

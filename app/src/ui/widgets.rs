@@ -28,7 +28,7 @@ pub struct FieldOutput {
 }
 
 /// A label, the input it names (`labelled_by`, so tests and screen readers find it by the
-/// label), and the error for it right below.
+/// label), and the error for it right below (pushing what follows down while it shows).
 pub fn labelled_field_ui(
     ui: &mut Ui,
     lang: Language,
@@ -38,6 +38,34 @@ pub fn labelled_field_ui(
     enabled: bool,
     error: Option<&UiError>,
 ) -> FieldOutput {
+    let out = field_ui(ui, label, value, kind, enabled);
+    if let Some(error) = error {
+        error_line_ui(ui, &words::error_message(lang, error));
+    }
+    ui.add_space(6.0);
+    out
+}
+
+/// As [`labelled_field_ui`], but the line of the error is always there, empty while the
+/// value is fine, so an error appearing moves nothing (the sign-in and registration forms).
+pub fn form_field_ui(
+    ui: &mut Ui,
+    lang: Language,
+    label: &str,
+    value: &str,
+    kind: FieldKind,
+    enabled: bool,
+    error: Option<&UiError>,
+) -> FieldOutput {
+    let out = field_ui(ui, label, value, kind, enabled);
+    let text = error.map(|e| words::error_message(lang, e));
+    reserved_error_line_ui(ui, text.as_deref());
+    ui.add_space(2.0);
+    out
+}
+
+/// The label and the input.
+fn field_ui(ui: &mut Ui, label: &str, value: &str, kind: FieldKind, enabled: bool) -> FieldOutput {
     let label = ui.label(label);
     let mut text = value.to_owned();
     let edit = match kind {
@@ -51,14 +79,27 @@ pub fn labelled_field_ui(
     let submitted = kind != FieldKind::Multiline
         && response.lost_focus()
         && ui.input(|i| i.key_pressed(Key::Enter));
-    if let Some(error) = error {
-        error_line_ui(ui, &words::error_message(lang, error));
-    }
-    ui.add_space(6.0);
     FieldOutput {
         changed: (text != value).then_some(text),
         submitted,
         id: response.id,
+    }
+}
+
+/// One line of the body text's height, always taken, with `text` in the error colour when
+/// there is one. A sentence longer than the line ends in "…" and shows whole on hover.
+pub fn reserved_error_line_ui(ui: &mut Ui, text: Option<&str>) {
+    let size = egui::vec2(
+        ui.available_width(),
+        ui.text_style_height(&egui::TextStyle::Body),
+    );
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    if let Some(text) = text {
+        let color = ui.visuals().error_fg_color;
+        let layout = egui::Layout::left_to_right(egui::Align::Center);
+        // a child at the reserved line: the cursor stays where the allocation left it
+        ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(layout))
+            .add(egui::Label::new(RichText::new(text).color(color)).truncate());
     }
 }
 

@@ -162,3 +162,79 @@ pub async fn window(xvfb: &Xvfb, patience: Duration) -> String {
     .await;
     found.lines().next().unwrap_or_default().to_owned()
 }
+
+/// Where the app's named widgets are: the file it writes when started with
+/// `NATTER_UI_PROBE=<file>` (app/src/app/probe.rs), so a test clicks a widget by its role
+/// and name wherever the layout puts it, not at fixed coordinates.
+pub struct Probe {
+    pub path: PathBuf,
+}
+
+impl Probe {
+    /// A probe file in `dir` (give its path to the app as `NATTER_UI_PROBE`).
+    pub fn new(dir: &Path) -> Probe {
+        Probe {
+            path: dir.join("ui-probe.json"),
+        }
+    }
+
+    /// The centre, in window pixels, of the first widget of `role` (an AccessKit role as
+    /// written by the probe: "TextInput", "Button", "Label" …) named `name`, once one is on
+    /// screen (its middle inside the window).
+    pub async fn centre(&self, role: &str, name: &str, patience: Duration) -> (i32, i32) {
+        let mut found = None;
+        // the context reads the file again: the check's closure borrows `found`
+        let context = || {
+            format!(
+                "probe: {}",
+                std::fs::read_to_string(&self.path).unwrap_or_default()
+            )
+        };
+        poll(
+            &format!("a {role} named {name:?} is on screen"),
+            patience,
+            context,
+            || {
+                let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+                found = centre_in(&text, role, name);
+                found.is_some()
+            },
+        )
+        .await;
+        found.unwrap()
+    }
+
+    /// Clicks (button 1) the widget of `role` named `name` in `window` once it is on screen.
+    pub async fn click(
+        &self,
+        xvfb: &Xvfb,
+        window: &str,
+        role: &str,
+        name: &str,
+        patience: Duration,
+    ) {
+        let (x, y) = self.centre(role, name, patience).await;
+        let (x, y) = (x.to_string(), y.to_string());
+        xvfb.xdotool(&["mousemove", "--window", window, &x, &y, "click", "1"]);
+    }
+}
+
+/// The centre of the first widget of `role` named `name` in a probe file's `text` whose
+/// middle lies inside the window.
+fn centre_in(text: &str, role: &str, name: &str) -> Option<(i32, i32)> {
+    let snapshot: serde_json::Value = serde_json::from_str(text).ok()?;
+    let size = snapshot["size"].as_array()?;
+    let (width, height) = (size[0].as_f64()?, size[1].as_f64()?);
+    snapshot["widgets"].as_array()?.iter().find_map(|w| {
+        if w["role"] != role || w["name"] != name {
+            return None;
+        }
+        let rect: Vec<f64> = w["rect"]
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_f64())
+            .collect();
+        let (x, y) = ((rect[0] + rect[2]) / 2.0, (rect[1] + rect[3]) / 2.0);
+        ((0.0..width).contains(&x) && (0.0..height).contains(&y)).then_some((x as i32, y as i32))
+    })
+}
