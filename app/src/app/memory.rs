@@ -7,7 +7,8 @@
 //!   dropped from the loaders (the reducer's state still has the bytes of thumbnails and
 //!   avatars; a photo is a file on disk);
 //! - the views mark each image they draw (`ui::drawn_images`); an image not drawn for a
-//!   minute is forgotten (its texture freed) and loads again if it comes back on screen;
+//!   few seconds is forgotten (its texture freed; checked every second) and loads again if
+//!   it comes back on screen;
 //! - once a minute a `memory` log line says what egui holds: textures (the font atlas and
 //!   images) and the loaders' caches, beside the process's RSS.
 
@@ -15,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use crate::ui::drawn_images;
 
-/// How often images not drawn lately are forgotten and the memory line is logged.
-const EVERY: Duration = Duration::from_secs(60);
+/// How often images not drawn lately are forgotten.
+const EVERY: Duration = Duration::from_secs(1);
+/// How often the memory line is logged.
+const LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// Set once, at start: images keep only their textures.
 pub fn configure(ctx: &egui::Context) {
@@ -26,12 +29,17 @@ pub fn configure(ctx: &egui::Context) {
 /// Runs every frame; at most once a [`EVERY`] forgets what was not drawn lately and logs.
 pub struct Keeper {
     next: Instant,
+    next_log: Instant,
+    forgotten: usize,
 }
 
 impl Keeper {
     pub fn new() -> Self {
+        let now = Instant::now();
         Self {
-            next: Instant::now() + EVERY,
+            next: now + EVERY,
+            next_log: now + LOG_EVERY,
+            forgotten: 0,
         }
     }
 
@@ -45,7 +53,11 @@ impl Keeper {
         for uri in &stale {
             ctx.forget_image(uri);
         }
-        log(ctx, stale.len());
+        self.forgotten += stale.len();
+        if now >= self.next_log {
+            self.next_log = now + LOG_EVERY;
+            log(ctx, std::mem::take(&mut self.forgotten));
+        }
     }
 }
 
