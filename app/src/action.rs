@@ -66,6 +66,11 @@ pub enum Action {
     ApiFinished(ApiResponse),
     /// Writing or clearing the stored session failed.
     SessionStoreFailed(String),
+    /// Writing to the local store started failing (what was typed may not survive the app
+    /// closing); the write is kept and tried again.
+    StoreWriteFailed(crate::state::kept::StoreProblem),
+    /// The local store is written again: everything that waited is on disk.
+    StoreWriteRecovered,
     /// Something happened on the WebSocket.
     Socket(SocketEvent),
     /// A moment the reducer asked to be woken at (a retry, a timeout) has come.

@@ -21,7 +21,7 @@ use crate::net::Executor;
 use crate::net::tls::Trust;
 use crate::reduce::reduce;
 use crate::state::{AppState, DEFAULT_SERVER_URL, Draft, Screen, Settings, Theme};
-use crate::store::{Account, Store};
+use crate::store::{self, Account, Store};
 use crate::token_store::{StoredSession, TokenStore};
 use crate::ui;
 
@@ -201,7 +201,7 @@ impl NatterApp {
         let writes = crate::reduce::kept_everything(&self.state);
         for write in writes {
             if !matches!(write, StoreWrite::Chat(_) | StoreWrite::User(_)) {
-                self.write(&write);
+                self.write(write);
             }
         }
         if let Some(store) = &self.store
@@ -216,7 +216,7 @@ impl NatterApp {
         self.follow_account(&effects);
         for effect in effects {
             match effect {
-                Effect::Store(write) => self.write(&write),
+                Effect::Store(write) => self.write(write),
                 effect => self.executor.run(effect),
             }
         }
@@ -227,12 +227,37 @@ impl NatterApp {
 }
 
 impl NatterApp {
-    /// Runs a store write now, on this thread: it is on disk before the next frame.
-    fn write(&mut self, write: &StoreWrite) {
-        if let Some(store) = self.store.as_mut()
-            && let Err(error) = store.write(write)
-        {
-            tracing::error!(%error, "could not write to the local store");
+    /// Runs a store write now, on this thread: it is on disk before the next frame. One that
+    /// fails is kept and made again later (`store/backlog.rs`); the person is told.
+    fn write(&mut self, write: StoreWrite) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let outcome = store.keep(write, Instant::now());
+        self.tell(outcome);
+    }
+
+    /// The waiting store writes tried again when their time came; a repaint asked for then.
+    fn retry_writes(&mut self, ctx: &egui::Context) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        let outcome = store.retry(now);
+        if let Some(at) = store.retry_at() {
+            ctx.request_repaint_after(at.saturating_duration_since(now));
+        }
+        if let Some(outcome) = outcome {
+            self.tell(outcome);
+        }
+    }
+
+    /// The person learns when writing to the store starts failing and when it works again.
+    fn tell(&mut self, outcome: store::Outcome) {
+        match outcome {
+            store::Outcome::Failed(problem) => self.dispatch(Action::StoreWriteFailed(problem)),
+            store::Outcome::Recovered => self.dispatch(Action::StoreWriteRecovered),
+            store::Outcome::Saved | store::Outcome::StillFailing => {}
         }
     }
 
@@ -306,6 +331,7 @@ fn restore_saved(state: &mut AppState, saved: SavedOutbox, stored: Option<&Store
 impl eframe::App for NatterApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.memory.tick(ctx);
+        self.retry_writes(ctx);
         let now = chrono::Local::now();
         self.dispatch(Action::ClockSet {
             now: now.to_utc(),

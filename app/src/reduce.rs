@@ -54,11 +54,14 @@ use session::Refreshed;
 /// keeps follows the state: the differences an action made are written (`reduce/kept.rs`).
 pub fn reduce(state: &mut AppState, action: Action) -> Vec<Effect> {
     // the clock of every frame changes nothing kept; what the store loaded is there already
-    let quiet = matches!(action, Action::ClockSet { .. } | Action::KeptLoaded(_));
-    let before = (!quiet).then(|| kept::Marks::of(state));
+    let quiet = matches!(action, Action::ClockSet { .. });
+    let loaded = matches!(action, Action::KeptLoaded(_));
+    kept::prime(state);
     let mut effects = route(state, action);
-    if let Some(before) = before {
-        effects.extend(kept::writes(&before, state));
+    if loaded {
+        kept::retake(state);
+    } else if !quiet {
+        effects.extend(kept::writes(state));
     }
     effects
 }
@@ -103,6 +106,16 @@ fn route(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ApiFinished(response) => api_finished(state, response),
         Action::SessionStoreFailed(_) => {
             state.notice = Some(Notice::SessionNotSaved);
+            Vec::new()
+        }
+        Action::StoreWriteFailed(problem) => {
+            state.notice = Some(Notice::NotSavedLocally(problem));
+            Vec::new()
+        }
+        Action::StoreWriteRecovered => {
+            if matches!(state.notice, Some(Notice::NotSavedLocally(_))) {
+                state.notice = None;
+            }
             Vec::new()
         }
         Action::Socket(event) => socket_event(state, event),

@@ -93,6 +93,9 @@ pub struct AppState {
     pub portable_dir: Option<std::path::PathBuf>,
     /// The extra CA file the connections trust beside the system's roots.
     pub extra_ca: crate::config::ExtraCa,
+    /// What the local store was last given (`reduce/kept.rs` compares with it after every
+    /// action); a cache, equal in every state.
+    pub kept_marks: kept::KeptMarks,
 }
 
 impl AppState {
@@ -122,6 +125,7 @@ impl AppState {
             update: update::UpdateState::default(),
             portable_dir: None,
             extra_ca: crate::config::ExtraCa::None,
+            kept_marks: kept::KeptMarks::default(),
         }
     }
 }
@@ -338,6 +342,9 @@ pub enum Notice {
     ProfileSaved,
     /// The session could not be written to the token store; it will not survive a restart.
     SessionNotSaved,
+    /// The local store could not be written: what was typed may be lost if the app closes
+    /// (the writes are tried again; the notice goes once they are made).
+    NotSavedLocally(kept::StoreProblem),
     /// A search hit could not be opened (its page failed to load) after the search panel
     /// was closed.
     MessageNotOpened(UiError),

@@ -9,13 +9,18 @@
 //! the process being killed (SIGKILL) at any moment; a power loss may lose the last writes
 //! (see docs/decisions.md).
 //!
+//! A write that fails is kept and made again (`store/backlog.rs`); the person is told.
+//!
 //! A file that cannot be read (corrupt, another account's, a newer schema) is moved aside
 //! (`….sqlite3.aside-<unix time>`) and the store starts empty: the app never fails to start
 //! because of it.
 
+mod backlog;
 mod schema;
 #[cfg(test)]
 mod store_tests;
+
+pub use backlog::{FIRST_WAIT, MAX_WAIT, Outcome};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -61,6 +66,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     account: Account,
+    /// Writes that failed, to be made again (`store/backlog.rs`).
+    backlog: backlog::Backlog,
 }
 
 impl std::fmt::Debug for Store {
@@ -137,6 +144,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             account: account.clone(),
+            backlog: backlog::Backlog::default(),
         })
     }
 
@@ -167,7 +175,8 @@ impl Store {
             }
         }
         let mut stmt = self.conn.prepare(
-            "SELECT summary, synced_seq, event_seq, read_wanted, others_read, members, group_info
+            "SELECT summary, synced_seq, event_seq, read_wanted, others_read, members, group_info,
+                    pins
              FROM chats",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -179,10 +188,11 @@ impl Store {
                 r.get::<_, String>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })?;
         for row in rows {
-            let (summary, synced_seq, event_seq, read_wanted, others, members, group) = row?;
+            let (summary, synced_seq, event_seq, read_wanted, others, members, group, pins) = row?;
             let Some(summary) = decode::<ChatSummary>(&summary, "chat") else {
                 continue;
             };
@@ -196,6 +206,7 @@ impl Store {
                     .unwrap_or_default(),
                 members: decode::<Vec<ChatMember>>(&members, "members").unwrap_or_default(),
                 group: group.and_then(|g| decode::<GroupInfo>(&g, "group")),
+                pins: decode::<Vec<Message>>(&pins, "pins").unwrap_or_default(),
             });
         }
         kept.sends = self.list::<KeptSend>("sends")?;
@@ -251,6 +262,7 @@ impl Store {
     /// Empties the store (a new sign-in starts from the server's state); its account and
     /// one-time steps stay.
     pub fn clear(&mut self) -> Result<(), StoreError> {
+        self.backlog = backlog::Backlog::default();
         self.conn.execute_batch(
             "BEGIN;
              DELETE FROM chats; DELETE FROM messages; DELETE FROM sends; DELETE FROM changes;
@@ -340,8 +352,9 @@ fn write_chat(tx: &rusqlite::Transaction<'_>, chat: &KeptChat) -> Result<(), Sto
     let id = chat.summary.id.0.to_string();
     tx.execute(
         "INSERT OR REPLACE INTO chats
-         (id, summary, synced_seq, event_seq, read_wanted, others_read, members, group_info)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         (id, summary, synced_seq, event_seq, read_wanted, others_read, members, group_info,
+          pins)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             id,
             serde_json::to_string(&chat.summary)?,
@@ -351,6 +364,7 @@ fn write_chat(tx: &rusqlite::Transaction<'_>, chat: &KeptChat) -> Result<(), Sto
             serde_json::to_string(&chat.others_read)?,
             serde_json::to_string(&chat.members)?,
             chat.group.as_ref().map(serde_json::to_string).transpose()?,
+            serde_json::to_string(&chat.pins)?,
         ],
     )?;
     tx.execute("DELETE FROM messages WHERE chat_id = ?1", params![id])?;

@@ -40,6 +40,8 @@ fn the_first_frame_shows_the_kept_chats_and_history_while_the_server_is_down() {
             )
         })
         .collect();
+    // the second message is pinned: the pinned bar is on the first frame too
+    let pinned = history[1].clone();
     let kept = Kept {
         user: Some(natter::testing::user(
             alice_id(),
@@ -57,6 +59,7 @@ fn the_first_frame_shows_the_kept_chats_and_history_while_the_server_is_down() {
                 others_read: HashMap::new(),
                 members: Vec::new(),
                 group: None,
+                pins: vec![pinned],
             },
             KeptChat {
                 summary: group(2, "Hiking club", None),
@@ -67,6 +70,7 @@ fn the_first_frame_shows_the_kept_chats_and_history_while_the_server_is_down() {
                 others_read: HashMap::new(),
                 members: Vec::new(),
                 group: None,
+                pins: Vec::new(),
             },
         ],
         sends: vec![KeptSend {
@@ -124,6 +128,7 @@ fn the_first_frame_shows_the_kept_chats_and_history_while_the_server_is_down() {
         2
     );
     harness.get_by_label("written before the restart");
+    harness.get_by_label("📌 Pinned message: kept message number 2");
 
     // the server is down: signing back in fails; the chats stay, a retry is scheduled
     let refresh =

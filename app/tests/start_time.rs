@@ -65,6 +65,7 @@ async fn start_to_chat_list_from_the_store() {
             others_read: HashMap::new(),
             members: Vec::new(),
             group: None,
+            pins: Vec::new(),
         };
         store.write(&StoreWrite::Chat(Box::new(chat))).unwrap();
     }

@@ -2,6 +2,7 @@
 //! chats with the tail of their history, members and cursors, the outbox (sends, changes,
 //! the attachments' uploads), the drafts and the person's own profile. The reducer turns the
 //! state into these (writes) and back (at start); the store only reads and writes them.
+//! [`KeptMarks`] is what the store was last given, for the reducer to compare with.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use natter_shared::api::{ChatMember, ChatSummary, FileInfo, GroupInfo, Message, 
 use natter_shared::{ChatId, MessageId, RequestId, UserId};
 use serde::{Deserialize, Serialize};
 
-use super::chats::{Outgoing, OutgoingState, PendingChange};
+use super::chats::{ChatEntry, Outgoing, OutgoingState, PendingChange};
 use super::compose::Draft;
 use super::transfers::{Upload, UploadPhase, UploadPurpose};
 use crate::transfers::UploadKey;
@@ -47,6 +48,105 @@ pub struct KeptChat {
     pub others_read: HashMap<UserId, i64>,
     pub members: Vec<ChatMember>,
     pub group: Option<GroupInfo>,
+    /// The pinned messages, newest pin first (the pinned bar of an offline start).
+    pub pins: Vec<Message>,
+}
+
+/// What the store was last given, kept in the state so that after an action the reducer
+/// compares the state with it in place (`reduce/kept.rs`): nothing is copied unless it
+/// changed. A cache, not part of what the state means: any two compare equal.
+#[derive(Clone, Default)]
+pub struct KeptMarks {
+    /// Taken from the state once (the first action, or what the store loaded).
+    pub primed: bool,
+    pub user: Option<User>,
+    pub sends: Vec<KeptSend>,
+    pub changes: Vec<KeptChange>,
+    pub uploads: Vec<KeptUpload>,
+    pub drafts: HashMap<ChatId, Draft>,
+    pub chats: HashMap<ChatId, ChatMark>,
+}
+
+impl PartialEq for KeptMarks {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for KeptMarks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptMarks")
+            .field("primed", &self.primed)
+            .field("chats", &self.chats.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a chat's kept form was made from (its messages by their count and ends only: a
+/// change inside the tail moves `event_seq`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMark {
+    pub summary: ChatSummary,
+    pub synced_seq: Option<i64>,
+    pub event_seq: Option<i64>,
+    pub count: usize,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub read_wanted: i64,
+    pub others_read: HashMap<UserId, i64>,
+    pub members: Vec<ChatMember>,
+    pub group: Option<GroupInfo>,
+    pub pins: Vec<Message>,
+    /// A window opened at an older message: not the tail, not kept until back at the end.
+    pub detached: bool,
+}
+
+impl ChatMark {
+    pub fn of(entry: &ChatEntry) -> Self {
+        Self {
+            summary: entry.summary.clone(),
+            synced_seq: entry.synced_seq,
+            event_seq: entry.event_seq,
+            count: entry.messages.len(),
+            first: entry.messages.keys().next().copied(),
+            last: entry.messages.keys().next_back().copied(),
+            read_wanted: entry.read.wanted,
+            others_read: entry.others_read.clone(),
+            members: entry.members.clone(),
+            group: entry.group.clone(),
+            pins: entry.pins.clone(),
+            detached: entry.history.detached,
+        }
+    }
+
+    /// Whether `entry` is still what this mark was taken of (compared in place, no copies).
+    pub fn matches(&self, entry: &ChatEntry) -> bool {
+        self.synced_seq == entry.synced_seq
+            && self.event_seq == entry.event_seq
+            && self.count == entry.messages.len()
+            && self.first == entry.messages.keys().next().copied()
+            && self.last == entry.messages.keys().next_back().copied()
+            && self.read_wanted == entry.read.wanted
+            && self.detached == entry.history.detached
+            && self.summary == entry.summary
+            && self.others_read == entry.others_read
+            && self.members == entry.members
+            && self.group == entry.group
+            && self.pins == entry.pins
+    }
+}
+
+/// Why the local store could not be written, for the person (`ui/words.rs` says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreProblem {
+    /// No room left on the disk.
+    DiskFull,
+    /// The file or its folder may not be written (permissions, a read-only disk).
+    ReadOnly,
+    /// Another program holds the file (another Natter of the same account?).
+    Busy,
+    /// Anything else, as SQLite or the system said it.
+    Other(String),
 }
 
 /// A send not yet acknowledged (whatever its state: all go out again after a restart, with
@@ -72,6 +172,16 @@ impl KeptSend {
             uploads: o.uploads.clone(),
             created_at: o.created_at,
         }
+    }
+
+    /// Whether `o` is still what this was made of (compared in place).
+    pub fn matches(&self, o: &Outgoing) -> bool {
+        self.request_id == o.request_id
+            && self.chat_id == o.chat_id
+            && self.created_at == o.created_at
+            && self.reply_to == o.reply_to
+            && self.text == o.text
+            && self.uploads == o.uploads
     }
 
     /// Back into the outbox: queued, to go out on the next connection.
@@ -103,6 +213,11 @@ impl KeptChange {
             chat_id: c.chat_id,
             frame: c.frame.clone(),
         }
+    }
+
+    /// Whether `c` is still what this was made of (compared in place).
+    pub fn matches(&self, c: &PendingChange) -> bool {
+        self.request_id == c.request_id && self.chat_id == c.chat_id && self.frame == c.frame
     }
 
     /// Back among the pending changes, unsent.
@@ -143,6 +258,21 @@ impl KeptUpload {
             }),
             UploadPurpose::Photo | UploadPurpose::GroupPhoto(_) => None,
         }
+    }
+
+    /// Whether an upload like `u` is kept at all (attachments are).
+    pub fn is_kept(u: &Upload) -> bool {
+        matches!(u.purpose, UploadPurpose::Attachment(_))
+    }
+
+    /// Whether `u` is kept and still what this was made of (compared in place).
+    pub fn matches(&self, u: &Upload) -> bool {
+        u.purpose == UploadPurpose::Attachment(self.chat_id)
+            && self.key == u.key
+            && self.size == u.size
+            && self.path == u.path
+            && self.location == u.location
+            && self.file.as_ref() == u.file()
     }
 
     /// Back as an upload to resume (or ready, when it became a file).

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Step `i` takes the schema from version `i` to `i + 1`.
-const STEPS: &[&str] = &[
+pub(super) const STEPS: &[&str] = &[
     // 1: the first schema (issue 15)
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE chats (
@@ -30,6 +30,8 @@ const STEPS: &[&str] = &[
      CREATE TABLE changes (position INTEGER PRIMARY KEY, body TEXT NOT NULL);
      CREATE TABLE uploads (position INTEGER PRIMARY KEY, body TEXT NOT NULL);
      CREATE TABLE drafts (chat_id TEXT PRIMARY KEY, body TEXT NOT NULL);",
+    // 2: the pinned messages of each chat (the pinned bar of an offline start)
+    "ALTER TABLE chats ADD COLUMN pins TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// The schema version this app writes.

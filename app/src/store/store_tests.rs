@@ -10,7 +10,7 @@ use natter_shared::{ChatId, MessageId, RequestId};
 use uuid::Uuid;
 
 use super::schema;
-use super::{Account, Store, StoreError};
+use super::{Account, Outcome, Store, StoreError};
 use crate::effect::StoreWrite;
 use crate::state::Draft;
 use crate::state::kept::{KeptChange, KeptChat, KeptSend, KeptUpload};
@@ -71,6 +71,7 @@ fn kept_chat(n: u128, seqs: std::ops::RangeInclusive<i64>) -> KeptChat {
         others_read: HashMap::from([(bob_id(), 3)]),
         members: Vec::new(),
         group: None,
+        pins: Vec::new(),
     }
 }
 
@@ -357,4 +358,164 @@ fn set_aside(dir: &Path) -> Vec<PathBuf> {
 fn chat_ids_round_trip_through_their_text_form() {
     let id = ChatId(Uuid::from_u128(42));
     assert_eq!(ChatId(id.0.to_string().parse().unwrap()), id);
+}
+
+#[test]
+fn pinned_messages_come_back_with_their_chat() {
+    let dir = Folder::new();
+    let mut store = Store::open(&dir.0, &alice()).unwrap();
+    let mut one = kept_chat(1, 1..=5);
+    one.pins = vec![one.messages[3].clone(), one.messages[0].clone()];
+    store
+        .write(&StoreWrite::Chat(Box::new(one.clone())))
+        .unwrap();
+    drop(store);
+    let kept = Store::open(&dir.0, &alice()).unwrap().load().unwrap();
+    assert_eq!(kept.chats[0].pins, one.pins, "newest pin first, as written");
+}
+
+#[test]
+fn a_store_from_before_pins_opens_with_its_chats_and_no_pins() {
+    let dir = Folder::new();
+    let path = Store::file_for(&dir.0, &alice());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        schema::migrate_with(&conn, &schema::STEPS[..1]).unwrap();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('account', ?1)",
+            rusqlite::params![format!("{} {}", alice_id().0, URL)],
+        )
+        .unwrap();
+        let summary = direct_with_bob(1, None, 0, Some("Bob"), false, when());
+        conn.execute(
+            "INSERT INTO chats (id, summary, synced_seq) VALUES (?1, ?2, 0)",
+            rusqlite::params![
+                chat(1).0.to_string(),
+                serde_json::to_string(&summary).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&dir.0, &alice()).unwrap();
+    let kept = store.load().unwrap();
+    assert_eq!(kept.chats.len(), 1, "not moved aside: migrated");
+    assert!(kept.chats[0].pins.is_empty());
+}
+
+/// Only as many pages as the file has now: the next write that needs more fails as a full
+/// disk does (SQLITE_FULL); `None` lifts the limit again.
+fn limit_pages(store: &Store, grow: Option<i64>) {
+    let now: i64 = store
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    let limit = grow.map_or(now, |more| now + more);
+    let _: i64 = store
+        .conn
+        .query_row(&format!("PRAGMA max_page_count = {limit}"), [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_write_refused_for_a_full_disk_is_told_kept_and_made_once_there_is_room() {
+    let dir = Folder::new();
+    let mut store = Store::open(&dir.0, &alice()).unwrap();
+    let start = std::time::Instant::now();
+    assert_eq!(
+        store.keep(StoreWrite::Sends(vec![send(1, "first")]), start),
+        Outcome::Saved
+    );
+    limit_pages(&store, None);
+    let big = kept_chat(1, 1..=400);
+    let draft = Draft {
+        text: "typed while the disk was full".into(),
+        ..Draft::default()
+    };
+    assert_eq!(
+        store.keep(StoreWrite::Chat(Box::new(big.clone())), start),
+        Outcome::Failed(crate::state::kept::StoreProblem::DiskFull)
+    );
+    assert_eq!(
+        store.keep(StoreWrite::Draft(chat(1), Some(draft.clone())), start),
+        Outcome::StillFailing,
+        "told once"
+    );
+    let first = store.retry_at().expect("a retry is due");
+    assert!(first >= start + super::FIRST_WAIT);
+    assert_eq!(store.retry(start), None, "not before its time");
+    assert_eq!(store.retry(first), Some(Outcome::StillFailing));
+    let second = store.retry_at().unwrap();
+    assert!(second - first >= super::FIRST_WAIT * 2, "the wait doubles");
+
+    limit_pages(&store, Some(100_000));
+    assert_eq!(store.retry(second), Some(Outcome::Recovered));
+    assert_eq!(store.retry_at(), None);
+    drop(store);
+    let kept = Store::open(&dir.0, &alice()).unwrap().load().unwrap();
+    assert_eq!(kept.chats, [big]);
+    assert_eq!(kept.drafts, [(chat(1), draft)]);
+    assert_eq!(kept.sends, [send(1, "first")]);
+}
+
+#[test]
+fn waiting_writes_keep_one_per_thing_and_their_order() {
+    let dir = Folder::new();
+    let mut store = Store::open(&dir.0, &alice()).unwrap();
+    let now = std::time::Instant::now();
+    store.keep(StoreWrite::Sends(Vec::new()), now);
+    limit_pages(&store, None);
+    for n in 1..=50 {
+        store.keep(
+            StoreWrite::Sends((1..=n).map(|i| send(i, "queued")).collect()),
+            now,
+        );
+        store.keep(
+            StoreWrite::Chat(Box::new(kept_chat(1, 1..=n as i64 * 10))),
+            now,
+        );
+    }
+    // the chat left the list, then came back: both wait, in that order
+    store.keep(StoreWrite::ChatGone(chat(2)), now);
+    store.keep(StoreWrite::Chat(Box::new(kept_chat(2, 1..=3))), now);
+    assert_eq!(
+        store.backlog.writes.len(),
+        4,
+        "{:?}",
+        store.backlog.writes.len()
+    );
+    limit_pages(&store, Some(100_000));
+    assert_eq!(store.retry(now + super::MAX_WAIT), Some(Outcome::Recovered));
+    let kept = store.load().unwrap();
+    assert_eq!(kept.sends.len(), 50);
+    assert_eq!(kept.chats.len(), 2);
+}
+
+#[test]
+fn store_errors_are_told_in_words_the_person_can_act_on() {
+    use crate::state::kept::StoreProblem;
+    let sqlite = |code| {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+    };
+    assert_eq!(
+        sqlite(rusqlite::ffi::SQLITE_FULL).problem(),
+        StoreProblem::DiskFull
+    );
+    assert_eq!(
+        sqlite(rusqlite::ffi::SQLITE_READONLY).problem(),
+        StoreProblem::ReadOnly
+    );
+    assert_eq!(
+        sqlite(rusqlite::ffi::SQLITE_BUSY).problem(),
+        StoreProblem::Busy
+    );
+    assert!(matches!(
+        sqlite(rusqlite::ffi::SQLITE_CORRUPT).problem(),
+        StoreProblem::Other(_)
+    ));
 }

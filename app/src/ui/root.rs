@@ -37,6 +37,7 @@ fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<A
         Notice::SessionEnded
         | Notice::SignedOutOffline
         | Notice::SessionNotSaved
+        | Notice::NotSavedLocally(_)
         | Notice::MessageNotOpened(_) => visuals.warn_fg_color.gamma_multiply(0.25),
         Notice::SignedOut | Notice::ProfileSaved | Notice::AccountDeleted => {
             visuals.selection.bg_fill.gamma_multiply(0.4)

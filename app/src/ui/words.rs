@@ -6,6 +6,7 @@ use natter_shared::{ErrorCode, Field, ValidationError, ValidationErrorKind};
 
 use crate::api::NetErrorKind;
 use crate::i18n::{Language, tr, tr_args};
+use crate::state::kept::StoreProblem;
 use crate::state::{Connection, LinkStatus, Notice, OutgoingState, SendFailure, UiError};
 
 /// A validation error in words, e.g. "Must be at least 3 characters".
@@ -145,11 +146,26 @@ pub fn notice_message(lang: Language, notice: &Notice) -> String {
         Notice::SignedOutOffline => tr(lang, "notice.signed_out_offline"),
         Notice::ProfileSaved => tr(lang, "notice.profile_saved"),
         Notice::SessionNotSaved => tr(lang, "notice.session_not_saved"),
+        Notice::NotSavedLocally(problem) => tr_args(
+            lang,
+            "notice.not_saved_locally",
+            &[("why", store_problem(lang, problem))],
+        ),
         Notice::MessageNotOpened(error) => tr_args(
             lang,
             "notice.message_not_opened",
             &[("why", error_message(lang, error))],
         ),
+    }
+}
+
+/// Why the local store could not be written, in words.
+fn store_problem(lang: Language, problem: &StoreProblem) -> String {
+    match problem {
+        StoreProblem::DiskFull => tr(lang, "notice.store_disk_full"),
+        StoreProblem::ReadOnly => tr(lang, "notice.store_read_only"),
+        StoreProblem::Busy => tr(lang, "notice.store_busy"),
+        StoreProblem::Other(detail) => detail.clone(),
     }
 }
 
@@ -197,6 +213,19 @@ pub fn outgoing_message(lang: Language, state: &OutgoingState) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_that_cannot_be_written_is_told_with_its_reason() {
+        let full = Notice::NotSavedLocally(StoreProblem::DiskFull);
+        let text = notice_message(Language::English, &full);
+        assert!(
+            text.starts_with("Could not save on this computer: the disk is full."),
+            "{text}"
+        );
+        assert!(text.contains("may be lost"), "{text}");
+        let other = Notice::NotSavedLocally(StoreProblem::Other("disk I/O error".into()));
+        assert!(notice_message(Language::Russian, &other).contains("disk I/O error"));
+    }
 
     #[test]
     fn the_connection_banner_counts_down_and_says_back_online() {

@@ -66,7 +66,7 @@ fn event(state: &mut AppState, event: TransferEvent) -> Vec<Effect> {
 
 /// The composer's send in chat 1 (the outbox tests' own helper).
 fn send(state: &mut AppState, text: &str) -> Vec<Effect> {
-    super::outbox::submit(state, 999, text, 10)
+    submit(state, 999, text, 10)
 }
 
 #[test]

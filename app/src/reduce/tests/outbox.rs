@@ -2,30 +2,12 @@
 
 use natter_shared::ws::{ClientFrame, ServerFrame};
 use natter_shared::{ErrorCode, RequestId};
-use uuid::Uuid;
 
 use super::support::*;
 use crate::action::{Action, SocketEventKind};
 use crate::effect::Effect;
 use crate::reduce::{SEND_TIMEOUT, reduce};
 use crate::state::{AppState, OutgoingState, SendFailure};
-
-fn request(n: u128) -> RequestId {
-    RequestId(Uuid::from_u128(9_000 + n))
-}
-
-pub(super) fn submit(state: &mut AppState, n: u128, text: &str, secs: i64) -> Vec<Effect> {
-    reduce(
-        state,
-        Action::MessageSubmitted {
-            chat_id: chat(1),
-            text: text.into(),
-            reply_to: None,
-            request_id: request(n),
-            now: at(secs),
-        },
-    )
-}
 
 fn request_ids(frames: &[ClientFrame]) -> Vec<RequestId> {
     frames
@@ -67,17 +49,8 @@ fn a_message_sent_online_is_sending_until_its_ack_settles_it() {
         vec![OutgoingState::Sending { since: at(10) }]
     );
 
-    let mut stored = message(1, 3, alice().id);
-    stored.text = "hello".into();
-    frame(
-        &mut state,
-        ServerFrame::MessageSent {
-            event_seq: 0,
-            request_id: request(1),
-            message: stored.clone(),
-        },
-        at(11),
-    );
+    let stored = sent(3, "hello");
+    acknowledge(&mut state, 1, stored.clone(), at(11));
     assert!(state.chats.outbox.is_empty());
     let entry = &state.chats.by_id[&chat(1)];
     assert_eq!(entry.messages.get(&3), Some(&stored));
@@ -202,15 +175,7 @@ fn an_ack_for_a_message_already_fetched_leaves_one_copy() {
         },
         at(2),
     );
-    frame(
-        &mut state,
-        ServerFrame::MessageSent {
-            event_seq: 0,
-            request_id: request(1),
-            message: stored,
-        },
-        at(2),
-    );
+    acknowledge(&mut state, 1, stored, at(2));
     let entry = &state.chats.by_id[&chat(1)];
     assert_eq!(entry.messages.len(), 2);
     assert!(state.chats.outbox.is_empty());

@@ -303,3 +303,69 @@ pub(super) fn jumped(state: &mut AppState, seq: i64, around: std::ops::RangeIncl
     let first = *around.start();
     reduce(state, answer(&request, Ok(page(around, first > 1, true))));
 }
+
+/// The request id of Alice's send `n` in these tests.
+pub(super) fn request(n: u128) -> natter_shared::RequestId {
+    natter_shared::RequestId(Uuid::from_u128(9_000 + n))
+}
+
+/// Alice sends `text` in chat 1 at `secs`, as send `n`.
+pub(super) fn submit(state: &mut AppState, n: u128, text: &str, secs: i64) -> Vec<Effect> {
+    reduce(
+        state,
+        Action::MessageSubmitted {
+            chat_id: chat(1),
+            text: text.into(),
+            reply_to: None,
+            request_id: request(n),
+            now: at(secs),
+        },
+    )
+}
+
+/// Alice's message `seq` in chat 1 with `text`, as the server stores a send.
+pub(super) fn sent(seq: i64, text: &str) -> natter_shared::api::Message {
+    let mut message = message(1, seq, alice().id);
+    message.text = text.into();
+    message
+}
+
+/// The server acknowledges Alice's send `n`: stored as `message`.
+pub(super) fn acknowledge(
+    state: &mut AppState,
+    n: u128,
+    message: natter_shared::api::Message,
+    when: chrono::DateTime<Utc>,
+) -> Vec<Effect> {
+    frame(
+        state,
+        natter_shared::ws::ServerFrame::MessageSent {
+            event_seq: 0,
+            request_id: request(n),
+            message,
+        },
+        when,
+    )
+}
+
+/// The local store writes among `effects`.
+pub(super) fn store_writes(effects: &[Effect]) -> Vec<&crate::effect::StoreWrite> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Store(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The chats written to the local store among `effects`.
+pub(super) fn kept_chats(effects: &[Effect]) -> Vec<&crate::state::kept::KeptChat> {
+    store_writes(effects)
+        .into_iter()
+        .filter_map(|w| match w {
+            crate::effect::StoreWrite::Chat(c) => Some(&**c),
+            _ => None,
+        })
+        .collect()
+}
