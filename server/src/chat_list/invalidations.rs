@@ -10,10 +10,15 @@
 //!   (`db::batch::COMMIT_DEADLINE` counts from the note), so the last drop came after the
 //!   last commit. Until then the lists are dropped again each second, and a rebuild that
 //!   read PostgreSQL before a commit cannot stay (its `rebuilding` token is dropped too).
+//!
+//!   A user noted less than [`RENOTE_AFTER`] ago by this process is not noted again: a
+//!   change that leans on that note commits within `COMMIT_DEADLINE` of its own start, so
+//!   before the note is [`SETTLE`]d (5 + 15 < 30 s), and a Redis outage costs the writer one
+//!   upsert per user every few seconds rather than one per batch.
 //! - **Failed cache updates** after a commit (in memory: a crash before the note loses it;
 //!   such an entry is bounded by the lists' `LIST_TTL`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,6 +32,11 @@ use crate::db::{self, DbPool};
 /// A durable note is deleted once it is this old: twice the writer's commit deadline, as for
 /// in-flight marks (`update::STALE_MARK`).
 pub const SETTLE: Duration = Duration::from_secs(30);
+/// A user noted this recently (by this process) is not noted again; see the module docs.
+pub const RENOTE_AFTER: Duration = Duration::from_secs(5);
+/// Past this many users remembered as noted, those noted long ago are forgotten.
+const NOTED_REMEMBERED: usize = 4096;
+
 /// Most noted users one sweep drops.
 const SWEEP_LIMIT: i32 = 10_000;
 
@@ -35,6 +45,8 @@ pub struct Invalidations {
     db: DbPool,
     users: Mutex<HashSet<UserId>>,
     chats: Mutex<HashSet<ChatId>>,
+    /// When this process last noted each user in PostgreSQL.
+    noted: Mutex<HashMap<UserId, Instant>>,
 }
 
 impl Invalidations {
@@ -43,6 +55,7 @@ impl Invalidations {
             db,
             users: Mutex::default(),
             chats: Mutex::default(),
+            noted: Mutex::default(),
         }
     }
 
@@ -65,9 +78,15 @@ impl Invalidations {
     /// PostgreSQL did not take the note either (then it is kept in memory, as before).
     pub fn note_durably_on(&self, conn: &mut PgConnection, users: &[UserId]) -> Option<Instant> {
         let at = Instant::now();
-        let ids: Vec<uuid::Uuid> = users.iter().map(|u| u.0).collect();
+        let ids = self.due(users, at);
+        if ids.is_empty() {
+            return Some(at);
+        }
         match db::chat_list_stale::note(conn, &ids) {
-            Ok(()) => Some(at),
+            Ok(()) => {
+                self.noted(&ids, at);
+                Some(at)
+            }
             Err(e) => {
                 self.not_noted(users, &e);
                 None
@@ -78,17 +97,40 @@ impl Invalidations {
     /// [`Self::note_durably_on`] from async code, on a pooled connection.
     pub async fn note_durably(&self, users: &[UserId]) -> Option<Instant> {
         let at = Instant::now();
-        let ids: Vec<uuid::Uuid> = users.iter().map(|u| u.0).collect();
+        let ids = self.due(users, at);
+        if ids.is_empty() {
+            return Some(at);
+        }
+        let noting = ids.clone();
         match db::run(&self.db, move |conn| {
-            Ok(db::chat_list_stale::note(conn, &ids)?)
+            Ok(db::chat_list_stale::note(conn, &noting)?)
         })
         .await
         {
-            Ok(()) => Some(at),
+            Ok(()) => {
+                self.noted(&ids, at);
+                Some(at)
+            }
             Err(e) => {
                 self.not_noted(users, &e);
                 None
             }
+        }
+    }
+
+    /// The users of `users` this process has not noted in the last [`RENOTE_AFTER`].
+    fn due(&self, users: &[UserId], now: Instant) -> Vec<uuid::Uuid> {
+        let noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+        due(&noted, users, now)
+    }
+
+    fn noted(&self, ids: &[uuid::Uuid], at: Instant) {
+        let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+        if noted.len() > NOTED_REMEMBERED {
+            noted.retain(|_, t| at.saturating_duration_since(*t) < RENOTE_AFTER);
+        }
+        for id in ids {
+            noted.insert(UserId(*id), at);
         }
     }
 
@@ -168,5 +210,42 @@ impl Invalidations {
             .map_err(|e| anyhow::anyhow!("clearing chat_list_stale: {e}"))?;
         }
         Ok(users.len())
+    }
+}
+
+/// See [`Invalidations::due`].
+fn due(noted: &HashMap<UserId, Instant>, users: &[UserId], now: Instant) -> Vec<uuid::Uuid> {
+    users
+        .iter()
+        .filter(|u| {
+            noted
+                .get(u)
+                .is_none_or(|t| now.saturating_duration_since(*t) >= RENOTE_AFTER)
+        })
+        .map(|u| u.0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_noted_recently_is_not_noted_again_until_the_renote_period_passed() {
+        let t0 = Instant::now();
+        let (a, b) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
+        let mut noted = HashMap::new();
+        assert_eq!(due(&noted, &[a, b], t0), vec![a.0, b.0]);
+        noted.insert(a, t0);
+        assert_eq!(due(&noted, &[a, b], t0 + Duration::from_secs(1)), vec![b.0]);
+        assert_eq!(due(&noted, &[a, b], t0 + RENOTE_AFTER), vec![a.0, b.0]);
+    }
+
+    #[test]
+    fn a_change_leaning_on_an_earlier_note_commits_before_the_note_settles() {
+        // the latest commit: noted RENOTE_AFTER ago at most, then the whole commit deadline,
+        // then one sweep (every second) must still find the note
+        let latest = RENOTE_AFTER + crate::db::batch::COMMIT_DEADLINE + Duration::from_secs(1);
+        assert!(latest < SETTLE, "{latest:?} vs {SETTLE:?}");
     }
 }
