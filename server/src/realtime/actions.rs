@@ -101,7 +101,7 @@ pub async fn forward(
             "a deleted message cannot be forwarded",
         ));
     }
-    let room = room_for(state, to).post;
+    let room = room_for(state, to).post.clone();
     let mut copies = Vec::with_capacity(originals.len());
     for (i, original) in originals.into_iter().enumerate() {
         // a forward of a forward names the first author

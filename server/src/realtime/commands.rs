@@ -68,6 +68,8 @@ pub struct RoomHandle {
     pub typing: Recipient<SetTyping>,
     pub read: Recipient<MarkRead>,
     pub members_changed: Recipient<MembersChanged>,
+    /// The room's chat and members' cell.
+    pub shared: std::sync::Arc<super::members::Shared>,
 }
 
 impl RoomHandle {

@@ -8,6 +8,7 @@ pub mod bus;
 pub mod commands;
 pub mod deliver;
 pub mod events;
+pub mod members;
 pub mod registry;
 pub mod room;
 pub mod session;

@@ -30,7 +30,7 @@ pub struct Registry {
     pub process_id: Uuid,
     next_conn: AtomicU64,
     users: RwLock<HashMap<UserId, HashMap<ConnId, Conn>>>,
-    rooms: Mutex<HashMap<ChatId, RoomHandle>>,
+    rooms: Mutex<HashMap<ChatId, Arc<RoomHandle>>>,
 }
 
 impl Default for Registry {
@@ -136,19 +136,20 @@ impl Registry {
         users.values().map(HashMap::len).sum()
     }
 
-    /// The running room of a chat, started by `start` when there is none.
-    pub fn room(&self, chat: ChatId, start: impl FnOnce() -> RoomHandle) -> RoomHandle {
+    /// The running room of a chat, started by `start` when there is none. Shared: a send
+    /// takes it for every message, so it costs one reference count, not five recipients.
+    pub fn room(&self, chat: ChatId, start: impl FnOnce() -> RoomHandle) -> Arc<RoomHandle> {
         let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(addr) = rooms.get(&chat).filter(|a| a.connected()) {
             return addr.clone();
         }
-        let addr = start();
+        let addr = Arc::new(start());
         rooms.insert(chat, addr.clone());
         addr
     }
 
     /// The running room of a chat, if there is one here.
-    pub fn running_room(&self, chat: ChatId) -> Option<RoomHandle> {
+    pub fn running_room(&self, chat: ChatId) -> Option<Arc<RoomHandle>> {
         let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
         rooms.get(&chat).filter(|a| a.connected()).cloned()
     }

@@ -3,28 +3,29 @@
 //! connections here and, through the bus, on the other processes. Started on demand by the
 //! first send/typing/read, stopped after a quiet spell.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web::web;
-use natter_shared::api::ChatKind;
 use natter_shared::api::ReadState;
 use natter_shared::ws::ServerFrame;
-use natter_shared::{ChatId, ErrorCode, UserId};
+use natter_shared::{ChatId, UserId};
 use tokio::sync::oneshot;
-use uuid::Uuid;
 
 use super::commands::{ApplyChange, MarkRead, MembersChanged, PostMessage, RoomHandle, SetTyping};
 use super::deliver::fan_out;
+use super::members::{Cell, Members, Shared};
 use crate::chat_list::marks;
-use crate::db::batch::{Persisted, SendRejected};
-use crate::db::changes::{self, ChangeRejected};
+use crate::db::batch::Persisted;
+use crate::db::changes;
 use crate::db::writer::{SendCommand, Written};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{chat_list, db};
+use refusals::{blocked, change_rejected, rejected};
+
+mod refusals;
 
 /// A room with no activity for this long stops.
 const IDLE_AFTER: Duration = Duration::from_secs(300);
@@ -35,80 +36,35 @@ pub struct ChatRoom {
     state: web::Data<AppState>,
     members: Cell,
     last_active: Instant,
-}
-
-/// The members as the room last read them (`None`: read them again).
-type Cell = Arc<Mutex<Slot>>;
-
-/// The members last read, and how many times they were forgotten: a read that began before
-/// the latest change is not kept (it may predate it).
-#[derive(Default)]
-struct Slot {
-    members: Option<Arc<Members>>,
-    generation: u64,
-}
-
-/// Who the room delivers to, as of the chat's `members_version`.
-struct Members {
-    version: i64,
-    kind: ChatKind,
-    blocked: bool,
-    request_from: Option<UserId>,
-    ids: Arc<[UserId]>,
-    muted: HashSet<UserId>,
-    by_username: HashMap<String, UserId>,
-}
-
-impl Members {
-    /// The members `@username`s in `text` name (groups only), each once.
-    fn mentioned(&self, text: &str) -> Vec<Uuid> {
-        if self.kind != ChatKind::Group {
-            return Vec::new();
-        }
-        let mut found = Vec::new();
-        let mut prev: Option<char> = None;
-        for (i, c) in text.char_indices() {
-            let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
-            prev = Some(c);
-            if !starts {
-                continue;
-            }
-            let rest = &text[i + 1..];
-            let end = rest
-                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '.'))
-                .unwrap_or(rest.len());
-            let name = rest[..end].trim_end_matches('.').to_ascii_lowercase();
-            if let Some(id) = self.by_username.get(&name)
-                && !found.contains(&id.0)
-            {
-                found.push(id.0);
-            }
-        }
-        found
-    }
+    shared: Arc<Shared>,
 }
 
 impl ChatRoom {
     fn new(state: web::Data<AppState>, chat_id: ChatId) -> Self {
+        let members = Cell::default();
         Self {
             chat_id,
             state,
-            members: Arc::default(),
+            members: members.clone(),
             last_active: Instant::now(),
+            shared: Arc::new(Shared { chat_id, members }),
         }
     }
 }
 
 /// The running room of `chat`, started here if there is none.
-pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> RoomHandle {
+pub fn room_for(state: &web::Data<AppState>, chat: ChatId) -> Arc<RoomHandle> {
     state.registry.room(chat, || {
-        let room = ChatRoom::new(state.clone(), chat).start();
+        let room = ChatRoom::new(state.clone(), chat);
+        let shared = room.shared.clone();
+        let room = room.start();
         RoomHandle {
             post: room.clone().recipient(),
             change: room.clone().recipient(),
             typing: room.clone().recipient(),
             read: room.clone().recipient(),
             members_changed: room.recipient(),
+            shared,
         }
     })
 }
@@ -202,92 +158,101 @@ impl Handler<PostMessage> for ChatRoom {
     fn handle(&mut self, msg: PostMessage, _: &mut Self::Context) -> Self::Result {
         self.last_active = Instant::now();
         let (state, cell, chat) = (self.state.clone(), self.members.clone(), self.chat_id);
-        let (sender, request_id) = (msg.sender, msg.request_id);
-        Box::pin(async move {
-            // the budget counts from when the server read the send: one that waited past it
-            // in a mailbox is refused before anything else is done for it
-            let budget = state.writer.admission().budget();
-            if msg.received.elapsed() >= budget {
-                metrics::counter!("natter_writer_refused_total", "why" => "late").increment(1);
-                return Err(ApiError::Overloaded);
-            }
-            let members = members(&state, &cell, chat).await?;
-            if !members.ids.contains(&msg.sender) {
-                return Err(ApiError::not_found("chat"));
-            }
-            if members.muted.contains(&msg.sender) {
-                return Err(ApiError::refused(natter_shared::api::Refusal::Muted));
-            }
-            if members.blocked {
-                return Err(blocked());
-            }
-            let mentions = members.mentioned(msg.text.as_str());
-            let (reply, answer) = oneshot::channel();
-            let written = state.writer.persist(
-                SendCommand {
-                    chat_id: chat.0,
-                    sender_id: msg.sender.0,
-                    request_id: msg.request_id.0,
-                    text: msg.text.into_inner(),
-                    reply_to: msg.reply_to.map(|m| m.0),
-                    forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
-                    mentions,
-                    attachments: msg.attachments.iter().map(|f| f.0).collect(),
-                    members: members.ids.clone(),
-                    members_version: members.version,
-                    reply,
-                },
-                answer,
-                budget.saturating_sub(msg.received.elapsed()),
-            );
-            let Written {
-                persisted,
-                mark,
-                members_version,
-            } = written.await.map_err(rejected)?;
-            // members changed while it was written: deliver to those of the commit
-            let members = members_at(&state, &cell, chat, members, members_version)
-                .await?
-                .ids
-                .clone();
-            let row = persisted.message();
-            let message = row.to_api();
-            let event_seq = row.event_seq.unwrap_or(row.seq);
-            // the trail of one message through the logs: the client's request id, who, where,
-            // and what it became (never its text)
-            tracing::debug!(
-                user_id = %sender,
-                chat_id = %chat,
-                request_id = %request_id.0,
-                message_id = %message.id,
-                seq = message.seq,
-                new = matches!(persisted, Persisted::New(_)),
-                "message stored"
-            );
-            if let Persisted::New(_) = &persisted {
-                metrics::counter!("natter_messages_accepted_total").increment(1);
-                fan_out(
-                    &state,
-                    Some(chat),
-                    members.iter().copied(),
-                    &ServerFrame::NewMessage {
-                        message: message.clone(),
-                        event_seq,
-                    },
-                    msg.conn,
-                );
-            }
-            // the cache is updated beside the answer: readers go to PostgreSQL while the
-            // mark is held, so the ack need not wait for Redis. A resend updates it too,
-            // which repairs an entry a crash left behind.
-            // queued for the cache updater, which drops the mark once Redis has the update
-            // (the batch's mark goes when its last send has updated the cache)
-            state
-                .message_updates
-                .message(members, message, event_seq, mark);
-            Ok(persisted)
-        })
+        Box::pin(write_and_deliver(state, cell, chat, msg))
     }
+}
+
+/// A send: checked against the members, written by the writer, delivered, and queued for the
+/// chat-list cache.
+async fn write_and_deliver(
+    state: web::Data<AppState>,
+    cell: Cell,
+    chat: ChatId,
+    msg: PostMessage,
+) -> Result<Persisted, ApiError> {
+    let (sender, request_id) = (msg.sender, msg.request_id);
+    // the budget counts from when the server read the send: one that waited past it
+    // in a mailbox is refused before anything else is done for it
+    let budget = state.writer.admission().budget();
+    if msg.received.elapsed() >= budget {
+        metrics::counter!("natter_writer_refused_total", "why" => "late").increment(1);
+        return Err(ApiError::Overloaded);
+    }
+    let members = members(&state, &cell, chat).await?;
+    if !members.ids.contains(&msg.sender) {
+        return Err(ApiError::not_found("chat"));
+    }
+    if members.muted.contains(&msg.sender) {
+        return Err(ApiError::refused(natter_shared::api::Refusal::Muted));
+    }
+    if members.blocked {
+        return Err(blocked());
+    }
+    let mentions = members.mentioned(msg.text.as_str());
+    let (reply, answer) = oneshot::channel();
+    let written = state.writer.persist(
+        SendCommand {
+            chat_id: chat.0,
+            sender_id: msg.sender.0,
+            request_id: msg.request_id.0,
+            text: msg.text.into_inner(),
+            reply_to: msg.reply_to.map(|m| m.0),
+            forwarded: msg.forwarded.map(|(u, at)| (u.0, at)),
+            mentions,
+            attachments: msg.attachments.iter().map(|f| f.0).collect(),
+            members: members.ids.clone(),
+            members_version: members.version,
+            reply,
+        },
+        answer,
+        budget.saturating_sub(msg.received.elapsed()),
+    );
+    let Written {
+        persisted,
+        mark,
+        members_version,
+    } = written.await.map_err(rejected)?;
+    // members changed while it was written: deliver to those of the commit
+    let members = members_at(&state, &cell, chat, members, members_version)
+        .await?
+        .ids
+        .clone();
+    let row = persisted.message();
+    let message = row.to_api();
+    let event_seq = row.event_seq.unwrap_or(row.seq);
+    // the trail of one message through the logs: the client's request id, who, where,
+    // and what it became (never its text)
+    tracing::debug!(
+        user_id = %sender,
+        chat_id = %chat,
+        request_id = %request_id.0,
+        message_id = %message.id,
+        seq = message.seq,
+        new = matches!(persisted, Persisted::New(_)),
+        "message stored"
+    );
+    if let Persisted::New(_) = &persisted {
+        metrics::counter!("natter_messages_accepted_total").increment(1);
+        fan_out(
+            &state,
+            Some(chat),
+            members.iter().copied(),
+            &ServerFrame::NewMessage {
+                message: message.clone(),
+                event_seq,
+            },
+            msg.conn,
+        );
+    }
+    // the cache is updated beside the answer: readers go to PostgreSQL while the
+    // mark is held, so the ack need not wait for Redis. A resend updates it too,
+    // which repairs an entry a crash left behind.
+    // queued for the cache updater, which drops the mark once Redis has the update
+    // (the batch's mark goes when its last send has updated the cache)
+    state
+        .message_updates
+        .message(members, message, event_seq, mark);
+    Ok(persisted)
 }
 
 impl Handler<ApplyChange> for ChatRoom {
@@ -355,67 +320,6 @@ impl Handler<ApplyChange> for ChatRoom {
             });
             Ok(applied)
         })
-    }
-}
-
-/// The API error of a refused change.
-pub fn change_rejected(r: ChangeRejected) -> ApiError {
-    use actix_web::http::StatusCode;
-    let message = r.to_string();
-    match r {
-        ChangeRejected::NotFound => ApiError::not_found("message"),
-        ChangeRejected::NotYours => {
-            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::NotYourMessage, message)
-        }
-        ChangeRejected::WindowExpired => {
-            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::EditWindowExpired, message)
-        }
-        ChangeRejected::Deleted => ApiError::conflict(ErrorCode::MessageDeleted, message),
-        ChangeRejected::TooManyReactions => {
-            ApiError::conflict(ErrorCode::TooManyReactions, message)
-        }
-        ChangeRejected::Late => ApiError::Overloaded,
-        ChangeRejected::NotMember => ApiError::not_found("chat"),
-        ChangeRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
-        ChangeRejected::Refused(r) => ApiError::refused(r),
-        ChangeRejected::Blocked => blocked(),
-        ChangeRejected::Service => {
-            ApiError::client(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
-        }
-    }
-}
-
-fn blocked() -> ApiError {
-    ApiError::client(
-        actix_web::http::StatusCode::FORBIDDEN,
-        ErrorCode::Blocked,
-        "one of you blocks the other",
-    )
-}
-
-fn rejected(r: SendRejected) -> ApiError {
-    use actix_web::http::StatusCode;
-    match r {
-        SendRejected::ReplyNotFound => {
-            ApiError::client(StatusCode::NOT_FOUND, ErrorCode::NotFound, r.to_string())
-        }
-        SendRejected::RequestIdReused => {
-            ApiError::conflict(ErrorCode::RequestIdReused, r.to_string())
-        }
-        SendRejected::Overloaded => ApiError::Overloaded,
-        SendRejected::Unavailable => ApiError::Unavailable(anyhow::anyhow!(r)),
-        SendRejected::NotMember => ApiError::not_found("chat"),
-        SendRejected::Blocked => blocked(),
-        SendRejected::Muted => ApiError::refused(natter_shared::api::Refusal::Muted),
-        SendRejected::FileNotFound => {
-            ApiError::client(StatusCode::NOT_FOUND, ErrorCode::NotFound, r.to_string())
-        }
-        SendRejected::FileNotReady => ApiError::conflict(ErrorCode::FileNotReady, r.to_string()),
-        SendRejected::FileBlocked => ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::FileBlocked,
-            r.to_string(),
-        ),
     }
 }
 

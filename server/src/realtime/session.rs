@@ -25,6 +25,7 @@ use crate::{limits, presence};
 use guard::watch;
 
 mod guard;
+mod shed;
 
 /// How often the server pings.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -115,6 +116,13 @@ impl WsSession {
     }
 
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        // while the writer is past its time budget a send is refused before anything else
+        if !self.state.writer.admission().admits()
+            && let Some(request_id) = shed::send_request_id(text)
+        {
+            metrics::counter!("natter_writer_refused_total", "why" => "early").increment(1);
+            return ctx.text(shed::overloaded_frame(request_id));
+        }
         let frame: ClientFrame = match serde_json::from_str::<ClientFrame>(text) {
             // frames with a request id (sends, edits, reactions …) are limited per user by
             // `limits::check_messages`, so an outbox resending a backlog is not cut short;
@@ -151,7 +159,7 @@ impl WsSession {
             }
             ClientFrame::Read { chat_id, seq } => {
                 self.as_member(ctx, chat_id, move |session, ctx| {
-                    let room = room_for(&session.state, chat_id).read;
+                    let room = room_for(&session.state, chat_id).read.clone();
                     let read = MarkRead {
                         user: session.user,
                         conn: Some(session.id),
