@@ -16,10 +16,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use natter_shared::api::{AuthTokens, ChatDetails, ChatList, ChatSummary, Message};
-use natter_shared::ws::{ClientFrame, ServerFrame};
-use natter_shared::{ChatId, RequestId, UserId};
-use natter_tests::{ServerProcess, TestDatabase, WsClient, json_with_status, redis_url, sign_up};
+use natter_shared::api::{AuthTokens, Message};
+use natter_shared::ws::ServerFrame;
+use natter_shared::{ChatId, UserId};
+use natter_tests::frames::message;
+use natter_tests::lists::{from_postgres, list, truth};
+use natter_tests::{ServerProcess, TestDatabase, WsClient, redis_url, sign_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-server");
 const GENEROUS: [(&str, &str); 2] = [
@@ -92,51 +94,6 @@ fn pump(mut from: TcpStream, mut to: TcpStream, gate: Option<&AtomicBool>) {
     let _ = from.shutdown(Shutdown::Both);
 }
 
-/// The parts of a summary the list must get right.
-fn truth(c: &ChatSummary) -> (ChatId, i64, i64, i64, i64, Option<Message>) {
-    (
-        c.id,
-        c.last_seq,
-        c.last_event_seq,
-        c.read_seq,
-        c.unread_count,
-        c.last_message.clone(),
-    )
-}
-
-async fn list(client: &reqwest::Client, server: &ServerProcess, token: &str) -> ChatList {
-    json_with_status(
-        client
-            .get(server.api("/chats"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
-}
-
-/// The chat as PostgreSQL has it (`GET /chats/{id}` reads no cache).
-async fn from_postgres(
-    client: &reqwest::Client,
-    server: &ServerProcess,
-    token: &str,
-    chat: ChatId,
-) -> ChatSummary {
-    let d: ChatDetails = json_with_status(
-        client
-            .get(server.api(&format!("/chats/{chat}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
-    d.chat
-}
-
 /// Whether `user`'s list is cached complete with no change in flight (so a reader trusts it).
 fn trusted_in_cache(redis: &mut redis::Connection, prefix: &str, user: UserId) -> bool {
     let (ok, busy): (bool, i64) = redis::pipe()
@@ -149,15 +106,8 @@ fn trusted_in_cache(redis: &mut redis::Connection, prefix: &str, user: UserId) -
 
 /// Sends `text` and waits for its ack.
 async fn send(ws: &mut WsClient, chat: ChatId, text: &str) -> Message {
-    let request_id = RequestId::new_random();
-    ws.send(&ClientFrame::Message {
-        chat_id: chat,
-        text: text.into(),
-        request_id,
-        reply_to: None,
-        attachments: Vec::new(),
-    })
-    .await;
+    let (request_id, frame) = message(chat, text);
+    ws.send(&frame).await;
     match ws
         .recv_until(|f| {
             matches!(f, ServerFrame::MessageSent { request_id: r, .. } if *r == request_id)

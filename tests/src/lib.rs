@@ -9,6 +9,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod files;
+pub mod frames;
+pub mod lists;
 pub mod load;
 pub mod logs;
 pub mod nginx;

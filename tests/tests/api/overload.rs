@@ -8,23 +8,10 @@ use std::time::Duration;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use natter_shared::api::SendMessageRequest;
-use natter_shared::ws::{ClientFrame, ServerFrame};
+use natter_shared::ws::ServerFrame;
 use natter_shared::{ErrorCode, MessageId, RequestId};
+use natter_tests::frames::message;
 use natter_tests::{TestApp, WsClient, assert_error, db_url};
-
-fn message(chat: natter_shared::ChatId, text: &str) -> (RequestId, ClientFrame) {
-    let request_id = RequestId::new_random();
-    (
-        request_id,
-        ClientFrame::Message {
-            attachments: Vec::new(),
-            chat_id: chat,
-            text: text.into(),
-            request_id,
-            reply_to: None,
-        },
-    )
-}
 
 /// The answer to the send `request_id`: its ack's message id, or its error code.
 async fn answer(ws: &mut WsClient, request_id: RequestId) -> Result<MessageId, ErrorCode> {

@@ -1,20 +1,7 @@
 use natter_shared::ws::{ClientFrame, PresenceEvent, ServerFrame};
 use natter_shared::{ErrorCode, RequestId};
+use natter_tests::frames::message;
 use natter_tests::{TestApp, WsClient, assert_error};
-
-fn message(chat: natter_shared::ChatId, text: &str) -> (RequestId, ClientFrame) {
-    let request_id = RequestId::new_random();
-    (
-        request_id,
-        ClientFrame::Message {
-            attachments: Vec::new(),
-            chat_id: chat,
-            text: text.into(),
-            request_id,
-            reply_to: None,
-        },
-    )
-}
 
 #[actix_web::test]
 async fn a_socket_needs_a_valid_unrevoked_token() {
