@@ -43,6 +43,38 @@ async fn post<T: serde::de::DeserializeOwned>(
     response.json().await.unwrap()
 }
 
+/// A server that can seal second-factor secrets, and a fresh user on it named `prefix…`
+/// (registered with [`PASSWORD`]); started early enough in a 30-second step that the codes
+/// of the previous and this step stay valid during the test.
+async fn two_factor_server(prefix: &str) -> (TestApp, String) {
+    let now = chrono::Utc::now().timestamp();
+    if 30 - now % 30 < 12 {
+        actix_web::rt::time::sleep(Duration::from_secs(13)).await;
+    }
+    let app = TestApp::spawn_with(|v| {
+        v.insert("NATTER_TOTP_KEY".into(), TOTP_KEY.into());
+    })
+    .await;
+    let name = format!(
+        "{prefix}{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    app.register(&name, PASSWORD).await;
+    (app, name)
+}
+
+/// The code of `secret` (base32) for the step `offset` steps from now.
+fn codes(secret: &str) -> impl Fn(i64) -> String {
+    let totp = Builder::new()
+        .with_secret(Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap();
+    move |offset: i64| {
+        let at = chrono::Utc::now().timestamp() + offset * 30;
+        totp.generate(u64::try_from(at).unwrap()).to_string()
+    }
+}
+
 fn second_step(client: &Client) -> Option<&SecondFactorStep> {
     match &client.state.screen {
         Screen::SignIn(form) => form.second_factor.as_ref(),
@@ -52,31 +84,14 @@ fn second_step(client: &Client) -> Option<&SecondFactorStep> {
 
 #[actix_web::test]
 async fn an_account_with_two_factor_signs_in_with_a_code_and_goes_online() {
-    // the codes of the previous and this 30-second step must stay valid during the test
-    let now = chrono::Utc::now().timestamp();
-    if 30 - now % 30 < 12 {
-        actix_web::rt::time::sleep(Duration::from_secs(13)).await;
-    }
-    let app = TestApp::spawn_with(|v| {
-        v.insert("NATTER_TOTP_KEY".into(), TOTP_KEY.into());
-    })
-    .await;
-    let name = format!("alice{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    app.register(&name, PASSWORD).await;
+    let (app, name) = two_factor_server("alice").await;
     let tokens: AuthTokens = app.login(&name, PASSWORD).await;
     let confirm = Reauthenticate {
         password: PASSWORD.into(),
         ..Reauthenticate::default()
     };
     let setup: TwoFactorSetup = post(&app, "/account/2fa/setup", &tokens.token, &confirm).await;
-    let totp = Builder::new()
-        .with_secret(Secret::try_from_base32(&setup.secret).unwrap())
-        .build()
-        .unwrap();
-    let code = |offset: i64| {
-        let at = chrono::Utc::now().timestamp() + offset * 30;
-        totp.generate(u64::try_from(at).unwrap()).to_string()
-    };
+    let code = codes(&setup.secret);
     let _: RecoveryCodes = post(
         &app,
         "/account/2fa/enable",
@@ -135,16 +150,7 @@ async fn settings_turns_two_factor_on_changes_the_password_and_deletes_the_accou
     use natter::action::SecurityAction as S;
     use natter::state::{SecurityDone, SecurityField, SecurityPanel, ShellTab};
 
-    let now = chrono::Utc::now().timestamp();
-    if 30 - now % 30 < 12 {
-        actix_web::rt::time::sleep(Duration::from_secs(13)).await;
-    }
-    let app = TestApp::spawn_with(|v| {
-        v.insert("NATTER_TOTP_KEY".into(), TOTP_KEY.into());
-    })
-    .await;
-    let name = format!("carol{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    app.register(&name, PASSWORD).await;
+    let (app, name) = two_factor_server("carol").await;
     let elsewhere: AuthTokens = app.login(&name, PASSWORD).await;
 
     let mut carol = Client::new("carol", &app.address);
@@ -171,14 +177,7 @@ async fn settings_turns_two_factor_on_changes_the_password_and_deletes_the_accou
     })
     .await;
     let secret = security(&carol).unwrap().setup.clone().unwrap().secret;
-    let totp = Builder::new()
-        .with_secret(Secret::try_from_base32(&secret).unwrap())
-        .build()
-        .unwrap();
-    let code = |offset: i64| {
-        let at = chrono::Utc::now().timestamp() + offset * 30;
-        totp.generate(u64::try_from(at).unwrap()).to_string()
-    };
+    let code = codes(&secret);
     carol.dispatch(Action::Security(S::Edited(SecurityField::Code, code(-1))));
     carol.dispatch(Action::Security(S::Submitted));
     wait_until(&mut [&mut carol], "the recovery codes are shown", |c| {
