@@ -1,6 +1,6 @@
 //! Chat-list cache entries that must be dropped because Redis could not be told of a change.
 //!
-//! Two kinds, both dropped by [`Invalidations::sweep`] (at start-up and every second by
+//! Two kinds, both dropped by `update::sweep` (at start-up and every second by
 //! `update::start_invalidator`, in every process):
 //! - **Unmarked changes** (no in-flight mark could be taken: Redis slow or down). Their
 //!   members are noted in PostgreSQL (`chat_list_stale`) *before* the change is written, so
@@ -25,8 +25,6 @@ use std::time::{Duration, Instant};
 use diesel::PgConnection;
 use natter_shared::{ChatId, UserId};
 
-use super::keys;
-use crate::cache::Redis;
 use crate::db::{self, DbPool};
 
 /// A durable note is deleted once it is this old: twice the writer's commit deadline, as for
@@ -172,10 +170,8 @@ impl Invalidations {
         }
     }
 
-    /// Drops what is noted, in memory and in PostgreSQL (see the module docs): the lists
-    /// marked complete, the rebuilds under way and the chats' entries, in one pipeline.
-    /// Answers how many users' lists were dropped.
-    pub async fn sweep(&self, redis: &Redis) -> anyhow::Result<usize> {
+    /// What a sweep (`update::sweep`) is to drop: noted in memory and in PostgreSQL.
+    pub async fn to_sweep(&self) -> anyhow::Result<Sweep> {
         let (mut users, chats) = self.pending();
         let in_memory = users.len();
         let (noted, cutoff) = db::run(&self.db, |conn| {
@@ -188,29 +184,37 @@ impl Invalidations {
         .await
         .map_err(|e| anyhow::anyhow!("reading chat_list_stale: {e}"))?;
         users.extend(noted.iter().copied().map(UserId));
-        if users.is_empty() && chats.is_empty() {
-            return Ok(0);
-        }
-        let mut pipe = redis::pipe();
-        for u in &users {
-            pipe.del(keys::complete(redis, *u)).ignore();
-            pipe.del(keys::rebuilding(redis, *u)).ignore();
-        }
-        for c in &chats {
-            pipe.del(keys::chat(redis, *c)).ignore();
-        }
-        let mut conn = redis.conn();
-        pipe.query_async::<()>(&mut conn).await?;
-        self.done(&users[..in_memory], &chats);
-        if let Some(cutoff) = cutoff {
+        Ok(Sweep {
+            users,
+            chats,
+            in_memory,
+            noted,
+            cutoff,
+        })
+    }
+
+    /// After Redis dropped `sweep`'s entries: forgets them, and the notes that are settled.
+    pub async fn swept(&self, sweep: Sweep) -> anyhow::Result<()> {
+        self.done(&sweep.users[..sweep.in_memory], &sweep.chats);
+        if let Some(cutoff) = sweep.cutoff {
+            let noted = sweep.noted;
             db::run(&self.db, move |conn| {
                 Ok(db::chat_list_stale::clear(conn, &noted, cutoff)?)
             })
             .await
             .map_err(|e| anyhow::anyhow!("clearing chat_list_stale: {e}"))?;
         }
-        Ok(users.len())
+        Ok(())
     }
+}
+
+/// The users whose lists, and the chats whose entries, a sweep drops.
+pub struct Sweep {
+    pub users: Vec<UserId>,
+    pub chats: Vec<ChatId>,
+    in_memory: usize,
+    noted: Vec<uuid::Uuid>,
+    cutoff: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// See [`Invalidations::due`].

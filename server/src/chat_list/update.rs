@@ -39,7 +39,7 @@ use crate::cache::Redis;
 use crate::db::chats::ChatRow;
 use crate::state::AppState;
 
-/// Drops what is noted for dropping (`Invalidations::sweep`) every second: lists noted in
+/// Drops what is noted for dropping ([`sweep`]) every second: lists noted in
 /// PostgreSQL by any process (one that crashed included) and this process's failed updates.
 pub fn start_invalidator(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
@@ -54,7 +54,27 @@ pub fn start_invalidator(state: web::Data<AppState>) {
 /// One sweep (also run once at start-up, before the server listens); failures are logged and
 /// the next sweep tries again.
 pub async fn sweep(state: &AppState) {
-    match state.invalidations.sweep(&state.redis).await {
+    let dropped = async {
+        let sweep = state.invalidations.to_sweep().await?;
+        if sweep.users.is_empty() && sweep.chats.is_empty() {
+            return Ok(0);
+        }
+        let mut pipe = redis::pipe();
+        for u in &sweep.users {
+            pipe.del(keys::complete(&state.redis, *u)).ignore();
+            // a rebuild that read PostgreSQL before a commit must not mark the list complete
+            pipe.del(keys::rebuilding(&state.redis, *u)).ignore();
+        }
+        for c in &sweep.chats {
+            pipe.del(keys::chat(&state.redis, *c)).ignore();
+        }
+        let mut conn = state.redis.conn();
+        pipe.query_async::<()>(&mut conn).await?;
+        let users = sweep.users.len();
+        state.invalidations.swept(sweep).await?;
+        Ok::<usize, anyhow::Error>(users)
+    };
+    match dropped.await {
         Ok(0) => {}
         Ok(users) => tracing::info!(users, "chat-list cache: stale lists dropped"),
         Err(e) => {
