@@ -325,6 +325,7 @@ fn server_files_import_only_their_layer_or_below() {
                 "chat_list/marks",
                 "realtime/events",
                 "realtime/commands",
+                "realtime/members",
                 "realtime/registry",
                 "realtime/bus",
                 "search",
