@@ -122,13 +122,15 @@ impl Writer {
     }
 
     /// Queues a send; the answer arrives on the command's `reply` (`Overloaded` at once when
-    /// it would wait past the admission budget).
+    /// it would wait past the queue's target, a quarter of the admission budget).
     pub fn submit(&self, cmd: SendCommand) {
-        self.enqueue(cmd);
+        self.enqueue(cmd, self.admission.budget());
     }
 
-    fn enqueue(&self, cmd: SendCommand) -> Option<Arc<Ticket>> {
-        if !self.admission.admits() {
+    /// Queues a send with `left` of its budget left, unless its estimated wait is past that
+    /// or the queue's target (`Admission::admits_within`).
+    fn enqueue(&self, cmd: SendCommand, left: Duration) -> Option<Arc<Ticket>> {
+        if !self.admission.admits_within(left) {
             refused("admission");
             let _ = cmd.reply.send(Err(SendRejected::Overloaded));
             return None;
@@ -167,7 +169,7 @@ impl Writer {
         within: Duration,
     ) -> Result<Written, SendRejected> {
         let stopped = || SendRejected::Unavailable;
-        let Some(ticket) = self.enqueue(cmd) else {
+        let Some(ticket) = self.enqueue(cmd, within) else {
             return answer.await.unwrap_or_else(|_| Err(stopped()));
         };
         match actix_web::rt::time::timeout(within, &mut answer).await {
