@@ -10,7 +10,7 @@ use clap::Parser;
 use futures_util::{StreamExt, stream};
 use natter_tests::load::conn::{self, Cmd, ConnStats};
 use natter_tests::load::report::{
-    Latency, Report, RestFigures, cpu_seconds, load_average, pg_cpu_seconds, rss_mb,
+    Latency, Report, RestFigures, WindowFigures, cpu_seconds, load_average, pg_cpu_seconds, rss_mb,
 };
 use natter_tests::load::{Options, catchup, rest, setup};
 use rand::Rng;
@@ -301,6 +301,16 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     report.ack = Latency::of(&total.ack);
     report.refused = Latency::of(&total.refused);
+    report.windows = total
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WindowFigures {
+            from_s: i as u64 * conn::WINDOW.as_secs(),
+            ack: Latency::of(&w.ack),
+            refused: Latency::of(&w.refused),
+        })
+        .collect();
     let per = |cpu: Option<f64>| {
         cpu.filter(|_| acked_while_sending > 0)
             .map(|s| s * 1e6 / acked_while_sending as f64)

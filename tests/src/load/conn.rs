@@ -49,6 +49,9 @@ pub struct ConnStats {
     pub delivery: Histogram<u64>,
     /// send→`overloaded` error, µs (sends the server refused at admission)
     pub refused: Histogram<u64>,
+    /// `ack` and `refused` again, by [`WINDOW`] of the send time (from the start of sending):
+    /// whether a tail is the first seconds or spread over the run.
+    pub windows: Vec<Windowed>,
     pub sent: u64,
     pub acked: u64,
     pub delivered: u64,
@@ -61,12 +64,47 @@ pub struct ConnStats {
     pub per_message: HashMap<natter_shared::MessageId, u64>,
 }
 
+/// The span of send times one [`Windowed`] covers.
+pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The acks and refusals of the sends made within one [`WINDOW`].
+pub struct Windowed {
+    pub ack: Histogram<u64>,
+    pub refused: Histogram<u64>,
+}
+
+impl Windowed {
+    fn new() -> Self {
+        Self {
+            ack: histogram(),
+            refused: histogram(),
+        }
+    }
+}
+
 impl ConnStats {
+    /// The window of a send made at `at`.
+    fn window(&mut self, base: Instant, at: Instant) -> &mut Windowed {
+        let i = (at.saturating_duration_since(base).as_secs() / WINDOW.as_secs()) as usize;
+        while self.windows.len() <= i {
+            self.windows.push(Windowed::new());
+        }
+        &mut self.windows[i]
+    }
+
+    fn record_ack(&mut self, base: Instant, at: Instant) {
+        let us = at.elapsed().as_micros().max(1) as u64;
+        self.acked += 1;
+        let _ = self.ack.record(us);
+        let _ = self.window(base, at).ack.record(us);
+    }
+
     pub fn new() -> Self {
         Self {
             ack: histogram(),
             delivery: histogram(),
             refused: histogram(),
+            windows: Vec::new(),
             sent: 0,
             acked: 0,
             delivered: 0,
@@ -81,6 +119,13 @@ impl ConnStats {
         let _ = self.ack.add(&other.ack);
         let _ = self.delivery.add(&other.delivery);
         let _ = self.refused.add(&other.refused);
+        for (i, w) in other.windows.iter().enumerate() {
+            if self.windows.len() <= i {
+                self.windows.push(Windowed::new());
+            }
+            let _ = self.windows[i].ack.add(&w.ack);
+            let _ = self.windows[i].refused.add(&w.refused);
+        }
         self.sent += other.sent;
         self.acked += other.acked;
         self.delivered += other.delivered;
@@ -309,8 +354,7 @@ fn on_frame(
         } => {
             recent.saw(message.chat_id, message.id, true);
             if let Some(at) = pending.remove(&request_id) {
-                stats.acked += 1;
-                let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
+                stats.record_ack(base, at);
             }
         }
         ServerFrame::ChatEvent { event } => {
@@ -321,8 +365,7 @@ fn on_frame(
         }
         ServerFrame::ChangeApplied { request_id, .. } => {
             if let Some(at) = pending.remove(&request_id) {
-                stats.acked += 1;
-                let _ = stats.ack.record(at.elapsed().as_micros().max(1) as u64);
+                stats.record_ack(base, at);
             }
         }
         ServerFrame::NewMessage { message, .. } => {
@@ -345,7 +388,9 @@ fn on_frame(
             if let Some(at) = request_id.and_then(|r| pending.remove(&r))
                 && code == natter_shared::ErrorCode::Overloaded
             {
-                let _ = stats.refused.record(at.elapsed().as_micros().max(1) as u64);
+                let us = at.elapsed().as_micros().max(1) as u64;
+                let _ = stats.refused.record(us);
+                let _ = stats.window(base, at).refused.record(us);
             }
             *stats.errors.entry(format!("{code:?}")).or_default() += 1;
         }

@@ -35,6 +35,15 @@ impl Latency {
     }
 }
 
+/// The acks and refusals of the sends of one window of the run.
+#[derive(Debug, Default, Serialize)]
+pub struct WindowFigures {
+    /// The window's start, s after sending began.
+    pub from_s: u64,
+    pub ack: Latency,
+    pub refused: Latency,
+}
+
 /// REST figures for one endpoint.
 #[derive(Debug, Default, Serialize)]
 pub struct RestFigures {
@@ -72,6 +81,8 @@ pub struct Report {
     pub pg_cpu_us_per_msg: Option<f64>,
     /// Sends refused with `overloaded`: send→error latency.
     pub refused: Latency,
+    /// `ack` and `refused` by 10-second window of the send time, from the start of sending.
+    pub windows: Vec<WindowFigures>,
     /// The machine's load average (1 minute) at the start and the end of the sending phase.
     pub load_average: (Option<f64>, Option<f64>),
     pub server_rss_mb_idle: Option<f64>,
@@ -157,6 +168,23 @@ impl Report {
         println!("{}", self.last_delivery.row("send → last member"));
         if self.refused.count > 0 {
             println!("{}", self.refused.row("send → `overloaded` refusal"));
+        }
+        if self.windows.len() > 1 {
+            println!(
+                "\n| sent at (s) | acked | ack p50 / p99 ms | refused | refusal p50 / p99 ms |\n|---|---|---|---|---|"
+            );
+            for w in &self.windows {
+                println!(
+                    "| {}– | {} | {:.1} / {:.1} | {} | {:.1} / {:.1} |",
+                    w.from_s,
+                    w.ack.count,
+                    w.ack.p50_ms,
+                    w.ack.p99_ms,
+                    w.refused.count,
+                    w.refused.p50_ms,
+                    w.refused.p99_ms
+                );
+            }
         }
         if let Some((done, took, at)) = &self.churn {
             println!(
