@@ -214,6 +214,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     // the scheduler: every millisecond, the messages due by now
     let send_started = Instant::now();
     let cpu_before = opts.server_pid.and_then(cpu_seconds);
+    let own_before = cpu_seconds(std::process::id());
     let pg_before = pg_cpu_seconds(&opts.pg_database);
     let load_before = load_average();
     let mut peak_rss = report.server_rss_mb_idle;
@@ -267,6 +268,10 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     report.send_s = send_started.elapsed().as_secs_f64();
     report.server_cpu_s = match (cpu_before, opts.server_pid.and_then(cpu_seconds)) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    report.generator_cpu_s = match (own_before, cpu_seconds(std::process::id())) {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };

@@ -73,6 +73,9 @@ pub struct Report {
     pub last_delivery: Latency,
     /// The server process's CPU time during the sending phase, s.
     pub server_cpu_s: Option<f64>,
+    /// natter-load's own CPU time during the sending phase, s: near one core per core it may
+    /// use, the generator is the bottleneck and its latencies include its own queueing.
+    pub generator_cpu_s: Option<f64>,
     /// PostgreSQL's CPU time during the sending phase (see `pg_cpu_seconds`), s.
     pub pg_cpu_s: Option<f64>,
     /// Server CPU per acknowledged send during the sending phase (set-up excluded), µs.
@@ -142,6 +145,12 @@ impl Report {
             println!(
                 "| PostgreSQL CPU while sending | {pg:.1} s ({:.0} % of one core) |",
                 100.0 * pg / self.send_s.max(0.001)
+            );
+        }
+        if let Some(cpu) = self.generator_cpu_s {
+            println!(
+                "| natter-load's own CPU while sending | {cpu:.1} s ({:.0} % of one core) |",
+                100.0 * cpu / self.send_s.max(0.001)
             );
         }
         if let Some(us) = self.server_cpu_us_per_msg {
