@@ -95,6 +95,13 @@ pub enum Action {
     LatestWanted(ChatId),
     /// Message search: the panel, its query and filters, its hits.
     Search(SearchAction),
+    /// A reply's quote was clicked at `now`: its chat opens at the quoted message,
+    /// highlighted, as at a search hit.
+    QuoteOpened {
+        chat_id: ChatId,
+        message: MessageId,
+        now: DateTime<Utc>,
+    },
     /// Message `seq` of `chat_id` has been on screen: the read cursor may move up to it.
     MessageSeen {
         chat_id: ChatId,

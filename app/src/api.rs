@@ -287,24 +287,18 @@ impl ApiCall {
                 format!("/chats?limit={CHAT_PAGE}&offset={offset}")
             }
             ApiCall::History { chat_id, query } => {
-                let mut path = format!("/chats/{chat_id}/messages?");
                 let params = [
-                    ("limit", query.limit.map(i64::from)),
-                    ("before", query.before),
-                    ("after", query.after),
-                    ("around", query.around),
+                    ("limit", query.limit.map(|v| v.to_string())),
+                    ("before", query.before.map(|v| v.to_string())),
+                    ("after", query.after.map(|v| v.to_string())),
+                    ("around", query.around.map(|v| v.to_string())),
+                    ("around_id", query.around_id.map(|v| v.to_string())),
                 ];
-                let mut first = true;
-                for (name, value) in params {
-                    if let Some(value) = value {
-                        if !first {
-                            path.push('&');
-                        }
-                        first = false;
-                        path.push_str(&format!("{name}={value}"));
-                    }
-                }
-                path
+                let given: Vec<String> = params
+                    .into_iter()
+                    .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
+                    .collect();
+                format!("/chats/{chat_id}/messages?{}", given.join("&"))
             }
             ApiCall::MarkRead { chat_id, .. } => format!("/chats/{chat_id}/read"),
             ApiCall::SearchUsers { query } => {

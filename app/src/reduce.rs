@@ -47,7 +47,7 @@ pub use search::SEARCH_PAUSE;
 use crate::action::{Action, SocketEvent, SocketEventKind};
 use crate::api::{ApiCall, ApiFailure, ApiReply, ApiResponse};
 use crate::effect::Effect;
-use crate::state::{AppState, Notice, Screen};
+use crate::state::{AppState, Around, Notice, Screen};
 use session::Refreshed;
 
 /// Applies `action` to `state` and returns what must happen outside. What the local store
@@ -137,6 +137,11 @@ fn route(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::NewerMessagesWanted(chat_id) => window::load_newer(state, chat_id),
         Action::LatestWanted(chat_id) => window::back_to_live(state, chat_id),
         Action::Search(action) => search::act(state, action),
+        Action::QuoteOpened {
+            chat_id,
+            message,
+            now,
+        } => window::open_quoted(state, chat_id, message, now),
         Action::MessageSeen { chat_id, seq } => reads::seen(state, chat_id, seq),
         Action::MessageSubmitted {
             chat_id,
@@ -287,7 +292,7 @@ fn call_finished(
         }
         (ApiCall::History { chat_id, query }, Ok(ApiReply::Messages(page))) => {
             let latest = query.before.is_none() && query.after.is_none();
-            let mut effects = if query.around.is_some() {
+            let mut effects = if Around::of(&query).is_some() {
                 window::around_paged(state, chat_id, &query, page)
             } else {
                 history::paged(state, chat_id, &query, page)
@@ -302,7 +307,7 @@ fn call_finished(
             }
             effects
         }
-        (ApiCall::History { chat_id, query }, result) if query.around.is_some() => {
+        (ApiCall::History { chat_id, query }, result) if Around::of(&query).is_some() => {
             window::around_failed(state, chat_id, &query, result)
         }
         (ApiCall::SearchMessages(query), result) => search::finished(state, query, result),

@@ -26,8 +26,8 @@ pub mod transfers;
 pub mod update;
 
 pub use chats::{
-    ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, PendingChange, ReadCursor,
-    SendFailure,
+    Around, ChatEntry, ChatsState, HistoryState, Outgoing, OutgoingState, PendingChange,
+    ReadCursor, SendFailure,
 };
 pub use compose::{Draft, ForwardPicker, MessageActions, NewChat};
 pub use connection::{Connection, LinkStatus};
@@ -346,7 +346,7 @@ pub enum Notice {
     /// (the writes are tried again; the notice goes once they are made).
     NotSavedLocally(kept::StoreProblem),
     /// A search hit could not be opened (its page failed to load) after the search panel
-    /// was closed.
+    /// was closed, or a reply's original could not be (gone, or the server unreachable).
     MessageNotOpened(UiError),
 }
 

@@ -1,7 +1,7 @@
 //! egui_kittest tests of the conversation's layout and movement: bubbles as wide as their
 //! text on both sides, runs of one sender grouped, a short chat at the bottom, a chat with
-//! unread messages opened at the marker, reply quotes that jump to the original (loaded or
-//! not), Esc closing the chat, the emoji picker and jumbo emoji.
+//! unread messages opened at the marker, reply quotes that jump to the original (loaded,
+//! loaded before, or never loaded), Esc closing the chat, the emoji picker and jumbo emoji.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
@@ -207,12 +207,12 @@ fn a_click_on_a_loaded_quote_scrolls_to_the_original_and_highlights_it() {
 }
 
 #[test]
-fn a_click_on_a_quote_not_loaded_loads_older_pages_until_it_is_there() {
-    let all = many(100);
+fn a_click_on_a_quote_never_loaded_asks_once_for_the_page_around_it_and_opens_there() {
+    let all = many(300);
     let quoted = all[9].clone();
-    let mut recent: Vec<_> = all[50..].to_vec();
+    let mut recent: Vec<_> = all[250..].to_vec();
     recent[49].reply_to = Some(quoted.id);
-    let mut summary = direct(1, recent.last().cloned(), 100);
+    let mut summary = direct(1, recent.last().cloned(), 300);
     summary.unread_count = 0;
     let mut state = with_chats(vec![summary]);
     let effects = reduce(&mut state, Action::ChatOpened(chat(1)));
@@ -225,20 +225,24 @@ fn a_click_on_a_quote_not_loaded_loads_older_pages_until_it_is_there() {
     natter::testing::finish(&mut state, history, ApiReply::Messages(page), at(0));
     let mut harness = harness(state);
     harness.run_steps(4);
-    // the quote of a message not loaded says so
+    let before = harness.state().effects.len();
+    // the quote of a message never loaded says so; only its id is known
     harness.get_by_label("Earlier message").click();
-    harness.run_steps(3);
-    let older = harness
-        .state()
-        .effects
+    harness.run_steps(4);
+    let asked = history_queries(&harness.state().effects[before..]);
+    assert_eq!(
+        asked.len(),
+        1,
+        "one request, not a chain of older pages: {asked:?}"
+    );
+    assert_eq!(asked[0].around_id, Some(quoted.id));
+    assert_eq!((asked[0].around, asked[0].before), (None, None));
+    let call = harness.state().effects[before..]
         .iter()
-        .rev()
-        .find(|e| {
-            matches!(e, Effect::Api(r) if matches!(&r.call,
-                ApiCall::History { query, .. } if query.before == Some(51)))
-        })
+        .find(|e| matches!(e, Effect::Api(r) if matches!(r.call, ApiCall::History { .. })))
         .cloned()
-        .expect("the page before the window was asked for");
+        .unwrap();
+    // the server's page around it (seq 10: the first 50)
     let page = MessagePage {
         messages: all[..50].to_vec(),
         has_previous: false,
@@ -246,18 +250,28 @@ fn a_click_on_a_quote_not_loaded_loads_older_pages_until_it_is_there() {
     };
     natter::testing::finish(
         &mut harness.state_mut().state,
-        &older,
+        &call,
         ApiReply::Messages(page),
         at(1),
     );
     harness.run_steps(8);
     let entry = &harness.state().state.chats.by_id[&chat(1)];
-    assert_eq!(
-        entry.focus.map(|f| f.seq),
-        Some(10),
-        "opened at the original"
+    assert_eq!(entry.focus.map(|f| f.seq), Some(10), "highlighted");
+    assert!(
+        entry.history.detached,
+        "a window around it, newer pages below"
     );
-    harness.get_by_label("line number 10");
+    let original = harness.get_by_label("line number 10").rect();
+    assert!(
+        original.min.y > 0.0 && original.max.y < WINDOW[1],
+        "scrolled to: {original:?}"
+    );
+    assert!(
+        history_queries(&harness.state().effects[before..])
+            .iter()
+            .all(|q| q.before.is_none()),
+        "no older pages asked for"
+    );
 }
 
 /// The History calls among `effects`.

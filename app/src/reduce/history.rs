@@ -37,6 +37,7 @@ pub(super) fn load_latest(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> 
         before: None,
         after: None,
         around: None,
+        around_id: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }
@@ -60,6 +61,7 @@ pub(super) fn load_older(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
         before: Some(first),
         after: None,
         around: None,
+        around_id: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }
@@ -210,6 +212,7 @@ pub(super) fn ensure_caught_up(state: &mut AppState, chat_id: ChatId) -> Vec<Eff
         before: None,
         after: Some(synced),
         around: None,
+        around_id: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }

@@ -10,6 +10,7 @@ mod kept;
 mod outbox;
 mod page_errors;
 mod presence_reads;
+mod quotes;
 mod screens;
 mod search;
 mod security;

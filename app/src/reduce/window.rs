@@ -1,5 +1,6 @@
-//! Opening a chat at one message (a search hit): the page around it (`around=`), newer pages
-//! as one scrolls down from there (`after=` the window's end), and back to the newest ones.
+//! Opening a chat at one message (a search hit, a reply's original): the page around it
+//! (`around=` its seq, or `around_id=` when only its id is known), newer pages as one
+//! scrolls down from there (`after=` the window's end), and back to the newest ones.
 //!
 //! The loaded messages keep the invariant of `history.rs`: from the window's start up to
 //! `synced_seq` nothing is missing; anything stored above waits for the gap below it. A page
@@ -12,14 +13,14 @@
 //! newest messages, and a page around a hit still on its way is dropped when it comes.
 
 use chrono::{DateTime, Utc};
-use natter_shared::ChatId;
 use natter_shared::api::{HistoryQuery, MessagePage};
+use natter_shared::{ChatId, MessageId};
 
 use super::calls::{authed, error_of};
 use super::{chat_list, history};
 use crate::api::{ApiCall, ApiFailure, ApiReply};
 use crate::effect::Effect;
-use crate::state::{AppState, Focus, Notice};
+use crate::state::{AppState, Around, Focus, Notice};
 
 /// Opens `chat_id` at message `seq`, highlighted from `now`: at once if it is in the loaded
 /// window, else once the page around it has come.
@@ -38,21 +39,51 @@ pub(super) fn open_at(
     if let Some(panel) = state.search.as_mut() {
         panel.open_error = None;
     }
-    if !held {
-        entry.history.around = Some(seq);
+    if held {
+        return chat_list::open(state, chat_id);
+    }
+    page_around(state, chat_id, Around::Seq(seq))
+}
+
+/// A reply's quote was clicked: the chat opens at the quoted message as at a search hit
+/// when its seq is known; else with the page around its id, highlighted once it has come.
+pub(super) fn open_quoted(
+    state: &mut AppState,
+    chat_id: ChatId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
+        return Vec::new();
+    };
+    if let Some(seq) = entry.known_seq(message) {
+        return open_at(state, chat_id, seq, now);
+    }
+    // (an earlier hit is not scrolled to while this page comes)
+    entry.focus = None;
+    page_around(state, chat_id, Around::Message(message))
+}
+
+/// Opens the chat and asks for the page around a message the window does not hold; the
+/// chat waits there (`open` does not load the latest page while it is awaited).
+fn page_around(state: &mut AppState, chat_id: ChatId, around: Around) -> Vec<Effect> {
+    if let Some(entry) = state.chats.by_id.get_mut(&chat_id) {
+        entry.history.around = Some(around);
         entry.history.error = None;
     }
-    // (`open` does not load the latest page while a page around a message is awaited)
     let mut effects = chat_list::open(state, chat_id);
-    if !held {
-        let query = HistoryQuery {
-            limit: Some(history::HISTORY_PAGE),
-            before: None,
-            after: None,
-            around: Some(seq),
-        };
-        effects.extend(authed(state, ApiCall::History { chat_id, query }));
-    }
+    let (seq, id) = match around {
+        Around::Seq(seq) => (Some(seq), None),
+        Around::Message(id) => (None, Some(id)),
+    };
+    let query = HistoryQuery {
+        limit: Some(history::HISTORY_PAGE),
+        before: None,
+        after: None,
+        around: seq,
+        around_id: id,
+    };
+    effects.extend(authed(state, ApiCall::History { chat_id, query }));
     effects
 }
 
@@ -66,10 +97,21 @@ pub(super) fn around_paged(
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
-    if entry.history.around.is_none() || entry.history.around != query.around {
+    let Some(around) = entry
+        .history
+        .around
+        .filter(|a| Some(*a) == Around::of(query))
+    else {
         return Vec::new(); // another hit was opened since, or the chat went back to its end
-    }
+    };
     entry.history.around = None;
+    if let Around::Message(id) = around {
+        // the quoted message's seq, now known: highlighted from when it is shown
+        entry.focus = page.messages.iter().find(|m| m.id == id).map(|m| Focus {
+            seq: m.seq,
+            since: state.clock.now,
+        });
+    }
     let (Some(first), Some(last)) = (
         page.messages.first().map(|m| m.seq),
         page.messages.last().map(|m| m.seq),
@@ -109,9 +151,10 @@ pub(super) fn around_paged(
     Vec::new()
 }
 
-/// The page around a message could not be loaded: the search panel says why (a banner if
-/// it was closed meanwhile), and the chat stays as it was, or, not loaded yet, opens at its
-/// end. The chat's own history is not marked failed: its pages still come on scrolling.
+/// The page around a message could not be loaded: the search panel says why (a notice if
+/// it was closed meanwhile, or the message was a reply's original: gone, or the server
+/// unreachable), and the chat stays as it was, or, not loaded yet, opens at its end. The
+/// chat's own history is not marked failed: its pages still come on scrolling.
 pub(super) fn around_failed(
     state: &mut AppState,
     chat_id: ChatId,
@@ -121,16 +164,20 @@ pub(super) fn around_failed(
     let Some(entry) = state.chats.by_id.get_mut(&chat_id) else {
         return Vec::new();
     };
-    if entry.history.around.is_none() || entry.history.around != query.around {
+    let Some(around) = entry
+        .history
+        .around
+        .filter(|a| Some(*a) == Around::of(query))
+    else {
         return Vec::new();
-    }
+    };
     entry.history.around = None;
     entry.focus = None;
     let loaded = entry.synced_seq.is_some();
     let error = error_of(result);
-    match state.search.as_mut() {
-        Some(panel) => panel.open_error = Some(error),
-        None => state.notice = Some(Notice::MessageNotOpened(error)),
+    match (around, state.search.as_mut()) {
+        (Around::Seq(_), Some(panel)) => panel.open_error = Some(error),
+        _ => state.notice = Some(Notice::MessageNotOpened(error)),
     }
     if loaded {
         Vec::new()
@@ -163,6 +210,7 @@ pub(super) fn load_newer(state: &mut AppState, chat_id: ChatId) -> Vec<Effect> {
         before: None,
         after: Some(synced),
         around: None,
+        around_id: None,
     };
     authed(state, ApiCall::History { chat_id, query })
 }

@@ -159,6 +159,15 @@ impl ChatEntry {
         self.seq_of.get(&id).and_then(|seq| self.messages.get(seq))
     }
 
+    /// The seq of message `id` when the app knows it: loaded, loaded once (`seq_of` keeps
+    /// what a window change dropped), or pinned.
+    pub fn known_seq(&self, id: MessageId) -> Option<i64> {
+        self.seq_of
+            .get(&id)
+            .copied()
+            .or_else(|| self.pins.iter().find(|m| m.id == id).map(|m| m.seq))
+    }
+
     /// The lowest loaded seq.
     pub fn window_start(&self) -> Option<i64> {
         self.messages.keys().next().copied()
@@ -223,12 +232,33 @@ pub struct HistoryState {
     /// `(synced_seq, newest known seq)` when an `after=` page at `synced_seq` brought nothing
     /// new: not asked again for the same pair (see [`ChatEntry::newer_stalled`]).
     pub stalled: Option<(i64, i64)>,
-    /// The page around this seq is being fetched (the chat is opening at a search hit).
-    pub around: Option<i64>,
+    /// The page around a message is being fetched (the chat is opening at a search hit or a
+    /// reply's original).
+    pub around: Option<Around>,
     /// The loaded window does not reach the newest message (it was opened at an older one):
     /// newer pages come as one scrolls down (`after=` the window's end), not all at once, and
     /// messages arriving live wait above the gap until the window reaches them.
     pub detached: bool,
+}
+
+/// What a page around a message is asked around.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Around {
+    /// A seq (a search hit, a message loaded before): `around=`.
+    Seq(i64),
+    /// A message whose seq the app does not know (a reply's original older than anything
+    /// loaded): `around_id=`.
+    Message(MessageId),
+}
+
+impl Around {
+    /// What `query` asks around, if anything.
+    pub fn of(query: &natter_shared::api::HistoryQuery) -> Option<Self> {
+        query
+            .around
+            .map(Self::Seq)
+            .or(query.around_id.map(Self::Message))
+    }
 }
 
 /// This user's read cursor in a chat, as sent to the server.

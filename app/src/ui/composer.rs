@@ -147,7 +147,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         ui.horizontal(|ui| {
             ui.weak(tr(lang, "message.editing"));
             if quote_ui(ui, state, entry, editing).clicked() {
-                reply_jump(ui, state, entry, editing, actions);
+                reply_jump(state, entry, editing, actions);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let cancel = ui.button("×").on_hover_text(tr(lang, "message.cancel"));
@@ -165,7 +165,7 @@ pub fn composer_ui(ui: &mut Ui, state: &AppState, entry: &ChatEntry, actions: &m
         ui.horizontal(|ui| {
             ui.weak(tr(lang, "composer.replying_to"));
             if quote_ui(ui, state, entry, reply_to).clicked() {
-                reply_jump(ui, state, entry, reply_to, actions);
+                reply_jump(state, entry, reply_to, actions);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let cancel = ui

@@ -16,15 +16,14 @@
 //! messages opens with the "new messages" marker near the top: the position is taken again
 //! each frame while measured heights still move the rows (at most [`SETTLE_FRAMES`]), and
 //! the view does not stick to the bottom meanwhile. A click on a reply's quote opens the
-//! quoted message as a search hit does (scrolled to, highlighted); one that is not loaded
-//! yet is waited for while older pages come.
+//! quoted message as a search hit does (scrolled to, highlighted; one not loaded comes with
+//! the page around it).
 
 use chrono::{DateTime, Utc};
 use egui::{Id, Rect, Ui, UiBuilder};
-use natter_shared::{ChatId, MessageId};
+use natter_shared::ChatId;
 
 use super::jump_button::jump_button_ui;
-use super::message_parts::reply_jump_id;
 use super::message_row::{Row, row_ui};
 use super::message_runs::run_pos;
 use super::row_cache::{Layout, RowCache};
@@ -61,29 +60,6 @@ fn memory_id() -> Id {
     Id::unique("natter-conversation-memory")
 }
 
-/// A quote was clicked whose message is not loaded: older pages come until it is (then it
-/// opens as a search hit does), or the beginning is reached.
-fn reply_jump_wait(ui: &Ui, state: &AppState, entry: &ChatEntry, actions: &mut Vec<Action>) {
-    let chat_id = entry.summary.id;
-    let id = reply_jump_id(chat_id);
-    let Some(wanted) = ui.data(|d| d.get_temp::<MessageId>(id)) else {
-        return;
-    };
-    let history = &entry.history;
-    if let Some(message) = entry.message_by_id(wanted) {
-        ui.data_mut(|d| d.remove::<MessageId>(id));
-        actions.push(Action::Search(crate::action::SearchAction::HitOpened {
-            chat_id,
-            seq: message.seq,
-            now: state.clock.now,
-        }));
-    } else if history.reached_start || history.error.is_some() {
-        ui.data_mut(|d| d.remove::<MessageId>(id));
-    } else if !history.loading_older && entry.synced_seq.is_some() {
-        actions.push(Action::OlderMessagesWanted(chat_id));
-    }
-}
-
 pub(super) fn messages_ui(
     ui: &mut Ui,
     state: &AppState,
@@ -112,7 +88,6 @@ pub(super) fn messages_ui(
             ..Memory::default()
         };
     }
-    reply_jump_wait(ui, state, entry, actions);
     // the pinned bar asked for a message: scroll to it if it is loaded
     let jump_to: Option<i64> =
         ui.data_mut(|d| d.remove_temp(super::message_actions::jump_id(chat_id)));

@@ -13,12 +13,6 @@ use crate::action::Action;
 use crate::i18n::{tr, tr_args};
 use crate::state::{AppState, ChatEntry, Outgoing};
 
-/// The id under which a quote click waits for its message to load (older pages come until
-/// it is there or the chat's beginning is reached).
-pub fn reply_jump_id(chat: natter_shared::ChatId) -> egui::Id {
-    egui::Id::unique(("natter-reply-jump", chat))
-}
-
 pub(super) enum Bubble<'a> {
     Stored(&'a Message),
     Pending(&'a Outgoing),
@@ -126,42 +120,20 @@ pub(super) fn jumbo_ui(ui: &mut Ui, text: &str, count: usize) {
     });
 }
 
-/// A click on a reply's quote: to the quoted message, highlighted. Loaded, it is scrolled
-/// to; not loaded but its seq known (it was loaded before and a window change dropped it,
-/// or it is pinned), it opens as a search hit does: one `around=` page, the chat detached
-/// there. Its seq unknown (a quote only names the message's id), older pages come until it
-/// is there (the conversation view watches for it).
+/// A click on a reply's quote: to the quoted message, highlighted, as to a search hit.
+/// Loaded, it is scrolled to; else the page around it comes (`around=` its seq when the app
+/// knows it, `around_id=` when the quote names only its id), the chat detached there.
 pub(super) fn reply_jump(
-    ui: &Ui,
     state: &AppState,
     entry: &ChatEntry,
     id: natter_shared::MessageId,
     actions: &mut Vec<Action>,
 ) {
-    let chat_id = entry.summary.id;
-    match known_seq(entry, id) {
-        Some(seq) => actions.push(Action::Search(crate::action::SearchAction::HitOpened {
-            chat_id,
-            seq,
-            now: state.clock.now,
-        })),
-        None => {
-            ui.data_mut(|d| d.insert_temp(reply_jump_id(chat_id), id));
-            if !entry.history.reached_start {
-                actions.push(Action::OlderMessagesWanted(chat_id));
-            }
-        }
-    }
-}
-
-/// The seq of message `id` when the app knows it: loaded, loaded once (the chat's `seq_of`
-/// keeps what a window change dropped), or pinned.
-pub fn known_seq(entry: &ChatEntry, id: natter_shared::MessageId) -> Option<i64> {
-    entry
-        .message_by_id(id)
-        .map(|m| m.seq)
-        .or_else(|| entry.seq_of.get(&id).copied())
-        .or_else(|| entry.pins.iter().find(|m| m.id == id).map(|m| m.seq))
+    actions.push(Action::QuoteOpened {
+        chat_id: entry.summary.id,
+        message: id,
+        now: state.clock.now,
+    });
 }
 
 /// The message a reply answers, quoted: its sender and first line. Clickable (a bubble's

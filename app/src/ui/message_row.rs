@@ -243,7 +243,7 @@ fn bubble_ui(
                         if let Some(reply_to) = reply_to
                             && quote_ui(ui, state, entry, reply_to).clicked()
                         {
-                            reply_jump(ui, state, entry, reply_to, actions);
+                            reply_jump(state, entry, reply_to, actions);
                         }
                         match &bubble {
                             Bubble::Stored(m) => {

@@ -174,6 +174,27 @@ pub fn find(conn: &mut PgConnection, chat_id: Uuid, id: Uuid) -> QueryResult<Opt
         .optional()
 }
 
+/// The seq of message `id` of a chat as `viewer` may open history at it: not deleted, for
+/// everyone or by the viewer for themselves (`None` then, as for an unknown id).
+pub fn readable_seq(
+    conn: &mut PgConnection,
+    chat_id: Uuid,
+    id: Uuid,
+    viewer: Uuid,
+) -> QueryResult<Option<i64>> {
+    let hidden = hidden_messages::table
+        .filter(hidden_messages::user_id.eq(viewer))
+        .filter(hidden_messages::message_id.eq(id));
+    messages::table
+        .filter(messages::id.eq(id))
+        .filter(messages::chat_id.eq(chat_id))
+        .filter(messages::deleted_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(hidden)))
+        .select(messages::seq)
+        .first(conn)
+        .optional()
+}
+
 /// Messages of a chat by id, in `ids`' order (missing ones left out).
 pub fn find_many(
     conn: &mut PgConnection,

@@ -15,14 +15,15 @@ use crate::realtime::room::room_for;
 use crate::state::AppState;
 
 /// History in ascending `seq`: the newest page, the page before `before`, the page after
-/// `after`, or the page around `around` (a search hit, a quoted message). Seqs have no gaps,
-/// so a client that saw up to N asks `after=N` to catch up.
+/// `after`, or the page around `around` (a search hit, a quoted message) or around the
+/// message `around_id` (a reply's original whose seq the client does not know). Seqs have
+/// no gaps, so a client that saw up to N asks `after=N` to catch up.
 #[utoipa::path(tag = "messages", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "chat id"), HistoryQuery),
     responses(
         (status = 200, body = MessagePage),
-        (status = 400, description = "bad limit/before/after/around, or around with before or after", body = ErrorBody),
-        (status = 404, description = "no such chat, or not a member", body = ErrorBody),
+        (status = 400, description = "bad limit/before/after/around/around_id, or around or around_id with another of them, before or after", body = ErrorBody),
+        (status = 404, description = "no such chat, or not a member; around_id: no such message of the chat that the caller may read (unknown, deleted, or after they left)", body = ErrorBody),
     ))]
 #[get("/chats/{id}/messages")]
 pub async fn list_messages(
@@ -55,6 +56,12 @@ pub async fn list_messages(
             "around: not with before or after",
         ));
     }
+    if q.around_id.is_some() && (q.around.is_some() || q.before.is_some() || q.after.is_some()) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "around_id: not with around, before or after",
+        ));
+    }
     let user = auth.user_id.0;
     let window = Window {
         limit: i64::from(limit),
@@ -81,7 +88,17 @@ pub async fn list_messages(
                 )
             }
         };
-        let window = match q.around {
+        // a message id stands for its seq, if the caller may read it there: anything else
+        // is the same 404, so an id of another chat tells nothing about that chat
+        let around = match q.around_id {
+            Some(id) => Some(
+                db::messages::readable_seq(conn, chat, id.0, user)?
+                    .filter(|seq| *seq <= last_seq)
+                    .ok_or_else(|| ApiError::not_found("message"))?,
+            ),
+            None => q.around,
+        };
+        let window = match around {
             // the page holding `around`, half before it, as full as the history allows
             Some(around) => Window {
                 after: Some(

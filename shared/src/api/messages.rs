@@ -175,8 +175,9 @@ pub struct SendMessageRequest {
     pub attachments: Vec<crate::ids::FileId>,
 }
 
-/// `GET /chats/{id}/messages?limit&before&after&around`: keyset pagination on `seq`. With
-/// none of `before`, `after` and `around`, the newest page. Messages are always in ascending `seq`.
+/// `GET /chats/{id}/messages?limit&before&after&around&around_id`: keyset pagination on
+/// `seq`. With none of `before`, `after`, `around` and `around_id`, the newest page. Messages
+/// are always in ascending `seq`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -200,6 +201,12 @@ pub struct HistoryQuery {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub around: Option<i64>,
+    /// The page around this message, as `around` its seq: how a client opens a reply's
+    /// original when it knows only its id. A message the caller cannot read there (unknown,
+    /// of another chat, deleted, after they left) is 404, as an unknown one. Not with
+    /// `around`, `before` or `after`.
+    #[serde(default)]
+    pub around_id: Option<MessageId>,
 }
 
 impl HistoryQuery {

@@ -336,6 +336,7 @@ fn a_copy_read_before_a_delete_does_not_bring_the_message_back() {
                 before: None,
                 after: Some(1),
                 around: None,
+                around_id: None,
             },
         },
         access_token: Some("access-1".into()),
