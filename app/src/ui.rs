@@ -39,6 +39,7 @@ mod security;
 mod settings;
 mod shell;
 mod theme;
+mod toast;
 mod update;
 mod widgets;
 pub mod words;

@@ -1,10 +1,11 @@
 //! The connection banner: "Connecting…", "Offline — retrying in 5 s" with "Retry now",
 //! "Back online". Nothing while the link is up. It floats near the bottom of the window,
-//! above the composer (an area of its own, like a toast), instead of taking a strip of the
-//! content, so nothing moves when it comes and goes and no input is covered.
+//! above the composer (a toast), instead of taking a strip of the content, so nothing moves
+//! when it comes and goes and no input is covered.
 
 use egui::Ui;
 
+use super::toast::{Place, toast_ui};
 use super::words::connection_message;
 use crate::action::Action;
 use crate::i18n::tr;
@@ -25,32 +26,19 @@ pub fn connection_banner_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Act
         ),
         _ => (visuals.selection.bg_fill.gamma_multiply(0.4), false),
     };
-    // opaque: the panel's fill beneath the tint, so what it covers does not show through
-    let base = visuals.panel_fill;
-    egui::Area::new(egui::Id::unique("natter-connection-banner"))
-        .order(egui::Order::Foreground)
-        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -110.0))
-        .show(ui.ctx(), |ui| {
-            egui::Frame::new()
-                .fill(base)
-                .corner_radius(8.0)
-                .show(ui, |ui| {
-                    egui::Frame::new()
-                        .fill(fill)
-                        .corner_radius(8.0)
-                        .inner_margin(egui::Margin::symmetric(12, 6))
-                        .show(ui, |ui| {
-                            ui.horizontal(|ui| {
-                                ui.label(message);
-                                if offline
-                                    && ui.small_button(tr(lang, "connection.retry_now")).clicked()
-                                {
-                                    actions.push(Action::ReconnectRequested { now });
-                                }
-                            });
-                        });
-                });
+    let place = Place {
+        anchor: egui::Align2::CENTER_BOTTOM,
+        offset: egui::vec2(0.0, -110.0),
+    };
+    let id = egui::Id::unique("natter-connection-banner");
+    toast_ui(ui, id, place, fill, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(message);
+            if offline && ui.small_button(tr(lang, "connection.retry_now")).clicked() {
+                actions.push(Action::ReconnectRequested { now });
+            }
         });
+    });
     // the countdown and "back online" change with time alone
     ui.ctx()
         .request_repaint_after(std::time::Duration::from_millis(500));

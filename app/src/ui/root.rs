@@ -1,7 +1,10 @@
-//! The whole window: the notice banner, then the current screen.
+//! The whole window: the current screen, and over it the notice, if any (a toast at the
+//! top, so nothing moves when one comes or goes).
 
 use egui::Ui;
 
+use super::theme::{NOTICE_TEXT_WIDTH, NOTICE_TOP, NOTICE_TOP_SHELL};
+use super::toast::{Place, toast_ui};
 use super::words;
 use super::{register_ui, restoring_ui, shell_ui, sign_in_ui};
 use crate::action::Action;
@@ -13,9 +16,6 @@ pub fn app_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     super::emoji_glyphs::install(ui.ctx());
     egui::Frame::central_panel(ui.style()).show(ui, |ui| {
         ui.set_min_size(ui.available_size());
-        if let Some(notice) = &state.notice {
-            notice_ui(ui, state, notice, actions);
-        }
         match &state.screen {
             // the shell scrolls its parts itself (the chat list, the messages)
             Screen::Shell(_) => shell_ui(ui, state, actions),
@@ -28,9 +28,14 @@ pub fn app_ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
             }
         }
     });
+    if let Some(notice) = &state.notice {
+        notice_ui(ui, state, notice, actions);
+    }
 }
 
-fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<Action>) {
+/// The notice with its Dismiss button, centred at the top (under the shell's top bar, over
+/// a form's heading), its text wrapped so it stays clear of the sides.
+fn notice_ui(ui: &Ui, state: &AppState, notice: &Notice, actions: &mut Vec<Action>) {
     let lang = state.language;
     let visuals = ui.visuals();
     let fill = match notice {
@@ -43,17 +48,24 @@ fn notice_ui(ui: &mut Ui, state: &AppState, notice: &Notice, actions: &mut Vec<A
             visuals.selection.bg_fill.gamma_multiply(0.4)
         }
     };
-    egui::Frame::new()
-        .fill(fill)
-        .inner_margin(8.0)
-        .corner_radius(4.0)
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(words::notice_message(lang, notice));
-                if ui.button(tr(lang, "common.dismiss")).clicked() {
-                    actions.push(Action::NoticeDismissed);
-                }
+    let top = match state.screen {
+        Screen::Shell(_) => NOTICE_TOP_SHELL,
+        _ => NOTICE_TOP,
+    };
+    let place = Place {
+        anchor: egui::Align2::CENTER_TOP,
+        offset: egui::vec2(0.0, top),
+    };
+    let id = egui::Id::unique("natter-notice");
+    toast_ui(ui, id, place, fill, |ui| {
+        ui.horizontal(|ui| {
+            ui.scope(|ui| {
+                ui.set_max_width(NOTICE_TEXT_WIDTH);
+                ui.add(egui::Label::new(words::notice_message(lang, notice)).wrap());
             });
+            if ui.button(tr(lang, "common.dismiss")).clicked() {
+                actions.push(Action::NoticeDismissed);
+            }
         });
-    ui.add_space(4.0);
+    });
 }

@@ -82,3 +82,11 @@ pub const SEARCH_MATCH: Color32 = Color32::from_rgba_premultiplied(0xC8, 0xA0, 0
 pub const FOCUS_HIGHLIGHT: Color32 = Color32::from_rgba_premultiplied(0x3A, 0x8F, 0xE0, 0x50);
 /// The width of the search panel.
 pub const SEARCH_PANEL: f32 = 340.0;
+/// How far below the window's top a notice floats in the shell: clear of its top bar (the
+/// sections, Sign out), over the conversation header's title …
+pub const NOTICE_TOP_SHELL: f32 = 48.0;
+/// … and on the other screens: over the form's heading, clear of its fields.
+pub const NOTICE_TOP: f32 = 8.0;
+/// A notice's text wraps at this width, so the notice stays clear of the window's sides
+/// (the chat list's buttons, the conversation's menu).
+pub const NOTICE_TEXT_WIDTH: f32 = 380.0;
