@@ -224,7 +224,7 @@ pub fn sign_in(state: &mut AppState, user: User, at: DateTime<Utc>) -> Vec<Effec
 }
 
 #[cfg(feature = "testing")]
-pub use harness::{TestApp, harness, harness_allowing_tofu};
+pub use harness::{TestApp, harness};
 
 #[cfg(feature = "testing")]
 mod harness {
@@ -251,38 +251,19 @@ mod harness {
         }
     }
 
-    /// A view of `size` on `state`.
+    /// A view of `size` on `state`. A character no font (and no colour emoji image) has
+    /// fails the test instead of drawing as a box.
     pub fn harness(
         state: AppState,
         size: [f32; 2],
         view: fn(&mut egui::Ui, &AppState, &mut Vec<Action>),
-    ) -> Harness<'static, TestApp> {
-        build(state, size, view, Harness::builder())
-    }
-
-    /// [`harness`] where a character no font has draws as a box instead of failing the
-    /// test: for text fields holding emoji newer than the bundled monochrome font (egui's
-    /// `TextEdit` cannot show images; the app draws boxes there, as the test then does).
-    pub fn harness_allowing_tofu(
-        state: AppState,
-        size: [f32; 2],
-        view: fn(&mut egui::Ui, &AppState, &mut Vec<Action>),
-    ) -> Harness<'static, TestApp> {
-        build(state, size, view, Harness::builder().allow_missing_glyphs())
-    }
-
-    fn build(
-        state: AppState,
-        size: [f32; 2],
-        view: fn(&mut egui::Ui, &AppState, &mut Vec<Action>),
-        builder: egui_kittest::HarnessBuilder<TestApp>,
     ) -> Harness<'static, TestApp> {
         let app = TestApp {
             state,
             actions: Vec::new(),
             effects: Vec::new(),
         };
-        let harness = builder.with_size(size).build_ui_state(
+        let harness = Harness::builder().with_size(size).build_ui_state(
             move |ui, app: &mut TestApp| {
                 // before the first frame too (the builder runs one): images drawn then
                 // would otherwise fail and paint their alt text (an emoji, no glyph)
