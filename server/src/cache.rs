@@ -41,6 +41,17 @@ impl Redis {
         format!("{}{suffix}", self.prefix)
     }
 
+    /// A key under this deployment's prefix, formatted in place (one allocation: keys built
+    /// per message use this).
+    pub fn key_with(&self, suffix: std::fmt::Arguments<'_>) -> String {
+        use std::fmt::Write as _;
+        let mut key = String::with_capacity(self.prefix.len() + 48);
+        key.push_str(&self.prefix);
+        // writing to a String cannot fail
+        let _ = key.write_fmt(suffix);
+        key
+    }
+
     /// A connection to run commands on (clones share one multiplexed connection).
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()

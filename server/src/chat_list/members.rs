@@ -40,9 +40,7 @@ pub async fn on_members_changed(
         None => (i64::MIN, String::new(), String::new(), chat.last_event_seq),
     };
     let mut pipe = redis::pipe();
-    pipe.cmd("EVAL")
-        .arg(SET_CHAT)
-        .arg(1)
+    keys::evalsha(&mut pipe, &SET_CHAT, 1)
         .arg(keys::chat(&state.redis, id))
         .arg(seq)
         .arg(&at)
@@ -78,7 +76,7 @@ pub async fn on_members_changed(
             .ignore();
     }
     let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+    if let Err(e) = keys::run(&pipe, &mut conn).await {
         mark.keep();
         let mut users = members.to_vec();
         users.extend(joined.into_iter().chain(departed));

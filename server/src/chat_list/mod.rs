@@ -8,6 +8,7 @@
 //! outage, nor a crash during it; `ok` markers also expire after
 //! `LIST_TTL`, bounding staleness in any case.
 
+mod coalesce;
 pub mod invalidations;
 mod keys;
 pub mod marks;

@@ -381,9 +381,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
     let reads = keys::reads(&state.redis, user);
     let mut pipe = redis::pipe();
     for (chat, seq) in &mentions {
-        pipe.cmd("EVAL")
-            .arg(SET_MAX)
-            .arg(1)
+        keys::evalsha(&mut pipe, &SET_MAX, 1)
             .arg(keys::mentions(&state.redis, user))
             .arg(chat.to_string())
             .arg(*seq)
@@ -396,9 +394,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .get(&chat.id)
             .and_then(|m| serde_json::to_string(m).ok())
             .unwrap_or_default();
-        pipe.cmd("EVAL")
-            .arg(SET_CHAT)
-            .arg(1)
+        keys::evalsha(&mut pipe, &SET_CHAT, 1)
             .arg(keys::chat(&state.redis, ChatId(chat.id)))
             .arg(chat.last_seq)
             .arg(us(chat.updated_at))
@@ -414,9 +410,7 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
             .arg(us(chat.updated_at))
             .arg(chat.id.to_string())
             .ignore();
-        pipe.cmd("EVAL")
-            .arg(SET_MAX)
-            .arg(1)
+        keys::evalsha(&mut pipe, &SET_MAX, 1)
             .arg(&reads)
             .arg(chat.id.to_string())
             .arg(*read_seq)
@@ -427,15 +421,17 @@ pub async fn rebuild(state: &AppState, user: UserId) -> anyhow::Result<()> {
         .arg(&list)
         .arg(LIST_TTL.as_millis() as i64 * 2)
         .ignore();
-    pipe.cmd("EVAL")
-        .arg(COMPLETE_IF_UNTOUCHED)
-        .arg(2)
+    let mut conn = state.redis.conn();
+    keys::run(&pipe, &mut conn).await?;
+    // only once all of it is in: a pipeline that found a script missing ran in part before
+    // `run` ran it again, and the list must not be complete meanwhile
+    let mut complete = redis::pipe();
+    keys::evalsha(&mut complete, &COMPLETE_IF_UNTOUCHED, 2)
         .arg(&rebuilding)
         .arg(keys::complete(&state.redis, user))
         .arg(&token)
         .arg(LIST_TTL.as_millis() as i64)
         .ignore();
-    let mut conn = state.redis.conn();
-    pipe.query_async::<()>(&mut conn).await?;
+    keys::run(&complete, &mut conn).await?;
     Ok(())
 }

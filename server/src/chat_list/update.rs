@@ -32,6 +32,7 @@ use actix_web::web;
 use natter_shared::api::Message;
 use natter_shared::{ChatId, UserId};
 
+use super::coalesce::{Stored, coalesce};
 use super::invalidations::Invalidations;
 use super::keys::{self, ADD_IF_COMPLETE, ChatMeta, ENTRY_TTL, LIST_TTL, SET_CHAT, SET_MAX, us};
 use super::marks::{Mark, MessageUpdate};
@@ -100,7 +101,8 @@ pub(super) fn redis_failed(
 pub const STALE_MARK: Duration = Duration::from_secs(30);
 
 /// Sends the queued cache updates of stored messages to Redis, everything waiting in one
-/// pipeline (see `marks::MessageUpdates`), and drops their marks once Redis has them.
+/// pipeline (see `marks::MessageUpdates`) coalesced per chat and per member
+/// ([`messages_pipeline`]), and drops their marks once Redis has them.
 pub fn start_message_updater(
     redis: Redis,
     invalidations: Arc<Invalidations>,
@@ -109,12 +111,17 @@ pub fn start_message_updater(
     actix_web::rt::spawn(async move {
         let mut batch = Vec::with_capacity(UPDATES_BATCH);
         while rx.recv_many(&mut batch, UPDATES_BATCH).await > 0 {
-            let mut pipe = redis::pipe();
-            for u in &batch {
-                message_commands(&mut pipe, &redis, &u.members, &u.message, u.event_seq);
-            }
-            let mut conn = redis.conn();
-            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            let stored: Vec<Stored> = batch
+                .iter()
+                .map(|u: &MessageUpdate| Stored {
+                    members: &u.members,
+                    message: &u.message,
+                    event_seq: u.event_seq,
+                })
+                .collect();
+            let sent = send_messages(&redis, &stored).await;
+            drop(stored);
+            if let Err(e) = sent {
                 for u in &batch {
                     u.mark.keep();
                     failed(
@@ -138,7 +145,7 @@ const UPDATES_BATCH: usize = 256;
 fn failed(
     invalidations: &Invalidations,
     op: &'static str,
-    e: &redis::RedisError,
+    e: &dyn std::fmt::Display,
     users: &[UserId],
     chat: Option<ChatId>,
 ) {
@@ -156,13 +163,15 @@ pub async fn on_message(
     event_seq: i64,
     mark: &Mark,
 ) {
-    let mut pipe = redis::pipe();
-    message_commands(&mut pipe, &state.redis, members, message, event_seq);
-    let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+    let stored = [Stored {
+        members,
+        message,
+        event_seq,
+    }];
+    if let Err(e) = send_messages(&state.redis, &stored).await {
         mark.keep();
-        redis_failed(
-            state,
+        failed(
+            &state.invalidations,
             "chat_list message",
             &e,
             members,
@@ -171,59 +180,67 @@ pub async fn on_message(
     }
 }
 
-/// The commands of [`on_message`], added to `pipe`.
-fn message_commands(
-    pipe: &mut redis::Pipeline,
-    redis: &Redis,
-    members: &[UserId],
-    message: &Message,
-    event_seq: i64,
-) {
-    let chat = message.chat_id;
-    let last = match serde_json::to_string(message) {
-        Ok(j) => j,
-        Err(_) => return,
-    };
-    let at = us(message.created_at);
-    pipe.cmd("EVAL")
-        .arg(SET_CHAT)
-        .arg(1)
-        .arg(keys::chat(redis, chat))
-        .arg(message.seq)
-        .arg(at)
-        .arg(last)
-        .arg("")
-        .arg(ENTRY_TTL.as_millis() as i64)
-        .arg(event_seq)
-        .ignore();
-    for m in members {
+/// Why a batch of message updates did not reach Redis.
+#[derive(Debug, thiserror::Error)]
+enum SendFailed {
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
+    #[error("cannot serialise a message for the cache: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+async fn send_messages(redis: &Redis, stored: &[Stored<'_>]) -> Result<(), SendFailed> {
+    let pipe = messages_pipeline(redis, stored)?;
+    let mut conn = redis.conn();
+    keys::run(&pipe, &mut conn).await?;
+    Ok(())
+}
+
+/// The commands of the updates `stored`, coalesced (`coalesce`): a `SET_CHAT` per chat,
+/// a `ZADD` per member and chat, a `SET_MAX` per mentioned user and chat and per sender and
+/// chat. Redis ends as it would after every update's commands one by one, in any order.
+fn messages_pipeline(redis: &Redis, stored: &[Stored<'_>]) -> serde_json::Result<redis::Pipeline> {
+    let c = coalesce(stored);
+    let mut pipe = redis::Pipeline::with_capacity(
+        c.chats.len() + c.lists.values.len() + c.mentions.values.len() + c.reads.values.len(),
+    );
+    let mut field = [0; uuid::fmt::Hyphenated::LENGTH];
+    let entry_ttl = ENTRY_TTL.as_millis() as i64;
+    let marks_ttl = LIST_TTL.as_millis() as i64 * 2;
+    for &(message, event_seq) in &c.chats {
+        keys::evalsha(&mut pipe, &SET_CHAT, 1)
+            .arg(keys::chat(redis, message.chat_id))
+            .arg(message.seq)
+            .arg(us(message.created_at))
+            .arg(serde_json::to_vec(message)?)
+            .arg("")
+            .arg(entry_ttl)
+            .arg(event_seq)
+            .ignore();
+    }
+    for &(member, chat, at) in &c.lists.values {
         pipe.cmd("ZADD")
-            .arg(keys::list(redis, *m))
+            .arg(keys::list(redis, member))
             .arg("XX")
             .arg("GT")
             .arg(at)
-            .arg(chat.to_string())
+            .arg(keys::chat_field(chat, &mut field))
             .ignore();
     }
-    for m in &message.mentions {
-        pipe.cmd("EVAL")
-            .arg(SET_MAX)
-            .arg(1)
-            .arg(keys::mentions(redis, *m))
-            .arg(chat.to_string())
-            .arg(message.seq)
-            .arg(LIST_TTL.as_millis() as i64 * 2)
-            .ignore();
+    for (marks, key) in [
+        (&c.mentions, keys::mentions as fn(&Redis, UserId) -> String),
+        (&c.reads, keys::reads),
+    ] {
+        for &(user, chat, seq) in &marks.values {
+            keys::evalsha(&mut pipe, &SET_MAX, 1)
+                .arg(key(redis, user))
+                .arg(keys::chat_field(chat, &mut field))
+                .arg(seq)
+                .arg(marks_ttl)
+                .ignore();
+        }
     }
-    // one's own message is read
-    pipe.cmd("EVAL")
-        .arg(SET_MAX)
-        .arg(1)
-        .arg(keys::reads(redis, message.sender_id))
-        .arg(chat.to_string())
-        .arg(message.seq)
-        .arg(LIST_TTL.as_millis() as i64 * 2)
-        .ignore();
+    Ok(pipe)
 }
 
 /// After a change of a stored message (edit, delete, reaction, pin): the chat's newest
@@ -249,9 +266,7 @@ pub async fn on_change(
         let Ok(last) = serde_json::to_string(&shown) else {
             return;
         };
-        pipe.cmd("EVAL")
-            .arg(SET_CHAT)
-            .arg(1)
+        keys::evalsha(&mut pipe, &SET_CHAT, 1)
             .arg(keys::chat(&state.redis, message.chat_id))
             .arg(message.seq)
             .arg("")
@@ -262,7 +277,7 @@ pub async fn on_change(
             .ignore();
     }
     let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+    if let Err(e) = keys::run(&pipe, &mut conn).await {
         mark.keep();
         redis_failed(
             state,
@@ -276,17 +291,16 @@ pub async fn on_change(
 
 /// After a read cursor moved.
 pub async fn on_read(state: &AppState, user: UserId, chat: ChatId, seq: i64) {
-    let mut conn = state.redis.conn();
-    let result: redis::RedisResult<()> = redis::cmd("EVAL")
-        .arg(SET_MAX)
-        .arg(1)
+    let mut pipe = redis::pipe();
+    let mut field = [0; uuid::fmt::Hyphenated::LENGTH];
+    keys::evalsha(&mut pipe, &SET_MAX, 1)
         .arg(keys::reads(&state.redis, user))
-        .arg(chat.to_string())
+        .arg(keys::chat_field(chat, &mut field))
         .arg(seq)
         .arg(LIST_TTL.as_millis() as i64 * 2)
-        .query_async(&mut conn)
-        .await;
-    if let Err(e) = result {
+        .ignore();
+    let mut conn = state.redis.conn();
+    if let Err(e) = keys::run(&pipe, &mut conn).await {
         redis_failed(state, "chat_list read", &e, &[user], None);
     }
 }
@@ -299,9 +313,8 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
     };
     let id = ChatId(chat.id);
     let mut pipe = redis::pipe();
-    pipe.cmd("EVAL")
-        .arg(SET_CHAT)
-        .arg(1)
+    let mut field = [0; uuid::fmt::Hyphenated::LENGTH];
+    keys::evalsha(&mut pipe, &SET_CHAT, 1)
         .arg(keys::chat(&state.redis, id))
         .arg(chat.last_seq)
         .arg(us(chat.updated_at))
@@ -312,19 +325,17 @@ pub async fn on_chat_created(state: &AppState, chat: &ChatRow, members: &[UserId
         .arg(chat.members_version)
         .ignore();
     for m in members {
-        pipe.cmd("EVAL")
-            .arg(ADD_IF_COMPLETE)
-            .arg(2)
+        keys::evalsha(&mut pipe, &ADD_IF_COMPLETE, 2)
             .arg(keys::list(&state.redis, *m))
             .arg(keys::complete(&state.redis, *m))
             .arg(us(chat.updated_at))
-            .arg(id.to_string())
+            .arg(keys::chat_field(id, &mut field))
             .ignore();
         // a rebuild under way read PostgreSQL before this chat: it must not complete
         pipe.del(keys::rebuilding(&state.redis, *m)).ignore();
     }
     let mut conn = state.redis.conn();
-    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+    if let Err(e) = keys::run(&pipe, &mut conn).await {
         redis_failed(state, "chat_list create", &e, members, Some(id));
     }
 }

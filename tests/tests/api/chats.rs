@@ -271,6 +271,75 @@ async fn the_chat_list_is_right_after_a_redis_flush_and_refills() {
 }
 
 #[actix_web::test]
+async fn the_cache_follows_sends_and_reads_after_redis_forgot_its_scripts() {
+    let app = TestApp::spawn().await;
+    let me = app.signed_in_user().await;
+    let a = app.signed_in_user().await;
+    let chat = app.direct_chat(&me.token, a.user.id).await;
+    app.send_text(&a.token, chat.id, "before").await;
+    let mut redis = redis::Client::open(natter_tests::redis_url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // what a restarted Redis knows of the scripts (other servers on it load them again too)
+    redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query::<()>(&mut redis)
+        .unwrap();
+
+    let sent = app.send_text(&a.token, chat.id, "after").await;
+    redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query::<()>(&mut redis)
+        .unwrap();
+    let resp = app
+        .client
+        .post(app.api(&format!("/chats/{}/read", chat.id)))
+        .bearer_auth(&me.token)
+        .json(&json!({"seq": sent.seq}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    // the updates reached Redis (a failed one would leave the entry behind and keep the
+    // members' in-flight marks until a reader repairs it)
+    let entry = format!("{}c:{}", app.redis_prefix, chat.id);
+    let reads = format!("{}cl:{}:r", app.redis_prefix, me.user.id);
+    let busy = [me.user.id, a.user.id].map(|u| format!("{}cl:{u}:busy", app.redis_prefix));
+    let mut state = None;
+    for _ in 0..100 {
+        let last_seq: Option<i64> = redis::cmd("HGET")
+            .arg(&entry)
+            .arg("last_seq")
+            .query(&mut redis)
+            .unwrap();
+        let read: Option<i64> = redis::cmd("HGET")
+            .arg(&reads)
+            .arg(chat.id.to_string())
+            .query(&mut redis)
+            .unwrap();
+        let mut marks = 0;
+        for key in &busy {
+            marks += redis::cmd("ZCARD")
+                .arg(key)
+                .query::<i64>(&mut redis)
+                .unwrap();
+        }
+        state = Some((last_seq, read, marks));
+        if state == Some((Some(sent.seq), Some(sent.seq), 0)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        state,
+        Some((Some(sent.seq), Some(sent.seq), 0)),
+        "(the entry's last seq, my read cursor, in-flight marks)"
+    );
+}
+
+#[actix_web::test]
 async fn the_chat_list_is_served_from_postgres_while_redis_is_down() {
     let app = TestApp::spawn_with(|vars| {
         vars.insert("REDIS_URL".into(), "redis://127.0.0.1:1".into());
