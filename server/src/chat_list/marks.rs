@@ -12,7 +12,7 @@
 //! survives a crash; a mark's time is then the note's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use diesel::PgConnection;
@@ -64,6 +64,31 @@ pub fn now_ms() -> i64 {
 /// How long the busy sets live untouched (a safety net; marks are removed one by one).
 const BUSY_TTL_MS: i64 = 20 * 60 * 1000;
 
+/// Adds the token ARGV[1], scored ARGV[2], to every busy set in KEYS, each to live ARGV[3]
+/// ms more: a mark of any number of users is one command (by its SHA1; `redis::Script`
+/// loads it again when Redis answers `NOSCRIPT`).
+static MARK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ARGV[2], ARGV[1])
+  redis.call('PEXPIRE', key, ARGV[3])
+end
+return 1
+",
+    )
+});
+
+/// Removes the token ARGV[1] from every busy set in KEYS.
+static UNMARK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
+return 1
+",
+    )
+});
+
 /// A change in flight on the lists of `users`.
 pub struct Mark {
     token: String,
@@ -100,13 +125,14 @@ impl Mark {
         self.keep.store(true, Ordering::Relaxed);
     }
 
-    fn add_commands(pipe: &mut redis::Pipeline, redis: &Redis, users: &[UserId], token: &str) {
-        let now = now_ms();
+    /// The one command that marks `users` with `token`.
+    fn add(redis: &Redis, users: &[UserId], token: &str) -> redis::ScriptInvocation<'static> {
+        let mut add = MARK.prepare_invoke();
         for u in users {
-            let key = busy(redis, *u);
-            pipe.cmd("ZADD").arg(&key).arg(now).arg(token).ignore();
-            pipe.cmd("PEXPIRE").arg(&key).arg(BUSY_TTL_MS).ignore();
+            add.key(busy(redis, *u));
         }
+        add.arg(token).arg(now_ms()).arg(BUSY_TTL_MS);
+        add
     }
 }
 
@@ -115,16 +141,14 @@ impl Drop for Mark {
         if !self.in_redis || self.keep.load(Ordering::Relaxed) || self.users.is_empty() {
             return;
         }
-        let mut pipe = redis::pipe();
+        let mut remove = UNMARK.prepare_invoke();
         for u in &self.users {
-            pipe.cmd("ZREM")
-                .arg(busy(&self.redis, *u))
-                .arg(&self.token)
-                .ignore();
+            remove.key(busy(&self.redis, *u));
         }
+        remove.arg(&self.token);
         let mut conn = self.redis.conn();
         self.runtime.spawn(async move {
-            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            if let Err(e) = remove.invoke_async::<()>(&mut conn).await {
                 // the mark goes stale and a reader clears it; lists read PostgreSQL meanwhile
                 metrics::counter!("natter_redis_errors_total", "op" => "chat_list unmark")
                     .increment(1);
@@ -141,13 +165,14 @@ fn token() -> String {
 /// Marks a change by the members `users` from async code (a room), on the shared connection.
 pub async fn mark(redis: &Redis, invalidations: &Invalidations, users: &[UserId]) -> Mark {
     let token = token();
-    let mut pipe = redis::pipe();
-    Mark::add_commands(&mut pipe, redis, users, &token);
+    let add = Mark::add(redis, users, &token);
     let mut conn = redis.conn();
     let failure = if PAUSE.paused() {
         Some("marks paused after a Redis failure".to_owned())
+    } else if users.is_empty() {
+        None
     } else {
-        match actix_web::rt::time::timeout(MARK_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
+        match actix_web::rt::time::timeout(MARK_TIMEOUT, add.invoke_async::<()>(&mut conn)).await {
             Ok(Ok(())) => None,
             Ok(Err(e)) => {
                 PAUSE.failed();
@@ -210,17 +235,18 @@ impl Marker {
     /// not take it, notes them on `db` (the writer's connection, one statement) instead.
     pub fn mark_blocking(&self, db: &mut PgConnection, users: Vec<UserId>) -> Mark {
         let token = token();
-        let mut pipe = redis::pipe();
-        Mark::add_commands(&mut pipe, &self.redis, &users, &token);
+        let add = Mark::add(&self.redis, &users, &token);
         let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let marked = if PAUSE.paused() {
             unmarked(&users, &"marks paused after a Redis failure");
             false
+        } else if users.is_empty() {
+            true
         } else {
             let result = match slot.as_mut() {
-                Some(conn) => pipe.query::<()>(conn),
+                Some(conn) => add.invoke::<()>(conn),
                 None => self.connect().and_then(|mut conn| {
-                    let r = pipe.query::<()>(&mut conn);
+                    let r = add.invoke::<()>(&mut conn);
                     *slot = Some(conn);
                     r
                 }),
