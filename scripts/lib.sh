@@ -104,7 +104,9 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # ensure_s3 — a real S3-compatible server for the tests (s3s-fs: checks signatures, starts at
 # once); exports NATTER_TEST_S3_ENDPOINT, NATTER_TEST_S3_ACCESS_KEY, NATTER_TEST_S3_SECRET_KEY.
 ensure_s3() {
-  local port="${NATTER_LOCAL_S3_PORT:-59001}" dir="$NATTER_STATE/s3"
+  # the project-local servers listen below 32768, outside Linux's ephemeral port range: a
+  # benchmark's thousands of client sockets in TIME_WAIT once held 59001 and s3s-fs could not bind
+  local port="${NATTER_LOCAL_S3_PORT:-29001}" dir="$NATTER_STATE/s3"
   export NATTER_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
   export NATTER_TEST_S3_ACCESS_KEY="natter-test" NATTER_TEST_S3_SECRET_KEY="natter-test-secret"
   if port_open "$port"; then say "S3 (s3s-fs): $NATTER_TEST_S3_ENDPOINT"; return; fi
@@ -128,7 +130,7 @@ EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 # ensure_clamd — a real clamd with a signature database of our own (no internet for
 # freshclam): one hash signature for the EICAR file. Exports NATTER_TEST_CLAMAV_ADDR.
 ensure_clamd() {
-  local port="${NATTER_LOCAL_CLAMD_PORT:-53310}" dir="$NATTER_STATE/clamd"
+  local port="${NATTER_LOCAL_CLAMD_PORT:-23310}" dir="$NATTER_STATE/clamd"
   export NATTER_TEST_CLAMAV_ADDR="127.0.0.1:$port"
   if port_open "$port"; then say "clamd: $NATTER_TEST_CLAMAV_ADDR"; return; fi
   command -v clamd >/dev/null || apt_install clamav-daemon
