@@ -92,6 +92,7 @@ impl Application {
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(settings.jwt_secret.as_bytes()),
             settings: settings.clone(),
+            rosters: crate::db::rosters::RosterLoader::new(pool.clone()),
             db: pool,
             redis,
             dummy_password_hash,

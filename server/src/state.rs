@@ -10,6 +10,7 @@ use crate::cache::Redis;
 use crate::chat_list::invalidations::Invalidations;
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::db::rosters::RosterLoader;
 use crate::db::writer::Writer;
 use crate::files::storage::Storage;
 use crate::local_limits::LocalCounters;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub bus: Bus,
     /// Group commit of message sends.
     pub writer: Writer,
+    /// Rooms' member lists, read in batches.
+    pub rosters: RosterLoader,
     /// Chat-list cache entries to drop once Redis answers again.
     pub invalidations: Arc<Invalidations>,
     /// Chat-list cache updates of stored messages, batched off the send path.

@@ -65,10 +65,7 @@ async fn send(
 
 fn version(pool: &DbPool, chat: Uuid) -> i64 {
     let mut conn = pool.get().unwrap();
-    db::members::roster(&mut conn, chat)
-        .unwrap()
-        .unwrap()
-        .version
+    db::rosters::rosters(&mut conn, &[chat]).unwrap()[&chat].version
 }
 
 #[actix_web::test]

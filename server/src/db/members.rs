@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use natter_shared::UserId;
 use natter_shared::api::{
-    ChatKind, ChatRole, DepartureReason, EventKind, GroupInfo, GroupRules, InvitePolicy,
-    MemberInfo, PinPolicy, Refusal, ServiceAction,
+    ChatRole, DepartureReason, EventKind, GroupInfo, GroupRules, InvitePolicy, MemberInfo,
+    PinPolicy, Refusal, ServiceAction,
 };
 use uuid::Uuid;
 
@@ -49,53 +49,6 @@ impl MemberRow {
             joined_at: self.joined_at,
         }
     }
-}
-
-/// Who a room delivers to and checks senders against, as of `version`.
-#[derive(Debug, Clone)]
-pub struct Roster {
-    pub version: i64,
-    pub kind: ChatKind,
-    /// A direct chat one of whose two blocks the other: it delivers nothing.
-    pub blocked: bool,
-    /// A pending message request: who sent it.
-    pub request_from: Option<UserId>,
-    /// `(member, username, muted)`.
-    pub members: Vec<(UserId, String, bool)>,
-}
-
-/// The chat's members with their usernames (for `@mentions`), at its `members_version`.
-pub fn roster(conn: &mut PgConnection, chat_id: Uuid) -> QueryResult<Option<Roster>> {
-    conn.transaction(|conn| {
-        let Some((version, kind, blocked, request_from)) = chats::table
-            .find(chat_id)
-            .select((
-                chats::members_version,
-                chats::kind,
-                chats::blocked,
-                chats::request_from,
-            ))
-            .first::<(i64, Stored<ChatKind>, bool, Option<Uuid>)>(conn)
-            .optional()?
-        else {
-            return Ok(None);
-        };
-        let members = chat_members::table
-            .inner_join(users::table)
-            .filter(chat_members::chat_id.eq(chat_id))
-            .select((chat_members::user_id, users::username, chat_members::muted))
-            .load::<(Uuid, String, bool)>(conn)?
-            .into_iter()
-            .map(|(u, name, muted)| (UserId(u), name, muted))
-            .collect();
-        Ok(Some(Roster {
-            version,
-            kind: kind.0,
-            blocked,
-            request_from: request_from.map(UserId),
-            members,
-        }))
-    })
 }
 
 /// The group's rules as stored.

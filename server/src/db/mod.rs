@@ -17,6 +17,7 @@ pub mod messages;
 pub mod names;
 pub mod pool;
 pub mod requests;
+pub mod rosters;
 #[rustfmt::skip]
 pub mod schema;
 pub mod search;

@@ -110,11 +110,11 @@ async fn members(state: &AppState, cell: &Cell, chat: ChatId) -> Result<Arc<Memb
         }
         slot.generation
     };
-    let roster = db::run(&state.db, move |conn| {
-        Ok(db::members::roster(conn, chat.0)?)
-    })
-    .await?
-    .ok_or_else(|| ApiError::not_found("chat"))?;
+    let roster = state
+        .rosters
+        .load(chat.0)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chat"))?;
     let members = Arc::new(Members {
         version: roster.version,
         kind: roster.kind,
