@@ -122,6 +122,8 @@ impl Application {
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let stall = settings.ws.stall;
         let mut server = HttpServer::new(move || {
+            // called on each worker's thread: the worker measures its own lag
+            actix_web::rt::spawn(telemetry::watch_worker_lag());
             let (app, mut openapi) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())

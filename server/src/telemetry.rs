@@ -200,3 +200,19 @@ mod tests {
         assert!(!super::sane_request_id(&"a".repeat(65)));
     }
 }
+
+/// How often each HTTP worker measures its lag ([`watch_worker_lag`]).
+pub const LAG_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Measures, forever, how late this worker's [`LAG_TICK`] timer fires, into the
+/// `natter_worker_lag_seconds` histogram: about how long a frame that arrives now waits for
+/// the worker to read it (its other work and the cores it waits for), a wait the writer's
+/// admission does not see. Spawned on each HTTP worker.
+pub async fn watch_worker_lag() {
+    loop {
+        let asked = std::time::Instant::now();
+        tokio::time::sleep(LAG_TICK).await;
+        let lag = asked.elapsed().saturating_sub(LAG_TICK);
+        metrics::histogram!("natter_worker_lag_seconds").record(lag.as_secs_f64());
+    }
+}
