@@ -188,19 +188,6 @@ pub fn record_caller(req: &actix_web::HttpRequest, user_id: impl std::fmt::Displ
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_plain_request_ids_are_taken_from_the_proxy() {
-        assert!(super::sane_request_id("3f2a9c0e5b7d4a1f8e6c2b9d0a7f5e3c"));
-        assert!(super::sane_request_id("req_1-2"));
-        assert!(!super::sane_request_id(""));
-        assert!(!super::sane_request_id("a b"));
-        assert!(!super::sane_request_id("x\"}{\"user_id\":\"1"));
-        assert!(!super::sane_request_id(&"a".repeat(65)));
-    }
-}
-
 /// How often each HTTP worker measures its lag ([`watch_worker_lag`]).
 pub const LAG_TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
@@ -214,5 +201,18 @@ pub async fn watch_worker_lag() {
         tokio::time::sleep(LAG_TICK).await;
         let lag = asked.elapsed().saturating_sub(LAG_TICK);
         metrics::histogram!("natter_worker_lag_seconds").record(lag.as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_request_ids_are_taken_from_the_proxy() {
+        assert!(super::sane_request_id("3f2a9c0e5b7d4a1f8e6c2b9d0a7f5e3c"));
+        assert!(super::sane_request_id("req_1-2"));
+        assert!(!super::sane_request_id(""));
+        assert!(!super::sane_request_id("a b"));
+        assert!(!super::sane_request_id("x\"}{\"user_id\":\"1"));
+        assert!(!super::sane_request_id(&"a".repeat(65)));
     }
 }

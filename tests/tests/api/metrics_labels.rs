@@ -97,3 +97,28 @@ async fn made_up_methods_and_paths_add_no_series() {
         series
     );
 }
+
+/// Each HTTP worker measures how late its own 10 ms timer fires (`natter_worker_lag_seconds`):
+/// the figure the overload benchmark reads to tell a frame waiting for the server's workers
+/// from one waiting elsewhere.
+#[actix_web::test]
+async fn the_workers_measure_their_lag() {
+    let app = TestApp::spawn().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = metrics(&app).await;
+        let count = text
+            .lines()
+            .find_map(|l| l.strip_prefix("natter_worker_lag_seconds_count "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        // ten ticks of the one worker a test server runs: it keeps measuring, not once
+        if count.is_some_and(|c| c >= 10.0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no worker lag measured in 10 s: {count:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
