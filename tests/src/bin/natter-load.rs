@@ -118,6 +118,27 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         .buffer_unordered(opts.connect_concurrency)
         .collect()
         .await;
+    let settling = Instant::now();
+    let opened: Vec<anyhow::Result<(usize, conn::Ws)>> =
+        futures_util::future::join_all(opened.into_iter().map(|result| async move {
+            let (i, ws) = result?;
+            let (ws, frames) = conn::settle(ws, conn::SETTLE_QUIET).await;
+            Ok::<_, anyhow::Error>((i, ws, frames))
+        }))
+        .await
+        .into_iter()
+        .map(|r| {
+            r.map(|(i, ws, frames)| {
+                report.settle_frames += frames;
+                (i, ws)
+            })
+        })
+        .collect();
+    eprintln!(
+        "connections settled after {:.1} s ({} frames read while they opened)",
+        settling.elapsed().as_secs_f64(),
+        report.settle_frames
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let base = Instant::now();
     let mut senders: Vec<(usize, mpsc::Sender<Cmd>)> = Vec::new();

@@ -178,6 +178,22 @@ pub async fn open(
     Ok(ws)
 }
 
+/// How long a connection must stay silent to count as settled ([`settle`]).
+pub const SETTLE_QUIET: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Reads what the server sent while the connections were opening (presence and the like)
+/// until the connection has been silent for `quiet`; returns it and the frames read. Without
+/// this those frames wait unread until the connection's task starts with the sending, and
+/// the first acks queue behind thousands of them: the first seconds would measure the
+/// generator's own backlog.
+pub async fn settle(mut ws: Ws, quiet: std::time::Duration) -> (Ws, u64) {
+    let mut frames = 0;
+    while let Ok(Some(Ok(_))) = tokio::time::timeout(quiet, ws.next()).await {
+        frames += 1;
+    }
+    (ws, frames)
+}
+
 /// Runs a connection until `stop` turns true or the server closes it.
 pub async fn run(
     ws: Ws,

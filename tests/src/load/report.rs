@@ -60,6 +60,9 @@ pub struct Report {
     pub connect_failures: usize,
     pub connections_dropped: usize,
     pub setup_s: f64,
+    /// Frames the connections read after opening, before the sending began
+    /// (`conn::settle`).
+    pub settle_frames: u64,
     pub send_s: f64,
     pub target_rate: u64,
     pub sent: u64,
