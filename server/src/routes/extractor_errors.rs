@@ -60,3 +60,19 @@ pub fn query_config() -> web::QueryConfig {
         ApiError::bad_request(ErrorCode::InvalidQuery, message).into()
     })
 }
+
+/// A JSON body that must be an object: `web::Json<JsonObject<T>>`. serde's derived structs
+/// also take an array of the fields' values in order, so where every field has a default a
+/// body of `[]` was taken as "every field absent" (schemathesis: `POST /chats/{id}/links`
+/// with `[]` made a link). For the bodies whose fields are all optional.
+pub struct JsonObject<T>(pub T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        T::deserialize(serde_json::Value::Object(fields))
+            .map(JsonObject)
+            .map_err(D::Error::custom)
+    }
+}

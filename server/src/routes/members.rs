@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::members;
 use crate::presence;
 use crate::routes::chats::details;
+use crate::routes::extractor_errors::JsonObject;
 use crate::state::AppState;
 
 /// The members, the most powerful first, with their roles and online state; the caller's
@@ -97,10 +98,10 @@ pub async fn update_member(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateMemberRequest>,
+    body: web::Json<JsonObject<UpdateMemberRequest>>,
 ) -> Result<web::Json<MemberInfo>, ApiError> {
     let (chat, target) = path.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let op = MemberOp::Update {
         target,
         role: body.role,
@@ -244,10 +245,10 @@ pub async fn update_chat(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateChatRequest>,
+    body: web::Json<JsonObject<UpdateChatRequest>>,
 ) -> Result<web::Json<ChatDetails>, ApiError> {
     let chat = ChatId(path.into_inner());
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let op = MemberOp::EditInfo {
         title: body.title.as_deref().map(ChatTitle::parse).transpose()?,
         description: body

@@ -135,3 +135,60 @@ async fn non_utf8_and_binary_garbage_is_a_400() {
     .await;
     assert_error(resp, 400, ErrorCode::InvalidJson).await;
 }
+
+/// serde's derived structs also take an array of the fields' values in order; where every
+/// field is optional, `[]` passed as "nothing given" (schemathesis found `POST
+/// /chats/{id}/links` with `[]` making a link, and `[60]` made one expiring in a minute).
+/// Those four bodies must be objects.
+#[actix_web::test]
+async fn an_array_where_an_object_of_optional_fields_belongs_is_a_400_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.user("owner").await;
+    let (bob, _) = app.user("bob").await;
+    let chat = app.group_chat(&owner, "club", &[bob]).await;
+    let id = chat.id.0;
+    for (method, path) in [
+        (reqwest::Method::POST, format!("/chats/{id}/links")),
+        (reqwest::Method::PATCH, format!("/chats/{id}")),
+        (
+            reqwest::Method::PATCH,
+            format!("/chats/{id}/members/{}", bob.0),
+        ),
+        (reqwest::Method::PATCH, "/users/me".to_owned()),
+    ] {
+        for body in ["[]", "[60]", "[null, null]"] {
+            let resp = app
+                .client
+                .request(method.clone(), app.api(&path))
+                .bearer_auth(&owner)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let error = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+            assert!(
+                error.error.message.contains("expected a map"),
+                "{method} {path} {body}: {}",
+                error.error.message
+            );
+        }
+    }
+    let links = app
+        .get_authed(&format!("/chats/{id}/links"), &owner)
+        .await
+        .json::<Vec<natter_shared::api::JoinLink>>()
+        .await
+        .unwrap();
+    assert!(links.is_empty(), "a link was made: {links:?}");
+    // an object still works, the empty one included
+    let resp = app
+        .client
+        .post(app.api(&format!("/chats/{id}/links")))
+        .bearer_auth(&owner)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+}
