@@ -10,6 +10,7 @@ use crate::auth::{AuthUser, password, second_factor};
 use crate::db;
 use crate::error::ApiError;
 use crate::files::service;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Changes the password (asks for the current one, and a code while two-factor
@@ -27,7 +28,7 @@ use crate::state::AppState;
 pub async fn change_password(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: Body<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new_password = Password::parse(&body.new_password).map_err(|e| {
@@ -106,7 +107,7 @@ pub async fn revoke_other_sessions(
 pub async fn delete_account(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<Reauthenticate>,
+    body: Body<Reauthenticate>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user = auth.user_id.0;

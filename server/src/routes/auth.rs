@@ -14,6 +14,7 @@ use crate::auth::{AuthUser, password, second_factor, tokens};
 use crate::db::{self, sessions::Refreshed, users::Created};
 use crate::error::ApiError;
 use crate::limits;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Longest device name kept; longer User-Agents are cut.
@@ -28,7 +29,7 @@ const DEVICE_NAME_MAX: usize = 100;
 #[post("/auth/register")]
 pub async fn register_user(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let username = Username::parse(&body.username)?;
@@ -76,7 +77,7 @@ pub async fn register_user(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Body<LoginRequest>,
 ) -> Result<web::Json<LoginAnswer>, ApiError> {
     let body = body.into_inner();
     let username = Username::parse(&body.username)?;
@@ -127,7 +128,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh_tokens(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Body<RefreshRequest>,
 ) -> Result<web::Json<AuthTokens>, ApiError> {
     let presented = tokens::hash_refresh_token(body.refresh_token.trim());
     let (refresh_token, replacement) = tokens::new_refresh_token();

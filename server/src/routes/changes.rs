@@ -14,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, changes::Applied};
 use crate::error::ApiError;
 use crate::realtime::actions::{self, Asked};
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 fn answer(applied: Applied) -> web::Json<ChangeResult> {
@@ -58,7 +59,7 @@ pub async fn edit_message(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<EditMessageRequest>,
+    body: Body<EditMessageRequest>,
 ) -> Result<web::Json<ChangeResult>, ApiError> {
     let (chat, message) = path.into_inner();
     let body = body.into_inner();
@@ -108,7 +109,7 @@ pub async fn add_reaction(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ReactionRequest>,
+    body: Body<ReactionRequest>,
 ) -> Result<web::Json<ChangeResult>, ApiError> {
     let (chat, message) = path.into_inner();
     let asked = Asked::React {
@@ -220,7 +221,7 @@ pub async fn forward_messages(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<ForwardRequest>,
+    body: Body<ForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let copies = actions::forward(
         &state,

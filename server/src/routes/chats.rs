@@ -17,6 +17,7 @@ use crate::db::{self, chats::ChatRow};
 use crate::error::ApiError;
 use crate::presence;
 use crate::realtime::deliver::fan_out;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Opens a direct chat (`{partner_id}`: the same chat every time, for either side) or creates
@@ -32,7 +33,7 @@ use crate::state::AppState;
 pub async fn create_chat(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreateChatRequest>,
+    body: Body<CreateChatRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let me = auth.user_id;
     let (chat, created, members) = match body.into_inner() {

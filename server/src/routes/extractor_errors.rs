@@ -61,10 +61,40 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// A JSON body that must be an object: `web::Json<JsonObject<T>>`. serde's derived structs
+/// A request's JSON body, which must be an object (see [`JsonObject`]); derefs to `T`. Every
+/// handler that takes a JSON body takes it as this, not as `web::Json<T>`.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Body<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let json = web::Json::<JsonObject<T>>::from_request(req, payload);
+        Box::pin(async move { json.await.map(|j| Body(j.into_inner().0)) })
+    }
+}
+
+/// A JSON body that must be an object (through [`Body`]). serde's derived structs
 /// also take an array of the fields' values in order, so where every field has a default a
 /// body of `[]` was taken as "every field absent" (schemathesis: `POST /chats/{id}/links`
-/// with `[]` made a link). For the bodies whose fields are all optional.
+/// with `[]` made a link, `[60]` one expiring in a minute).
 pub struct JsonObject<T>(pub T);
 
 impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for JsonObject<T> {

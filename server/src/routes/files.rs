@@ -20,6 +20,7 @@ use crate::files::inspect::{self, sniff};
 use crate::files::service::{self, avatar_key};
 use crate::files::storage::{content_key, thumbnail_key};
 use crate::members;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// The side of avatars and group photos, in pixels.
@@ -143,7 +144,7 @@ pub async fn file_thumbnail(
 pub async fn set_avatar(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<PhotoRequest>,
+    body: Body<PhotoRequest>,
 ) -> Result<web::Json<User>, ApiError> {
     let file = square_picture(&state, body.file_id.0, auth).await?;
     let user = auth.user_id.0;
@@ -213,7 +214,7 @@ pub async fn set_chat_photo(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<PhotoRequest>,
+    body: Body<PhotoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let chat = path.into_inner();
     may_edit(&state, chat, auth).await?;

@@ -14,6 +14,7 @@ use crate::db::{self, invites::InviteRow};
 use crate::error::ApiError;
 use crate::members;
 use crate::realtime::deliver::fan_out;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Invites someone into the group (members, or admins when the group says so). A second
@@ -31,7 +32,7 @@ pub async fn invite_user(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UserRef>,
+    body: Body<UserRef>,
 ) -> Result<HttpResponse, ApiError> {
     let chat = path.into_inner();
     let (inviter, invitee) = (auth.user_id.0, body.user_id.0);

@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, links::Followed};
 use crate::error::ApiError;
 use crate::members;
-use crate::routes::extractor_errors::JsonObject;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Makes a join link (admins and above).
@@ -29,9 +29,9 @@ pub async fn create_link(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<JsonObject<CreateLinkRequest>>,
+    body: Body<CreateLinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner().0;
+    let body = body.into_inner();
     if let Some(secs) = body.expires_in_secs
         && !(CreateLinkRequest::EXPIRY_MIN_SECS..=CreateLinkRequest::EXPIRY_MAX_SECS)
             .contains(&secs)

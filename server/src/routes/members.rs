@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::members;
 use crate::presence;
 use crate::routes::chats::details;
-use crate::routes::extractor_errors::JsonObject;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// The members, the most powerful first, with their roles and online state; the caller's
@@ -98,10 +98,10 @@ pub async fn update_member(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<JsonObject<UpdateMemberRequest>>,
+    body: Body<UpdateMemberRequest>,
 ) -> Result<web::Json<MemberInfo>, ApiError> {
     let (chat, target) = path.into_inner();
-    let body = body.into_inner().0;
+    let body = body.into_inner();
     let op = MemberOp::Update {
         target,
         role: body.role,
@@ -164,7 +164,7 @@ pub async fn ban_user(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UserRef>,
+    body: Body<UserRef>,
 ) -> Result<HttpResponse, ApiError> {
     let target = body.user_id.0;
     members::change(
@@ -216,7 +216,7 @@ pub async fn hand_over(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UserRef>,
+    body: Body<UserRef>,
 ) -> Result<HttpResponse, ApiError> {
     let target = body.user_id.0;
     members::change(
@@ -245,10 +245,10 @@ pub async fn update_chat(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<JsonObject<UpdateChatRequest>>,
+    body: Body<UpdateChatRequest>,
 ) -> Result<web::Json<ChatDetails>, ApiError> {
     let chat = ChatId(path.into_inner());
-    let body = body.into_inner().0;
+    let body = body.into_inner();
     let op = MemberOp::EditInfo {
         title: body.title.as_deref().map(ChatTitle::parse).transpose()?,
         description: body

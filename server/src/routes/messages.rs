@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::limits;
 use crate::realtime::commands::{MarkRead, PostMessage};
 use crate::realtime::room::room_for;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// History in ascending `seq`: the newest page, the page before `before`, the page after
@@ -151,7 +152,7 @@ pub async fn send_message(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<SendMessageRequest>,
+    body: Body<SendMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let text = natter_shared::validation::message_body(&body.text, &body.attachments)?;
@@ -188,7 +189,7 @@ pub async fn mark_read(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<ReadRequest>,
+    body: Body<ReadRequest>,
 ) -> Result<web::Json<ReadState>, ApiError> {
     if body.seq < 0 {
         return Err(ApiError::invalid_field(

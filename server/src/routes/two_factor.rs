@@ -15,6 +15,7 @@ use crate::auth::{AuthUser, tokens, totp};
 use crate::db;
 use crate::error::ApiError;
 use crate::limits;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// Finishes a sign-in of an account with two-factor authentication on: the ticket of
@@ -31,7 +32,7 @@ use crate::state::AppState;
 #[post("/auth/login/2fa")]
 pub async fn login_two_factor(
     state: web::Data<AppState>,
-    body: web::Json<LoginTwoFactorRequest>,
+    body: Body<LoginTwoFactorRequest>,
 ) -> Result<web::Json<AuthTokens>, ApiError> {
     let body = body.into_inner();
     let proof = Proof::from_fields(body.code.as_deref(), body.recovery_code.as_deref())?
@@ -124,7 +125,7 @@ pub async fn two_factor_status(
 pub async fn set_up_two_factor(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<Reauthenticate>,
+    body: Body<Reauthenticate>,
 ) -> Result<web::Json<TwoFactorSetup>, ApiError> {
     let key = second_factor::key(&state)?.clone();
     let user = auth.user_id.0;
@@ -164,7 +165,7 @@ pub async fn set_up_two_factor(
 pub async fn enable_two_factor(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<EnableTwoFactorRequest>,
+    body: Body<EnableTwoFactorRequest>,
 ) -> Result<web::Json<RecoveryCodes>, ApiError> {
     let key = second_factor::key(&state)?.clone();
     let code = TwoFactorCode::parse(&body.code)?;
@@ -213,7 +214,7 @@ pub async fn enable_two_factor(
 pub async fn disable_two_factor(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<Reauthenticate>,
+    body: Body<Reauthenticate>,
 ) -> Result<HttpResponse, ApiError> {
     let user = auth.user_id.0;
     require_enabled(&state, user).await?;
@@ -248,7 +249,7 @@ pub async fn disable_two_factor(
 pub async fn regenerate_recovery_codes(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<Reauthenticate>,
+    body: Body<Reauthenticate>,
 ) -> Result<web::Json<RecoveryCodes>, ApiError> {
     let user = auth.user_id.0;
     require_enabled(&state, user).await?;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::db::{self, names::Stored, users::ProfileChanges};
 use crate::error::ApiError;
-use crate::routes::extractor_errors::JsonObject;
+use crate::routes::extractor_errors::Body;
 use crate::state::AppState;
 
 /// The caller's profile.
@@ -37,9 +37,9 @@ pub async fn get_me(
 pub async fn update_me(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<JsonObject<UpdateProfileRequest>>,
+    body: Body<UpdateProfileRequest>,
 ) -> Result<web::Json<User>, ApiError> {
-    let body = body.into_inner().0;
+    let body = body.into_inner();
     let display_name = match body.display_name.as_deref().map(str::trim) {
         None => None,
         Some("") => Some(None),

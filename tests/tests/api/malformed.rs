@@ -192,3 +192,26 @@ async fn an_array_where_an_object_of_optional_fields_belongs_is_a_400_and_change
         .unwrap();
     assert_eq!(resp.status(), 201);
 }
+
+/// The same holds where fields are required: an array of the right values in the right order
+/// is not the object the contract names, and makes no account.
+#[actix_web::test]
+async fn an_array_of_a_bodys_values_in_order_is_a_400() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/register",
+        Some("application/json"),
+        br#"["arrayed", "correct horse battery staple"]"#.to_vec(),
+    )
+    .await;
+    let error = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(error.error.message.contains("expected a map"), "{error:?}");
+    let login = app
+        .post_json(
+            "/auth/login",
+            &serde_json::json!({"username": "arrayed", "password": "correct horse battery staple"}),
+        )
+        .await;
+    assert_eq!(login.status(), 401, "an account was made");
+}
