@@ -129,3 +129,38 @@ async fn asks_get_a_503_when_postgresql_cannot_be_reached_and_none_waits_for_eve
     let again = loader.load(Uuid::new_v4()).await;
     assert!(matches!(again, Err(ApiError::Unavailable(_))), "{again:?}");
 }
+
+/// A reader whose task is dropped before it ever ran (its runtime stopping) gives its slot
+/// back: asks made later are still read, where two such losses used to leave every later
+/// ask waiting for ever.
+#[test]
+fn readers_dropped_before_they_ran_give_their_slots_back() {
+    let (_db, pool) = pool();
+    let loader = RosterLoader::new(pool);
+    for _ in 0..3 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // one poll of the ask, then the runtime stops: the ask is queued and its reader
+        // spawned, and block_on returns before running any spawned task
+        let asked = runtime
+            .block_on(async { futures_util::FutureExt::now_or_never(loader.load(Uuid::new_v4())) });
+        assert!(asked.is_none(), "answered without a read: {asked:?}");
+        drop(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = runtime
+        .block_on(async {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                loader.load(Uuid::new_v4()),
+            )
+            .await
+        })
+        .expect("a later ask is read");
+    assert!(answer.unwrap().is_none(), "no such chat");
+}

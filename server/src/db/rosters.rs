@@ -11,7 +11,7 @@
 //! members after a change never gets a roster older than the change (what the room's
 //! generation check relies on).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -109,6 +109,9 @@ struct Inner {
 struct Queue {
     /// The asks no read has taken yet, by chat.
     waiting: HashMap<Uuid, Vec<oneshot::Sender<Answer>>>,
+    /// The chats of `waiting` in the order they were first asked for: a read takes the
+    /// oldest, so no chat is passed over while more than a batch waits.
+    order: VecDeque<Uuid>,
     reading: usize,
 }
 
@@ -127,17 +130,27 @@ impl RosterLoader {
     /// A pool timeout or a lost connection is a 503, as for any query.
     pub async fn load(&self, chat: Uuid) -> Answer {
         let (tx, rx) = oneshot::channel();
-        let start = {
+        let reader = {
             let mut queue = self.inner.lock();
-            queue.waiting.entry(chat).or_default().push(tx);
-            let start = queue.reading < MAX_READING;
-            if start {
-                queue.reading += 1;
+            match queue.waiting.entry(chat) {
+                std::collections::hash_map::Entry::Occupied(mut asks) => asks.get_mut().push(tx),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(vec![tx]);
+                    queue.order.push_back(chat);
+                }
             }
-            start
+            (queue.reading < MAX_READING).then(|| {
+                queue.reading += 1;
+                // the slot's guard exists from here: if the task is dropped before its
+                // first poll, dropping the guard gives the slot back
+                Reading {
+                    inner: self.inner.clone(),
+                    released: false,
+                }
+            })
         };
-        if start {
-            tokio::spawn(self.inner.clone().drain());
+        if let Some(reader) = reader {
+            tokio::spawn(reader.drain());
         }
         rx.await.map_err(|_| {
             ApiError::Unavailable(anyhow::anyhow!("the members' read ended without an answer"))
@@ -154,33 +167,46 @@ impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
-    /// Reads batches until no ask waits.
-    async fn drain(self: Arc<Self>) {
-        // gives the slot back if the task is dropped mid-read (the runtime stopping): else
-        // the asks would wait for a reader that never comes
-        let mut reading = Reading {
-            inner: &self,
-            released: false,
-        };
+/// A running reader's slot, given back under the lock when no ask waits. Dropped while
+/// still held (its task dropped before or during a read), it gives the slot back, and when it
+/// was the last reader answers the asks still waiting with an error rather than leaving them
+/// to wait.
+struct Reading {
+    inner: Arc<Inner>,
+    released: bool,
+}
+
+impl Reading {
+    /// Reads batches, oldest chats first, until no ask waits.
+    async fn drain(mut self) {
+        let inner = self.inner.clone();
         loop {
             let batch: Vec<(Uuid, Vec<oneshot::Sender<Answer>>)> = {
-                let mut queue = self.lock();
+                let mut queue = inner.lock();
                 if queue.waiting.is_empty() {
                     // under the lock: an ask made after this starts a reader of its own
                     queue.reading = queue.reading.saturating_sub(1);
-                    reading.released = true;
+                    queue.order.clear();
+                    self.released = true;
                     return;
                 }
-                let keys: Vec<Uuid> = queue.waiting.keys().take(MAX_BATCH).copied().collect();
-                keys.into_iter()
-                    .filter_map(|k| queue.waiting.remove_entry(&k))
-                    .collect()
+                let mut batch = Vec::new();
+                while batch.len() < MAX_BATCH {
+                    let Some(chat) = queue.order.pop_front() else {
+                        break;
+                    };
+                    if let Some(asks) = queue.waiting.remove(&chat) {
+                        batch.push((chat, asks));
+                    }
+                }
+                batch
             };
             let ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
-            self.reads.fetch_add(1, Ordering::Relaxed);
+            inner.reads.fetch_add(1, Ordering::Relaxed);
             metrics::histogram!("natter_roster_read_chats").record(ids.len() as f64);
-            let read = run(&self.pool, move |conn| Ok(rosters(conn, &ids)?)).await;
+            let read = run(&inner.pool, move |conn| Ok(rosters(conn, &ids)?)).await;
             match read {
                 Ok(mut found) => {
                     for (chat, asks) in batch {
@@ -207,15 +233,7 @@ impl Inner {
     }
 }
 
-/// A running reader's slot, given back under the lock when no ask waits. Dropped while
-/// still held (its task dropped mid-read), it gives the slot back, and when it was the last
-/// reader answers the asks still waiting with an error rather than leaving them to wait.
-struct Reading<'a> {
-    inner: &'a Inner,
-    released: bool,
-}
-
-impl Drop for Reading<'_> {
+impl Drop for Reading {
     fn drop(&mut self) {
         if self.released {
             return;
@@ -225,6 +243,7 @@ impl Drop for Reading<'_> {
         if queue.reading == 0 {
             // dropping the senders answers each ask with "ended without an answer"
             queue.waiting.clear();
+            queue.order.clear();
         }
     }
 }
