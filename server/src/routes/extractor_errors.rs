@@ -100,9 +100,33 @@ pub struct JsonObject<T>(pub T);
 impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for JsonObject<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let fields = deserializer.deserialize_map(Fields)?;
         T::deserialize(serde_json::Value::Object(fields))
             .map(JsonObject)
             .map_err(D::Error::custom)
+    }
+}
+
+/// An object's fields, each once: a repeated key is refused as the derived structs refuse
+/// it ("duplicate field"), not settled by the last one.
+struct Fields;
+
+impl<'de> serde::de::Visitor<'de> for Fields {
+    type Value = serde_json::Map<String, serde_json::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut fields = serde_json::Map::new();
+        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+            if fields.contains_key(&key) {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+            }
+            fields.insert(key, value);
+        }
+        Ok(fields)
     }
 }

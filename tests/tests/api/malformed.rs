@@ -168,7 +168,7 @@ async fn an_array_where_an_object_of_optional_fields_belongs_is_a_400_and_change
                 .unwrap();
             let error = assert_error(resp, 400, ErrorCode::InvalidJson).await;
             assert!(
-                error.error.message.contains("expected a map"),
+                error.error.message.contains("expected a JSON object"),
                 "{method} {path} {body}: {}",
                 error.error.message
             );
@@ -206,7 +206,10 @@ async fn an_array_of_a_bodys_values_in_order_is_a_400() {
     )
     .await;
     let error = assert_error(resp, 400, ErrorCode::InvalidJson).await;
-    assert!(error.error.message.contains("expected a map"), "{error:?}");
+    assert!(
+        error.error.message.contains("expected a JSON object"),
+        "{error:?}"
+    );
     let login = app
         .post_json(
             "/auth/login",
@@ -214,4 +217,20 @@ async fn an_array_of_a_bodys_values_in_order_is_a_400() {
         )
         .await;
     assert_eq!(login.status(), 401, "an account was made");
+}
+
+/// A key given twice is refused, as before bodies had to be objects, not settled by the last.
+#[actix_web::test]
+async fn a_field_given_twice_is_a_400() {
+    let app = TestApp::spawn().await;
+    let resp = raw_post(
+        &app,
+        "/auth/register",
+        Some("application/json"),
+        br#"{"username": "twice", "username": "again", "password": "correct horse battery staple"}"#
+            .to_vec(),
+    )
+    .await;
+    let error = assert_error(resp, 400, ErrorCode::InvalidJson).await;
+    assert!(error.error.message.contains("duplicate field"), "{error:?}");
 }
