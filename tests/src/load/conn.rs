@@ -188,11 +188,18 @@ pub const SETTLE_QUIET: std::time::Duration = std::time::Duration::from_millis(3
 /// generator's own backlog.
 pub async fn settle(mut ws: Ws, quiet: std::time::Duration) -> (Ws, u64) {
     let mut frames = 0;
-    while let Ok(Some(Ok(_))) = tokio::time::timeout(quiet, ws.next()).await {
+    // at most SETTLE_MAX in all: a connection others keep writing to is never silent
+    let until = tokio::time::Instant::now() + SETTLE_MAX;
+    while let Ok(Some(Ok(_))) =
+        tokio::time::timeout_at(until.min(tokio::time::Instant::now() + quiet), ws.next()).await
+    {
         frames += 1;
     }
     (ws, frames)
 }
+
+/// The longest [`settle`] waits for a connection to fall silent.
+pub const SETTLE_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs a connection until `stop` turns true or the server closes it.
 pub async fn run(
