@@ -61,8 +61,13 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// A request's JSON body, which must be an object (see [`JsonObject`]); derefs to `T`. Every
-/// handler that takes a JSON body takes it as this, not as `web::Json<T>`.
+/// A request's JSON body, which must be an object; derefs to `T`. Every handler that takes a
+/// JSON body takes it as this, not as `web::Json<T>`: serde's derived structs also take an
+/// array of the fields' values in order, so where every field has a default a body of `[]`
+/// was taken as "every field absent" (schemathesis: `POST /chats/{id}/links` with `[]` made a
+/// link, `[60]` one expiring in a minute), and `["name", "password"]` registered an account.
+/// The body is read as `web::Json` reads it (size limit, content type, the errors above), kept
+/// as raw text, and `T` is parsed from it only when it is an object.
 pub struct Body<T>(pub T);
 
 impl<T> Body<T> {
@@ -86,47 +91,20 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
         req: &actix_web::HttpRequest,
         payload: &mut actix_web::dev::Payload,
     ) -> Self::Future {
-        let json = web::Json::<JsonObject<T>>::from_request(req, payload);
-        Box::pin(async move { json.await.map(|j| Body(j.into_inner().0)) })
-    }
-}
-
-/// A JSON body that must be an object (through [`Body`]). serde's derived structs
-/// also take an array of the fields' values in order, so where every field has a default a
-/// body of `[]` was taken as "every field absent" (schemathesis: `POST /chats/{id}/links`
-/// with `[]` made a link, `[60]` one expiring in a minute).
-pub struct JsonObject<T>(pub T);
-
-impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for JsonObject<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let fields = deserializer.deserialize_map(Fields)?;
-        T::deserialize(serde_json::Value::Object(fields))
-            .map(JsonObject)
-            .map_err(D::Error::custom)
-    }
-}
-
-/// An object's fields, each once: a repeated key is refused as the derived structs refuse
-/// it ("duplicate field"), not settled by the last one.
-struct Fields;
-
-impl<'de> serde::de::Visitor<'de> for Fields {
-    type Value = serde_json::Map<String, serde_json::Value>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        use serde::de::Error;
-        let mut fields = serde_json::Map::new();
-        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
-            if fields.contains_key(&key) {
-                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+        let raw = web::Json::<Box<serde_json::value::RawValue>>::from_request(req, payload);
+        Box::pin(async move {
+            let raw = raw.await?.into_inner();
+            let text = raw.get();
+            if !text.trim_start().starts_with('{') {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidJson,
+                    "invalid JSON body: expected a JSON object",
+                )
+                .into());
             }
-            fields.insert(key, value);
-        }
-        Ok(fields)
+            serde_json::from_str::<T>(text)
+                .map(Body)
+                .map_err(|e| json_error(&JsonPayloadError::Deserialize(e)).into())
+        })
     }
 }
