@@ -339,7 +339,15 @@ impl WsSession {
                         metrics::histogram!("natter_send_ack_seconds")
                             .record(started.elapsed().as_secs_f64());
                     }
-                    Err(e) => Self::send_api_error(ctx, Some(request_id), &e),
+                    Err(e) => {
+                        Self::send_api_error(ctx, Some(request_id), &e);
+                        // a refusal past the session's early check (the writer's admission,
+                        // its timeout): how long after reading the send it was answered
+                        if matches!(e, ApiError::Overloaded) {
+                            metrics::histogram!("natter_send_refused_seconds")
+                                .record(started.elapsed().as_secs_f64());
+                        }
+                    }
                 }),
         );
     }

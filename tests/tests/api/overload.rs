@@ -29,6 +29,28 @@ async fn answer(ws: &mut WsClient, request_id: RequestId) -> Result<MessageId, E
     }
 }
 
+/// WebSocket sends refused so far by `/metrics`: those the session refused before reading
+/// them further (`early`) and those timed from reading to refusal.
+async fn refusals_counted(app: &TestApp) -> f64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    value("natter_writer_refused_total{why=\"early\"} ")
+        + value("natter_send_refused_seconds_count ")
+}
+
 #[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -76,6 +98,7 @@ async fn a_send_the_writer_cannot_take_in_time_is_refused_with_overloaded_not_qu
     }
 
     // while the writer cannot write, every further send is refused: none waits for the lock
+    let counted_before = refusals_counted(&app).await;
     for i in 0..5 {
         let (id, frame) = message(chat.id, &format!("refused {i}"));
         ws.send(&frame).await;
@@ -85,6 +108,9 @@ async fn a_send_the_writer_cannot_take_in_time_is_refused_with_overloaded_not_qu
             "send {i}"
         );
     }
+    // each refusal is counted once: in the session's early check, or in the time from
+    // reading the send to refusing it
+    assert_eq!(refusals_counted(&app).await - counted_before, 5.0);
     // over REST too: 503 with Retry-After, code overloaded
     let resp = app
         .client
