@@ -243,6 +243,30 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// `/metrics` as the server prints it.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// The value of one series of `/metrics`, named as printed (`name` or
+    /// `name{label="value"}`); `None` until it has appeared.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        self.metrics().await.lines().find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+    }
+
     /// Waits until `/readyz` answers 200 (the bus is subscribed), at most 10 s.
     pub async fn wait_ready(&self) {
         for _ in 0..200 {

@@ -100,15 +100,7 @@ fn every_alert_fires_on_what_should_fire_it() {
 async fn scraped() -> BTreeSet<String> {
     let app = natter_tests::TestApp::spawn().await;
     app.signed_in_user().await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let name = Regex::new(r"(?m)^([a-z_]+)[{ ]").unwrap();
     name.captures_iter(&text).map(|c| c[1].to_owned()).collect()
 }

@@ -75,15 +75,7 @@ async fn cached_list_of(app: &TestApp, token: &str) {
     app.chats(token, "").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         if metrics.contains("natter_chat_list_total{source=\"redis\"}") {
             return;
         }

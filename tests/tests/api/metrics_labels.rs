@@ -18,17 +18,6 @@ fn label_values(text: &str, label: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn made_up_methods_and_paths_add_no_series() {
     let app = TestApp::spawn_busy().await;
@@ -53,7 +42,7 @@ async fn made_up_methods_and_paths_add_no_series() {
         .send()
         .await
         .unwrap();
-    let text = metrics(&app).await;
+    let text = app.metrics().await;
     let methods = label_values(&text, "method");
     let known: BTreeSet<String> = [
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",
@@ -74,7 +63,8 @@ async fn made_up_methods_and_paths_add_no_series() {
         "{routes:?}"
     );
     // the same again adds nothing (once /metrics itself has been counted)
-    let series = metrics(&app)
+    let series = app
+        .metrics()
         .await
         .lines()
         .filter(|l| l.starts_with("natter_http"))
@@ -88,7 +78,7 @@ async fn made_up_methods_and_paths_add_no_series() {
             .await
             .unwrap();
     }
-    let again = metrics(&app).await;
+    let again = app.metrics().await;
     assert_eq!(
         again
             .lines()
@@ -106,11 +96,7 @@ async fn the_workers_measure_their_lag() {
     let app = TestApp::spawn().await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let text = metrics(&app).await;
-        let count = text
-            .lines()
-            .find_map(|l| l.strip_prefix("natter_worker_lag_seconds_count "))
-            .and_then(|v| v.trim().parse::<f64>().ok());
+        let count = app.metric("natter_worker_lag_seconds_count").await;
         // ten ticks of the one worker a test server runs: it keeps measuring, not once
         if count.is_some_and(|c| c >= 10.0) {
             break;

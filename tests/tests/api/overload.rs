@@ -32,23 +32,11 @@ async fn answer(ws: &mut WsClient, request_id: RequestId) -> Result<MessageId, E
 /// WebSocket sends refused so far by `/metrics`: those the session refused before reading
 /// them further (`early`) and those timed from reading to refusal.
 async fn refusals_counted(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    value("natter_writer_refused_total{why=\"early\"} ")
-        + value("natter_send_refused_seconds_count ")
+    let early = app
+        .metric("natter_writer_refused_total{why=\"early\"}")
+        .await;
+    let timed = app.metric("natter_send_refused_seconds_count").await;
+    early.unwrap_or(0.0) + timed.unwrap_or(0.0)
 }
 
 #[derive(diesel::QueryableByName)]

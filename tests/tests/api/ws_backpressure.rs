@@ -13,19 +13,7 @@ use tokio_tungstenite::tungstenite;
 
 /// A counter of `/metrics` (0 when it has not appeared yet).
 async fn counter(app: &TestApp, series: &str) -> f64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(series))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+    app.metric(series).await.unwrap_or(0.0)
 }
 
 #[actix_web::test]
@@ -83,7 +71,7 @@ async fn a_client_that_stops_reading_is_closed_and_its_queue_stays_bounded() {
         }
     }
     // the server forgot it: only Alice's socket is open
-    let mut open = counter(&app, "natter_ws_connections ").await;
+    let mut open = counter(&app, "natter_ws_connections").await;
     // polled: the kernel gives the stalled socket up after NATTER_WS_STALL_SECS (2 s) of
     // its bytes not leaving, and nothing announces that to the test
     for _ in 0..500 {
@@ -91,7 +79,7 @@ async fn a_client_that_stops_reading_is_closed_and_its_queue_stays_bounded() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        open = counter(&app, "natter_ws_connections ").await;
+        open = counter(&app, "natter_ws_connections").await;
     }
     assert_eq!(
         open, 1.0,

@@ -8,19 +8,9 @@ use natter_tests::{TestApp, WsClient};
 
 /// `natter_chat_rooms` as `/metrics` reports it.
 async fn rooms(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
+    app.metric("natter_chat_rooms")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("natter_chat_rooms "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no natter_chat_rooms in {text}"))
+        .expect("natter_chat_rooms in /metrics")
 }
 
 #[actix_web::test]
