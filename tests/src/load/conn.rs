@@ -151,16 +151,20 @@ impl Default for ConnStats {
 
 /// A histogram of microseconds from 1 µs to 10 minutes, 3 significant digits.
 pub fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, 3)
-        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!("3 digits is valid")))
+    histogram_of(3)
 }
 
 /// [`histogram`] to 2 significant digits (24 KiB instead of 168 KiB): each connection makes
 /// two per [`WINDOW`], all of them in the same moment, and zeroing 2,000 × 2 × 168 KiB every
 /// 10 s took the generator's core from reading (issue 16).
 fn coarse_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, 2)
-        .unwrap_or_else(|_| Histogram::new(2).unwrap_or_else(|_| unreachable!("2 digits is valid")))
+    histogram_of(2)
+}
+
+fn histogram_of(digits: u8) -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, digits).unwrap_or_else(|_| {
+        Histogram::new(digits).unwrap_or_else(|_| unreachable!("2 or 3 digits are valid"))
+    })
 }
 
 /// What a load connection reads into at a time. tungstenite zero-fills its whole read buffer
