@@ -11,11 +11,12 @@
 //! members after a change never gets a roster older than the change (what the room's
 //! generation check relies on).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use diesel::prelude::*;
+use indexmap::IndexMap;
 use natter_shared::UserId;
 use natter_shared::api::ChatKind;
 use tokio::sync::oneshot;
@@ -107,11 +108,9 @@ struct Inner {
 
 #[derive(Default)]
 struct Queue {
-    /// The asks no read has taken yet, by chat.
-    waiting: HashMap<Uuid, Vec<oneshot::Sender<Answer>>>,
-    /// The chats of `waiting` in the order they were first asked for: a read takes the
-    /// oldest, so no chat is passed over while more than a batch waits.
-    order: VecDeque<Uuid>,
+    /// The asks no read has taken yet, by chat, in the order the chats were first asked for:
+    /// a read takes the oldest, so no chat is passed over while more than a batch waits.
+    waiting: IndexMap<Uuid, Vec<oneshot::Sender<Answer>>>,
     reading: usize,
 }
 
@@ -132,13 +131,7 @@ impl RosterLoader {
         let (tx, rx) = oneshot::channel();
         let reader = {
             let mut queue = self.inner.lock();
-            match queue.waiting.entry(chat) {
-                std::collections::hash_map::Entry::Occupied(mut asks) => asks.get_mut().push(tx),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(vec![tx]);
-                    queue.order.push_back(chat);
-                }
-            }
+            queue.waiting.entry(chat).or_default().push(tx);
             (queue.reading < MAX_READING).then(|| {
                 queue.reading += 1;
                 // the slot's guard exists from here: if the task is dropped before its
@@ -181,32 +174,22 @@ struct Reading {
 impl Reading {
     /// Reads batches, oldest chats first, until no ask waits.
     async fn drain(mut self) {
-        let inner = self.inner.clone();
         loop {
             let batch: Vec<(Uuid, Vec<oneshot::Sender<Answer>>)> = {
-                let mut queue = inner.lock();
+                let mut queue = self.inner.lock();
                 if queue.waiting.is_empty() {
                     // under the lock: an ask made after this starts a reader of its own
                     queue.reading = queue.reading.saturating_sub(1);
-                    queue.order.clear();
                     self.released = true;
                     return;
                 }
-                let mut batch = Vec::new();
-                while batch.len() < MAX_BATCH {
-                    let Some(chat) = queue.order.pop_front() else {
-                        break;
-                    };
-                    if let Some(asks) = queue.waiting.remove(&chat) {
-                        batch.push((chat, asks));
-                    }
-                }
-                batch
+                let oldest = queue.waiting.len().min(MAX_BATCH);
+                queue.waiting.drain(..oldest).collect()
             };
             let ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
-            inner.reads.fetch_add(1, Ordering::Relaxed);
+            self.inner.reads.fetch_add(1, Ordering::Relaxed);
             metrics::histogram!("natter_roster_read_chats").record(ids.len() as f64);
-            let read = run(&inner.pool, move |conn| Ok(rosters(conn, &ids)?)).await;
+            let read = run(&self.inner.pool, move |conn| Ok(rosters(conn, &ids)?)).await;
             match read {
                 Ok(mut found) => {
                     for (chat, asks) in batch {
@@ -243,7 +226,6 @@ impl Drop for Reading {
         if queue.reading == 0 {
             // dropping the senders answers each ask with "ended without an answer"
             queue.waiting.clear();
-            queue.order.clear();
         }
     }
 }
