@@ -28,7 +28,7 @@ use uuid::Uuid;
 use natter_shared::UserId;
 
 use super::DbPool;
-use super::admission::{Admission, Ticket};
+use super::admission::{Admission, Pass, Ticket};
 use super::batch::{self, Item, ItemResult, Persisted, SendRejected};
 use crate::chat_list::marks::{Mark, Marker};
 
@@ -112,7 +112,7 @@ impl Writer {
     }
 
     /// What the writer measured: whether a send or change arriving now may wait its turn.
-    pub fn admission(&self) -> &Admission {
+    pub fn admission(&self) -> &Arc<Admission> {
         &self.admission
     }
 
@@ -124,12 +124,13 @@ impl Writer {
     /// Queues a send; the answer arrives on the command's `reply` (`Overloaded` at once when
     /// it would wait past the queue's target, a quarter of the admission budget).
     pub fn submit(&self, cmd: SendCommand) {
-        self.enqueue(cmd, self.admission.budget());
+        self.enqueue(cmd, self.admission.budget(), None);
     }
 
     /// Queues a send with `left` of its budget left, unless its estimated wait is past that
-    /// or the queue's target (`Admission::admits_within`).
-    fn enqueue(&self, cmd: SendCommand, left: Duration) -> Option<Arc<Ticket>> {
+    /// or the queue's target (`Admission::admits_within`). The send's `pass`, if it had one,
+    /// ends here: queued, it counts in the queue instead.
+    fn enqueue(&self, cmd: SendCommand, left: Duration, pass: Option<Pass>) -> Option<Arc<Ticket>> {
         if !self.admission.admits_within(left) {
             refused("admission");
             let _ = cmd.reply.send(Err(SendRejected::Overloaded));
@@ -142,6 +143,7 @@ impl Writer {
             ticket: ticket.clone(),
         };
         self.admission.queued();
+        drop(pass);
         match self.tx.try_send(queued) {
             Ok(()) => Some(ticket),
             Err(e) => {
@@ -167,9 +169,10 @@ impl Writer {
         cmd: SendCommand,
         mut answer: oneshot::Receiver<Result<Written, SendRejected>>,
         within: Duration,
+        pass: Option<Pass>,
     ) -> Result<Written, SendRejected> {
         let stopped = || SendRejected::Unavailable;
-        let Some(ticket) = self.enqueue(cmd, within) else {
+        let Some(ticket) = self.enqueue(cmd, within, pass) else {
             return answer.await.unwrap_or_else(|_| Err(stopped()));
         };
         match actix_web::rt::time::timeout(within, &mut answer).await {

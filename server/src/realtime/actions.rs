@@ -121,6 +121,7 @@ pub async fn forward(
                 forwarded: Some(source),
                 attachments: files,
                 received: std::time::Instant::now(),
+                pass: None,
             })
             .await??;
         let row = persisted.message();

@@ -7,6 +7,7 @@ use natter_shared::api::ReadState;
 use natter_shared::{FileId, MessageId, MessageText, RequestId, UserId};
 
 use super::events::ConnId;
+use crate::db::admission::Pass;
 use crate::db::batch::Persisted;
 use crate::db::changes::{Applied, Change};
 use crate::error::ApiError;
@@ -26,6 +27,9 @@ pub struct PostMessage {
     pub attachments: Vec<FileId>,
     /// When the server read the send: its admission budget counts from here.
     pub received: std::time::Instant,
+    /// The session's admission let it through (`Admission::pass`): until it is queued it
+    /// counts as on its way. `None` for sends not let through that way (REST, forwards).
+    pub pass: Option<Pass>,
 }
 
 /// Change a stored message (edit, delete, reaction, pin) as member `actor`.

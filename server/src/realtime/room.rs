@@ -206,6 +206,7 @@ async fn write_and_deliver(
         },
         answer,
         budget.saturating_sub(msg.received.elapsed()),
+        msg.pass,
     );
     let Written {
         persisted,

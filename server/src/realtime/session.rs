@@ -308,6 +308,12 @@ impl WsSession {
                 );
             }
         };
+        // let through only while the queue, with the sends already on their way to it, is
+        // within its target; otherwise refused here, in the poll that read it
+        let Some(pass) = self.state.writer.admission().pass() else {
+            metrics::counter!("natter_writer_refused_total", "why" => "early").increment(1);
+            return ctx.text(shed::overloaded_frame(request_id));
+        };
         let state = self.state.clone();
         let post = PostMessage {
             sender: self.user,
@@ -318,6 +324,7 @@ impl WsSession {
             forwarded: None,
             attachments,
             received: started,
+            pass: Some(pass),
         };
         let fut = async move {
             limits::check_messages(&state, post.sender).await?;

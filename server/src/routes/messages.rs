@@ -168,6 +168,7 @@ pub async fn send_message(
             forwarded: None,
             attachments: body.attachments,
             received: std::time::Instant::now(),
+            pass: None,
         })
         .await??;
     Ok(match &persisted {

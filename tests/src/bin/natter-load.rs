@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use futures_util::{StreamExt, stream};
-use natter_tests::load::conn::{self, Cmd, ConnStats};
+use natter_tests::load::conn::{self, Cmd};
 use natter_tests::load::report::{
     Latency, Report, RestFigures, WindowFigures, cpu_seconds, load_average, pg_cpu_seconds, rss_mb,
 };
+use natter_tests::load::stats::{self, Totals};
 use natter_tests::load::{Options, catchup, rest, setup};
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
@@ -206,7 +207,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         let (client, server, users) = (client.clone(), opts.server.clone(), users.clone());
         let n = opts.churn;
         tokio::spawn(async move {
-            let mut took = natter_tests::load::conn::histogram();
+            let mut took = stats::histogram();
             let Some(chat) = users.first().and_then(|u| u.group) else {
                 return (0usize, took);
             };
@@ -308,13 +309,13 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         report.server_rss_mb_peak = max_mb(peak_rss, rss_mb(pid));
     }
     let _ = stop_tx.send(true);
-    let mut total = ConnStats::new();
+    let mut total = Totals::new();
     for t in tasks {
-        if let Ok(stats) = t.await {
-            if stats.dropped_connection {
+        if let Ok(conn) = t.await {
+            if conn.dropped_connection {
                 report.connections_dropped += 1;
             }
-            total.merge(&stats);
+            total.add(&conn);
         }
     }
     report.sent = total.sent;
@@ -332,7 +333,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
         .iter()
         .enumerate()
         .map(|(i, w)| WindowFigures {
-            from_s: i as u64 * conn::WINDOW.as_secs(),
+            from_s: i as u64 * stats::WINDOW.as_secs(),
             ack: Latency::of(&w.ack),
             refused: Latency::of(&w.refused),
         })
@@ -345,7 +346,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     report.pg_cpu_us_per_msg = per(report.pg_cpu_s);
     report.delivery = Latency::of(&total.delivery);
     {
-        let mut last = natter_tests::load::conn::histogram();
+        let mut last = stats::histogram();
         for us in total.per_message.values() {
             let _ = last.record(*us);
         }

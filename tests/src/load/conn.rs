@@ -7,13 +7,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
 use natter_shared::ws::{ClientFrame, ServerFrame};
 use natter_shared::{ChatId, MessageId, RequestId};
 use rand::Rng;
 use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+
+use super::stats::ConnStats;
 
 pub type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
@@ -40,134 +41,6 @@ const EMOJI: [&str; 20] = [
     "👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "🔥", "👀", "💯", "👏", "🤔", "😍", "🙌", "😅", "🤝",
     "✅", "🚀", "😎", "🥳",
 ];
-
-/// What one connection measured; merged into the report.
-pub struct ConnStats {
-    /// send→ack, µs
-    pub ack: Histogram<u64>,
-    /// send→delivery, µs (every delivery to every connection)
-    pub delivery: Histogram<u64>,
-    /// send→`overloaded` error, µs (sends the server refused at admission)
-    pub refused: Histogram<u64>,
-    /// `ack` and `refused` again, by [`WINDOW`] of the send time (from the start of sending):
-    /// whether a tail is the first seconds or spread over the run.
-    pub windows: Vec<Windowed>,
-    pub sent: u64,
-    pub acked: u64,
-    pub delivered: u64,
-    pub errors: HashMap<String, u64>,
-    /// Operations sent, by kind (send, edit, react, delete).
-    pub ops: HashMap<String, u64>,
-    pub dropped_connection: bool,
-    /// send→delivery of each message to this connection, µs, by message id; merged by the
-    /// latest, so the report can say how long a message took to reach its last member.
-    pub per_message: HashMap<natter_shared::MessageId, u64>,
-}
-
-/// The span of send times one [`Windowed`] covers.
-pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// The acks and refusals of the sends made within one [`WINDOW`].
-pub struct Windowed {
-    pub ack: Histogram<u64>,
-    pub refused: Histogram<u64>,
-}
-
-impl Windowed {
-    fn new() -> Self {
-        Self {
-            ack: coarse_histogram(),
-            refused: coarse_histogram(),
-        }
-    }
-}
-
-impl ConnStats {
-    /// The window of a send made at `at`.
-    fn window(&mut self, base: Instant, at: Instant) -> &mut Windowed {
-        let i = (at.saturating_duration_since(base).as_secs() / WINDOW.as_secs()) as usize;
-        while self.windows.len() <= i {
-            self.windows.push(Windowed::new());
-        }
-        &mut self.windows[i]
-    }
-
-    fn record_ack(&mut self, base: Instant, at: Instant) {
-        let us = at.elapsed().as_micros().max(1) as u64;
-        self.acked += 1;
-        let _ = self.ack.record(us);
-        let _ = self.window(base, at).ack.record(us);
-    }
-
-    pub fn new() -> Self {
-        Self {
-            ack: coarse_histogram(),
-            delivery: coarse_histogram(),
-            refused: coarse_histogram(),
-            windows: Vec::new(),
-            sent: 0,
-            acked: 0,
-            delivered: 0,
-            errors: HashMap::new(),
-            ops: HashMap::new(),
-            dropped_connection: false,
-            per_message: HashMap::new(),
-        }
-    }
-
-    pub fn merge(&mut self, other: &ConnStats) {
-        let _ = self.ack.add(&other.ack);
-        let _ = self.delivery.add(&other.delivery);
-        let _ = self.refused.add(&other.refused);
-        for (i, w) in other.windows.iter().enumerate() {
-            if self.windows.len() <= i {
-                self.windows.push(Windowed::new());
-            }
-            let _ = self.windows[i].ack.add(&w.ack);
-            let _ = self.windows[i].refused.add(&w.refused);
-        }
-        self.sent += other.sent;
-        self.acked += other.acked;
-        self.delivered += other.delivered;
-        for (k, v) in &other.errors {
-            *self.errors.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &other.ops {
-            *self.ops.entry(k.clone()).or_default() += v;
-        }
-        self.dropped_connection |= other.dropped_connection;
-        for (id, us) in &other.per_message {
-            let latest = self.per_message.entry(*id).or_default();
-            *latest = (*latest).max(*us);
-        }
-    }
-}
-
-impl Default for ConnStats {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// A histogram of microseconds from 1 µs to 10 minutes, 3 significant digits.
-pub fn histogram() -> Histogram<u64> {
-    histogram_of(3)
-}
-
-/// [`histogram`] to 2 significant digits (values within 1 %; 24 KiB instead of 168 KiB), for
-/// what every connection keeps: three for the run and two per [`WINDOW`], the latter made by
-/// all connections in the same moment. Zeroing 2,000 × 2 × 168 KiB every 10 s took the
-/// generator's core from reading (issue 16), and 2,000 × 3 × 168 KiB at the start are 6,000
-/// separate mappings that fault their pages in during the first seconds.
-fn coarse_histogram() -> Histogram<u64> {
-    histogram_of(2)
-}
-
-fn histogram_of(digits: u8) -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, digits).unwrap_or_else(|_| {
-        Histogram::new(digits).unwrap_or_else(|_| unreachable!("2 or 3 digits are valid"))
-    })
-}
 
 /// What a load connection reads into at a time. tungstenite zero-fills its whole read buffer
 /// before every read (128 KiB by default): with thousands of small frames a second that was
@@ -419,11 +292,8 @@ fn on_frame(
                 .strip_prefix("load ")
                 .and_then(|t| t.parse::<u128>().ok())
             {
-                stats.delivered += 1;
                 let now = base.elapsed().as_micros();
-                let took = now.saturating_sub(sent).max(1) as u64;
-                let _ = stats.delivery.record(took);
-                stats.per_message.insert(message.id, took);
+                stats.record_delivery(message.id, now.saturating_sub(sent));
             }
         }
         ServerFrame::Error {
@@ -432,9 +302,7 @@ fn on_frame(
             if let Some(at) = request_id.and_then(|r| pending.remove(&r))
                 && code == natter_shared::ErrorCode::Overloaded
             {
-                let us = at.elapsed().as_micros().max(1) as u64;
-                let _ = stats.refused.record(us);
-                let _ = stats.window(base, at).refused.record(us);
+                stats.record_refusal(base, at);
             }
             *stats.errors.entry(format!("{code:?}")).or_default() += 1;
         }

@@ -10,6 +10,7 @@ pub mod report;
 pub mod rest;
 pub mod search;
 pub mod setup;
+pub mod stats;
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -7,8 +7,8 @@ use hdrhistogram::Histogram;
 use natter_shared::API_PREFIX;
 use tokio::sync::{Mutex, Semaphore};
 
-use super::conn::histogram;
 use super::setup::LoadUser;
+use super::stats::histogram;
 
 /// What one REST stream measured.
 pub struct RestStats {
