@@ -46,8 +46,11 @@ async fn a_fresh_token_sent_on_the_socket_keeps_it_open_past_the_old_expiry() {
     let tokens = app.signed_in_user().await;
     let opened = tokio::time::Instant::now();
     let mut ws = WsClient::connect(&app.ws_url(), &tokens.token).await;
-    // a refreshed token of the same session expires later (token times are whole seconds)
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // a refreshed token of the same session expires later. Token times are whole seconds
+    // and the socket's timer counts whole seconds from when it reads the token, so 3 s here
+    // puts the fresh expiry more than a second past the check at `opened + 11 s` (with
+    // 1.1 s it could fall within a few ms of it when the second sign-in below was slow)
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let fresh: AuthTokens = json_with_status(
         app.post_json(
             "/auth/refresh",
