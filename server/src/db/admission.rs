@@ -75,12 +75,8 @@ impl Admission {
         self.budget
     }
 
-    /// How long a send queued now would wait before its batch is written, estimated.
-    pub fn estimated_wait(&self) -> Duration {
-        self.wait_behind(self.queued.load(Ordering::Relaxed))
-    }
-
-    /// The running batch plus `sends` at the recent cost of one.
+    /// How long a send behind `sends` others would wait before its batch is written,
+    /// estimated: the running batch plus `sends` at the recent cost of one.
     fn wait_behind(&self, sends: usize) -> Duration {
         let started = self.batch_started_ns.load(Ordering::Relaxed);
         let running = if started == 0 {
@@ -100,7 +96,9 @@ impl Admission {
     }
 
     /// Lets a send through when [`Self::admits`]: it counts as on its way to the queue
-    /// until the pass is dropped (when it is queued, refused or given up on).
+    /// until the pass is dropped (when it is queued, refused or given up on). The check and
+    /// the count are two steps: sends let through in the same instant on both workers may
+    /// pass the target by one each, which the queue's own check absorbs.
     pub fn pass(self: &Arc<Self>) -> Option<Pass> {
         if !self.admits() {
             return None;
@@ -113,7 +111,7 @@ impl Admission {
     /// the rest on its way) may be queued: its estimated wait behind the queue alone is
     /// within that and the queue's target.
     pub fn admits_within(&self, left: Duration) -> bool {
-        self.estimated_wait() <= self.target.min(left)
+        self.wait_behind(self.queued.load(Ordering::Relaxed)) <= self.target.min(left)
     }
 
     pub(super) fn queued(&self) {
