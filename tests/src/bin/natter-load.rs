@@ -328,6 +328,9 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     report.ack = Latency::of(&total.ack);
     report.refused = Latency::of(&total.refused);
+    report.ack_arrival = Latency::of(&total.ack_arrival);
+    report.refused_arrival = Latency::of(&total.refused_arrival);
+    report.read_lag = Latency::of(&total.read_lag);
     report.windows = total
         .windows
         .iter()
@@ -336,6 +339,7 @@ async fn run(opts: Options) -> anyhow::Result<Report> {
             from_s: i as u64 * stats::WINDOW.as_secs(),
             ack: Latency::of(&w.ack),
             refused: Latency::of(&w.refused),
+            refused_arrival: Latency::of(&w.refused_arrival),
         })
         .collect();
     let per = |cpu: Option<f64>| {

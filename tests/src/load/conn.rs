@@ -14,9 +14,10 @@ use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
+use super::arrival::{Arrival, TimedStream};
 use super::stats::ConnStats;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+pub type Ws = tokio_tungstenite::WebSocketStream<TimedStream>;
 
 /// What the scheduler asks a connection to do.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +63,7 @@ pub async fn open(
     socket.bind(SocketAddr::new(source, 0))?;
     let stream = socket.connect(target).await?;
     stream.set_nodelay(true)?;
+    let stream = TimedStream::new(stream)?;
     let mut request = url.into_client_request()?;
     request
         .headers_mut()
@@ -105,6 +107,7 @@ pub async fn run(
     acks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) -> ConnStats {
     let mut stats = ConnStats::new();
+    let arrival = ws.get_ref().arrival();
     let (mut sink, mut stream) = ws.split();
     let mut pending: HashMap<RequestId, Instant> = HashMap::new();
     let mut recent = Recent::default();
@@ -127,7 +130,7 @@ pub async fn run(
                 match msg {
                     Some(Ok(tungstenite::Message::Text(text))) => {
                         let before = stats.acked;
-                        on_frame(text.as_str(), &mut pending, &mut stats, &mut recent, base);
+                        on_frame(text.as_str(), &arrival, &mut pending, &mut stats, &mut recent, base);
                         if stats.acked > before {
                             acks.fetch_add(stats.acked - before, std::sync::atomic::Ordering::Relaxed);
                         }
@@ -254,6 +257,7 @@ impl Recent {
 
 fn on_frame(
     text: &str,
+    arrival: &Arrival,
     pending: &mut HashMap<RequestId, Instant>,
     stats: &mut ConnStats,
     recent: &mut Recent,
@@ -271,7 +275,7 @@ fn on_frame(
         } => {
             recent.saw(message.chat_id, message.id, true);
             if let Some(at) = pending.remove(&request_id) {
-                stats.record_ack(base, at);
+                stats.record_ack(base, at, arrival.lag());
             }
         }
         ServerFrame::ChatEvent { event } => {
@@ -282,7 +286,7 @@ fn on_frame(
         }
         ServerFrame::ChangeApplied { request_id, .. } => {
             if let Some(at) = pending.remove(&request_id) {
-                stats.record_ack(base, at);
+                stats.record_ack(base, at, arrival.lag());
             }
         }
         ServerFrame::NewMessage { message, .. } => {
@@ -302,7 +306,7 @@ fn on_frame(
             if let Some(at) = request_id.and_then(|r| pending.remove(&r))
                 && code == natter_shared::ErrorCode::Overloaded
             {
-                stats.record_refusal(base, at);
+                stats.record_refusal(base, at, arrival.lag());
             }
             *stats.errors.entry(format!("{code:?}")).or_default() += 1;
         }

@@ -3,6 +3,7 @@
 //! chats, and measures send→ack and send→delivery latency, throughput, errors, the server's
 //! memory, and REST latency of `GET /chats` and history.
 
+pub mod arrival;
 pub mod catchup;
 pub mod conn;
 pub mod files;

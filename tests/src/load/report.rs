@@ -42,6 +42,8 @@ pub struct WindowFigures {
     pub from_s: u64,
     pub ack: Latency,
     pub refused: Latency,
+    /// `refused` up to the refusal's arrival in the generator's socket.
+    pub refused_arrival: Latency,
 }
 
 /// REST figures for one endpoint.
@@ -87,6 +89,12 @@ pub struct Report {
     pub pg_cpu_us_per_msg: Option<f64>,
     /// Sends refused with `overloaded`: send→error latency.
     pub refused: Latency,
+    /// `ack` and `refused` up to the answer's arrival in the generator's socket (its kernel
+    /// receive time), without the time it waited there for the generator to read it.
+    pub ack_arrival: Latency,
+    pub refused_arrival: Latency,
+    /// How long acks and refusals waited in the generator's sockets before it read them.
+    pub read_lag: Latency,
     /// `ack` and `refused` by 10-second window of the send time, from the start of sending.
     pub windows: Vec<WindowFigures>,
     /// The machine's load average (1 minute) at the start and the end of the sending phase.
@@ -181,20 +189,38 @@ impl Report {
         if self.refused.count > 0 {
             println!("{}", self.refused.row("send → `overloaded` refusal"));
         }
+        println!(
+            "{}",
+            self.ack_arrival
+                .row("send → ack, at arrival in the generator's socket")
+        );
+        if self.refused.count > 0 {
+            println!(
+                "{}",
+                self.refused_arrival
+                    .row("send → refusal, at arrival in the generator's socket")
+            );
+        }
+        println!(
+            "{}",
+            self.read_lag
+                .row("arrival → read by the generator (acks and refusals)")
+        );
         if self.windows.len() > 1 {
             println!(
-                "\n| sent at (s) | acked | ack p50 / p99 ms | refused | refusal p50 / p99 ms |\n|---|---|---|---|---|"
+                "\n| sent at (s) | acked | ack p50 / p99 ms | refused | refusal p50 / p99 ms | refusal p99 at arrival, ms |\n|---|---|---|---|---|---|"
             );
             for w in &self.windows {
                 println!(
-                    "| {}– | {} | {:.1} / {:.1} | {} | {:.1} / {:.1} |",
+                    "| {}– | {} | {:.1} / {:.1} | {} | {:.1} / {:.1} | {:.1} |",
                     w.from_s,
                     w.ack.count,
                     w.ack.p50_ms,
                     w.ack.p99_ms,
                     w.refused.count,
                     w.refused.p50_ms,
-                    w.refused.p99_ms
+                    w.refused.p99_ms,
+                    w.refused_arrival.p99_ms
                 );
             }
         }

@@ -9,7 +9,7 @@
 //! A run's samples are a few megabytes in all.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use natter_shared::MessageId;
@@ -17,20 +17,31 @@ use natter_shared::MessageId;
 /// The span of send times one [`Windowed`] covers.
 pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A latency, µs, of a send made in window `window`.
+/// A latency, µs, of a send made in window `window`, and how much of it the answer waited
+/// in the generator's socket before the generator read it (`lag`, see `arrival`).
 #[derive(Debug, Clone, Copy)]
 struct Timed {
     window: u32,
     us: u32,
+    lag: u32,
 }
 
 impl Timed {
-    fn since(base: Instant, at: Instant) -> Self {
+    fn since(base: Instant, at: Instant, lag: Duration) -> Self {
         let window = at.saturating_duration_since(base).as_secs() / WINDOW.as_secs();
+        let us = micros(at.elapsed().as_micros());
         Self {
             window: u32::try_from(window).unwrap_or(u32::MAX),
-            us: micros(at.elapsed().as_micros()),
+            us,
+            lag: u32::try_from(lag.as_micros())
+                .unwrap_or(u32::MAX)
+                .min(us - 1),
         }
+    }
+
+    /// The latency up to the answer's arrival in the generator's socket.
+    fn at_arrival(self) -> u64 {
+        u64::from(self.us - self.lag)
     }
 }
 
@@ -65,15 +76,15 @@ impl ConnStats {
         Self::default()
     }
 
-    /// An ack of a send made at `at` arrived now.
-    pub fn record_ack(&mut self, base: Instant, at: Instant) {
+    /// An ack of a send made at `at` is read now, `lag` after it arrived.
+    pub fn record_ack(&mut self, base: Instant, at: Instant, lag: Duration) {
         self.acked += 1;
-        self.ack.push(Timed::since(base, at));
+        self.ack.push(Timed::since(base, at, lag));
     }
 
-    /// An `overloaded` refusal of a send made at `at` arrived now.
-    pub fn record_refusal(&mut self, base: Instant, at: Instant) {
-        self.refused.push(Timed::since(base, at));
+    /// An `overloaded` refusal of a send made at `at` is read now, `lag` after it arrived.
+    pub fn record_refusal(&mut self, base: Instant, at: Instant, lag: Duration) {
+        self.refused.push(Timed::since(base, at, lag));
     }
 
     /// Message `id` reached this connection `us` after it was sent.
@@ -89,6 +100,8 @@ impl ConnStats {
 pub struct Windowed {
     pub ack: Histogram<u64>,
     pub refused: Histogram<u64>,
+    /// `refused` up to the refusal's arrival in the generator's socket
+    pub refused_arrival: Histogram<u64>,
 }
 
 /// Every connection's figures together.
@@ -99,6 +112,12 @@ pub struct Totals {
     pub delivery: Histogram<u64>,
     /// send→`overloaded` error, µs
     pub refused: Histogram<u64>,
+    /// `ack` and `refused` up to the answer's arrival in the generator's socket, before the
+    /// generator read it
+    pub ack_arrival: Histogram<u64>,
+    pub refused_arrival: Histogram<u64>,
+    /// How long acks and refusals waited in the generator's sockets before it read them, µs
+    pub read_lag: Histogram<u64>,
     /// `ack` and `refused` again, by [`WINDOW`] of the send time (from the start of sending):
     /// whether a tail is the first seconds or spread over the run.
     pub windows: Vec<Windowed>,
@@ -117,6 +136,9 @@ impl Totals {
             ack: histogram(),
             delivery: histogram(),
             refused: histogram(),
+            ack_arrival: histogram(),
+            refused_arrival: histogram(),
+            read_lag: histogram(),
             windows: Vec::new(),
             sent: 0,
             acked: 0,
@@ -134,6 +156,7 @@ impl Totals {
             self.windows.push(Windowed {
                 ack: histogram(),
                 refused: histogram(),
+                refused_arrival: histogram(),
             });
         }
         &mut self.windows[i]
@@ -142,11 +165,17 @@ impl Totals {
     pub fn add(&mut self, conn: &ConnStats) {
         for t in &conn.ack {
             let _ = self.ack.record(u64::from(t.us));
+            let _ = self.ack_arrival.record(t.at_arrival());
+            let _ = self.read_lag.record(u64::from(t.lag).max(1));
             let _ = self.window(t.window).ack.record(u64::from(t.us));
         }
         for t in &conn.refused {
             let _ = self.refused.record(u64::from(t.us));
-            let _ = self.window(t.window).refused.record(u64::from(t.us));
+            let _ = self.refused_arrival.record(t.at_arrival());
+            let _ = self.read_lag.record(u64::from(t.lag).max(1));
+            let w = self.window(t.window);
+            let _ = w.refused.record(u64::from(t.us));
+            let _ = w.refused_arrival.record(t.at_arrival());
         }
         for us in &conn.delivery {
             let _ = self.delivery.record(u64::from(*us));
@@ -189,10 +218,14 @@ mod tests {
     fn samples_land_in_the_window_of_their_send_time_and_in_the_totals() {
         let base = Instant::now() - Duration::from_secs(25);
         let mut a = ConnStats::new();
-        a.record_ack(base, base + Duration::from_secs(1));
-        a.record_refusal(base, base + Duration::from_secs(21));
+        a.record_ack(base, base + Duration::from_secs(1), Duration::ZERO);
+        a.record_refusal(
+            base,
+            base + Duration::from_secs(21),
+            Duration::from_millis(1_500),
+        );
         let mut b = ConnStats::new();
-        b.record_ack(base, base + Duration::from_secs(12));
+        b.record_ack(base, base + Duration::from_secs(12), Duration::ZERO);
         b.record_delivery(MessageId(uuid::Uuid::nil()), 7_000);
         a.record_delivery(MessageId(uuid::Uuid::nil()), 9_000);
         let mut t = Totals::new();
@@ -210,6 +243,13 @@ mod tests {
         // the ack of a send made 24 s ago, at 3 significant digits
         let p = t.windows[0].ack.max();
         assert!((23_900_000..=24_100_000).contains(&p), "{p}");
+        // the refusal, read 4 s after its send, had waited 1.5 s in the socket
+        let (read, arrived) = (t.refused.max(), t.refused_arrival.max());
+        assert!((3_990_000..=4_100_000).contains(&read), "{read}");
+        assert!((2_490_000..=2_600_000).contains(&arrived), "{arrived}");
+        assert_eq!(t.windows[2].refused_arrival.max(), arrived);
+        let lag = t.read_lag.max();
+        assert!((1_499_000..=1_502_000).contains(&lag), "{lag}");
         assert_eq!(
             t.per_message.get(&MessageId(uuid::Uuid::nil())),
             Some(&9_000)
