@@ -30,33 +30,22 @@ impl Arrival {
     /// How long ago the latest read's data arrived: what the generator's own reading added to
     /// a frame it is handling now. Zero when the kernel gave no time.
     pub fn lag(&self) -> Duration {
-        let at = self.0.load(Ordering::Relaxed);
-        if at == 0 {
-            return Duration::ZERO;
+        match self.0.load(Ordering::Relaxed) {
+            0 => Duration::ZERO,
+            at => (SystemTime::UNIX_EPOCH + Duration::from_nanos(at))
+                .elapsed()
+                .unwrap_or_default(),
         }
-        now_ns().map_or(Duration::ZERO, |now| {
-            Duration::from_nanos(now.saturating_sub(at))
-        })
     }
 
     /// Records a read's stamp; a read without one (the kernel turns stamping on a moment
     /// after the first socket asks) leaves no time, so no earlier read's is taken for it.
     fn set(&self, ts: Option<TimeSpec>) {
         let ns = ts.map_or(0, |ts| {
-            u64::try_from(ts.tv_sec())
-                .unwrap_or(0)
-                .saturating_mul(1_000_000_000)
-                .saturating_add(u64::try_from(ts.tv_nsec()).unwrap_or(0))
+            u64::try_from(Duration::from(ts).as_nanos()).unwrap_or(0)
         });
         self.0.store(ns, Ordering::Relaxed);
     }
-}
-
-fn now_ns() -> Option<u64> {
-    let since = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?;
-    u64::try_from(since.as_nanos()).ok()
 }
 
 /// A TCP stream whose reads record the kernel's receive time in an [`Arrival`].
